@@ -1,0 +1,162 @@
+"""Evaluate a policy's condition (JSON Schema of the compliant shape) on a view.
+
+Draft 2020-12 through `jsonschema`, plus a small vocabulary for what plain JSON Schema cannot say
+about these files: formats (`secret-like-name`, `placeholder`, `credential-url`, `image-not-latest`,
+`image-pinned-by-digest`, `k8s-quantity`) and keywords (`requestsWithinLimits`,
+`propertiesDiffer`, `probePortsDeclared`). Each is documented in the README.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from policylint.images import parse_image
+from policylint.k8s.quantities import parse_quantity
+from policylint.sensitive import is_credential_url, is_placeholder, is_secret_like_name
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One way the view departs from the compliant shape: where, and jsonschema's own words."""
+
+    path: Path
+    reason: str
+
+
+_validator_class: Any = None
+_format_checker: Any = None
+
+
+def _formats() -> Any:
+    from jsonschema import FormatChecker
+
+    checker = FormatChecker(formats=())
+
+    def strings_only(check: Any) -> Any:
+        return lambda value: not isinstance(value, str) or check(value)
+
+    checker.checks("secret-like-name")(strings_only(is_secret_like_name))
+    checker.checks("placeholder")(lambda value: is_placeholder(value) if isinstance(value, str | type(None)) else False)
+    checker.checks("credential-url")(strings_only(is_credential_url))
+    checker.checks("image-not-latest")(strings_only(lambda value: not parse_image(value).mutable))
+    checker.checks("image-pinned-by-digest")(strings_only(lambda value: parse_image(value).pinned_by_digest))
+    checker.checks("k8s-quantity")(lambda value: parse_quantity(value) is not None)
+    return checker
+
+
+def _requests_within_limits(validator: Any, enabled: Any, instance: Any, schema: Any) -> Iterator[Any]:
+    from jsonschema import ValidationError
+
+    if not enabled or not isinstance(instance, Mapping):
+        return
+    requests, limits = instance.get("requests"), instance.get("limits")
+    if not isinstance(requests, Mapping) or not isinstance(limits, Mapping):
+        return
+    for resource in sorted(requests, key=str):
+        request, limit = parse_quantity(requests[resource]), parse_quantity(limits.get(resource))
+        if request is not None and limit is not None and request > limit:
+            yield ValidationError(
+                f"request {requests[resource]} for {resource} exceeds its limit {limits[resource]}",
+                path=["requests", resource],
+            )
+
+
+def _properties_differ(validator: Any, names: Any, instance: Any, schema: Any) -> Iterator[Any]:
+    from jsonschema import ValidationError
+
+    if not isinstance(instance, Mapping) or not all(name in instance for name in names):
+        return
+    first = instance[names[0]]
+    if all(instance[name] == first for name in names[1:]):
+        yield ValidationError(f"{', '.join(names)} are identical", path=[names[-1]])
+
+
+PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
+PROBE_HANDLERS = ("httpGet", "tcpSocket", "grpc")
+
+
+def _probe_ports_declared(validator: Any, enabled: Any, instance: Any, schema: Any) -> Iterator[Any]:
+    from jsonschema import ValidationError
+
+    if not enabled or not isinstance(instance, Mapping):
+        return
+    ports = instance.get("ports")
+    if not isinstance(ports, list) or not ports:
+        return
+    numbers = {port.get("containerPort") for port in ports if isinstance(port, Mapping)}
+    names = {port.get("name") for port in ports if isinstance(port, Mapping) and port.get("name")}
+    for probe in PROBES:
+        spec = instance.get(probe)
+        if not isinstance(spec, Mapping):
+            continue
+        for handler in PROBE_HANDLERS:
+            action = spec.get(handler)
+            if not isinstance(action, Mapping) or "port" not in action:
+                continue
+            port = action["port"]
+            known = port in names if isinstance(port, str) and not port.isdigit() else _as_int(port) in numbers
+            if not known:
+                yield ValidationError(f"{probe} port {port} is not a declared container port", path=[probe, handler, "port"])
+
+
+def _as_int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+#: Extra keywords: name -> function(validator, keyword value, instance, schema) yielding errors.
+KEYWORDS = {
+    "requestsWithinLimits": _requests_within_limits,
+    "propertiesDiffer": _properties_differ,
+    "probePortsDeclared": _probe_ports_declared,
+}
+
+
+def _setup() -> tuple[Any, Any]:
+    global _validator_class, _format_checker
+    if _validator_class is None:
+        from jsonschema import Draft202012Validator, validators
+
+        _validator_class = validators.extend(Draft202012Validator, KEYWORDS)
+        _format_checker = _formats()
+    return _validator_class, _format_checker
+
+
+class Condition:
+    """A compiled condition: `violations(instance)` lists where the instance is not compliant."""
+
+    __slots__ = ("_validator",)
+
+    def __init__(self, schema: Any) -> None:
+        """Compile `schema` once; it is reused for every view of the run."""
+        cls, checker = _setup()
+        self._validator = cls(schema, format_checker=checker)
+
+    def is_valid(self, instance: Any) -> bool:
+        """True when the instance has the compliant shape."""
+        return bool(self._validator.is_valid(instance))
+
+    def violations(self, instance: Any) -> list[Violation]:
+        """Every departure, in schema order; a `required` failure points at the parent object."""
+        found: list[Violation] = []
+        for error in self._validator.iter_errors(instance):
+            found.append(Violation(tuple(error.absolute_path), error.message))
+        return found
+
+
+def check_schema(schema: Any) -> str | None:
+    """None when `schema` is a valid Draft 2020-12 schema, else the reason."""
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as exc:
+        return f"{'/'.join(map(str, exc.absolute_path)) or '(root)'}: {exc.message}"
+    return None

@@ -1,0 +1,219 @@
+"""The engine: match policies to documents, build views, evaluate conditions, make findings."""
+
+from __future__ import annotations
+
+import string
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from policylint.conditions import Condition, Violation
+from policylint.documents import Document, DocumentSet, LoadResult
+from policylint.findings import PARSE_ERROR, POLICY_ERROR, Finding, Location, assign_fingerprints
+from policylint.policies import Policy
+from policylint.views import View
+
+PARSE_ERROR_SEVERITY = "high"
+POLICY_ERROR_SEVERITY = "high"
+
+
+@dataclass
+class EngineOptions:
+    """What a run changes about the policies themselves."""
+
+    severity_overrides: Mapping[str, str] = field(default_factory=dict)
+
+
+class _SafeFields(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+class _Formatter(string.Formatter):
+    def get_field(self, field_name: str, args: Any, kwargs: Any) -> Any:
+        try:
+            return super().get_field(field_name, args, kwargs)
+        except (KeyError, IndexError, AttributeError, TypeError):
+            return "{" + field_name + "}", field_name
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        try:
+            return super().format_field(value, format_spec)
+        except (ValueError, TypeError):
+            return str(value)
+
+
+_FORMATTER = _Formatter()
+
+
+def render_message(template: str, fields: Mapping[str, Any]) -> str:
+    """Fill `{name}` fields; unknown fields stay as written instead of failing the run."""
+    try:
+        return _FORMATTER.vformat(template, (), _SafeFields(fields))
+    except (ValueError, IndexError):
+        return template
+
+
+class _Compiled:
+    """A policy with its condition compiled once per run (lazily, for policies that match)."""
+
+    __slots__ = ("condition", "kinds", "policy", "severity", "when")
+
+    def __init__(self, policy: Policy, severity: str) -> None:
+        self.policy = policy
+        self.severity = severity
+        self.kinds = policy.kinds
+        self.condition: Condition | None = None
+        self.when: Condition | None = None
+
+    def compile(self) -> None:
+        if self.condition is None:
+            if self.policy._compiled is None:
+                when = Condition(self.policy.when) if self.policy.when is not None else None
+                self.policy._compiled = (Condition(self.policy.condition), when)
+            self.condition, self.when = self.policy._compiled
+
+
+def parse_error_findings(load: LoadResult) -> list[Finding]:
+    """One `parse-error` finding for each file or document that failed to parse."""
+    return [
+        Finding(
+            policy_id=PARSE_ERROR,
+            severity=PARSE_ERROR_SEVERITY,
+            path=failure.path,
+            line=failure.line,
+            column=failure.column,
+            message=f"cannot parse {failure.file_kind} file: {failure.reason}",
+            file_kind=failure.file_kind,
+            logical=f"parse@{failure.line}",
+        )
+        for failure in load.failures
+    ]
+
+
+def evaluate(
+    documents: DocumentSet,
+    policies: Iterable[Policy],
+    options: EngineOptions | None = None,
+    report_paths: set[str] | None = None,
+) -> list[Finding]:
+    """Every finding of `policies` over `documents`, without parse errors or suppressions.
+
+    `report_paths`, when given, limits reporting to documents of those paths (the others still
+    take part in relations: pre-commit's context mode).
+    """
+    from policylint.relations import get_relation
+    from policylint.targets import get_target
+
+    options = options or EngineOptions()
+    by_file_kind: dict[str, list[_Compiled]] = defaultdict(list)
+    for policy in policies:
+        severity = options.severity_overrides.get(policy.id, policy.severity)
+        by_file_kind[policy.file_kind].append(_Compiled(policy, severity))
+
+    findings: list[Finding] = []
+    for doc in documents:
+        if report_paths is not None and doc.path not in report_paths:
+            continue
+        kind = doc.kind
+        for compiled in by_file_kind.get(doc.file_kind, ()):
+            if compiled.kinds is not None and kind not in compiled.kinds:
+                continue
+            policy = compiled.policy
+            try:
+                target = get_target(doc.file_kind, policy.target)
+                if target is None:
+                    raise LookupError(f"unknown target {policy.target!r}")
+                views: Iterable[View] = target(doc, policy.match)
+                if policy.relation:
+                    relation = get_relation(doc.file_kind, policy.relation)
+                    if relation is None:
+                        raise LookupError(f"unknown relation {policy.relation!r}")
+                    views = [joined for view in views for joined in relation(view, documents, policy.params)]
+                for view in views:
+                    compiled.compile()
+                    assert compiled.condition is not None
+                    if compiled.when is not None and not compiled.when.is_valid(view.instance):
+                        continue
+                    violations = compiled.condition.violations(view.instance)
+                    if not violations:
+                        continue
+                    findings.extend(_findings(compiled, view, violations))
+            except Exception as exc:  # noqa: BLE001 - a broken policy must not stop the run
+                findings.append(
+                    Finding(
+                        policy_id=POLICY_ERROR,
+                        severity=POLICY_ERROR_SEVERITY,
+                        path=doc.path,
+                        line=doc.start_line,
+                        column=1,
+                        message=f"policy {policy.id} failed on {doc.identity}: {type(exc).__name__}: {exc}",
+                        file_kind=doc.file_kind,
+                        logical=f"{policy.id}@{doc.identity}",
+                    )
+                )
+    return findings
+
+
+def _findings(compiled: _Compiled, view: View, violations: list[Violation]) -> list[Finding]:
+    policy = compiled.policy
+    if policy.report == "first":
+        violations = violations[:1]
+    result: list[Finding] = []
+    seen: set[tuple[str, int, int]] = set()
+    for violation in violations:
+        anchor, _ = view.anchor_for(violation.path)
+        path = violation.path
+        if policy.report_at is not None and (not path or anchor is view.anchors.get(())):
+            path = tuple(int(step) if step.isdigit() else step for step in policy.report_at.strip("/").split("/") if step)
+        doc, position, _ = view.locate(path)
+        key = (doc.path, position.line, position.column)
+        if key in seen:
+            continue
+        seen.add(key)
+        value = view.value_at(violation.path)
+        fields = {**policy.params, **view.fields, "reason": violation.reason, "value": value, "title": policy.title}
+        message = render_message(policy.message, fields)
+        related = tuple(
+            Location(anchor_doc.document.path, *_line_col(anchor_doc.document, anchor_doc.pointer), note)
+            for anchor_doc, note in view.related
+        )
+        if doc.origin:
+            message = f"{message} ({doc.origin})"
+        result.append(
+            Finding(
+                policy_id=policy.id,
+                severity=compiled.severity,
+                path=doc.path,
+                line=position.line,
+                column=position.column,
+                message=message,
+                file_kind=doc.file_kind,
+                resource_kind=doc.kind,
+                resource_namespace=doc.namespace if doc.file_kind == "kubernetes" else "",
+                resource_name=doc.name,
+                logical=f"{view.label}#{'/'.join(map(str, violation.path))}",
+                related=related,
+            )
+        )
+    return result
+
+
+def _line_col(doc: Document, pointer: tuple[Any, ...]) -> tuple[int, int]:
+    position, _ = doc.position(pointer)
+    return position.line, position.column
+
+
+def run(
+    load: LoadResult,
+    policies: Iterable[Policy],
+    options: EngineOptions | None = None,
+    report_paths: set[str] | None = None,
+) -> list[Finding]:
+    """Parse errors plus policy findings for a loaded set, fingerprinted and sorted."""
+    findings = parse_error_findings(load)
+    if report_paths is not None:
+        findings = [finding for finding in findings if finding.path in report_paths]
+    findings.extend(evaluate(DocumentSet(load.documents), policies, options, report_paths))
+    return assign_fingerprints(findings)

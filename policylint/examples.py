@@ -1,0 +1,112 @@
+"""Run the fail/pass examples embedded in policy files (the suite and `policylint test-policies`).
+
+A fail example marks each line where a finding is expected with `# expect: <id>[, <id>]`; the
+marker is cut from the text before loading, so it works in every file kind. The examples pass when
+the set of (policy id, line) pairs found equals the set marked. A pass example must give no
+finding of its policy.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from policylint.policies import Policy
+
+MARKER = re.compile(r"[ \t]*#[ \t]*expect:[ \t]*([a-z0-9][a-z0-9, -]*?)[ \t]*$")
+DEFAULT_PATHS = {
+    "kubernetes": "example.yaml",
+    "dockerfile": "Dockerfile",
+    "compose": "docker-compose.yml",
+    "github-actions": ".github/workflows/example.yml",
+}
+
+
+@dataclass
+class ExampleResult:
+    """The outcome of one example: expected and found (path, line, id) triples."""
+
+    policy_id: str
+    name: str  # e.g. "fail[0]"
+    expected: set[tuple[str, int, str]]
+    found: set[tuple[str, int, str]]
+    messages: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when the findings are exactly the expected ones."""
+        return self.expected == self.found
+
+    def describe(self) -> str:
+        """A readable account of the difference, for test failures."""
+        missing = sorted(self.expected - self.found, key=str)
+        unexpected = sorted(self.found - self.expected, key=str)
+        lines = [f"{self.policy_id} {self.name}:"]
+        lines += [f"  missing  {path}:{line} {rule}" for path, line, rule in missing]
+        lines += [f"  unexpected {path}:{line} {rule}" for path, line, rule in unexpected]
+        lines += [f"  message: {message}" for message in self.messages]
+        return "\n".join(lines)
+
+
+def strip_markers(text: str) -> tuple[str, list[tuple[int, str]]]:
+    """The text without `# expect:` markers, and the (line, id) pairs they named."""
+    marks: list[tuple[int, str]] = []
+    lines = text.split("\n")
+    for number, line in enumerate(lines, start=1):
+        match = MARKER.search(line)
+        if match:
+            lines[number - 1] = line[: match.start()]
+            marks.extend((number, rule.strip()) for rule in match.group(1).split(",") if rule.strip())
+    return "\n".join(lines), marks
+
+
+def example_files(policy: Policy, example: Any) -> dict[str, str]:
+    """The files of one example: a single string uses the policy's default file name."""
+    if isinstance(example, str):
+        return {DEFAULT_PATHS[policy.file_kind]: example}
+    return dict(example["files"])
+
+
+def run_example(policy: Policy, example: Any, name: str, expect_findings: bool) -> ExampleResult:
+    """Load the example's files, evaluate just this policy, and compare with the markers."""
+    from policylint.documents import LoadResult
+    from policylint.engine import run
+    from policylint.loaders import detect_by_name, load_bytes
+
+    load = LoadResult()
+    expected: set[tuple[str, int, str]] = set()
+    for path, text in example_files(policy, example).items():
+        clean, marks = strip_markers(text)
+        expected.update((path, line, rule) for line, rule in marks)
+        load.extend(load_bytes(path, clean.encode(), detect_by_name(path) or "yaml"))
+    target = policy
+    if isinstance(example, dict) and example.get("params"):
+        target = policy.with_params(example["params"])
+    findings = run(load, [target])
+    relevant = [f for f in findings if f.policy_id in (policy.id, "parse-error", "policy-error")]
+    if not expect_findings:
+        expected = set()
+    found = {(f.path, f.line, f.policy_id) for f in relevant}
+    return ExampleResult(policy.id, name, expected, found, [f"{f.path}:{f.line} {f.policy_id} {f.message}" for f in relevant])
+
+
+def iter_examples(policy: Policy) -> Iterable[tuple[str, Any, bool]]:
+    """(name, example, is_fail) for every example of a policy."""
+    for index, example in enumerate(policy.examples.get("fail", [])):
+        yield f"fail[{index}]", example, True
+    for index, example in enumerate(policy.examples.get("pass", [])):
+        yield f"pass[{index}]", example, False
+
+
+def check_policy_examples(policy: Policy) -> list[ExampleResult]:
+    """Run every example of a policy; a fail example with no marker is itself a failure."""
+    results = []
+    for name, example, is_fail in iter_examples(policy):
+        result = run_example(policy, example, name, is_fail)
+        if is_fail and not result.expected:
+            result.messages.append("a fail example must mark its expected lines with '# expect: <id>'")
+            result.expected = {("<marker>", 0, policy.id)}
+        results.append(result)
+    return results

@@ -1,0 +1,47 @@
+"""Container image references: registry, repository, tag and digest, parsed the way Docker does."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class ImageReference:
+    """A parsed image reference; `tag` and `digest` are empty when absent."""
+
+    registry: str
+    repository: str
+    tag: str
+    digest: str
+
+    @property
+    def pinned_by_digest(self) -> bool:
+        """True when the reference carries a content digest (`@sha256:...`)."""
+        return bool(self.digest)
+
+    @property
+    def mutable(self) -> bool:
+        """True for no tag or the `latest` tag without a digest: the image can change under you."""
+        return not self.digest and self.tag in ("", "latest")
+
+
+def parse_image(reference: str) -> ImageReference:
+    """Split `registry:5000/team/app:1.2@sha256:...` into its parts.
+
+    The tag is the part after the last `:` of the last path component, so a registry port
+    (`registry:5000/app`) is never mistaken for a tag.
+    """
+    ref = reference.strip()
+    digest = ""
+    if "@" in ref:
+        ref, digest = ref.split("@", 1)
+    name, tag = ref, ""
+    slash = ref.rfind("/")
+    colon = ref.rfind(":")
+    if colon > slash:
+        name, tag = ref[:colon], ref[colon + 1 :]
+    registry = ""
+    first, _, rest = name.partition("/")
+    if rest and ("." in first or ":" in first or first == "localhost"):
+        registry, name = first, rest
+    return ImageReference(registry, name, tag, digest)

@@ -1,0 +1,1 @@
+"""Kubernetes semantics written once: workloads, label selectors, quantities, images."""

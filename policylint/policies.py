@@ -1,0 +1,261 @@
+"""Policies are data: read, validate and select the YAML policy files."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from policylint.documents import WORKLOAD_KINDS
+from policylint.k8s.workloads import LONG_RUNNING_KINDS, SCALABLE_KINDS
+from policylint.yamlnodes import YamlError, parse_yaml_stream
+
+#: Kind aliases usable in `match.kinds`.
+KIND_ALIASES: dict[str, tuple[str, ...]] = {
+    "workload": WORKLOAD_KINDS,
+    "long-running": LONG_RUNNING_KINDS,
+    "scalable": SCALABLE_KINDS,
+}
+DOMAIN_FILE_KINDS = {"k8s": "kubernetes", "docker": "dockerfile", "compose": "compose", "gha": "github-actions"}
+SCHEMA_PATH = Path(__file__).with_name("policy.schema.json")
+
+
+class PolicyFormatError(Exception):
+    """A policy file is not valid (a usage error: exit 2)."""
+
+
+def builtin_policy_dir() -> Path:
+    """The built-in policies: inside the installed package, or at the top of a source checkout."""
+    packaged = Path(__file__).with_name("policies")
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "policies"
+
+
+@dataclass(eq=False)
+class Policy:
+    """One policy, as read from its file. `condition` and `when` already have params substituted."""
+
+    id: str
+    title: str
+    severity: str
+    rationale: str
+    remediation: str
+    message: str
+    match: dict[str, Any]
+    condition: Any
+    examples: dict[str, list[Any]]
+    file_kind: str
+    source: Path
+    description: str = ""
+    status: str = "stable"
+    enabled_by_default: bool = True
+    profiles: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()
+    frameworks: dict[str, list[str]] = field(default_factory=dict)
+    relation: str | None = None
+    when: Any = None
+    params: dict[str, Any] = field(default_factory=dict)
+    report: str = "first"
+    report_at: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+    _compiled: Any = field(default=None, repr=False)
+
+    @property
+    def kinds(self) -> frozenset[str] | None:
+        """Kubernetes kinds this policy applies to (None: any), aliases expanded."""
+        kinds = self.match.get("kinds")
+        if not kinds:
+            return None
+        expanded: set[str] = set()
+        for kind in kinds:
+            expanded.update(KIND_ALIASES.get(kind, (kind,)))
+        expanded.difference_update(self.match.get("exclude_kinds", ()))
+        return frozenset(expanded)
+
+    @property
+    def target(self) -> str:
+        """The `match.target` name."""
+        return str(self.match["target"])
+
+    @property
+    def domain(self) -> str:
+        """The id's prefix (`k8s`, `docker`, ...), used by `--select k8s`."""
+        return self.id.split("-", 1)[0]
+
+    def with_params(self, overrides: Mapping[str, Any]) -> Policy:
+        """A copy whose `$param` nodes use `overrides` on top of the policy's defaults."""
+        params = {**self.params, **overrides}
+        clone = copy.copy(self)
+        clone.params = params
+        clone.condition = substitute_params(self.raw.get("condition", True), params, self.id)
+        clone.when = substitute_params(self.raw.get("when"), params, self.id)
+        clone._compiled = None
+        return clone
+
+
+def substitute_params(node: Any, params: Mapping[str, Any], policy_id: str) -> Any:
+    """Replace every `{"$param": name}` node by the parameter's value (structurally, not as text)."""
+    if isinstance(node, dict):
+        if set(node) == {"$param"}:
+            name = node["$param"]
+            if name not in params:
+                raise PolicyFormatError(f"{policy_id}: unknown parameter {name!r}")
+            return params[name]
+        return {key: substitute_params(value, params, policy_id) for key, value in node.items()}
+    if isinstance(node, list):
+        return [substitute_params(item, params, policy_id) for item in node]
+    return node
+
+
+_meta_validator: Any = None
+
+
+def _validate_meta(data: Any, source: Path, positions: Mapping[Any, Any]) -> None:
+    global _meta_validator
+    if _meta_validator is None:
+        from jsonschema import Draft202012Validator
+
+        _meta_validator = Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+    errors = sorted(_meta_validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    if not errors:
+        return
+    error = errors[0]
+    path = tuple(error.absolute_path)
+    key = "/".join(str(step) for step in path) or "(top level)"
+    line = ""
+    for size in range(len(path), -1, -1):
+        if path[:size] in positions:
+            line = f":{positions[path[:size]].line}"
+            break
+    raise PolicyFormatError(f"{source}{line}: {key}: {error.message}")
+
+
+def parse_policy(source: Path, text: str, validate: bool = True) -> Policy:
+    """Read one policy file. `validate` checks it against the policy meta-schema first."""
+    documents = list(parse_yaml_stream(text))
+    if len(documents) != 1:
+        raise PolicyFormatError(f"{source}: expected exactly one YAML document, found {len(documents)}")
+    parsed = documents[0]
+    if isinstance(parsed, YamlError):
+        raise PolicyFormatError(f"{source}:{parsed.line}: invalid YAML: {parsed.reason}")
+    data = parsed.data
+    if not isinstance(data, dict):
+        raise PolicyFormatError(f"{source}: a policy must be a mapping")
+    if validate:
+        _validate_meta(data, source, parsed.positions)
+    policy_id = data["id"]
+    if source.stem != policy_id:
+        raise PolicyFormatError(f"{source}: id {policy_id!r} must equal the file name {source.stem!r}")
+    match = dict(data["match"])
+    file_kind = match.get("file") or DOMAIN_FILE_KINDS.get(policy_id.split("-", 1)[0])
+    if file_kind is None:
+        raise PolicyFormatError(
+            f"{source}: match.file is required when the id does not start with k8s-, docker-, compose- or gha-"
+        )
+    match["file"] = file_kind
+    params = dict(data.get("params") or {})
+    policy = Policy(
+        id=policy_id,
+        title=data["title"],
+        severity=data["severity"],
+        rationale=data["rationale"].strip(),
+        remediation=data["remediation"].strip(),
+        message=data["message"],
+        match=match,
+        condition=None,
+        examples=data["examples"],
+        file_kind=file_kind,
+        source=source,
+        description=(data.get("description") or "").strip(),
+        status=data.get("status", "stable"),
+        enabled_by_default=data.get("default", "enabled") == "enabled",
+        profiles=tuple(data.get("profiles") or ()),
+        aliases=tuple(data.get("aliases") or ()),
+        references=tuple(data.get("references") or ()),
+        frameworks={key: list(value) for key, value in (data.get("frameworks") or {}).items()},
+        relation=data.get("relation"),
+        params=params,
+        report=data.get("report", "first"),
+        report_at=data.get("report_at"),
+        raw=data,
+    )
+    return policy.with_params({})
+
+
+def policy_files(directory: Path) -> list[Path]:
+    """Every `*.yaml`/`*.yml` policy file under a folder (sorted), skipping non-policy data files."""
+    files = [
+        path
+        for pattern in ("*.yaml", "*.yml")
+        for path in directory.rglob(pattern)
+        if path.parent.name != "frameworks" and path.name not in ("profiles.yaml", "frameworks.yaml")
+    ]
+    return sorted(files)
+
+
+@dataclass
+class PolicySet:
+    """Every policy read for a run, by id, plus a hash that names the exact set (for reports)."""
+
+    policies: dict[str, Policy]
+    digest: str
+
+    def __iter__(self) -> Any:
+        """Iterate over policies in id order."""
+        return iter(self.policies[key] for key in sorted(self.policies))
+
+    def __len__(self) -> int:
+        """The number of policies."""
+        return len(self.policies)
+
+    def get(self, policy_id: str) -> Policy | None:
+        """A policy by id or by one of its aliases."""
+        found = self.policies.get(policy_id)
+        if found is not None:
+            return found
+        for policy in self.policies.values():
+            if policy_id in policy.aliases:
+                return policy
+        return None
+
+
+def load_policies(user_dirs: Iterable[Path] = (), include_builtin: bool = True) -> PolicySet:
+    """Read the built-in policies and the user's folders; user policies are always validated."""
+    from policylint.relations import relation_names
+
+    policies: dict[str, Policy] = {}
+    digest = hashlib.sha256()
+    sources: list[tuple[Path, bool]] = []
+    if include_builtin:
+        sources.extend((path, False) for path in policy_files(builtin_policy_dir()))
+    for directory in user_dirs:
+        if not directory.is_dir():
+            raise PolicyFormatError(f"{directory}: policy folder not found")
+        sources.extend((path, True) for path in policy_files(directory))
+    for path, validate in sources:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise PolicyFormatError(f"{path}: cannot read policy: {exc}") from exc
+        policy = parse_policy(path, text, validate=validate)
+        if policy.id in policies:
+            raise PolicyFormatError(f"{path}: duplicate policy id {policy.id!r} (also in {policies[policy.id].source})")
+        if policy.relation is not None and validate and policy.relation not in relation_names(policy.file_kind):
+            known = ", ".join(relation_names(policy.file_kind)) or "none"
+            raise PolicyFormatError(f"{path}: relation {policy.relation!r} is not known (known: {known})")
+        if validate:
+            from policylint.targets import get_target, target_names
+
+            if get_target(policy.file_kind, policy.target) is None:
+                known = ", ".join(target_names(policy.file_kind)) or "none"
+                raise PolicyFormatError(f"{path}: match.target {policy.target!r} is not known (known: {known})")
+        policies[policy.id] = policy
+        digest.update(path.name.encode())
+        digest.update(text.encode())
+    return PolicySet(policies, digest.hexdigest()[:16])

@@ -1,0 +1,66 @@
+"""Machine output with a stable, documented schema (`version` 1, see the README)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+from policylint import __version__
+from policylint.findings import SEVERITIES, Finding
+
+if TYPE_CHECKING:
+    from policylint.runner import RunReport
+
+SCHEMA_VERSION = 1
+
+
+def finding_to_dict(finding: Finding) -> dict[str, Any]:
+    """One finding as JSON-ready data."""
+    data: dict[str, Any] = {
+        "rule_id": finding.policy_id,
+        "severity": finding.severity,
+        "path": finding.path,
+        "line": finding.line,
+        "column": finding.column,
+        "message": finding.message,
+        "file_kind": finding.file_kind,
+        "resource": {
+            "kind": finding.resource_kind,
+            "namespace": finding.resource_namespace,
+            "name": finding.resource_name,
+        },
+        "fingerprint": finding.fingerprint,
+        "related": [
+            {"path": r.path, "line": r.line, "column": r.column, "message": r.message} for r in finding.related
+        ],
+        "suppressed": finding.suppression is not None,
+    }
+    if finding.suppression is not None:
+        data["suppression"] = {
+            "kind": finding.suppression.kind,
+            "justification": finding.suppression.justification,
+            "expires": finding.suppression.expires,
+        }
+    return data
+
+
+def render(report: RunReport, color: bool = False) -> str:
+    """The JSON report."""
+    active = report.active
+    counts = Counter(finding.severity for finding in active)
+    document = {
+        "version": SCHEMA_VERSION,
+        "tool": {"name": "policylint", "version": __version__, "policy_set": report.policy_set.digest},
+        "findings": [finding_to_dict(finding) for finding in report.findings],
+        "skipped": [{"path": item.path, "reason": item.reason} for item in report.skipped],
+        "summary": {
+            "files": len(report.files),
+            "policies": len(report.policies),
+            "findings": len(active),
+            "suppressed": len(report.findings) - len(active),
+            "by_severity": {name: counts[name] for name in SEVERITIES},
+            "exit_code": report.exit_code(),
+        },
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False, sort_keys=False) + "\n"

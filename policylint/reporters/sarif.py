@@ -1,0 +1,149 @@
+"""SARIF 2.1.0 for code scanning: every policy that ran is listed as a rule, with help text."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from policylint import __version__
+from policylint.findings import PARSE_ERROR, POLICY_ERROR, Finding, Location
+
+if TYPE_CHECKING:
+    from policylint.policies import Policy
+    from policylint.runner import RunReport
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
+#: GitHub code scanning ranks alerts by this property (CVSS-like scale).
+SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0"}
+INFORMATION_URI = "https://github.com/policylint/policylint"
+
+_BUILTIN_RULES = {
+    PARSE_ERROR: ("File could not be parsed", "The file, or one document of it, could not be parsed, so no policy checked it.",
+                  "Fix the syntax error at the reported line."),
+    POLICY_ERROR: ("Policy failed while evaluating a document", "A policy raised an error on one document; the run went on without it.",
+                   "Fix the policy, or report the document that triggers the failure."),
+}
+
+
+def uri(path: str) -> str:
+    """A relative URI reference with forward slashes (percent-encoded where needed)."""
+    return quote(path.replace("\\", "/"), safe="/._-~")
+
+
+def _rule(policy: Policy) -> dict[str, Any]:
+    references = "".join(f"\n- <{ref}>" for ref in policy.references)
+    markdown = (
+        f"**{policy.title}**\n\n{policy.rationale}\n\n**Remediation:** {policy.remediation}"
+        + (f"\n\n**References:**{references}" if references else "")
+    )
+    rule: dict[str, Any] = {
+        "id": policy.id,
+        "name": "".join(part.capitalize() for part in policy.id.split("-")),
+        "shortDescription": {"text": policy.title},
+        "fullDescription": {"text": policy.rationale},
+        "help": {"text": f"{policy.rationale}\nRemediation: {policy.remediation}", "markdown": markdown},
+        "defaultConfiguration": {"level": LEVELS[policy.severity]},
+        "properties": {
+            "tags": ["security", policy.file_kind],
+            "security-severity": SECURITY_SEVERITY[policy.severity],
+            "severity": policy.severity,
+            "frameworks": {key: list(value) for key, value in sorted(policy.frameworks.items())},
+        },
+    }
+    if policy.references:
+        rule["helpUri"] = policy.references[0]
+    return rule
+
+
+def _builtin_rule(rule_id: str) -> dict[str, Any]:
+    title, rationale, remediation = _BUILTIN_RULES[rule_id]
+    return {
+        "id": rule_id,
+        "name": "".join(part.capitalize() for part in rule_id.split("-")),
+        "shortDescription": {"text": title},
+        "fullDescription": {"text": rationale},
+        "help": {"text": f"{rationale}\nRemediation: {remediation}", "markdown": f"**{title}**\n\n{rationale}\n\n{remediation}"},
+        "defaultConfiguration": {"level": "error"},
+        "properties": {"tags": ["policylint"], "security-severity": SECURITY_SEVERITY["high"], "severity": "high"},
+    }
+
+
+def _location(location: Location | Finding, index: int | None = None) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "physicalLocation": {
+            "artifactLocation": {"uri": uri(location.path)},
+            "region": {"startLine": max(location.line, 1), "startColumn": max(location.column, 1)},
+        }
+    }
+    if index is not None:
+        data["id"] = index
+    if isinstance(location, Location) and location.message:
+        data["message"] = {"text": location.message}
+    return data
+
+
+def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "ruleId": finding.policy_id,
+        "ruleIndex": rule_index,
+        "level": LEVELS.get(finding.severity, "warning"),
+        "message": {"text": finding.message},
+        "locations": [_location(finding)],
+        "partialFingerprints": {"policylint/v1": finding.fingerprint},
+        "properties": {"severity": finding.severity},
+    }
+    if finding.resource_kind:
+        result["properties"]["resource"] = "/".join(
+            part for part in (finding.resource_kind, finding.resource_namespace, finding.resource_name) if part
+        )
+    if finding.related:
+        result["relatedLocations"] = [_location(related, index) for index, related in enumerate(finding.related, 1)]
+    if finding.suppression is not None:
+        suppression: dict[str, Any] = {
+            "kind": "external" if finding.suppression.kind in ("config", "baseline") else "inSource",
+            "status": "accepted",
+            "justification": finding.suppression.justification,
+        }
+        if finding.suppression.location is not None:
+            suppression["location"] = _location(finding.suppression.location)
+        result["suppressions"] = [suppression]
+    return result
+
+
+def build(report: RunReport) -> dict[str, Any]:
+    """The SARIF log as data."""
+    rules = [_rule(policy) for policy in sorted(report.policies, key=lambda p: p.id)]
+    rules += [_builtin_rule(rule_id) for rule_id in (PARSE_ERROR, POLICY_ERROR)]
+    index = {rule["id"]: position for position, rule in enumerate(rules)}
+    results = [_result(finding, index.get(finding.policy_id, -1)) for finding in report.findings]
+    for result in results:
+        if result["ruleIndex"] < 0:
+            del result["ruleIndex"]
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "policylint",
+                        "version": __version__,
+                        "semanticVersion": __version__,
+                        "informationUri": INFORMATION_URI,
+                        "rules": rules,
+                    }
+                },
+                "invocations": [{"executionSuccessful": True, "exitCode": report.exit_code()}],
+                "results": results,
+                "columnKind": "unicodeCodePoints",
+                "properties": {"policySet": report.policy_set.digest},
+            }
+        ],
+    }
+
+
+def render(report: RunReport, color: bool = False) -> str:
+    """The SARIF log as JSON text."""
+    return json.dumps(build(report), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,140 @@
+"""One run, end to end: discover → load → evaluate → suppress → a report for the reporters.
+
+The CLI builds `RunOptions` and calls `check`; so do tests and the benchmark. Nothing here prints.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from policylint.documents import LoadResult, Skipped
+from policylint.findings import PARSE_ERROR, Finding, severity_at_least
+from policylint.policies import Policy, PolicySet, load_policies
+
+
+class UsageError(Exception):
+    """Bad options, configuration or policies: exit 2 with this message."""
+
+
+@dataclass
+class RunOptions:
+    """Everything a `check` run needs to know."""
+
+    paths: Sequence[str] = (".",)
+    policy_dirs: Sequence[Path] = ()
+    select: Sequence[str] = ()
+    ignore: Sequence[str] = ()
+    enable: Sequence[str] = ()
+    profile: str = "default"
+    fail_on: str = "low"
+    severity_overrides: dict[str, str] = field(default_factory=dict)
+    params: dict[str, dict[str, object]] = field(default_factory=dict)
+    excludes: Sequence[str] = ()
+    default_namespace: str = "default"
+    kube_version: str | None = None
+    stdin_text: str | None = None
+
+
+@dataclass
+class RunReport:
+    """What a run found, and what reporters need to describe it."""
+
+    findings: list[Finding]
+    policies: list[Policy]
+    policy_set: PolicySet
+    skipped: list[Skipped]
+    files: list[str]
+    options: RunOptions
+
+    @property
+    def active(self) -> list[Finding]:
+        """Findings that are not suppressed."""
+        return [finding for finding in self.findings if finding.suppression is None]
+
+    def exit_code(self) -> int:
+        """0 when nothing at or above `fail_on` remains (a parse-error always counts), else 1."""
+        for finding in self.active:
+            if finding.policy_id == PARSE_ERROR or severity_at_least(finding.severity, self.options.fail_on):
+                return 1
+        return 0
+
+
+def _matches(policy: Policy, selectors: Sequence[str]) -> bool:
+    return any(
+        selector in (policy.id, policy.domain, policy.file_kind) or selector in policy.aliases
+        or (selector.endswith("*") and policy.id.startswith(selector[:-1]))
+        for selector in selectors
+    )
+
+
+def select_policies(policy_set: PolicySet, options: RunOptions) -> list[Policy]:
+    """The policies a run evaluates: defaults and profile, then --select/--ignore, with params."""
+    known = {selector for policy in policy_set for selector in (policy.id, policy.domain, policy.file_kind, *policy.aliases)}
+    for selector in (*options.select, *options.ignore, *options.enable):
+        if selector.rstrip("*") and not selector.endswith("*") and selector not in known:
+            from difflib import get_close_matches
+
+            hint = get_close_matches(selector, sorted(known), n=1)
+            suggestion = f" (did you mean {hint[0]}?)" if hint else ""
+            raise UsageError(f"unknown policy or domain {selector!r}{suggestion}")
+    chosen = []
+    for policy in policy_set:
+        if options.select:
+            on = _matches(policy, options.select)
+        else:
+            on = policy.enabled_by_default or options.profile in policy.profiles or _matches(policy, options.enable)
+        if on and options.ignore and _matches(policy, options.ignore):
+            on = False
+        if on:
+            overrides = options.params.get(policy.id)
+            chosen.append(policy.with_params(overrides) if overrides else policy)
+    return chosen
+
+
+def load_paths(paths: Sequence[str], options: RunOptions) -> tuple[LoadResult, list[str]]:
+    """Discover and load every file; unreadable files found while walking become parse errors."""
+    from policylint.discovery import STDIN_NAME, discover
+    from policylint.documents import ParseFailure
+    from policylint.loaders import load_bytes
+
+    result = LoadResult()
+    candidates = discover(paths, options.excludes)
+    files = []
+    for candidate in candidates:
+        files.append(candidate.display)
+        if candidate.disk is None:
+            text = options.stdin_text if options.stdin_text is not None else sys.stdin.read()
+            result.extend(load_bytes(STDIN_NAME, text.encode("utf-8", "surrogateescape"), "yaml"))
+            continue
+        try:
+            raw = candidate.disk.read_bytes()
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            result.failures.append(ParseFailure(candidate.display, candidate.file_kind, 1, 1, f"cannot read file: {reason}"))
+            continue
+        result.extend(load_bytes(candidate.display, raw, candidate.file_kind))
+    for document in result.documents:
+        document.default_namespace = options.default_namespace
+    return result, files
+
+
+def check(options: RunOptions, policy_set: PolicySet | None = None) -> RunReport:
+    """Run the whole pipeline and return the report (raises UsageError for bad input)."""
+    from policylint.discovery import DiscoveryError
+    from policylint.engine import EngineOptions, run
+    from policylint.policies import PolicyFormatError
+
+    try:
+        policy_set = policy_set or load_policies(options.policy_dirs)
+    except PolicyFormatError as exc:
+        raise UsageError(str(exc)) from exc
+    policies = select_policies(policy_set, options)
+    try:
+        load, files = load_paths(options.paths, options)
+    except DiscoveryError as exc:
+        raise UsageError(str(exc)) from exc
+    findings = run(load, policies, EngineOptions(severity_overrides=options.severity_overrides))
+    return RunReport(findings, policies, policy_set, load.skipped, files, options)

@@ -1,0 +1,31 @@
+"""Every policy's embedded examples: fail examples give exactly the marked (id, line) pairs,
+pass examples give none of the policy's findings."""
+
+from __future__ import annotations
+
+import pytest
+
+from policylint.examples import check_policy_examples, iter_examples, run_example
+from policylint.policies import load_policies
+
+POLICIES = list(load_policies())
+CASES = [
+    pytest.param(policy, name, example, is_fail, id=f"{policy.id}/{name}")
+    for policy in POLICIES
+    for name, example, is_fail in iter_examples(policy)
+]
+
+
+@pytest.mark.parametrize(("policy", "name", "example", "is_fail"), CASES)
+def test_example(policy, name, example, is_fail):
+    result = run_example(policy, example, name, is_fail)
+    if is_fail:
+        assert result.expected, f"{policy.id} {name} marks no expected line"
+    assert result.ok, result.describe()
+
+
+def test_every_policy_has_fail_and_pass_examples():
+    for policy in POLICIES:
+        results = check_policy_examples(policy)
+        names = {result.name.split("[")[0] for result in results}
+        assert names == {"fail", "pass"}, policy.id
