@@ -133,6 +133,10 @@ def parse_yaml_stream(text: str) -> Iterator[YamlDocument | YamlError]:
             continue
         if node is None:
             continue
+        if "*" in chunk and _expanded_size(node, budget) > budget:
+            line = node.start_mark.line + 1 + offset
+            yield YamlError(line, 1, "document expands to too many nodes through aliases (alias bomb?)")
+            continue
         builder = _Builder(offset, budget)
         try:
             data = builder.build(node, ())
@@ -146,6 +150,36 @@ def parse_yaml_stream(text: str) -> Iterator[YamlDocument | YamlError]:
             start_line=node.start_mark.line + 1 + offset,
             end_line=node.end_mark.line + 1 + offset,
         )
+
+
+def _expanded_size(root: yaml.Node, limit: int) -> int:
+    """Node count once aliases are expanded, computed over unique nodes (memoised), stopping past `limit`."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if key in sizes:
+            continue
+        if isinstance(node, yaml.ScalarNode):
+            sizes[key] = 1
+            continue
+        children = (
+            [child for pair in node.value for child in pair] if isinstance(node, yaml.MappingNode) else list(node.value)
+        )
+        if children_done:
+            total = 1 + sum(sizes.get(id(child), 1) for child in children)
+            sizes[key] = total
+            if total > limit:
+                return total
+            continue
+        sizes_missing = [child for child in children if id(child) not in sizes]
+        if not sizes_missing:
+            stack.append((node, True))
+            continue
+        stack.append((node, True))
+        stack.extend((child, False) for child in sizes_missing)
+    return sizes.get(id(root), 1)
 
 
 class _Builder:

@@ -1,0 +1,37 @@
+"""Shared test helpers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from policylint.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+
+
+@pytest.fixture
+def run_cli(capsys, monkeypatch):
+    """Run the CLI in-process from the repository root; returns (exit code, stdout, stderr)."""
+
+    def run(*args: str, cwd: Path | None = None) -> tuple[int, str, str]:
+        monkeypatch.chdir(cwd or ROOT)
+        code = main(list(args))
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run
+
+
+@pytest.fixture
+def run_json(run_cli):
+    """Run `check --format json` and return (exit code, parsed document)."""
+
+    def run(*args: str, cwd: Path | None = None) -> tuple[int, dict]:
+        code, out, err = run_cli("check", "--format", "json", *args, cwd=cwd)
+        return code, json.loads(out)
+
+    return run
