@@ -1,0 +1,147 @@
+"""Validate documents against the public JSON Schemas that `check-jsonschema` vendors.
+
+The GitHub workflow, GitHub action and compose-spec schemas are maintained upstream
+(SchemaStore, compose-spec) and shipped, offline, as data files inside the `check-jsonschema`
+package. We only read those JSON files: the package's code is never imported (its `__init__`
+pulls in its CLI), `importlib.util.find_spec` just tells us where it is installed. Each schema is
+read and compiled once per process, on first use, and each error becomes a pointer into the
+document (the offending key for an unexpected property, the parent object for a missing one).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+#: Our name for a schema -> its file under check_jsonschema/builtin_schemas/vendor/.
+VENDORED_SCHEMAS: dict[str, str] = {
+    "github-workflow": "github-workflows.json",
+    "github-action": "github-actions.json",
+    "compose-spec": "compose-spec.json",
+}
+
+#: One broken file should not drown a report: at most this many schema errors per document.
+MAX_ERRORS = 20
+#: Instance values are cut to this many characters in messages.
+MAX_VALUE_TEXT = 60
+
+
+class SchemaUnavailable(LookupError):
+    """The vendored schema cannot be found (check-jsonschema is not installed)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaError:
+    """One schema violation: where in the document (a pointer) and why (a short message)."""
+
+    pointer: tuple[str | int, ...]
+    message: str
+
+
+def vendored_schema_path(name: str) -> Path:
+    """The path of a vendored schema file, found without importing check_jsonschema."""
+    from importlib.util import find_spec
+
+    file_name = VENDORED_SCHEMAS.get(name)
+    if file_name is None:
+        raise SchemaUnavailable(f"unknown external schema {name!r}")
+    spec = find_spec("check_jsonschema")
+    locations = list(spec.submodule_search_locations or ()) if spec is not None else []
+    for location in locations:
+        candidate = Path(location) / "builtin_schemas" / "vendor" / file_name
+        if candidate.is_file():
+            return candidate
+    raise SchemaUnavailable(f"schema {name!r} not found: install check-jsonschema (it vendors {file_name})")
+
+
+@cache
+def _validator(name: str) -> Any:
+    from jsonschema.validators import validator_for
+
+    schema = json.loads(vendored_schema_path(name).read_text(encoding="utf-8"))
+    cls = validator_for(schema)
+    return cls(schema)  # no format checker: formats are annotations here, and checking them is slow
+
+
+def validate(name: str, instance: Any, limit: int = MAX_ERRORS) -> list[SchemaError]:
+    """Every error of `instance` against the named schema, one per pointer, in document order."""
+    found: dict[tuple[str | int, ...], SchemaError] = {}
+    for error in _validator(name).iter_errors(instance):
+        for leaf in _leaves(error):
+            for pointer, message in _describe(leaf):
+                if pointer not in found:
+                    found[pointer] = SchemaError(pointer, message)
+    ordered = sorted(found.values(), key=lambda item: [str(step) for step in item.pointer])
+    return ordered[:limit]
+
+
+def _leaves(error: Any, depth: int = 0) -> list[Any]:
+    """The errors that explain a oneOf/anyOf failure: those of the branch that came closest.
+
+    The closest branch is the one with the fewest errors, then the deepest ones (a job with one
+    misspelt key is a normal job with one error, not a reusable-workflow call missing `uses`).
+    """
+    if not error.context or depth > 20:
+        return [error]
+    branches: dict[Any, list[Any]] = {}
+    for child in error.context:
+        branches.setdefault(child.schema_path[0] if child.schema_path else 0, []).append(child)
+
+    def closeness(children: list[Any]) -> tuple[int, int]:
+        weight = sum(
+            len(_unexpected_keys(child.instance, child.schema))
+            if child.validator == "additionalProperties" and isinstance(child.instance, Mapping)
+            else 1
+            for child in children
+        )
+        return weight, -max(len(child.absolute_path) for child in children)
+
+    best = min(branches.values(), key=closeness)
+    shallow = all(len(child.absolute_path) <= len(error.absolute_path) for child in best)
+    if shallow and all(child.validator in ("type", "enum", "const") for child in best):
+        return [error]  # no branch got further than the value itself: report the value
+    return [leaf for child in best for leaf in _leaves(child, depth + 1)]
+
+
+def _describe(error: Any) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """Pointer(s) and message for one jsonschema error (unexpected keys point at each key)."""
+    path = tuple(error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
+        for key in _unexpected_keys(error.instance, error.schema):
+            yield (*path, key), f"unexpected key {key!r}"
+        return
+    where = "/".join(str(step) for step in path) or "(top level)"
+    if error.validator == "required":
+        yield path, f"{where}: {error.message}"
+        return
+    if error.validator in ("type", "enum", "const", "pattern", "oneOf", "anyOf"):
+        yield path, f"{where}: {_short(error.instance)} {_reason(error)}"
+        return
+    yield path, f"{where}: {error.message[:200]}"
+
+
+def _reason(error: Any) -> str:
+    if error.validator == "type":
+        return f"is not of type {error.validator_value}"
+    if error.validator == "enum":
+        return f"is not one of {', '.join(map(str, error.validator_value))}"[:200]
+    if error.validator == "pattern":
+        return f"does not match {error.validator_value}"
+    return "is not valid here"
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, default=str) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= MAX_VALUE_TEXT else text[: MAX_VALUE_TEXT - 3] + "..."
+
+
+def _unexpected_keys(instance: Mapping[str, Any], schema: Mapping[str, Any]) -> list[str]:
+    import re
+
+    known = schema.get("properties") or {}
+    patterns = [re.compile(pattern) for pattern in schema.get("patternProperties") or {}]
+    return [key for key in instance if key not in known and not any(p.search(key) for p in patterns)]
