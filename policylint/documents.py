@@ -71,6 +71,8 @@ class Document:
     #: Extra text shown with findings on this document (e.g. the kustomize overlay it came from).
     origin: str = ""
     default_namespace: str = "default"
+    #: Trailing comments a loader kept because they carry meaning (`uses: x@<sha>  # v4.1.1`).
+    comments: dict[Pointer, str] = field(default_factory=dict)
 
     # Kubernetes conveniences; harmless (empty) for other file kinds.
     @property

@@ -69,6 +69,8 @@ def detect_by_name(path: str) -> str | None:
             return "github-actions"
         if lowered in ("action.yml", "action.yaml"):
             return "github-actions"
+        if len(parts) >= 2 and parts[-2] == ".github" and lowered in ("dependabot.yml", "dependabot.yaml"):
+            return "github-actions"  # repository fact for gha-dependency-audit-missing
         if any(fnmatchcase(lowered, pattern) for pattern in _COMPOSE_NAMES):
             return "compose"
     return "yaml"
