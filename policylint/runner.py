@@ -6,11 +6,12 @@ The CLI builds `RunOptions` and calls `check`; so do tests and the benchmark. No
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from policylint.documents import LoadResult, Skipped
+from policylint.documents import Document, LoadResult, Skipped
 from policylint.findings import PARSE_ERROR, Finding, severity_at_least
 from policylint.policies import Policy, PolicySet, load_policies
 
@@ -36,6 +37,15 @@ class RunOptions:
     default_namespace: str = "default"
     kube_version: str | None = None
     stdin_text: str | None = None
+    #: Files loaded only so relations can see them; findings are reported for `paths` alone.
+    context: Sequence[str] = ()
+    #: Config-file `ignore:` entries (policylint.config.IgnoreRule).
+    ignore_rules: Sequence[Any] = ()
+    use_suppressions: bool = True
+    warn_unused_suppressions: bool = False
+    baseline: Path | None = None
+    #: Called as progress(done, total, what) while loading (see policylint.progress).
+    progress: Callable[[int, int, str], None] | None = None
 
 
 @dataclass
@@ -48,6 +58,10 @@ class RunReport:
     skipped: list[Skipped]
     files: list[str]
     options: RunOptions
+    #: Path -> file kind of every loaded file (reporters that list passes need it).
+    file_kinds: dict[str, str] = field(default_factory=dict)
+    #: Every loaded document (the audit report tells "not applicable" from "pass" with them).
+    documents: list[Document] = field(default_factory=list)
 
     @property
     def active(self) -> list[Finding]:
@@ -56,7 +70,11 @@ class RunReport:
 
     def exit_code(self) -> int:
         """0 when nothing at or above `fail_on` remains (a parse-error always counts), else 1."""
+        from policylint.suppressions import NON_FAILING
+
         for finding in self.active:
+            if finding.policy_id in NON_FAILING:
+                continue
             if finding.policy_id == PARSE_ERROR or severity_at_least(finding.severity, self.options.fail_on):
                 return 1
         return 0
@@ -103,7 +121,9 @@ def load_paths(paths: Sequence[str], options: RunOptions) -> tuple[LoadResult, l
     result = LoadResult()
     candidates = discover(paths, options.excludes)
     files = []
-    for candidate in candidates:
+    for done, candidate in enumerate(candidates):
+        if options.progress is not None:
+            options.progress(done, len(candidates), "files")
         files.append(candidate.display)
         if candidate.disk is None:
             text = options.stdin_text if options.stdin_text is not None else sys.stdin.read()
@@ -132,9 +152,25 @@ def check(options: RunOptions, policy_set: PolicySet | None = None) -> RunReport
     except PolicyFormatError as exc:
         raise UsageError(str(exc)) from exc
     policies = select_policies(policy_set, options)
+    from policylint.suppressions import SuppressionError, apply_suppressions
+
+    report_paths: set[str] | None = None
     try:
         load, files = load_paths(options.paths, options)
+        if options.context:
+            report_paths = set(files)
+            context, _ = load_paths(options.context, options)
+            load.documents.extend(doc for doc in context.documents if doc.path not in report_paths)
     except DiscoveryError as exc:
         raise UsageError(str(exc)) from exc
-    findings = run(load, policies, EngineOptions(severity_overrides=options.severity_overrides))
-    return RunReport(findings, policies, policy_set, load.skipped, files, options)
+    if options.progress is not None:
+        options.progress(len(files), len(files), "files, evaluating policies")
+    findings = run(load, policies, EngineOptions(severity_overrides=options.severity_overrides), report_paths)
+    try:
+        findings = apply_suppressions(findings, load, policy_set, policies, options, set(files))
+    except SuppressionError as exc:
+        raise UsageError(str(exc)) from exc
+    file_kinds = {doc.path: doc.file_kind for doc in load.documents if report_paths is None or doc.path in report_paths}
+    file_kinds.update((failure.path, failure.file_kind) for failure in load.failures if failure.path in set(files))
+    return RunReport(findings, policies, policy_set, load.skipped, files, options, file_kinds,
+                     documents=[doc for doc in load.documents if report_paths is None or doc.path in report_paths])

@@ -1,0 +1,440 @@
+"""The configuration file: discovery, validation and merging into `RunOptions`.
+
+Layers merge as built-in defaults < profile < file < command line. A `.policylint.yaml` (or a
+`[tool.policylint]` table in `pyproject.toml`) is found by walking up from the first scanned path,
+validated against `config.schema.json` (a typo is exit 2 with the key's path and a suggestion), and
+its relative paths are resolved against the folder the file lives in.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import json
+import os
+import sys
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from difflib import get_close_matches
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from policylint.policies import PolicySet
+    from policylint.runner import RunOptions
+
+CONFIG_NAMES = (".policylint.yaml", ".policylint.yml")
+PYPROJECT = "pyproject.toml"
+SCHEMA_PATH = Path(__file__).with_name("config.schema.json")
+
+STARTER = """\
+# policylint configuration. Every key is optional; the command line wins over this file.
+# Reference: `policylint rules` lists every policy id; `policylint explain <id>` explains one.
+
+# default, or restricted (also turns on the off-by-default digest and namespace policies).
+profile: default
+
+# Lowest severity that fails the run (critical, high, medium, low, never).
+fail-on: low
+
+# Kubernetes version the manifests target (quote it, or YAML reads 1.30 as 1.3).
+# kube-version: "1.31"
+
+# Namespace assumed for objects that set none.
+# namespace: default
+
+# Policies to turn off, and off-by-default policies to turn on (ids or domains: k8s, docker, compose, gha).
+disable: []
+enable: []
+
+# Severity overrides per policy id.
+# severity:
+#   k8s-single-replica: high
+
+# Paths to skip (globs, relative to this file).
+exclude: []
+
+# Folders of your own policies (relative to this file).
+# policy-dirs: [./org-policies]
+
+# Policy parameters.
+# params:
+#   k8s-hpa-min-replicas-low: {min: 3}
+
+# Other files loaded only so relational policies can see them (pre-commit passes just the changed files).
+# context: [.]
+
+# Suppressions for whole paths; each needs a reason, and may expire (YYYY-MM-DD).
+# ignore:
+#   - paths: ["legacy/**"]
+#     policies: [k8s-run-as-root]
+#     reason: legacy images are rebuilt in Q3
+#     expires: "2026-12-31"
+ignore: []
+"""
+
+
+class ConfigError(Exception):
+    """The configuration file is missing, unreadable or invalid (exit 2)."""
+
+
+@dataclass(frozen=True)
+class IgnoreRule:
+    """A config-level suppression: these policies on these paths (globs relative to the cwd)."""
+
+    policies: tuple[str, ...]
+    reason: str
+    paths: tuple[str, ...] = ()
+    expires: str = ""
+    source: str = ""
+    line: int = 1
+
+
+@dataclass(frozen=True)
+class Config:
+    """A validated configuration file (or the empty configuration when there is none)."""
+
+    values: Mapping[str, Any] = field(default_factory=dict)
+    source: Path | None = None
+    base_dir: Path = field(default_factory=Path.cwd)
+    lines: Mapping[tuple[Any, ...], int] = field(default_factory=dict)
+
+    @property
+    def display_source(self) -> str:
+        """The config file as shown in messages."""
+        if self.source is None:
+            return "(no configuration file)"
+        return _display(self.source)
+
+    def line_of(self, *path: Any) -> int:
+        """The line of a key (1 when unknown, e.g. in TOML)."""
+        return self.lines.get(tuple(path), 1)
+
+    def ignore_rules(self) -> list[IgnoreRule]:
+        """The `ignore:` entries, with their globs rebased onto the current directory."""
+        rules = []
+        for index, entry in enumerate(self.values.get("ignore") or ()):
+            globs = tuple(glob for glob in (rebase_glob(p, self.base_dir) for p in entry.get("paths") or ()) if glob)
+            if entry.get("paths") and not globs:
+                continue  # every glob lies outside the scanned tree
+            rules.append(
+                IgnoreRule(
+                    policies=tuple(entry["policies"]),
+                    reason=entry["reason"].strip(),
+                    paths=globs,
+                    expires=str(entry.get("expires") or ""),
+                    source=self.display_source,
+                    line=self.line_of("ignore", index),
+                )
+            )
+        return rules
+
+
+def _display(path: Path) -> str:
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # pragma: no cover - another drive on Windows
+        return str(path)
+    return (str(path) if relative.startswith("..") else relative).replace(os.sep, "/")
+
+
+def rebase_glob(pattern: str, base_dir: Path, cwd: Path | None = None) -> str | None:
+    """A glob written relative to `base_dir`, made relative to the cwd (how discovery shows paths).
+
+    Returns None when the pattern can only match files outside the current directory's tree.
+    Patterns without a slash (`*.tmp`) or starting with `**` match at any depth and stay as written.
+    """
+    pattern = pattern.strip().removeprefix("./")
+    if "/" not in pattern.rstrip("/") or pattern.startswith("**"):
+        return pattern
+    if pattern.startswith("/"):
+        pattern = pattern[1:]
+    cwd = (cwd or Path.cwd()).resolve()
+    base = base_dir.resolve()
+    if base == cwd:
+        return pattern
+    if base.is_relative_to(cwd):
+        return str(PurePosixPath(base.relative_to(cwd).as_posix(), pattern))
+    if cwd.is_relative_to(base):
+        prefix = cwd.relative_to(base).as_posix() + "/"
+        if pattern.startswith(prefix):
+            return pattern[len(prefix):]
+        return None
+    return None
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest `.policylint.yaml`/`.yml`, or `pyproject.toml` with `[tool.policylint]`.
+
+    Walks up from `start` (a file's folder, or the folder itself) and stops at the repository root
+    (the first folder holding `.git`), so a file above the project never applies by surprise.
+    """
+    try:
+        current = start.resolve()
+    except OSError:
+        return None
+    if not current.is_dir():
+        current = current.parent
+    for folder in (current, *current.parents):
+        for name in CONFIG_NAMES:
+            candidate = folder / name
+            if candidate.is_file():
+                return candidate
+        pyproject = folder / PYPROJECT
+        if pyproject.is_file():
+            try:
+                text = pyproject.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                text = ""
+            if "[tool.policylint]" in text or "[tool.policylint." in text:
+                return pyproject
+        if (folder / ".git").exists():
+            return None
+    return None
+
+
+def _toml(text: str) -> Any:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
+    return tomllib.loads(text)
+
+
+def _plain(value: Any) -> Any:
+    """TOML dates become ISO strings, so TOML and YAML validate alike."""
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
+
+def read_config(path: Path) -> Config:
+    """Read and validate one configuration file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{_display(path)}: cannot read configuration: {exc}") from exc
+    lines: dict[tuple[Any, ...], int] = {}
+    if path.name == PYPROJECT:
+        try:
+            data = _toml(text)
+        except ValueError as exc:
+            raise ConfigError(f"{_display(path)}: invalid TOML: {exc}") from exc
+        data = _plain(data.get("tool", {}).get("policylint", {}))
+        where = "[tool.policylint]"
+    else:
+        from policylint.yamlnodes import YamlError, parse_yaml_stream
+
+        documents = list(parse_yaml_stream(text))
+        if any(isinstance(doc, YamlError) for doc in documents):
+            error = next(doc for doc in documents if isinstance(doc, YamlError))
+            raise ConfigError(f"{_display(path)}:{error.line}: invalid YAML: {error.reason}")
+        if len(documents) > 1:
+            raise ConfigError(f"{_display(path)}: expected one YAML document, found {len(documents)}")
+        data = documents[0].data if documents else {}  # type: ignore[union-attr]
+        data = {} if data is None else data
+        if documents:
+            lines = {pointer: position.line for pointer, position in documents[0].positions.items()}  # type: ignore[union-attr]
+        where = ""
+    config = Config(data, path, path.parent, lines)
+    validate(config, where)
+    return config
+
+
+_schema: dict[str, Any] | None = None
+
+
+def _load_schema() -> dict[str, Any]:
+    global _schema
+    if _schema is None:
+        _schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return _schema
+
+
+def key_path(path: Iterable[Any]) -> str:
+    """`ignore[0].reason` style path of a key."""
+    text = ""
+    for step in path:
+        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
+    return text or "(top level)"
+
+
+def validate(config: Config, where: str = "") -> None:
+    """Raise ConfigError for the first schema violation, with the key's path and a suggestion."""
+    from jsonschema import Draft202012Validator
+
+    schema = _load_schema()
+    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    errors = sorted(validator.iter_errors(config.values), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+    if not errors:
+        return
+    error = errors[0]
+    path = list(error.absolute_path)
+    instance = error.instance
+    if error.validator == "additionalProperties" and isinstance(instance, Mapping):
+        allowed = sorted(error.schema.get("properties", {}))
+        extra = sorted(key for key in instance if key not in allowed)
+        key = extra[0]
+        path.append(key)
+        hint = get_close_matches(key, allowed, n=1)
+        suggestion = f" (did you mean {hint[0]!r}?)" if hint else f" (known keys: {', '.join(allowed)})"
+        detail = f"unknown key {key!r}{suggestion}"
+    elif error.validator == "enum":
+        choices = [str(choice) for choice in error.validator_value]
+        hint = get_close_matches(str(instance), choices, n=1)
+        detail = f"{instance!r} is not one of {', '.join(choices)}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
+    elif path and path[-1] == "kube-version" and isinstance(instance, (int, float)):
+        detail = f"{instance!r} is a number: quote it, e.g. kube-version: \"{instance}\" (YAML reads 1.30 as 1.3)"
+    elif error.validator == "format" and error.validator_value == "date":
+        detail = f"{instance!r} is not a date (YYYY-MM-DD)"
+    else:
+        detail = error.message
+    line = ""
+    for size in range(len(path), -1, -1):
+        if tuple(path[:size]) in config.lines:
+            line = f":{config.lines[tuple(path[:size])]}"
+            break
+    prefix = f"{config.display_source}{line}: " + (f"{where} " if where else "")
+    raise ConfigError(f"{prefix}{key_path(path)}: {detail}")
+
+
+def load_config(paths: Sequence[str], explicit: str | Path | None = None) -> Config:
+    """The configuration for a run: `--config FILE`, else the nearest file above the first path."""
+    if explicit is not None:
+        path = Path(explicit)
+        if not path.is_file():
+            raise ConfigError(f"{explicit}: configuration file not found")
+        return read_config(path)
+    first = next((p for p in paths if p != "-"), ".")
+    found = find_config(Path(first))
+    return read_config(found) if found is not None else Config()
+
+
+def resolve_policy_ids(config: Config, policy_set: PolicySet) -> tuple[Config, list[str]]:
+    """Drop (with a warning and a suggestion) policy ids the config names but no policy has.
+
+    An unknown id in a config file is a warning, not an error: a config shared across versions
+    of policylint may name a policy this version does not have. Aliases map to the current id.
+    """
+    policies = list(policy_set)
+    ids = {policy.id for policy in policies}
+    selectors = ids | {policy.domain for policy in policies} | {policy.file_kind for policy in policies}
+    aliases = {alias: policy.id for policy in policies for alias in policy.aliases}
+    warnings: list[str] = []
+
+    def known(value: str, where: tuple[Any, ...], allow_selectors: bool) -> str | None:
+        pool = selectors if allow_selectors else ids
+        if value in pool or (allow_selectors and value.endswith("*") and any(i.startswith(value[:-1]) for i in ids)):
+            return value
+        if value in aliases:
+            warnings.append(f"{config.display_source}:{config.line_of(*where)}: {key_path(where)}: "
+                            f"{value!r} was renamed to {aliases[value]!r}")
+            return aliases[value]
+        hint = get_close_matches(value, sorted(pool), n=1)
+        warnings.append(f"{config.display_source}:{config.line_of(*where)}: {key_path(where)}: unknown policy "
+                        f"{value!r}" + (f" (did you mean {hint[0]!r}?)" if hint else "") + "; ignored")
+        return None
+
+    values = dict(config.values)
+    for key in ("disable", "enable"):
+        if key in values:
+            values[key] = [v for i, item in enumerate(values[key]) if (v := known(item, (key, i), True))]
+    for key in ("severity", "params"):
+        if key in values:
+            values[key] = {v: item for name, item in values[key].items() if (v := known(name, (key, name), False))}
+    for name, given in (values.get("params") or {}).items():
+        declared = policy_set.policies[name].params
+        for param, value in given.items():
+            if param not in declared:
+                hint = get_close_matches(param, sorted(declared), n=1)
+                names = ", ".join(sorted(declared)) or "none"
+                choices = f" (did you mean {hint[0]!r}?)" if hint else f" (parameters: {names})"
+                raise ConfigError(f"{config.display_source}:{config.line_of('params', name, param)}: "
+                                  f"params.{name}.{param}: unknown parameter{choices}")
+            if _json_type(value) != _json_type(declared[param]) and declared[param] is not None:
+                raise ConfigError(f"{config.display_source}:{config.line_of('params', name, param)}: "
+                                  f"params.{name}.{param}: expected {_json_type(declared[param])}, got {value!r}")
+    if "ignore" in values:
+        entries = []
+        for index, entry in enumerate(values["ignore"]):
+            kept = [
+                v for i, item in enumerate(entry["policies"])
+                if (v := known(item, ("ignore", index, "policies", i), False))
+            ]
+            if kept:
+                entries.append({**entry, "policies": kept})
+        values["ignore"] = entries
+    return dataclasses.replace(config, values=values), warnings
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, dict):
+        return "mapping"
+    return "null"
+
+
+def _relative_to_cwd(value: str, base_dir: Path) -> str:
+    path = Path(value)
+    if not path.is_absolute():
+        path = base_dir / path
+    return _display(Path(os.path.normpath(path)))
+
+
+def apply_config(options: RunOptions, config: Config, explicit: Collection[str] = ()) -> RunOptions:
+    """Merge the file into options built from the command line.
+
+    `explicit` names the RunOptions fields the user set on the command line: those win. Lists
+    combine (the command line's `--enable X` beats the file's `disable: [X]`, and the reverse).
+    """
+    values = config.values
+    if not values and config.source is None:
+        return options
+    changes: dict[str, Any] = {}
+    for key, name in (("profile", "profile"), ("fail-on", "fail_on"), ("namespace", "default_namespace"),
+                      ("kube-version", "kube_version")):
+        if key in values and name not in explicit:
+            changes[name] = str(values[key]).removeprefix("v") if key == "kube-version" else values[key]
+    cli_enable, cli_ignore = list(options.enable), list(options.ignore)
+    changes["enable"] = [i for i in values.get("enable", ()) if i not in cli_ignore] + cli_enable
+    changes["ignore"] = [i for i in values.get("disable", ()) if i not in cli_enable] + cli_ignore
+    changes["severity_overrides"] = {**values.get("severity", {}), **options.severity_overrides}
+    params = {name: dict(given) for name, given in values.get("params", {}).items()}
+    for name, given in options.params.items():
+        params[name] = {**params.get(name, {}), **given}
+    changes["params"] = params
+    excludes = [glob for glob in (rebase_glob(p, config.base_dir) for p in values.get("exclude", ())) if glob]
+    changes["excludes"] = [*excludes, *options.excludes]
+    changes["policy_dirs"] = [
+        *(Path(os.path.normpath(config.base_dir / d)) for d in values.get("policy-dirs", ())),
+        *options.policy_dirs,
+    ]
+    field_names = {f.name for f in dataclasses.fields(options)}
+    if "context" in values and not options.context:
+        changes["context"] = [_relative_to_cwd(item, config.base_dir) for item in values["context"]]
+    if "baseline" in values and options.baseline is None:
+        changes["baseline"] = Path(_relative_to_cwd(values["baseline"], config.base_dir))
+    if values.get("warn-unused-suppressions"):
+        changes["warn_unused_suppressions"] = True
+    if "kustomize" in values and "kustomize" in field_names and "kustomize" not in explicit:
+        changes["kustomize"] = values["kustomize"]
+    changes["ignore_rules"] = [*config.ignore_rules(), *options.ignore_rules]
+    return dataclasses.replace(options, **{k: v for k, v in changes.items() if k in field_names})
+
+
+def write_starter(path: Path) -> None:
+    """Write the commented starter file; refuse to overwrite an existing one."""
+    if path.exists():
+        raise ConfigError(f"{_display(path)} already exists; not overwriting it")
+    path.write_text(STARTER, encoding="utf-8")

@@ -1,0 +1,396 @@
+"""Suppressions: inline comments, file-level comments, Kubernetes annotations, config and baseline.
+
+A suppressed finding is kept (with `Finding.suppression`) so every report can show and count it.
+Each suppression names its policies and gives a reason; one without either is refused and
+reported as a `suppression-invalid` finding. One past its `until=` date stops working and says so
+(`suppression-expired`). With `--warn-unused-suppressions` the ones that matched nothing are
+reported as `suppression-unused` (these never fail a run).
+
+Forms (documented in the README):
+
+    image: app:1.0  # policylint: ignore[k8s-image-tag-latest] -- reason
+    # policylint: ignore[k8s-run-as-root,k8s-privilege-escalation] until=2026-12-31 -- reason
+    # policylint: ignore-file[docker-user-root] -- reason
+    metadata: {annotations: {policylint.io/ignore: "k8s-run-as-root: reason until=2026-12-31; other-id: reason"}}
+
+A trailing comment covers its own line; a comment on a line of its own covers the next line that is
+not itself a comment (so several can be stacked). Source text comes from `LoadResult.sources`:
+files are never read twice.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from difflib import get_close_matches
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from policylint.findings import PARSE_ERROR, POLICY_ERROR, Finding, Location, Suppression
+
+if TYPE_CHECKING:
+    from policylint.documents import Document, LoadResult
+    from policylint.policies import Policy, PolicySet
+    from policylint.runner import RunOptions
+
+SUPPRESSION_INVALID = "suppression-invalid"
+SUPPRESSION_EXPIRED = "suppression-expired"
+SUPPRESSION_UNUSED = "suppression-unused"
+META_IDS = (SUPPRESSION_INVALID, SUPPRESSION_EXPIRED, SUPPRESSION_UNUSED)
+#: Findings that are reported but never change the exit code.
+NON_FAILING = frozenset({SUPPRESSION_UNUSED})
+META_SEVERITY = "low"
+#: Findings no suppression may hide: the file (or a policy) could not be checked at all.
+UNSUPPRESSIBLE = frozenset({PARSE_ERROR, *META_IDS})
+
+ANNOTATION = "policylint.io/ignore"
+BASELINE_VERSION = 1
+
+_COMMENT = re.compile(r"(?:^|(?<=\s))#\s*policylint\s*:\s*(?P<scope>ignore-file|ignore)(?![\w-])(?P<rest>.*)$")
+_UNTIL = re.compile(r"\buntil\s*=\s*(?P<date>\S+)")
+
+
+class SuppressionError(Exception):
+    """The baseline file cannot be used (exit 2)."""
+
+
+@dataclass
+class Directive:
+    """One suppression as written: where, which policies, why, until when, and what it covers."""
+
+    kind: str  # inline | file | annotation | config
+    path: str
+    line: int
+    column: int
+    policy_ids: tuple[str, ...]
+    reason: str
+    expires: datetime.date | None = None
+    lines: frozenset[int] = frozenset()
+    resource: tuple[str, str, str] | None = None
+    globs: tuple[str, ...] = ()
+    problem: str = ""
+    file_kind: str = ""
+    used: bool = field(default=False, compare=False)
+
+    @property
+    def label(self) -> str:
+        """How the suppression is named in messages."""
+        ids = ",".join(self.policy_ids) or "(no policy id)"
+        return {"file": f"ignore-file[{ids}]", "annotation": f"annotation {ANNOTATION} ({ids})",
+                "config": f"config ignore ({ids})"}.get(self.kind, f"ignore[{ids}]")
+
+    def covers(self, finding: Finding) -> bool:
+        """True when this directive applies to the finding's place (not checking the policy id)."""
+        if self.kind == "config":
+            return not self.globs or any(
+                fnmatchcase(finding.path, glob) or fnmatchcase(finding.path, glob.rstrip("/") + "/*")
+                or (glob.endswith("/**") and finding.path.startswith(glob[:-3] + "/"))
+                for glob in self.globs
+            )
+        if finding.path != self.path:
+            return False
+        if self.kind == "inline":
+            return finding.line in self.lines
+        if self.kind == "annotation":
+            return (finding.resource_kind, finding.resource_namespace, finding.resource_name) == self.resource
+        return True
+
+
+def _parse_date(text: str) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _outside_quotes(prefix: str) -> bool:
+    """False when a `#` after `prefix` sits inside a quoted YAML scalar on the same line."""
+    double = len(re.findall(r'(?<!\\)"', prefix)) % 2
+    single = prefix.count("'") % 2
+    return not double and not single
+
+
+def parse_comments(path: str, text: str, file_kind: str = "") -> list[Directive]:
+    """Every `# policylint: ignore...` comment of one file."""
+    lines = text.split("\n")
+    found: list[Directive] = []
+    pending: list[Directive] = []  # comment-only lines waiting for the next code line
+    for number, line in enumerate(lines, start=1):
+        match = _COMMENT.search(line)
+        if match is not None and not _outside_quotes(line[: match.start()]):
+            match = None
+        stripped = line.strip()
+        comment_only = stripped.startswith("#")
+        if pending and not comment_only:
+            for directive in pending:
+                directive.lines = frozenset({number})
+            pending = []
+        if match is None:
+            continue
+        directive = _directive(path, number, match.start() + 1, match.group("scope"), match.group("rest"))
+        directive.file_kind = file_kind
+        if directive.kind == "inline":
+            if comment_only:
+                pending.append(directive)
+            else:
+                directive.lines = frozenset({number})
+        found.append(directive)
+    return found
+
+
+def _directive(path: str, line: int, column: int, scope: str, rest: str) -> Directive:
+    kind = "file" if scope == "ignore-file" else "inline"
+    rest = rest.strip()
+    ids_text = ""
+    if rest.startswith("["):
+        close = rest.find("]")
+        ids_text, rest = (rest[1:close], rest[close + 1 :]) if close >= 0 else (rest[1:], "")
+    options, _, reason = rest.partition("--")
+    options, reason = options.strip(), reason.strip()
+    ids = tuple(item.strip() for item in ids_text.split(",") if item.strip())
+    directive = Directive(kind, path, line, column, ids, reason)
+    until = _UNTIL.search(options)
+    if until is not None:
+        directive.expires = _parse_date(until.group("date"))
+        if directive.expires is None:
+            directive.problem = f"until={until.group('date')} is not a date (write until=YYYY-MM-DD)"
+        options = (options[: until.start()] + options[until.end():]).strip()
+    if not ids:
+        directive.problem = (f"policylint: {scope} without a policy id is refused; "
+                             f"name the policies: {scope}[<policy-id>] -- <reason>")
+    elif options:
+        directive.problem = f"unexpected text {options!r} (write {scope}[<ids>] until=YYYY-MM-DD -- <reason>)"
+    elif not reason:
+        directive.problem = f"{directive.label} has no reason; add ' -- <why this is acceptable>'"
+    return directive
+
+
+def parse_annotations(doc: Document) -> list[Directive]:
+    """The `policylint.io/ignore` annotation of a Kubernetes object and of its pod template."""
+    from policylint.k8s.workloads import pod_metadata_pointer
+
+    if doc.file_kind != "kubernetes":
+        return []
+    found: list[Directive] = []
+    pointers = [("metadata",)]
+    template = pod_metadata_pointer(doc.kind)
+    if template and template != ("metadata",):
+        pointers.append(template)
+    for metadata_pointer in pointers:
+        pointer = (*metadata_pointer, "annotations", ANNOTATION)
+        value = doc.get(pointer)
+        if value is None:
+            continue
+        position, _ = doc.position(pointer)
+        resource = (doc.kind, doc.namespace, doc.name)
+        if not isinstance(value, str):
+            found.append(Directive("annotation", doc.path, position.line, position.column, (), "", resource=resource,
+                                   problem=f"{ANNOTATION} must be a string: \"<policy-id>: <reason>; ...\"",
+                                   file_kind=doc.file_kind))
+            continue
+        for entry in (part.strip() for part in re.split(r"[;\n]", value)):
+            if not entry:
+                continue
+            ids_text, colon, reason = entry.partition(":")
+            ids = tuple(item.strip() for item in ids_text.split(",") if item.strip()) if colon else ()
+            directive = Directive("annotation", doc.path, position.line, position.column, ids, "",
+                                  resource=resource, file_kind=doc.file_kind)
+            until = _UNTIL.search(reason)
+            if until is not None:
+                directive.expires = _parse_date(until.group("date"))
+                if directive.expires is None:
+                    directive.problem = f"until={until.group('date')} is not a date (write until=YYYY-MM-DD)"
+                reason = reason[: until.start()] + reason[until.end():]
+            directive.reason = reason.strip()
+            if not ids or not all(re.fullmatch(r"[a-z0-9][a-z0-9-]*", item) for item in ids):
+                directive.problem = (f"{ANNOTATION} entry {entry!r} names no policy id; "
+                                     "write \"<policy-id>: <reason>\" (a blanket suppression is refused)")
+            elif not directive.reason:
+                directive.problem = f"{directive.label} has no reason; write \"<policy-id>: <reason>\""
+            found.append(directive)
+    return found
+
+
+def config_directives(rules: Iterable[Any]) -> list[Directive]:
+    """Directives for the config file's `ignore:` entries (policylint.config.IgnoreRule)."""
+    found = []
+    for rule in rules:
+        directive = Directive("config", rule.source, rule.line, 1, tuple(rule.policies), rule.reason,
+                              globs=tuple(rule.paths))
+        if rule.expires:
+            directive.expires = _parse_date(rule.expires)
+            if directive.expires is None:
+                directive.problem = f"expires {rule.expires!r} is not a date (YYYY-MM-DD)"
+        found.append(directive)
+    return found
+
+
+def _canonical(directives: list[Directive], policy_set: PolicySet) -> None:
+    """Map aliases to ids; refuse directives that name a policy nobody has (with a suggestion)."""
+    known = set(policy_set.policies) | {POLICY_ERROR}
+    aliases = {alias: policy.id for policy in policy_set for alias in policy.aliases}
+    for directive in directives:
+        if directive.problem:
+            continue
+        ids = []
+        for item in directive.policy_ids:
+            if item in known:
+                ids.append(item)
+            elif item in aliases:
+                ids.append(aliases[item])
+            else:
+                hint = get_close_matches(item, sorted(known), n=1)
+                directive.problem = f"{directive.label} names unknown policy {item!r}" + (
+                    f" (did you mean {hint[0]!r}?)" if hint else "")
+                break
+        directive.policy_ids = tuple(ids)
+
+
+def _meta(policy_id: str, directive: Directive, message: str) -> Finding:
+    path, line, column = directive.path, directive.line, directive.column
+    return Finding(
+        policy_id=policy_id,
+        severity=META_SEVERITY,
+        path=path,
+        line=line,
+        column=column,
+        message=message,
+        file_kind=directive.file_kind,
+        logical=f"{policy_id}:{directive.kind}:{','.join(directive.policy_ids)}:{directive.reason}",
+    )
+
+
+def collect(load: LoadResult, report_paths: set[str], options: RunOptions, policy_set: PolicySet) -> list[Directive]:
+    """Every suppression of the reported files and the configuration."""
+    directives: list[Directive] = []
+    kinds = {doc.path: doc.file_kind for doc in load.documents}
+    for path in sorted(load.sources):
+        if path in report_paths:
+            directives.extend(parse_comments(path, load.sources[path], kinds.get(path, "")))
+    for doc in load.documents:
+        if doc.path in report_paths:
+            directives.extend(parse_annotations(doc))
+    directives.extend(config_directives(options.ignore_rules))
+    _canonical(directives, policy_set)
+    return directives
+
+
+def apply_suppressions(
+    findings: list[Finding],
+    load: LoadResult,
+    policy_set: PolicySet,
+    policies: Sequence[Policy],
+    options: RunOptions,
+    report_paths: set[str],
+    today: datetime.date | None = None,
+) -> list[Finding]:
+    """Mark suppressed findings and add the findings about suppressions themselves."""
+    if not options.use_suppressions:
+        return findings
+    today = today or datetime.date.today()
+    directives = collect(load, report_paths, options, policy_set)
+    order = {"inline": 0, "annotation": 1, "file": 2, "config": 3}
+    usable = sorted(
+        (d for d in directives if not d.problem and (d.expires is None or d.expires >= today)),
+        key=lambda d: order[d.kind],
+    )
+    result: list[Finding] = []
+    for finding in findings:
+        if finding.policy_id not in UNSUPPRESSIBLE and finding.suppression is None:
+            for directive in usable:
+                if finding.policy_id in directive.policy_ids and directive.covers(finding):
+                    directive.used = True
+                    finding = replace(finding, suppression=Suppression(
+                        directive.kind, directive.reason,
+                        directive.expires.isoformat() if directive.expires else "",
+                        Location(directive.path, directive.line, directive.column),
+                    ))
+                    break
+        result.append(finding)
+    if options.baseline is not None:
+        result = apply_baseline(result, read_baseline(options.baseline), str(options.baseline))
+    meta: list[Finding] = []
+    ran = {policy.id for policy in policies}
+    for directive in directives:
+        if directive.problem:
+            meta.append(_meta(SUPPRESSION_INVALID, directive, f"suppression refused: {directive.problem}"))
+        elif directive.expires is not None and directive.expires < today:
+            meta.append(_meta(SUPPRESSION_EXPIRED, directive,
+                              f"{directive.label} expired on {directive.expires.isoformat()} and no longer applies "
+                              f"(reason was: {directive.reason})"))
+        elif options.warn_unused_suppressions and not directive.used and set(directive.policy_ids) <= ran:
+            meta.append(_meta(SUPPRESSION_UNUSED, directive, f"{directive.label} matches no finding; remove it"))
+    counts: dict[str, int] = {}
+    for finding in meta:
+        occurrence = counts.get(finding.logical + finding.path, 0)
+        counts[finding.logical + finding.path] = occurrence + 1
+        result.append(finding.with_fingerprint(occurrence))
+    result.sort(key=lambda f: f.sort_key)
+    return result
+
+
+# Baseline ---------------------------------------------------------------------------------------
+
+
+def baseline_entries(findings: Iterable[Finding]) -> list[dict[str, Any]]:
+    """What a baseline records: today's unsuppressed policy findings, by line-independent fingerprint.
+
+    Parse errors, policy errors and findings about suppressions are never recorded: they mean a
+    file was not really checked, which a baseline must not hide.
+    """
+    entries = [
+        {
+            "fingerprint": finding.fingerprint,
+            "rule_id": finding.policy_id,
+            "path": finding.path,
+            "resource": "/".join(
+                part for part in (finding.resource_kind, finding.resource_namespace, finding.resource_name) if part
+            ),
+            "message": finding.message,
+        }
+        for finding in findings
+        if finding.suppression is None and finding.policy_id not in (PARSE_ERROR, POLICY_ERROR, *META_IDS)
+    ]
+    entries.sort(key=lambda e: (e["path"], e["rule_id"], e["fingerprint"]))
+    return entries
+
+
+def write_baseline(path: Path, findings: Iterable[Finding]) -> int:
+    """Write the baseline file (sorted, stable JSON); returns the number of entries."""
+    entries = baseline_entries(findings)
+    document = {"version": BASELINE_VERSION, "tool": "policylint", "findings": entries}
+    try:
+        path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise SuppressionError(f"cannot write baseline {path}: {exc.strerror or exc}") from exc
+    return len(entries)
+
+
+def read_baseline(path: Path) -> set[str]:
+    """The fingerprints a baseline file records."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SuppressionError(f"cannot read baseline {path}: {exc.strerror or exc}") from exc
+    except ValueError as exc:
+        raise SuppressionError(f"{path}: not a policylint baseline (invalid JSON: {exc})") from exc
+    valid = isinstance(data, Mapping) and data.get("version") == BASELINE_VERSION
+    if not valid or not isinstance(data.get("findings"), list):
+        raise SuppressionError(f"{path}: not a policylint baseline (expected version {BASELINE_VERSION} with findings)")
+    return {str(entry.get("fingerprint")) for entry in data["findings"] if isinstance(entry, Mapping)}
+
+
+def apply_baseline(findings: Iterable[Finding], fingerprints: set[str], source: str) -> list[Finding]:
+    """Mark findings recorded in the baseline as suppressed (kind `baseline`)."""
+    justification = f"recorded in baseline {source}"
+    return [
+        replace(finding, suppression=Suppression("baseline", justification))
+        if finding.suppression is None and finding.fingerprint in fingerprints
+        and finding.policy_id not in (PARSE_ERROR, POLICY_ERROR, *META_IDS)
+        else finding
+        for finding in findings
+    ]
