@@ -1,0 +1,73 @@
+"""The Kubernetes loader: documents, List flattening, skips, parse errors, encodings."""
+
+from __future__ import annotations
+
+from policylint.loaders import load_bytes
+
+
+def load(text: str | bytes, path: str = "m.yaml"):
+    raw = text.encode() if isinstance(text, str) else text
+    return load_bytes(path, raw, "yaml")
+
+
+def test_multi_document_stream():
+    result = load("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: b}\n")
+    assert [(d.kind, d.name, d.start_line) for d in result.documents] == [("ConfigMap", "a", 1), ("Service", "b", 5)]
+
+
+def test_list_is_flattened_with_positions():
+    text = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: p\n"
+    result = load(text)
+    assert [(d.kind, d.name) for d in result.documents] == [("Pod", "p")]
+    doc = result.documents[0]
+    position, _ = doc.position(("metadata", "name"))
+    assert position.line == 7
+
+
+def test_non_kubernetes_yaml_is_skipped_quietly():
+    result = load("resources:\n- deployment.yaml\nnamePrefix: dev-\n", "kustomization.yaml")
+    assert not result.documents and not result.failures and not result.skipped
+
+
+def test_helm_template_is_skipped_with_notice():
+    result = load("apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Values.name }}\n")
+    assert not result.documents and not result.failures
+    assert len(result.skipped) == 1 and "render it first" in result.skipped[0].reason
+
+
+def test_github_expression_is_not_helm():
+    result = load("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  x: ${{ secrets.X }}\n")
+    assert len(result.documents) == 1
+
+
+def test_broken_document_between_good_ones():
+    text = "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n---\napiVersion: v1\nkind: [\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: c}\n"
+    result = load(text)
+    assert [d.name for d in result.documents] == ["a", "c"]
+    assert len(result.failures) == 1 and result.failures[0].line in (6, 7)
+
+
+def test_json_manifest():
+    result = load('{"apiVersion": "v1", "kind": "Pod",\n "metadata": {"name": "j"}}', "pod.json")
+    assert [d.name for d in result.documents] == ["j"]
+
+
+def test_bom_and_crlf():
+    result = load(b"\xef\xbb\xbfapiVersion: v1\r\nkind: Pod\r\nmetadata:\r\n  name: w\r\n")
+    doc = result.documents[0]
+    assert doc.name == "w"
+    assert doc.position(("metadata", "name"))[0].line == 4
+
+
+def test_binary_and_non_utf8_are_parse_failures():
+    binary = load(b"\x00\x01\x02apiVersion")
+    assert binary.failures[0].reason.startswith("binary content")
+    latin = load("apiVersion: v1\nkind: Pod\nmetadata: {name: caf\xe9}\n".encode("latin-1"))
+    assert latin.failures[0].line == 3 and "UTF-8" in latin.failures[0].reason
+
+
+def test_namespace_defaulting_and_cluster_scope():
+    result = load("apiVersion: v1\nkind: Namespace\nmetadata: {name: n}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p}\n")
+    namespace, pod = result.documents
+    assert namespace.namespace == "" and namespace.identity == "Namespace/n"
+    assert pod.namespace == "default" and pod.identity == "Pod/default/p"
