@@ -69,7 +69,8 @@ def check(
 ) -> int:
     """Check files and directories (default: the current directory); `-` reads stdin."""
     from policylint.reporters import render
-    from policylint.runner import RunOptions, UsageError, check as run_check
+    from policylint.runner import RunOptions, UsageError
+    from policylint.runner import check as run_check
 
     if len(outputs) > len(formats):
         _fail("each --output needs a --format before it")

@@ -140,7 +140,7 @@ def evaluate(
                     if not violations:
                         continue
                     findings.extend(_findings(compiled, view, violations))
-            except Exception as exc:  # noqa: BLE001 - a broken policy must not stop the run
+            except Exception as exc:
                 findings.append(
                     Finding(
                         policy_id=POLICY_ERROR,

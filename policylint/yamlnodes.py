@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 import yaml
@@ -29,7 +30,7 @@ MAX_INDENT = 2000
 MIN_NODE_BUDGET = 200_000
 
 _DOC_START = re.compile(r"^---(?=[ \t]|$)|^\.\.\.(?=[ \t]|$)", re.MULTILINE)
-_DEEP_INDENT = re.compile(r"^[ \t]{%d}" % MAX_INDENT, re.MULTILINE)
+_DEEP_INDENT = re.compile(rf"^[ \t]{{{MAX_INDENT}}}", re.MULTILINE)
 _BRACKETS = re.compile(r"[\[\]{}]")
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
@@ -85,7 +86,7 @@ def split_documents(text: str) -> list[tuple[int, str]]:
     chunks: list[tuple[int, str]] = []
     bounds = [0, *starts, len(text)]
     line = 0
-    for begin, end in zip(bounds, bounds[1:], strict=False):
+    for begin, end in pairwise(bounds):
         chunk = text[begin:end]
         if chunk.startswith("..."):
             chunk = " " * 3 + chunk[3:]  # an end marker closes the previous document

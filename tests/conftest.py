@@ -31,7 +31,7 @@ def run_json(run_cli):
     """Run `check --format json` and return (exit code, parsed document)."""
 
     def run(*args: str, cwd: Path | None = None) -> tuple[int, dict]:
-        code, out, err = run_cli("check", "--format", "json", *args, cwd=cwd)
+        code, out, _ = run_cli("check", "--format", "json", *args, cwd=cwd)
         return code, json.loads(out)
 
     return run

@@ -6,7 +6,6 @@ import json
 import subprocess
 import sys
 import textwrap
-
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,13 +45,16 @@ def test_text_groups_by_file(run_cli, tmp_path):
     assert code == 1
     lines = out.splitlines()
     assert lines[0] == "a.yaml"
-    assert lines[1] == "  a.yaml:7:7 high k8s-run-as-root container app may run as root (effective runAsNonRoot is not true or runAsUser is 0)"
+    assert lines[1] == (
+        "  a.yaml:7:7 high k8s-run-as-root container app may run as root (effective runAsNonRoot is not true or runAsUser is 0)"
+    )
     assert "b.yaml" in lines
     assert lines[-1] == "2 findings (2 high) in 2 files."
 
 
 def test_clean_file_exits_zero(run_cli, tmp_path):
-    (tmp_path / "ok.yaml").write_text(BAD_POD.replace("image: nginx:1.27", "image: nginx:1.27\n      securityContext: {allowPrivilegeEscalation: false}"))
+    safe = BAD_POD.replace("image: nginx:1.27", "image: nginx:1.27\n      securityContext: {allowPrivilegeEscalation: false}")
+    (tmp_path / "ok.yaml").write_text(safe)
     code, out, _ = run_cli("check", "ok.yaml", "--select", "k8s-privilege-escalation", cwd=tmp_path)
     assert code == 0
     assert out.strip() == "No findings in 1 file."

@@ -46,7 +46,7 @@ def test_explicit_file_is_always_checked(tmp_path, monkeypatch):
 
 def test_missing_path_raises(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(DiscoveryError, match="nope.yaml"):
+    with pytest.raises(DiscoveryError, match=r"nope\.yaml"):
         discover(["nope.yaml"])
 
 

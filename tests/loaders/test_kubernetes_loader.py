@@ -41,7 +41,10 @@ def test_github_expression_is_not_helm():
 
 
 def test_broken_document_between_good_ones():
-    text = "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n---\napiVersion: v1\nkind: [\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: c}\n"
+    text = (
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n---\napiVersion: v1\nkind: [\n"
+        "---\napiVersion: v1\nkind: Pod\nmetadata: {name: c}\n"
+    )
     result = load(text)
     assert [d.name for d in result.documents] == ["a", "c"]
     assert len(result.failures) == 1 and result.failures[0].line in (6, 7)
