@@ -1,9 +1,16 @@
 """Evaluate a policy's condition (JSON Schema of the compliant shape) on a view.
 
 Draft 2020-12 through `jsonschema`, plus a small vocabulary for what plain JSON Schema cannot say
-about these files: formats (`secret-like-name`, `placeholder`, `credential-url`, `image-not-latest`,
-`image-pinned-by-digest`, `k8s-quantity`) and keywords (`requestsWithinLimits`,
-`propertiesDiffer`, `probePortsDeclared`). Each is documented in the README.
+about these files: formats (`secret-like-name`, `placeholder`, `base64-placeholder`,
+`credential-url`, `image-not-latest`, `image-pinned-by-digest`, `k8s-quantity`) and keywords
+(`requestsWithinLimits`, `propertiesDiffer`, `probePortsDeclared`, `namedProperties`). Each is
+documented in the README.
+
+- `base64-placeholder`: a placeholder as such, or base64 text that decodes to one (Secret `data`
+  holds base64, and `Y2hhbmdlbWU=` is just `changeme`).
+- `namedProperties: {name: <schema>, value: <schema>}`: every property whose *key* is valid
+  under `name` must have a value valid under `value`; errors point at that key. JSON Schema alone
+  cannot tie a key's name to its value (a ConfigMap key `DB_PASSWORD` with a literal value).
 """
 
 from __future__ import annotations
@@ -41,11 +48,40 @@ def _formats() -> Any:
 
     checker.checks("secret-like-name")(strings_only(is_secret_like_name))
     checker.checks("placeholder")(lambda value: is_placeholder(value) if isinstance(value, str | type(None)) else False)
+    checker.checks("base64-placeholder")(_is_base64_placeholder)
     checker.checks("credential-url")(strings_only(is_credential_url))
     checker.checks("image-not-latest")(strings_only(lambda value: not parse_image(value).mutable))
     checker.checks("image-pinned-by-digest")(strings_only(lambda value: parse_image(value).pinned_by_digest))
     checker.checks("k8s-quantity")(lambda value: parse_quantity(value) is not None)
     return checker
+
+
+def _is_base64_placeholder(value: Any) -> bool:
+    """A placeholder, or strict base64 of UTF-8 text that is a placeholder (Secret `data`)."""
+    import base64
+    import binascii
+
+    if value is None:
+        return True
+    if not isinstance(value, str):
+        return False
+    if is_placeholder(value):
+        return True
+    try:
+        decoded = base64.b64decode("".join(value.split()), validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return False
+    return is_placeholder(decoded)
+
+
+def _named_properties(validator: Any, spec: Any, instance: Any, schema: Any) -> Iterator[Any]:
+    """Apply `value` to the properties whose key is valid under `name` (errors at that key)."""
+    if not isinstance(instance, Mapping) or not isinstance(spec, Mapping):
+        return
+    name_schema, value_schema = spec.get("name", True), spec.get("value", True)
+    for key in instance:
+        if validator.evolve(schema=name_schema).is_valid(key):
+            yield from validator.descend(instance[key], value_schema, path=key)
 
 
 def _requests_within_limits(validator: Any, enabled: Any, instance: Any, schema: Any) -> Iterator[Any]:
@@ -115,6 +151,7 @@ KEYWORDS = {
     "requestsWithinLimits": _requests_within_limits,
     "propertiesDiffer": _properties_differ,
     "probePortsDeclared": _probe_ports_declared,
+    "namedProperties": _named_properties,
 }
 
 

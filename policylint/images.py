@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+#: `algorithm:encoded` as the OCI image spec defines a digest (e.g. `sha256:` + 64 hex digits).
+_DIGEST = re.compile(r"^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,13 +20,16 @@ class ImageReference:
 
     @property
     def pinned_by_digest(self) -> bool:
-        """True when the reference carries a content digest (`@sha256:...`)."""
-        return bool(self.digest)
+        """True when the reference carries a well-formed content digest (`@sha256:<64 hex>`).
+
+        A malformed digest (`@sha256:abc`, `@latest`) is refused by the runtime, so it pins nothing.
+        """
+        return bool(_DIGEST.match(self.digest))
 
     @property
     def mutable(self) -> bool:
         """True for no tag or the `latest` tag without a digest: the image can change under you."""
-        return not self.digest and self.tag in ("", "latest")
+        return not self.pinned_by_digest and self.tag in ("", "latest")
 
 
 def parse_image(reference: str) -> ImageReference:

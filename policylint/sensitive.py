@@ -7,7 +7,8 @@ import re
 _SECRET_WORDS = re.compile(
     r"(?:^|_)(?:password|passwd|pwd|secret|token|api_?key|private_?key|credentials?|auth)(?:_|$)"
 )
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+#: camelCase and acronym boundaries: `clientSecret` -> client_Secret, `DBPassword` -> DB_Password.
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _CREDENTIAL_URL = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@]*:([^@\s/]+)@[^\s]+")
 _VARIABLE = re.compile(r"^(?:\$\{[^}]*\}|\$\([^)]*\)|\$\{\{.*\}\}|\{\{.*\}\}|\$[A-Za-z_][A-Za-z0-9_]*)$", re.DOTALL)
 _PLACEHOLDER_WORDS = (
@@ -22,8 +23,8 @@ _PLACEHOLDER_WORDS = (
     "redacted",
     "***",
     "xxx",
-    "<",
 )
+_ANGLE_PLACEHOLDER = re.compile(r"^<[^<>]+>")
 WEAK_VALUES = frozenset({"password", "admin", "postgres", "root", "secret", "123456", "changeit", "pass", "test"})
 
 
@@ -64,4 +65,4 @@ def is_placeholder(value: object) -> bool:
     if _VARIABLE.match(text) or text.startswith(("${", "$(")):
         return True
     lowered = text.lower()
-    return lowered.startswith(_PLACEHOLDER_WORDS) or lowered.endswith(">") and lowered.startswith("<")
+    return lowered.startswith(_PLACEHOLDER_WORDS) or bool(_ANGLE_PLACEHOLDER.match(lowered))

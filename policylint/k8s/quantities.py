@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 _SUFFIXES: dict[str, Decimal] = {
     "": Decimal(1),
@@ -31,7 +31,8 @@ def parse_quantity(value: object) -> Decimal | None:
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int | float):
-        return Decimal(str(value))
+        amount = Decimal(str(value))
+        return amount if amount.is_finite() else None
     if not isinstance(value, str):
         return None
     match = _QUANTITY.match(value.strip())
@@ -41,7 +42,9 @@ def parse_quantity(value: object) -> Decimal | None:
     try:
         amount = Decimal(number)
         if exponent:
-            return amount * (Decimal(10) ** int(exponent[1:]))
+            # scaleb is exact; an absurd exponent overflows the context instead of hanging.
+            return amount.scaleb(int(exponent[1:]))
         return amount * _SUFFIXES[suffix or ""]
-    except (InvalidOperation, KeyError):
+    except (ArithmeticError, ValueError, KeyError):
+        # InvalidOperation/Overflow (exponents beyond the Decimal range) or an exponent too long for int().
         return None

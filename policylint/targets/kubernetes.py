@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from policylint.documents import Document
+from policylint.documents import CLUSTER_SCOPED_KINDS, Document
 from policylint.k8s.workloads import containers, pod_metadata_pointer, pod_spec, pod_spec_pointer
 from policylint.targets import target
 from policylint.views import Anchor, View
@@ -22,10 +22,45 @@ INHERITED_SECURITY_FIELDS = (
 )
 
 
+#: Inherited fields merged one sub-field at a time: the kubelet lets the container's
+#: `windowsOptions.hostProcess` override the pod's while the pod's `runAsUserName` still applies.
+MERGED_SECURITY_FIELDS = ("windowsOptions",)
+
+
+def _merge_fields(
+    view: View,
+    effective: dict[str, Any],
+    key: str,
+    own_security: Mapping[str, Any],
+    pod_security: Mapping[str, Any],
+    pointer: tuple[Any, ...],
+    spec_pointer: tuple[Any, ...],
+) -> None:
+    """Fill `effective[key]` from the pod's sub-fields overridden by the container's, with anchors."""
+    doc = view.subject
+    pod_value = pod_security.get(key)
+    merged: dict[str, Any] = {}
+    view.anchors[("effective", key)] = Anchor(doc, (*pointer, "securityContext", key))
+    for source, base_pointer in ((pod_value, spec_pointer), (own_security[key], pointer)):
+        if not isinstance(source, Mapping):
+            continue
+        for sub, value in source.items():
+            merged[sub] = value
+            view.anchors[("effective", key, sub)] = Anchor(doc, (*base_pointer, "securityContext", key, sub))
+    effective[key] = merged
+
+
 @target("kubernetes", "document")
 def document(doc: Document, match: Mapping[str, Any]) -> Iterator[View]:
     """The whole object."""
     yield View(doc.data, {(): Anchor(doc, ())}, doc, label=doc.identity, fields=_fields(doc))
+
+
+@target("kubernetes", "namespaced")
+def namespaced(doc: Document, match: Mapping[str, Any]) -> Iterator[View]:
+    """The whole object, only for kinds that live in a namespace (cluster-scoped kinds have none)."""
+    if doc.kind and doc.kind not in CLUSTER_SCOPED_KINDS:
+        yield from document(doc, match)
 
 
 def _fields(doc: Document) -> dict[str, Any]:
@@ -77,7 +112,9 @@ def container(doc: Document, match: Mapping[str, Any]) -> Iterator[View]:
         effective: dict[str, Any] = {}
         base.anchors[("effective",)] = Anchor(doc, (*pointer, "securityContext"))
         for key in INHERITED_SECURITY_FIELDS:
-            if key in own_security:
+            if key in MERGED_SECURITY_FIELDS and isinstance(own_security.get(key), Mapping):
+                _merge_fields(base, effective, key, own_security, pod_security, pointer, spec_pointer)
+            elif key in own_security:
                 effective[key] = own_security[key]
                 base.anchors[("effective", key)] = Anchor(doc, (*pointer, "securityContext", key))
             elif key in pod_security:
