@@ -17,7 +17,7 @@ import click
 from policylint import __version__
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
-FORMATS = ("text", "json", "sarif")
+FORMATS = ("text", "json", "sarif", "junit", "github", "gitlab")
 
 
 def _fail(message: str) -> None:
@@ -53,6 +53,18 @@ def cli() -> None:
               help="Namespace assumed for objects that set none.")
 @click.option("--exclude", "excludes", multiple=True, help="Glob of paths to skip (repeatable).")
 @click.option("--no-color", is_flag=True, help="Never colour the text output.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False),
+              help="Use this configuration file instead of the nearest .policylint.yaml.")
+@click.option("--context", "context", multiple=True, type=click.Path(exists=True),
+              help="Also load these paths for relational policies, reporting only on PATHS (repeatable).")
+@click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path),
+              help="Report only findings not recorded in this baseline file.")
+@click.option("--write-baseline", type=click.Path(dir_okay=False, path_type=Path),
+              help="Record today's findings in this baseline file (they then count as suppressed).")
+@click.option("--no-suppressions", is_flag=True, help="Ignore every suppression and baseline (for audits).")
+@click.option("--warn-unused-suppressions", is_flag=True, help="Report suppressions that match no finding.")
+@click.option("--progress/--no-progress", default=None,
+              help="Show a progress line on stderr (default: on an interactive terminal, never in CI).")
 def check(
     paths: tuple[str, ...],
     formats: tuple[str, ...],
@@ -66,15 +78,27 @@ def check(
     default_namespace: str,
     excludes: tuple[str, ...],
     no_color: bool,
+    config_file: str | None,
+    context: tuple[str, ...],
+    baseline: Path | None,
+    write_baseline: Path | None,
+    no_suppressions: bool,
+    warn_unused_suppressions: bool,
+    progress: bool | None,
 ) -> int:
     """Check files and directories (default: the current directory); `-` reads stdin."""
+    from policylint.config import ConfigError, configure
+    from policylint.policies import PolicyFormatError
+    from policylint.progress import Progress, wanted
     from policylint.reporters import render
     from policylint.runner import RunOptions, UsageError
     from policylint.runner import check as run_check
+    from policylint.suppressions import SuppressionError, apply_baseline, read_baseline
+    from policylint.suppressions import write_baseline as record_baseline
 
-    if len(outputs) > len(formats):
-        _fail("each --output needs a --format before it")
-    formats = formats or ("text",)
+    pairs = _pair_outputs(formats, outputs)
+    if not pairs:
+        pairs = [("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text", None)]
     options = RunOptions(
         paths=paths or (".",),
         policy_dirs=policy_dirs,
@@ -85,16 +109,38 @@ def check(
         fail_on=fail_on,
         excludes=excludes,
         default_namespace=default_namespace,
+        context=context,
+        baseline=baseline,
+        use_suppressions=not no_suppressions,
+        warn_unused_suppressions=warn_unused_suppressions,
     )
+    ctx = click.get_current_context()
+    explicit = {name for name in ("fail_on", "profile", "default_namespace")
+                if ctx.get_parameter_source(name) not in (None, click.core.ParameterSource.DEFAULT)}
     try:
-        report = run_check(options)
-    except UsageError as exc:
+        options, policy_set, warnings = configure(options, config_file, explicit)
+    except (ConfigError, PolicyFormatError) as exc:
         _fail(str(exc))
         raise  # unreachable: _fail exits
+    for warning in warnings:
+        click.echo(f"policylint: warning: {warning}", err=True)
+    meter = Progress(sys.stderr, interactive=progress is None) if wanted(progress, sys.stderr) else None
+    options.progress = meter
+    try:
+        report = run_check(options, policy_set)
+        if write_baseline is not None:
+            count = record_baseline(write_baseline, report.findings)
+            report.findings = apply_baseline(report.findings, read_baseline(write_baseline), str(write_baseline))
+            click.echo(f"policylint: wrote {count} finding(s) to baseline {write_baseline}", err=True)
+    except (UsageError, SuppressionError) as exc:
+        _fail(str(exc))
+        raise  # unreachable: _fail exits
+    finally:
+        if meter is not None:
+            meter.finish()
     for item in report.skipped:
         click.echo(f"policylint: notice: {item.path}: {item.reason}", err=True)
-    for position, name in enumerate(formats):
-        target = outputs[position] if position < len(outputs) else None
+    for name, target in pairs:
         color = target is None and name == "text" and not no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
         text = render(name, report, color=color)
         if target is None:
@@ -105,6 +151,162 @@ def check(
             except OSError as exc:
                 _fail(f"cannot write {target}: {exc.strerror or exc}")
     return report.exit_code()
+
+
+def _pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tuple[str, str | None]]:
+    """Pair each `--output` with the `--format` given just before it on the command line.
+
+    `--format sarif --output results.sarif --format text` writes SARIF to the file and text to
+    stdout. Click gathers repeated options separately, so the order comes from the raw arguments
+    `main` keeps in the context; without them, outputs pair with formats by position.
+    """
+    root = click.get_current_context().find_root()
+    argv = root.obj.get("argv") if isinstance(root.obj, dict) else None
+    positional = [(name, outputs[i] if i < len(outputs) else None) for i, name in enumerate(formats)]
+    if argv is None:
+        if len(outputs) > len(formats):
+            _fail("each --output needs a --format before it")
+        return positional
+    pairs: list[list[Any]] = []
+    index = 0
+    while index < len(argv):
+        token = argv[index]
+        index += 1
+        if token == "--":
+            break
+        if token in ("--format", "-o", "--output"):
+            kind, value = ("format" if token == "--format" else "output"), argv[index] if index < len(argv) else ""
+            index += 1
+        elif token.startswith(("--format=", "--output=")):
+            kind, value = token[2:].split("=", 1)
+        elif token.startswith("-o") and len(token) > 2:
+            kind, value = "output", token[2:]
+        else:
+            continue
+        if kind == "format":
+            pairs.append([value, None])
+        elif not pairs or pairs[-1][1] is not None:
+            _fail("each --output needs a --format before it")
+        else:
+            pairs[-1][1] = value
+    if [name for name, _ in pairs] != list(formats) or sum(1 for _, out in pairs if out) != len(outputs):
+        return positional  # an option value that looked like --format: trust click's parse
+    return [(name, target) for name, target in pairs]
+
+
+@cli.command()
+@click.option("--path", "directory", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="Folder to write .policylint.yaml into.")
+def init(directory: Path) -> int:
+    """Write a commented starter .policylint.yaml (never overwrites an existing file)."""
+    from policylint.config import CONFIG_NAMES, ConfigError, write_starter
+
+    target = directory / CONFIG_NAMES[0]
+    try:
+        write_starter(target)
+    except (ConfigError, OSError) as exc:
+        _fail(str(exc))
+    click.echo(f"wrote {target}")
+    return EXIT_OK
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--framework", "framework_ids", multiple=True, required=True,
+              help="Framework to report on (repeatable), e.g. cis-k8s, pss-restricted, guide.")
+@click.option("--format", "fmt", type=click.Choice(("html", "markdown", "json")), default="html", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report here (default: stdout).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Use this config file.")
+@click.option("--profile", type=click.Choice(("default", "restricted")), default="default", show_default=True)
+@click.option("--enable", multiple=True, help="Also run these off-by-default policies.")
+@click.option("--policies", "policy_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Extra folder of policies (repeatable).")
+@click.option("--exclude", "excludes", multiple=True, help="Glob of paths to skip (repeatable).")
+@click.option("--kube-version", help="Kubernetes version the manifests target (shown in the header).")
+@click.option("--no-suppressions", is_flag=True, help="Ignore every suppression and baseline.")
+def report(
+    paths: tuple[str, ...],
+    framework_ids: tuple[str, ...],
+    fmt: str,
+    output: str | None,
+    config_file: str | None,
+    profile: str,
+    enable: tuple[str, ...],
+    policy_dirs: tuple[Path, ...],
+    excludes: tuple[str, ...],
+    kube_version: str | None,
+    no_suppressions: bool,
+) -> int:
+    """Compliance report: every control of the chosen frameworks with its status and evidence."""
+    from difflib import get_close_matches
+
+    from policylint.config import ConfigError, configure
+    from policylint.frameworks import FrameworkError, load_frameworks
+    from policylint.gitinfo import git_state
+    from policylint.policies import PolicyFormatError
+    from policylint.reporters.audit import build_audit, render_json, render_markdown, report_date
+    from policylint.runner import RunOptions, UsageError
+    from policylint.runner import check as run_check
+
+    try:
+        frameworks = load_frameworks()
+    except FrameworkError as exc:
+        _fail(str(exc))
+        raise
+    for framework_id in _split(framework_ids):
+        if framework_id not in frameworks:
+            hint = get_close_matches(framework_id, sorted(frameworks), n=1)
+            _fail(f"unknown framework {framework_id!r}" + (f" (did you mean {hint[0]}?)" if hint else "")
+                  + f"; known: {', '.join(sorted(frameworks))}")
+    options = RunOptions(paths=paths or (".",), policy_dirs=policy_dirs, enable=_split(enable), profile=profile,
+                         excludes=excludes, kube_version=kube_version, use_suppressions=not no_suppressions)
+    ctx = click.get_current_context()
+    explicit = {name for name in ("profile", "kube_version")
+                if ctx.get_parameter_source(name) not in (None, click.core.ParameterSource.DEFAULT)}
+    try:
+        options, policy_set, warnings = configure(options, config_file, explicit)
+        run = run_check(options, policy_set)
+    except (ConfigError, PolicyFormatError, UsageError) as exc:
+        _fail(str(exc))
+        raise
+    for warning in warnings:
+        click.echo(f"policylint: warning: {warning}", err=True)
+    audit = build_audit(run, frameworks, _split(framework_ids), git_state(list(options.paths)), report_date())
+    if fmt == "html":
+        from policylint.reporters.audit_html import render_html
+
+        text = render_html(audit)
+    else:
+        text = render_markdown(audit) if fmt == "markdown" else render_json(audit)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            _fail(f"cannot write {output}: {exc.strerror or exc}")
+        counts = [f"{result.framework.id}: {result.counts['fail']} failing of {len(result.controls)} controls"
+                  for result in audit.frameworks]
+        click.echo(f"policylint: wrote {output} ({'; '.join(counts)})", err=True)
+    return EXIT_OK
+
+
+@cli.command()
+@click.option("--output", "directory", type=click.Path(file_okay=False, path_type=Path), default=Path("docs/policies"),
+              show_default=True, help="Folder for the generated pages.")
+@click.option("--check", "check_only", is_flag=True, help="Only report whether the pages are up to date (exit 1 if not).")
+def docs(directory: Path, check_only: bool) -> int:
+    """Write docs/policies/<id>.md and its README index from the built-in policies' metadata."""
+    from policylint.docs import stale_pages, write_policy_docs
+
+    if check_only:
+        stale = stale_pages(directory)
+        for name in stale:
+            click.echo(f"stale: {directory / name}")
+        return EXIT_FINDINGS if stale else EXIT_OK
+    written = write_policy_docs(directory)
+    click.echo(f"wrote {written} page(s) to {directory}")
+    return EXIT_OK
 
 
 @cli.command()
@@ -176,8 +378,8 @@ def test_policies(directories: tuple[Path, ...]) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point for the console script and `python -m policylint`; returns the exit code."""
     try:
-        result: Any = cli.main(args=list(argv) if argv is not None else None, prog_name="policylint",
-                               standalone_mode=False)
+        args = list(argv) if argv is not None else sys.argv[1:]
+        result: Any = cli.main(args=args, prog_name="policylint", standalone_mode=False, obj={"argv": args})
     except click.exceptions.Abort:
         click.echo("Aborted!", err=True)
         return EXIT_USAGE

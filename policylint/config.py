@@ -438,3 +438,24 @@ def write_starter(path: Path) -> None:
     if path.exists():
         raise ConfigError(f"{_display(path)} already exists; not overwriting it")
     path.write_text(STARTER, encoding="utf-8")
+
+
+def configure(
+    options: RunOptions, config_file: str | Path | None = None, explicit: Collection[str] = ()
+) -> tuple[RunOptions, PolicySet, list[str]]:
+    """Find and read the config, load the policies it points at, merge: what `check` runs with.
+
+    Returns the merged options, the policy set and warnings (unknown policy ids, renamed ids).
+    Raises ConfigError (or PolicyFormatError for a bad policy folder): both are exit 2.
+    """
+    from policylint.policies import load_policies
+
+    config = load_config(options.paths, config_file)
+    folders = [Path(os.path.normpath(config.base_dir / d)) for d in config.values.get("policy-dirs", ())]
+    for folder in folders:
+        if not folder.is_dir():
+            raise ConfigError(f"{config.display_source}:{config.line_of('policy-dirs')}: policy-dirs: "
+                              f"{_display(folder)}: folder not found")
+    policy_set = load_policies([*folders, *options.policy_dirs])
+    config, warnings = resolve_policy_ids(config, policy_set)
+    return apply_config(options, config, explicit), policy_set, warnings

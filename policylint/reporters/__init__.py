@@ -21,6 +21,9 @@ REPORTERS: dict[str, str] = {
     "text": "policylint.reporters.text",
     "json": "policylint.reporters.json_report",
     "sarif": "policylint.reporters.sarif",
+    "junit": "policylint.reporters.junit",
+    "github": "policylint.reporters.github",
+    "gitlab": "policylint.reporters.gitlab",
 }
 
 

@@ -1,0 +1,55 @@
+"""GitHub Actions workflow commands: one `::error`/`::warning`/`::notice` annotation per finding.
+
+Chosen automatically when `GITHUB_ACTIONS=true` and no `--format` is given. Values are escaped as
+the runner expects (`%`, CR and LF in messages; also `:` and `,` in properties), so a message can
+never inject a second command.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from policylint.findings import Finding
+
+if TYPE_CHECKING:
+    from policylint.runner import RunReport
+
+LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "notice"}
+
+
+def escape_data(text: str) -> str:
+    """Escape a command's message."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """Escape a property value (file, title)."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotation(finding: Finding) -> str:
+    """The workflow command for one finding."""
+    level = LEVELS.get(finding.severity, "warning")
+    properties = ",".join(
+        f"{key}={escape_property(value)}"
+        for key, value in (
+            ("file", finding.path),
+            ("line", str(max(finding.line, 1))),
+            ("col", str(max(finding.column, 1))),
+            ("title", f"policylint {finding.policy_id} ({finding.severity})"),
+        )
+    )
+    message = finding.message
+    for related in finding.related:
+        note = f" ({related.message})" if related.message else ""
+        message += f"\nsee {related.path}:{related.line}:{related.column}{note}"
+    return f"::{level} {properties}::{escape_data(message)}"
+
+
+def render(report: RunReport, color: bool = False) -> str:
+    """One annotation per unsuppressed finding, then the summary line."""
+    from policylint.reporters.text import summary_line
+
+    lines = [annotation(finding) for finding in report.active]
+    lines.append(summary_line(report))
+    return "\n".join(lines) + "\n"

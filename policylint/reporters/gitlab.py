@@ -1,0 +1,32 @@
+"""GitLab Code Quality JSON (the `codequality` report artifact): one issue per unsuppressed finding."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from policylint.findings import Finding
+
+if TYPE_CHECKING:
+    from policylint.runner import RunReport
+
+#: GitLab's scale is info < minor < major < critical < blocker.
+SEVERITIES = {"critical": "critical", "high": "major", "medium": "minor", "low": "info"}
+
+
+def issue(finding: Finding) -> dict[str, Any]:
+    """One Code Quality issue."""
+    return {
+        "type": "issue",
+        "check_name": finding.policy_id,
+        "description": f"{finding.policy_id}: {finding.message}",
+        "categories": ["Security"],
+        "severity": SEVERITIES.get(finding.severity, "minor"),
+        "fingerprint": finding.fingerprint,
+        "location": {"path": finding.path, "lines": {"begin": max(finding.line, 1)}},
+    }
+
+
+def render(report: RunReport, color: bool = False) -> str:
+    """The JSON array GitLab reads."""
+    return json.dumps([issue(finding) for finding in report.active], indent=2, ensure_ascii=False) + "\n"
