@@ -145,6 +145,16 @@ class Audit:
     skipped: list[tuple[str, str]]
 
 
+def report_date() -> str:
+    """Today's UTC date, or the date of `SOURCE_DATE_EPOCH` when set (reproducible reports)."""
+    import os
+    from datetime import datetime, timezone
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    moment = datetime.fromtimestamp(int(epoch), timezone.utc) if epoch.isdigit() else datetime.now(timezone.utc)
+    return moment.strftime("%Y-%m-%d")
+
+
 def _unverified(report: RunReport) -> list[Unverified]:
     items = []
     for finding in report.findings:

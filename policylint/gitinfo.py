@@ -1,0 +1,80 @@
+"""The git commit a scan covered, read from `.git` files (never by running git: no subprocess while checking)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+_SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
+
+
+@dataclass(frozen=True)
+class GitState:
+    """Where HEAD pointed when the report was made. `ref` is empty for a detached HEAD."""
+
+    commit: str
+    ref: str = ""
+    root: str = ""
+
+
+def _git_dir(start: Path) -> Path | None:
+    """The `.git` folder for `start`, following a worktree's `.git` file (`gitdir: ...`)."""
+    for folder in (start, *start.parents):
+        marker = folder / ".git"
+        if marker.is_dir():
+            return marker
+        if marker.is_file():
+            text = marker.read_text(encoding="utf-8", errors="replace").strip()
+            if text.startswith("gitdir:"):
+                target = Path(text[len("gitdir:"):].strip())
+                return target if target.is_absolute() else (folder / target).resolve()
+            return None
+    return None
+
+
+def _read_ref(git_dir: Path, common: Path, ref: str) -> str | None:
+    for base in (git_dir, common):
+        loose = base / ref
+        if loose.is_file():
+            value = loose.read_text(encoding="utf-8", errors="replace").strip()
+            if _SHA.match(value):
+                return value
+    packed = common / "packed-refs"
+    if packed.is_file():
+        for line in packed.read_text(encoding="utf-8", errors="replace").splitlines():
+            parts = line.split()
+            if len(parts) == 2 and parts[1] == ref and _SHA.match(parts[0]):
+                return parts[0]
+    return None
+
+
+def git_state(paths: list[str]) -> GitState | None:
+    """HEAD's commit for the repository holding the first scanned path, or None outside git.
+
+    Only files are read (HEAD, the ref it names, packed-refs). Whether the working tree has
+    uncommitted changes cannot be told without git itself, so the report says so instead.
+    """
+    real = [Path(path) for path in paths if path != "-"]
+    if not real:
+        return None
+    start = real[0].resolve()
+    if not start.is_dir():
+        start = start.parent
+    try:
+        git_dir = _git_dir(start)
+        if git_dir is None or not (git_dir / "HEAD").is_file():
+            return None
+        common = git_dir
+        commondir = git_dir / "commondir"
+        if commondir.is_file():
+            common = (git_dir / commondir.read_text(encoding="utf-8").strip()).resolve()
+        head = (git_dir / "HEAD").read_text(encoding="utf-8", errors="replace").strip()
+        root = str(git_dir.parent) if git_dir.name == ".git" else ""
+        if head.startswith("ref:"):
+            ref = head[4:].strip()
+            commit = _read_ref(git_dir, common, ref)
+            return GitState(commit or "", ref, root) if commit or ref else None
+        return GitState(head, "", root) if _SHA.match(head) else None
+    except OSError:
+        return None
