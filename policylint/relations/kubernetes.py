@@ -339,11 +339,12 @@ def _pdb_blocks(idx: Index, pdb: Document, selected: list[Document]) -> bool:
 def _port_entry(ref_value: Any, protocol: Any, ports: list[ContainerPort], end: Any = None) -> dict[str, Any]:
     """Whether a port reference matches the selected pods' ports (unknown counts as matched)."""
     ref = parse_port_ref(ref_value, end)
+    wanted = protocol_of(protocol)
     if ref is None:
-        return {"matched": True, "port": str(ref_value)}
+        return {"matched": True, "port": str(ref_value), "protocol": wanted}
     if ref.name is None and not ports:  # a numeric port works even when no container declares ports
-        return {"matched": True, "port": ref.label}
-    return {"matched": port_matches(ref, protocol_of(protocol), ports), "port": ref.label}
+        return {"matched": True, "port": ref.label, "protocol": wanted}
+    return {"matched": port_matches(ref, wanted, ports), "port": ref.label, "protocol": wanted}
 
 
 @relation("kubernetes", "selected-workloads")
