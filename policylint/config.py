@@ -269,7 +269,10 @@ def validate(config: Config, where: str = "") -> None:
 
     schema = _load_schema()
     validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
-    errors = sorted(validator.iter_errors(config.values), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+    errors = sorted(
+        validator.iter_errors(config.values),
+        key=lambda e: (list(map(str, e.absolute_path)), e.validator != "additionalProperties", e.message),
+    )
     if not errors:
         return
     error = errors[0]
