@@ -47,16 +47,17 @@ dl.meta dt { color: var(--muted); font-weight: 600; }
 .disclaimer { background: var(--band); border-left: 4px solid var(--accent); padding: 10px 14px; margin: 20px 0 0;
               color: #333; }
 .warning { background: #fff4e5; border-left: 4px solid #a05a00; padding: 10px 14px; margin: 14px 0; }
-code, .mono { font-family: "SFMono-Regular", Consolas, "DejaVu Sans Mono", monospace; font-size: 12.5px; }
-table { width: 100%; border-collapse: collapse; margin: 8px 0 16px; }
+code, .mono { font-family: "SFMono-Regular", Consolas, "DejaVu Sans Mono", monospace; font-size: 12px; }
+table { width: 100%; border-collapse: collapse; margin: 8px 0 16px; table-layout: fixed; }
+td code { overflow-wrap: anywhere; }
 th, td { text-align: left; vertical-align: top; padding: 7px 8px; border-bottom: 1px solid var(--rule); }
-th { background: var(--band); font-size: 12px; text-transform: uppercase; letter-spacing: .05em; color: var(--muted);
+th { background: var(--band); font-size: 11px; text-transform: uppercase; letter-spacing: .05em; color: var(--muted);
      border-bottom: 2px solid var(--rule); }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-table.controls td:first-child { white-space: nowrap; }
+.origin { display: block; font-size: 11px; color: var(--muted); text-transform: uppercase; letter-spacing: .04em; }
 table.controls tr.status-fail td:first-child { box-shadow: inset 4px 0 0 #b3261e; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; font-weight: 600;
-         color: #fff; white-space: nowrap; }
+         color: #fff; line-height: 1.45; }
 .cov { display: inline-block; padding: 0 6px; border: 1px solid var(--rule); border-radius: 4px; font-size: 12px;
        color: var(--muted); white-space: nowrap; }
 .evidence p { margin: 0 0 4px; }
@@ -78,8 +79,24 @@ footer { margin-top: 40px; padding-top: 10px; border-top: 1px solid var(--rule);
 """
 
 
+CONTROL_COLUMNS = (
+    '<colgroup><col style="width:20%"><col style="width:15%"><col style="width:15%"><col style="width:10%">'
+    "<col></colgroup>"
+)
+FINDING_COLUMNS = (
+    '<colgroup><col style="width:6%"><col style="width:16%"><col style="width:9%"><col style="width:20%">'
+    '<col style="width:20%"><col style="width:17%"><col></colgroup>'
+)
+
+
 def _e(text: object) -> str:
     return escape(str(text), quote=True)
+
+
+def _code(text: object) -> str:
+    """Escaped code text with line-break opportunities after `/` and `:` (paths, control refs)."""
+    escaped = _e(text).replace("/", "/<wbr>").replace(":", ":<wbr>")
+    return f"<code>{escaped}</code>"
 
 
 def _badge(status: str) -> str:
@@ -144,7 +161,7 @@ def _chart(results: list[FrameworkResult]) -> str:
         parts.append(
             f'<text x="{x + 17:.0f}" y="{legend_y + 10}" font-size="12" fill="#1b1f24">{_e(STATUS_LABELS[status])}</text>'
         )
-        x += 34 + 7.2 * len(STATUS_LABELS[status])
+        x += 40 + 6.6 * len(STATUS_LABELS[status])
     parts.append("</svg>")
     return "".join(parts)
 
@@ -163,7 +180,8 @@ def _summary(audit: Audit) -> str:
         )
     head = "".join(f'<th class="num">{_e(STATUS_LABELS[status])}</th>' for status in STATUSES)
     table = (
-        f'<table id="summary-table"><thead><tr><th>Framework</th><th class="num">Controls</th>{head}'
+        '<table id="summary-table"><colgroup><col style="width:36%"><col><col><col><col><col><col></colgroup>'
+        f'<thead><tr><th>Framework</th><th class="num">Controls</th>{head}'
         f'<th class="num">Score</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
     )
     note = (
@@ -183,7 +201,7 @@ def _finding_item(entry: AuditFinding, suppressed: bool = False) -> str:
     finding = entry.finding
     text = (
         f'<li><a href="#{_e(entry.ref)}">{_e(entry.ref)}</a> <code>{_e(finding.policy_id)}</code> at '
-        f"<code>{_e(entry.where)}</code>"
+        f"{_code(entry.where)}"
     )
     if suppressed and finding.suppression is not None:
         suppression = finding.suppression
@@ -200,7 +218,7 @@ def _evidence(row: ControlResult) -> str:
         parts.append("<p>Suppressed:</p><ul>" + "".join(_finding_item(e, True) for e in row.suppressed) + "</ul>")
     if row.unverified:
         paths = sorted({item.path for item in row.unverified})
-        parts.append("<p><strong>Unverified:</strong> " + ", ".join(f"<code>{_e(p)}</code>" for p in paths) + "</p>")
+        parts.append("<p><strong>Unverified:</strong> " + ", ".join(_code(path) for path in paths) + "</p>")
     if row.rules:
         parts.append('<p class="note">Rules: ' + ", ".join(f"<code>{_e(rule)}</code>" for rule in row.rules) + "</p>")
     if row.superseded_by:
@@ -215,12 +233,14 @@ def _framework_section(number: int, result: FrameworkResult) -> str:
     coverage = result.coverage_counts
     score = "n/a" if result.score is None else f"{result.score}%"
     sources = "; ".join(_e(item) for item in framework.source)
+    counts = result.counts
+    assessed = f"{counts['pass']} of {counts['pass'] + counts['fail']} assessed controls pass"
     rows = []
     for row in result.controls:
         control = row.control
-        shown = control.id if control.framework == framework.id else control.ref
+        origin = f'<span class="origin">from {_e(control.framework)}</span>' if control.framework != framework.id else ""
         rows.append(
-            f'<tr class="status-{row.status}" data-control="{_e(control.ref)}"><td><code>{_e(shown)}</code></td>'
+            f'<tr class="status-{row.status}" data-control="{_e(control.ref)}"><td><code>{_e(control.id)}</code>{origin}</td>'
             f"<td>{_e(control.title)}</td><td>{_badge(row.status)}</td>"
             f'<td><span class="cov">{_e(row.coverage)}</span></td><td class="evidence">{_evidence(row)}</td></tr>'
         )
@@ -229,10 +249,10 @@ def _framework_section(number: int, result: FrameworkResult) -> str:
         f'<section class="framework" id="fw-{_e(framework.id)}"><h2>{number}. {_e(framework.name)}</h2>'
         f'<div class="fw-head"><ul class="fw-meta"><li>Framework id: <code>{_e(framework.id)}</code></li>'
         f"<li>Version: {_e(framework.version)}</li><li>Source: {sources}</li>{notes}</ul>"
-        f'<div class="fw-score"><div class="score">{_e(score)}</div><div class="note">score · '
+        f'<div class="fw-score"><div class="score">{_e(score)}</div><div class="note">{_e(assessed)}<br>coverage: '
         f"{coverage['automated']} automated, {coverage['partial']} partial, {coverage['manual']} manual</div></div>"
         f"</div>{_chart([result])}"
-        f'<table class="controls" id="controls-{_e(framework.id)}"><thead><tr><th>Control</th><th>Title</th>'
+        f'<table class="controls" id="controls-{_e(framework.id)}">{CONTROL_COLUMNS}<thead><tr><th>Control</th><th>Title</th>'
         f'<th>Status</th><th>Coverage</th><th>Evidence</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
         "</section>"
     )
@@ -252,11 +272,11 @@ def _findings_appendix(audit: Audit) -> str:
                 suppression = f"{_e(item.kind)}: “{_e(item.justification)}” ({_e(expiry)})"
             rows.append(
                 f'<tr id="{_e(entry.ref)}"><td>{_e(entry.ref)}</td><td><code>{_e(finding.policy_id)}</code></td>'
-                f"<td>{_e(finding.severity)}</td><td><code>{_e(entry.where)}</code></td><td>{_e(finding.message)}</td>"
-                f"<td>{', '.join(f'<code>{_e(ref)}</code>' for ref in entry.controls)}</td><td>{suppression}</td></tr>"
+                f"<td>{_e(finding.severity)}</td><td>{_code(entry.where)}</td><td>{_e(finding.message)}</td>"
+                f"<td>{'<br>'.join(_code(ref) for ref in entry.controls)}</td><td>{suppression}</td></tr>"
             )
         body = (
-            '<table id="findings-table"><thead><tr><th>Ref</th><th>Rule</th><th>Severity</th><th>Location</th>'
+            f'<table id="findings-table">{FINDING_COLUMNS}<thead><tr><th>Ref</th><th>Rule</th><th>Severity</th><th>Location</th>'
             f'<th>Message</th><th>Controls</th><th>Suppression</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
         )
     return f'<section class="appendix" id="appendix-findings"><h2>Appendix A. Findings</h2>{body}</section>'
@@ -267,13 +287,14 @@ def _unverified_appendix(audit: Audit) -> str:
         body = "<p>Every scanned file was evaluated.</p>"
     else:
         rows = "".join(
-            f"<tr><td><code>{_e(item.path)}</code></td><td class=\"num\">{item.line}</td>"
+            f"<tr><td>{_code(item.path)}</td><td class=\"num\">{item.line}</td>"
             f"<td><code>{_e(item.rule_id)}</code></td><td>{_e(item.message)}</td></tr>"
             for item in audit.unverified
         )
         body = (
             "<p>These files (or documents) could not be evaluated. No control is verified for them.</p>"
-            '<table id="unverified-table"><thead><tr><th>File</th><th class="num">Line</th><th>Reason</th>'
+            '<table id="unverified-table"><colgroup><col style="width:34%"><col style="width:8%"><col style="width:14%">'
+            '<col></colgroup><thead><tr><th>File</th><th class="num">Line</th><th>Reason</th>'
             f"<th>Detail</th></tr></thead><tbody>{rows}</tbody></table>"
         )
     return f'<section class="appendix" id="appendix-unverified"><h2>Appendix B. Unverified files</h2>{body}</section>'
