@@ -51,7 +51,7 @@ def test_config_found_by_walking_up_from_the_scanned_path(project, run_json):
     code, after = run_json("deploy/app/pod.yaml", cwd=project)
     assert rule_ids(after) == rule_ids(before) - {"k8s-run-as-root"}
     # also when run from below the config file's folder
-    code, nested = run_json("pod.yaml", cwd=project / "deploy" / "app")
+    _code, nested = run_json("pod.yaml", cwd=project / "deploy" / "app")
     assert rule_ids(nested) == rule_ids(after)
 
 
@@ -73,7 +73,7 @@ def test_pyproject_table_is_used(project, run_cli):
         fail-on = "never"
         severity = {k8s-run-as-root = "critical"}
         """)
-    code, out, err = run_cli("check", "deploy", "--format", "json", cwd=project)
+    code, out, _err = run_cli("check", "deploy", "--format", "json", cwd=project)
     document = json.loads(out)
     assert code == 0
     assert {f["severity"] for f in document["findings"] if f["rule_id"] == "k8s-run-as-root"} == {"critical"}
@@ -141,7 +141,7 @@ def test_params_reach_the_policy_and_unknown_params_are_refused(tmp_path, run_js
     assert code == 2
     assert "params.k8s-hpa-min-replicas-low.minimum: unknown parameter (did you mean 'min'?)" in err
     write(tmp_path / ".policylint.yaml", "params:\n  k8s-hpa-min-replicas-low: {min: three}\n")
-    code, out, err = run_cli("check", "hpa.yaml", cwd=tmp_path)
+    code, _out, err = run_cli("check", "hpa.yaml", cwd=tmp_path)
     assert code == 2
     assert "params.k8s-hpa-min-replicas-low.min: expected number, got 'three'" in err
 
@@ -161,7 +161,7 @@ def test_file_enable_and_cli_ignore(project, run_cli):
     write(project / ".policylint.yaml", "enable: [k8s-image-not-pinned-by-digest]\n")
     code, out, _ = run_cli("check", "deploy", "--format", "json", cwd=project)
     assert "k8s-image-not-pinned-by-digest" in rule_ids(json.loads(out))
-    code, out, _ = run_cli("check", "deploy", "--format", "json", "--ignore", "k8s-image-not-pinned-by-digest",
+    _code, out, _ = run_cli("check", "deploy", "--format", "json", "--ignore", "k8s-image-not-pinned-by-digest",
                            cwd=project)
     assert "k8s-image-not-pinned-by-digest" not in rule_ids(json.loads(out))
 
@@ -233,7 +233,7 @@ def test_rebase_glob(tmp_path):
 
 
 def test_init_writes_a_valid_commented_file_and_never_overwrites(tmp_path, run_cli):
-    code, out, _ = run_cli("init", cwd=tmp_path)
+    code, _out, _ = run_cli("init", cwd=tmp_path)
     assert code == 0
     text = (tmp_path / ".policylint.yaml").read_text()
     assert text.count("\n#") >= 10
