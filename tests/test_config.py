@@ -45,10 +45,10 @@ def project(tmp_path: Path) -> Path:
 
 
 def test_config_found_by_walking_up_from_the_scanned_path(project, run_json):
-    code, before = run_json("deploy/app/pod.yaml", cwd=project)
+    _, before = run_json("deploy/app/pod.yaml", cwd=project)
     assert "k8s-run-as-root" in rule_ids(before)
     write(project / ".policylint.yaml", "disable: [k8s-run-as-root]\n")
-    code, after = run_json("deploy/app/pod.yaml", cwd=project)
+    _, after = run_json("deploy/app/pod.yaml", cwd=project)
     assert rule_ids(after) == rule_ids(before) - {"k8s-run-as-root"}
     # also when run from below the config file's folder
     _code, nested = run_json("pod.yaml", cwd=project / "deploy" / "app")
@@ -137,7 +137,7 @@ def test_params_reach_the_policy_and_unknown_params_are_refused(tmp_path, run_js
     code, document = run_json("hpa.yaml", "--select", "k8s-hpa-min-replicas-low", cwd=tmp_path)
     assert [(f["rule_id"], f["line"]) for f in document["findings"]] == [("k8s-hpa-min-replicas-low", 6)]
     write(tmp_path / ".policylint.yaml", "params:\n  k8s-hpa-min-replicas-low: {minimum: 3}\n")
-    code, out, err = run_cli("check", "hpa.yaml", cwd=tmp_path)
+    code, _, err = run_cli("check", "hpa.yaml", cwd=tmp_path)
     assert code == 2
     assert "params.k8s-hpa-min-replicas-low.minimum: unknown parameter (did you mean 'min'?)" in err
     write(tmp_path / ".policylint.yaml", "params:\n  k8s-hpa-min-replicas-low: {min: three}\n")
@@ -159,7 +159,7 @@ def test_command_line_wins_over_the_file(project, run_cli):
 
 def test_file_enable_and_cli_ignore(project, run_cli):
     write(project / ".policylint.yaml", "enable: [k8s-image-not-pinned-by-digest]\n")
-    code, out, _ = run_cli("check", "deploy", "--format", "json", cwd=project)
+    _, out, _ = run_cli("check", "deploy", "--format", "json", cwd=project)
     assert "k8s-image-not-pinned-by-digest" in rule_ids(json.loads(out))
     _code, out, _ = run_cli("check", "deploy", "--format", "json", "--ignore", "k8s-image-not-pinned-by-digest",
                            cwd=project)
