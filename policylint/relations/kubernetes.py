@@ -526,3 +526,49 @@ def gateway_parents(view: View, documents: DocumentSet, params: Mapping[str, Any
     joined = extend(view, {"parents": parents}, anchors)
     joined.related.extend(related)
     yield joined
+
+
+# --- schema-errors and api-deprecation ---------------------------------------------------------
+
+
+@relation("kubernetes", "schema-errors")
+def schema_errors(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
+    """The object with `schemaErrors`: one message per error, each anchored at the offending key.
+
+    Judged against the bundled strict schema closest to the `kube_version` param (default: the
+    newest bundled). Objects with no bundled schema (custom resources) yield nothing.
+    """
+    from policylint.k8s.schema import schema_set
+    from policylint.k8s.versions import format_version, schema_version, target_version
+
+    doc = view.subject
+    version = schema_version(target_version(params.get("kube_version")))
+    schemas = schema_set(version) if version is not None else None
+    if schemas is None or not isinstance(doc.data, Mapping):
+        return
+    errors = schemas.errors(doc.data)
+    if errors is None:
+        return
+    ordered = sorted(errors, key=lambda error: (doc.position(error.pointer)[0].line, error.message))
+    anchors: dict[ViewPath, Anchor] = {
+        ("schemaErrors", number): Anchor(doc, error.pointer) for number, error in enumerate(ordered)
+    }
+    joined = extend(view, {"schemaErrors": [error.message for error in ordered]}, anchors)
+    joined.fields["version"] = format_version(version) if version else "?"
+    yield joined
+
+
+@relation("kubernetes", "api-deprecation")
+def api_deprecation(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
+    """The object with `apiStatus` (current, deprecated or removed at the `kube_version` param).
+
+    The fact is anchored at `apiVersion`; the `deprecation` field explains it and names the replacement.
+    """
+    from policylint.k8s.deprecations import judge
+    from policylint.k8s.versions import target_version
+
+    doc = view.subject
+    status, explanation = judge(doc.api_version, doc.kind, target_version(params.get("kube_version")))
+    joined = extend(view, {"apiStatus": status}, {("apiStatus",): Anchor(doc, ("apiVersion",))})
+    joined.fields["deprecation"] = explanation
+    yield joined
