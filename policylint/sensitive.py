@@ -40,11 +40,11 @@ def is_secret_like_name(name: str) -> bool:
 
 def credential_url_password(value: str) -> str | None:
     """The password of a `scheme://user:password@host` value, or None when there is none."""
-    match = _CREDENTIAL_URL.search(value)
-    if not match:
-        return None
-    password = match.group(1)
-    return None if is_placeholder(password) else password
+    for match in _CREDENTIAL_URL.finditer(value):
+        password = match.group(1)
+        if not is_placeholder(password):
+            return password
+    return None
 
 
 def is_credential_url(value: str) -> bool:
