@@ -38,21 +38,29 @@ _validator_class: Any = None
 _format_checker: Any = None
 
 
-def _formats() -> Any:
-    from jsonschema import FormatChecker
-
-    checker = FormatChecker(formats=())
+def format_checks() -> dict[str, Any]:
+    """Custom formats by name: value -> bool (shared by jsonschema and policylint.fastschema)."""
 
     def strings_only(check: Any) -> Any:
         return lambda value: not isinstance(value, str) or check(value)
 
-    checker.checks("secret-like-name")(strings_only(is_secret_like_name))
-    checker.checks("placeholder")(lambda value: is_placeholder(value) if isinstance(value, str | type(None)) else False)
-    checker.checks("base64-placeholder")(_is_base64_placeholder)
-    checker.checks("credential-url")(strings_only(is_credential_url))
-    checker.checks("image-not-latest")(strings_only(lambda value: not parse_image(value).mutable))
-    checker.checks("image-pinned-by-digest")(strings_only(lambda value: parse_image(value).pinned_by_digest))
-    checker.checks("k8s-quantity")(lambda value: parse_quantity(value) is not None)
+    return {
+        "secret-like-name": strings_only(is_secret_like_name),
+        "placeholder": lambda value: is_placeholder(value) if isinstance(value, str | type(None)) else False,
+        "base64-placeholder": _is_base64_placeholder,
+        "credential-url": strings_only(is_credential_url),
+        "image-not-latest": strings_only(lambda value: not parse_image(value).mutable),
+        "image-pinned-by-digest": strings_only(lambda value: parse_image(value).pinned_by_digest),
+        "k8s-quantity": lambda value: parse_quantity(value) is not None,
+    }
+
+
+def _formats() -> Any:
+    from jsonschema import FormatChecker
+
+    checker = FormatChecker(formats=())
+    for name, check in format_checks().items():
+        checker.checks(name)(check)
     return checker
 
 
@@ -84,9 +92,17 @@ def _named_properties(validator: Any, spec: Any, instance: Any, schema: Any) -> 
             yield from validator.descend(instance[key], value_schema, path=key)
 
 
-def _requests_within_limits(validator: Any, enabled: Any, instance: Any, schema: Any) -> Iterator[Any]:
+def _error(validator: Any, message: str, path: list[Any]) -> Any:
+    """A keyword's error: light under policylint.fastschema (no jsonschema import), else jsonschema's."""
+    light = getattr(validator, "policylint_error", None)
+    if light is not None:
+        return light(message, path)
     from jsonschema import ValidationError
 
+    return ValidationError(message, path=path)
+
+
+def _requests_within_limits(validator: Any, enabled: Any, instance: Any, schema: Any) -> Iterator[Any]:
     if not enabled or not isinstance(instance, Mapping):
         return
     requests, limits = instance.get("requests"), instance.get("limits")
@@ -95,20 +111,19 @@ def _requests_within_limits(validator: Any, enabled: Any, instance: Any, schema:
     for resource in sorted(requests, key=str):
         request, limit = parse_quantity(requests[resource]), parse_quantity(limits.get(resource))
         if request is not None and limit is not None and request > limit:
-            yield ValidationError(
+            yield _error(
+                validator,
                 f"request {requests[resource]} for {resource} exceeds its limit {limits[resource]}",
-                path=["requests", resource],
+                ["requests", resource],
             )
 
 
 def _properties_differ(validator: Any, names: Any, instance: Any, schema: Any) -> Iterator[Any]:
-    from jsonschema import ValidationError
-
     if not isinstance(instance, Mapping) or not all(name in instance for name in names):
         return
     first = instance[names[0]]
     if all(instance[name] == first for name in names[1:]):
-        yield ValidationError(f"{', '.join(names)} are identical", path=[names[-1]])
+        yield _error(validator, f"{', '.join(names)} are identical", [names[-1]])
 
 
 PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
@@ -116,8 +131,6 @@ PROBE_HANDLERS = ("httpGet", "tcpSocket", "grpc")
 
 
 def _probe_ports_declared(validator: Any, enabled: Any, instance: Any, schema: Any) -> Iterator[Any]:
-    from jsonschema import ValidationError
-
     if not enabled or not isinstance(instance, Mapping):
         return
     ports = instance.get("ports")
@@ -136,7 +149,7 @@ def _probe_ports_declared(validator: Any, enabled: Any, instance: Any, schema: A
             port = action["port"]
             known = port in names if isinstance(port, str) and not port.isdigit() else _as_int(port) in numbers
             if not known:
-                yield ValidationError(f"{probe} port {port} is not a declared container port", path=[probe, handler, "port"])
+                yield _error(validator, f"{probe} port {port} is not a declared container port", [probe, handler, "port"])
 
 
 def _as_int(value: Any) -> int | None:
@@ -165,22 +178,61 @@ def _setup() -> tuple[Any, Any]:
     return _validator_class, _format_checker
 
 
-class Condition:
-    """A compiled condition: `violations(instance)` lists where the instance is not compliant."""
+#: Set to False to evaluate every condition with jsonschema (tests compare both evaluators).
+USE_FAST_EVALUATOR = True
 
-    __slots__ = ("_validator",)
+
+class Condition:
+    """A compiled condition: `violations(instance)` lists where the instance is not compliant.
+
+    Conditions run through `policylint.fastschema` (same results, no jsonschema import, several
+    times faster); a schema it does not reproduce exactly is evaluated by jsonschema instead.
+    """
+
+    __slots__ = ("_fast", "_schema", "_validator")
 
     def __init__(self, schema: Any) -> None:
         """Compile `schema` once; it is reused for every view of the run."""
+        from policylint.fastschema import Unsupported, compile_schema
+
+        self._schema = schema
+        self._validator: Any = None
+        self._fast: Any = None
+        if USE_FAST_EVALUATOR:
+            try:
+                self._fast = compile_schema(schema, KEYWORDS, format_checks())
+            except Unsupported:
+                self._fast = None
+        if self._fast is None:
+            self._use_jsonschema()
+
+    def _use_jsonschema(self) -> None:
         cls, checker = _setup()
-        self._validator = cls(schema, format_checker=checker)
+        self._validator = cls(self._schema, format_checker=checker)
+        self._fast = None
 
     def is_valid(self, instance: Any) -> bool:
         """True when the instance has the compliant shape."""
+        if self._fast is not None:
+            from policylint.fastschema import Unsupported
+
+            try:
+                return self._fast.is_valid(instance)
+            except Unsupported:  # a custom keyword needed more than the evaluator offers
+                self._use_jsonschema()
         return bool(self._validator.is_valid(instance))
 
     def violations(self, instance: Any) -> list[Violation]:
         """Every departure, in schema order; a `required` failure points at the parent object."""
+        if self._fast is not None:
+            from policylint.fastschema import Unsupported
+
+            try:
+                if self._fast.is_valid(instance):
+                    return []
+                return [Violation(path, message) for path, message in self._fast.iter_errors(instance)]
+            except Unsupported:
+                self._use_jsonschema()
         found: list[Violation] = []
         for error in self._validator.iter_errors(instance):
             found.append(Violation(tuple(error.absolute_path), error.message))

@@ -138,6 +138,11 @@ def _validate_meta(data: Any, source: Path, positions: Mapping[Any, Any]) -> Non
 
 def parse_policy(source: Path, text: str, validate: bool = True) -> Policy:
     """Read one policy file. `validate` checks it against the policy meta-schema first."""
+    return policy_from_data(source, policy_data(source, text, validate))
+
+
+def policy_data(source: Path, text: str, validate: bool = True) -> dict[str, Any]:
+    """The plain data of one policy file (what the built-in policy cache stores)."""
     documents = list(parse_yaml_stream(text))
     if len(documents) != 1:
         raise PolicyFormatError(f"{source}: expected exactly one YAML document, found {len(documents)}")
@@ -149,6 +154,11 @@ def parse_policy(source: Path, text: str, validate: bool = True) -> Policy:
         raise PolicyFormatError(f"{source}: a policy must be a mapping")
     if validate:
         _validate_meta(data, source, parsed.positions)
+    return data
+
+
+def policy_from_data(source: Path, data: dict[str, Any]) -> Policy:
+    """Build the Policy of a file's data (already validated when it had to be)."""
     policy_id = data["id"]
     if source.stem != policy_id:
         raise PolicyFormatError(f"{source}: id {policy_id!r} must equal the file name {source.stem!r}")
@@ -238,12 +248,16 @@ def load_policies(user_dirs: Iterable[Path] = (), include_builtin: bool = True) 
         if not directory.is_dir():
             raise PolicyFormatError(f"{directory}: policy folder not found")
         sources.extend((path, True) for path in policy_files(directory))
-    for path, validate in sources:
+    texts: list[str] = []
+    for path, _ in sources:
         try:
-            text = path.read_text(encoding="utf-8")
+            texts.append(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError) as exc:
             raise PolicyFormatError(f"{path}: cannot read policy: {exc}") from exc
-        policy = parse_policy(path, text, validate=validate)
+    builtin_data = _builtin_data(sources, texts)
+    for (path, validate), text in zip(sources, texts, strict=True):
+        data = builtin_data.get(str(path)) if not validate else None
+        policy = policy_from_data(path, data if data is not None else policy_data(path, text, validate))
         if policy.id in policies:
             raise PolicyFormatError(f"{path}: duplicate policy id {policy.id!r} (also in {policies[policy.id].source})")
         if policy.relation is not None and validate and policy.relation not in relation_names(policy.file_kind):
@@ -259,3 +273,26 @@ def load_policies(user_dirs: Iterable[Path] = (), include_builtin: bool = True) 
         digest.update(path.name.encode())
         digest.update(text.encode())
     return PolicySet(policies, digest.hexdigest()[:16])
+
+
+def _builtin_data(sources: list[tuple[Path, bool]], texts: list[str]) -> dict[str, dict[str, Any]]:
+    """The parsed data of the built-in policy files, from the user cache when nothing changed.
+
+    The key hashes every built-in file's name and content (plus policylint's and Python's version),
+    so an edited, added or removed policy re-reads them all. User policies are always re-read.
+    """
+    from policylint import cache
+
+    builtin = [(path, text) for (path, validate), text in zip(sources, texts, strict=True) if not validate]
+    if not builtin:
+        return {}
+    key = hashlib.sha256(cache.stamp().encode())
+    for path, text in builtin:
+        key.update(b"\0" + str(path).encode() + b"\0" + text.encode())
+    digest = key.hexdigest()
+    stored = cache.read("builtin-policies", digest)
+    if isinstance(stored, dict):
+        return stored
+    data = {str(path): policy_data(path, text, validate=False) for path, text in builtin}
+    cache.write("builtin-policies", digest, data)
+    return data
