@@ -145,7 +145,7 @@ def _schemas(children: st.SearchStrategy[Any], with_ref: bool) -> st.SearchStrat
         st.builds(lambda n: {"maxProperties": n}, st.integers(0, 2)),
         st.just({"uniqueItems": True}),
         st.builds(lambda p: {"pattern": p}, st.sampled_from(["^a", "[0-9]", "latest$", "^$"])),
-        st.builds(lambda f: {"format": f}, st.sampled_from(sorted(format_checks()) + ["unknown-format"])),
+        st.builds(lambda f: {"format": f}, st.sampled_from([*sorted(format_checks()), "unknown-format"])),
         st.builds(lambda p, a: {"properties": p, "additionalProperties": a},
                   st.dictionaries(KEYS, children, max_size=2), st.one_of(st.booleans(), children)),
         st.builds(lambda p, a: {"patternProperties": p, "additionalProperties": a},

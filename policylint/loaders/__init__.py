@@ -125,7 +125,16 @@ def load_text(path: str, text: str, file_kind: str) -> LoadResult:
     result = LoadResult()
     if load is None:
         return result
-    result = load(path, text)
+    try:
+        result = load(path, text)
+    except RecursionError:
+        result = LoadResult()
+        result.failures.append(ParseFailure(path, file_kind, 1, 1, "content nested too deeply"))
+    except Exception as exc:  # a loader bug must become a finding, never a traceback
+        result = LoadResult()
+        result.failures.append(
+            ParseFailure(path, file_kind, 1, 1, f"internal error in the {file_kind} loader: {type(exc).__name__}: {exc}")
+        )
     result.sources[path] = text
     return result
 

@@ -1,0 +1,252 @@
+"""Print policylint's speed on this machine: start-up, throughput against the parse floor, --jobs,
+and a side-by-side with Checkov when it is installed.
+
+    python benchmarks/run.py                    # everything (a few minutes; Checkov adds more)
+    python benchmarks/run.py --sizes 100,1000   # smaller corpus only
+    python benchmarks/run.py --no-checkov
+
+Every figure comes from a fresh child process: wall time from `time.perf_counter` around it, peak
+memory from `os.wait4`'s resource usage (the child and the workers it waited for). Children run
+with bytecode caching on (as after `pip install`), so the first, warming run is not counted.
+Nothing here asserts a time: the figures are printed, to be read and quoted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from generate_corpus import generate  # noqa: E402
+
+SMALL_MANIFEST = ROOT / "fixtures" / "guide" / "k8s" / "base" / "deployment.yaml"
+CHECKOV_CANDIDATES = (
+    ROOT / "benchmarks" / ".venv-checkov" / "bin" / "checkov",
+    Path("/tmp/checkov-venv/bin/checkov"),
+)
+CHECKOV_HINT = (
+    "python -m venv benchmarks/.venv-checkov && benchmarks/.venv-checkov/bin/pip install checkov"
+    "  (a separate venv: Checkov is never a policylint dependency)"
+)
+
+#: Composes every YAML file with PyYAML's C loader and reads the others: the floor to compare with.
+PARSE_FLOOR = """
+import os, sys, time
+import yaml
+start = time.perf_counter()
+nodes = 0
+for folder, dirs, files in os.walk(sys.argv[1]):
+    dirs.sort()
+    for name in sorted(files):
+        raw = open(os.path.join(folder, name), "rb").read()
+        if name.endswith((".yaml", ".yml")):
+            for node in yaml.compose_all(raw.decode("utf-8"), Loader=yaml.CSafeLoader):
+                nodes += node is not None
+print(f"{(time.perf_counter() - start) * 1000:.0f}")
+"""
+
+
+@dataclass
+class Measure:
+    """One child run: wall seconds, peak RSS in MiB, exit status, captured stdout."""
+
+    seconds: float
+    peak_mib: float
+    status: int
+    stdout: str
+
+
+def child_env() -> dict[str, str]:
+    """The environment for children: bytecode caching on, the source tree importable."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def run_child(command: list[str], env: dict[str, str] | None = None, timeout: float | None = None) -> Measure:
+    """Run a command, return its wall time and peak memory (ru_maxrss of that child only)."""
+    with tempfile.TemporaryFile() as out:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.DEVNULL, env=env or child_env())
+        deadline = None if timeout is None else start + timeout
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            if deadline is not None and time.perf_counter() > deadline:
+                process.kill()
+                _, status, usage = os.wait4(process.pid, 0)
+                process.returncode = -9
+                return Measure(float("inf"), usage.ru_maxrss / 1024, -9, "")
+            time.sleep(0.002)
+        seconds = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        return Measure(seconds, usage.ru_maxrss / 1024, process.returncode, out.read().decode("utf-8", "replace"))
+
+
+def median_run(command: list[str], runs: int, env: dict[str, str] | None = None) -> tuple[float, list[float]]:
+    """Median wall time (ms) of `runs` runs after one warm-up run."""
+    run_child(command, env)
+    times = [run_child(command, env).seconds * 1000 for _ in range(runs)]
+    return statistics.median(times), times
+
+
+def policylint_command(*args: str) -> list[str]:
+    """`policylint ...` through the interpreter running this script."""
+    return [sys.executable, "-m", "policylint", *args]
+
+
+def find_checkov(explicit: str | None) -> Path | None:
+    """The Checkov executable: --checkov, $CHECKOV, the benchmark venvs, then PATH."""
+    for candidate in (explicit, os.environ.get("CHECKOV"), *CHECKOV_CANDIDATES, shutil.which("checkov")):
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return Path(candidate)
+    return None
+
+
+def checkov_env() -> dict[str, str]:
+    """Offline Checkov: no platform key, no version check, and a dead proxy for anything else."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("BC_", "PRISMA_"))}
+    env.update(
+        {
+            "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false",
+            "CKV_IGNORE_HIDDEN_DIRECTORIES": "false",
+            "HTTP_PROXY": "http://127.0.0.1:9",
+            "HTTPS_PROXY": "http://127.0.0.1:9",
+            "http_proxy": "http://127.0.0.1:9",
+            "https_proxy": "http://127.0.0.1:9",
+            "NO_PROXY": "",
+            "no_proxy": "",
+            "LOG_LEVEL": "ERROR",
+        }
+    )
+    return env
+
+
+def checkov_command(checkov: Path, target: Path) -> list[str]:
+    """Checkov on a directory or a file, offline, frameworks matching policylint's file kinds."""
+    where = ["-d", str(target)] if target.is_dir() else ["-f", str(target)]
+    return [
+        str(checkov), *where, "--quiet", "--compact", "--output", "json", "--skip-download",
+        "--framework", "kubernetes", "dockerfile", "github_actions",
+    ]
+
+
+def count_findings(stdout: str) -> int | None:
+    """The number of findings in a policylint JSON report (None when it is not JSON)."""
+    try:
+        return len(json.loads(stdout)["findings"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def section(title: str) -> None:
+    """Print a section heading."""
+    print(f"\n## {title}\n", flush=True)
+
+
+def main() -> int:
+    """Run every benchmark and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100,1000,10000", help="corpus sizes in documents (comma-separated)")
+    parser.add_argument("--runs", type=int, default=11, help="runs per start-up median")
+    parser.add_argument("--no-checkov", action="store_true", help="skip the Checkov comparison")
+    parser.add_argument("--checkov", help="path to a checkov executable")
+    parser.add_argument("--checkov-max", type=int, default=1000, help="largest corpus given to Checkov")
+    parser.add_argument("--checkov-timeout", type=float, default=600, help="seconds before Checkov is stopped")
+    args = parser.parse_args()
+    sizes = [int(size) for size in args.sizes.split(",") if size]
+    cpus = os.cpu_count() or 1
+
+    print("# policylint benchmark")
+    print(f"machine: nproc={cpus}, Python {sys.version.split()[0]} ({sys.executable}), {os.uname().machine}")
+    listing = json.loads(run_child(policylint_command("rules", "--format", "json")).stdout)
+    domains = sorted({rule["id"].split("-", 1)[0] for rule in listing})
+    all_policies = ["--select", ",".join(domains)]  # every policy, off-by-default ones included
+    print(f"policies: {len(listing)} built-in ({', '.join(domains)}), all selected for start-up and Checkov runs")
+
+    section("Start-up: one small manifest, all policies selected")
+    floor_pass, _ = median_run([sys.executable, "-c", "pass"], args.runs)
+    floor_yaml, _ = median_run([sys.executable, "-c", "import yaml"], args.runs)
+    single = policylint_command("check", str(SMALL_MANIFEST), *all_policies, "--format", "json")
+    startup, times = median_run(single, args.runs)
+    print(f"python -c pass            {floor_pass:7.1f} ms (median of {args.runs})")
+    print(f"python -c 'import yaml'   {floor_yaml:7.1f} ms")
+    print(f"policylint check (1 file) {startup:7.1f} ms   runs: {', '.join(f'{t:.0f}' for t in sorted(times))}")
+    print(f"target <= 150 ms (aim 100): {'met' if startup <= 150 else 'NOT met'}")
+
+    corpus_root = Path(tempfile.mkdtemp(prefix="policylint-bench-"))
+    checkov = None if args.no_checkov else find_checkov(args.checkov)
+    try:
+        section("Throughput: generated corpus (full run, --format json) vs parse floor (PyYAML C compose)")
+        print(f"{'docs':>6} {'files':>6} {'findings':>8} {'run s':>7} {'MiB':>6} {'floor s':>8} {'MiB':>6} {'ratio':>6}"
+              f" {'compose-only s':>14}")
+        results: dict[int, float] = {}
+        corpora: dict[int, Path] = {}
+        for size in sizes:
+            corpus = corpus_root / f"n{size}"
+            counts = generate(corpus, size)
+            corpora[size] = corpus
+            run_child(policylint_command("check", str(corpus), "--format", "json"))  # warm the page cache
+            full = run_child(policylint_command("check", str(corpus), "--format", "json"))
+            floor = run_child([sys.executable, "-c", PARSE_FLOOR, str(corpus)])
+            results[size] = full.seconds
+            compose_only = float(floor.stdout.strip() or "nan") / 1000
+            print(
+                f"{size:>6} {counts['files']:>6} {count_findings(full.stdout) or 0:>8} {full.seconds:>7.2f}"
+                f" {full.peak_mib:>6.0f} {floor.seconds:>8.2f} {floor.peak_mib:>6.0f}"
+                f" {full.seconds / floor.seconds:>6.2f} {compose_only:>14.2f}",
+                flush=True,
+            )
+        ordered = sorted(results)
+        for small, large in itertools.pairwise(ordered):
+            factor = large / small
+            print(f"growth {small} -> {large} docs ({factor:g}x): time x{results[large] / results[small]:.2f}")
+        print("target: run <= 2x parse floor, growth near-linear (about 10x time per 10x documents)")
+
+        section(f"--jobs (nproc={cpus})")
+        for size in ordered[-2:]:
+            line = [f"{size:>6} docs:"]
+            outputs = set()
+            for jobs in sorted({1, 2, cpus}):
+                measured = run_child(policylint_command("check", str(corpora[size]), "--format", "json", "--jobs", str(jobs)))
+                outputs.add(measured.stdout)
+                line.append(f"--jobs {jobs}: {measured.seconds:.2f} s ({measured.peak_mib:.0f} MiB)")
+            line.append("identical output" if len(outputs) == 1 else "OUTPUT DIFFERS")
+            print("  ".join(line), flush=True)
+
+        section("Side by side with Checkov (offline: --skip-download, dead proxy)")
+        if checkov is None:
+            print(f"Checkov not installed: skipped. To include it: {CHECKOV_HINT}")
+        else:
+            version = subprocess.run([str(checkov), "--version"], capture_output=True, text=True, env=checkov_env())
+            print(f"checkov {version.stdout.strip()} ({checkov})")
+            print(f"{'input':>16} {'policylint s':>12} {'checkov s':>10} {'ratio':>7}")
+            inputs: list[tuple[str, Path]] = [("1 small file", SMALL_MANIFEST)]
+            inputs += [(f"{size} docs", corpora[size]) for size in ordered if size <= args.checkov_max]
+            for label, target in inputs:
+                ours = run_child(policylint_command("check", str(target), *all_policies, "--format", "json"))
+                theirs = run_child(checkov_command(checkov, target), env=checkov_env(), timeout=args.checkov_timeout)
+                their_time = "timeout" if theirs.status == -9 else f"{theirs.seconds:.2f}"
+                print(f"{label:>16} {ours.seconds:>12.2f} {their_time:>10} {theirs.seconds / ours.seconds:>6.1f}x", flush=True)
+    finally:
+        shutil.rmtree(corpus_root, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
