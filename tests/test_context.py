@@ -90,7 +90,7 @@ def test_context_from_the_config_file(tmp_path, run_json):
 def test_parse_errors_in_context_files_are_not_reported(tmp_path, run_json):
     repo = make_repo(tmp_path)
     (repo / "k8s" / "broken.yaml").write_text("kind: [Deployment\n")
-    code, document = run_json("k8s/hpa.yaml", "--context", "k8s", *HPA_POLICIES, cwd=repo)
+    _, document = run_json("k8s/hpa.yaml", "--context", "k8s", *HPA_POLICIES, cwd=repo)
     assert [rule for rule, _, _ in rows(document)] == ["k8s-hpa-metric-without-request"]
 
 
