@@ -70,9 +70,10 @@ def _validator(name: str) -> Any:
 def validate(name: str, instance: Any, limit: int = MAX_ERRORS) -> list[SchemaError]:
     """Every error of `instance` against the named schema, one per pointer, in document order."""
     found: dict[tuple[str | int, ...], SchemaError] = {}
-    for error in _validator(name).iter_errors(instance):
+    validator = _validator(name)
+    for error in validator.iter_errors(instance):
         for leaf in _leaves(error):
-            for pointer, message in _describe(leaf):
+            for pointer, message in _describe(leaf, validator.schema):
                 if pointer not in found:
                     found[pointer] = SchemaError(pointer, message)
     ordered = sorted(found.values(), key=lambda item: [str(step) for step in item.pointer])
@@ -107,11 +108,18 @@ def _leaves(error: Any, depth: int = 0) -> list[Any]:
     return [leaf for child in best for leaf in _leaves(child, depth + 1)]
 
 
-def _describe(error: Any) -> Iterator[tuple[tuple[str | int, ...], str]]:
+def _describe(error: Any, root: Mapping[str, Any] | None = None) -> Iterator[tuple[tuple[str | int, ...], str]]:
     """Pointer(s) and message for one jsonschema error (unexpected keys point at each key)."""
     path = tuple(error.absolute_path)
     if error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
         for key in _unexpected_keys(error.instance, error.schema):
+            yield (*path, key), f"unexpected key {key!r}"
+        return
+    if error.validator == "unevaluatedProperties" and isinstance(error.instance, Mapping):
+        # jsonschema also lists keys whose own subschema failed (their annotations are dropped);
+        # only keys that no `properties`/`patternProperties` reachable through allOf/$ref declares
+        # are unexpected. The others already have their own, more precise error.
+        for key in _unexpected_keys(error.instance, _declared(error.schema, root or {})):
             yield (*path, key), f"unexpected key {key!r}"
         return
     where = "/".join(str(step) for step in path) or "(top level)"
@@ -145,3 +153,27 @@ def _unexpected_keys(instance: Mapping[str, Any], schema: Mapping[str, Any]) -> 
     known = schema.get("properties") or {}
     patterns = [re.compile(pattern) for pattern in schema.get("patternProperties") or {}]
     return [key for key in instance if key not in known and not any(p.search(key) for p in patterns)]
+
+
+def _declared(schema: Mapping[str, Any], root: Mapping[str, Any], depth: int = 0) -> dict[str, Any]:
+    """`properties` and `patternProperties` of a schema merged with those of its allOf/$ref parts."""
+    merged: dict[str, Any] = {
+        "properties": dict(schema.get("properties") or {}),
+        "patternProperties": dict(schema.get("patternProperties") or {}),
+    }
+    if depth > 10:
+        return merged
+    parts = list(schema.get("allOf") or ())
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/"):
+        node: Any = root
+        for step in ref[2:].split("/"):
+            node = node.get(step) if isinstance(node, Mapping) else None
+        if isinstance(node, Mapping):
+            parts.append(node)
+    for part in parts:
+        if isinstance(part, Mapping):
+            inner = _declared(part, root, depth + 1)
+            merged["properties"].update(inner["properties"])
+            merged["patternProperties"].update(inner["patternProperties"])
+    return merged
