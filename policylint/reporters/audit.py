@@ -199,7 +199,9 @@ def _evaluate(
     coverage = control.coverage
     if not ran:
         coverage = "manual"
-    elif not_run and coverage == "automated":
+    elif (not_run and coverage == "automated") or coverage == "manual":
+        # A rule that is missing lowers the coverage; a rule mapped to a control the framework file
+        # calls manual is evidence for part of it, never for all of it.
         coverage = "partial"
     row = ControlResult(control, "manual", coverage, "", rules=mapped, rules_not_run=not_run)
     if not ran:
