@@ -136,7 +136,8 @@ def _probe_ports_declared(validator: Any, enabled: Any, instance: Any, schema: A
     ports = instance.get("ports")
     if not isinstance(ports, list) or not ports:
         return
-    numbers = {port.get("containerPort") for port in ports if isinstance(port, Mapping)}
+    # A quoted containerPort ("8080") is still port 8080, as the probe's own port is compared.
+    numbers = {_as_int(port.get("containerPort")) for port in ports if isinstance(port, Mapping)} - {None}
     names = {port.get("name") for port in ports if isinstance(port, Mapping) and port.get("name")}
     for probe in PROBES:
         spec = instance.get(probe)
