@@ -1,0 +1,221 @@
+"""GitHub Actions relations: joins a policy needs beyond the one step, job or `uses:` it judges.
+
+- `deprecated-action`: looks a `uses:` up in the policy's deprecation table (params).
+- `tainted-expression`: which references of a `${{ }}` are attacker-controllable (params list).
+- `later-steps`: what the steps after a checkout in the same job do (upload artifacts, run
+  third-party actions), for the persisted-credentials policy.
+- `run-commands`: the simple commands of a step's `run:` script (policylint.shell), each anchored
+  to its own line, so `curl ... | sh` is judged on real pipes, not on text that mentions one.
+- `dependency-audit`: the whole run at once: does any workflow scan dependencies, is there a
+  `.github/dependabot.y*ml` next to the workflows; yields only for the run's first workflow.
+- `external-schema`: one view per error of the file against the vendored GitHub schema.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from fnmatch import fnmatchcase
+from pathlib import PurePosixPath
+from typing import Any
+
+from policylint.documents import Document, DocumentSet
+from policylint.gha_expressions import matches_context
+from policylint.loaders.github_actions import LINE_STEP, iter_steps, role, uses_pointers
+from policylint.relations import relation
+from policylint.targets.github_actions import parse_uses
+from policylint.views import Anchor, View
+
+FILE_KIND = "github-actions"
+#: Param names of the deprecation table's groups, in the order they are consulted.
+DEPRECATION_GROUPS = ("archived", "removed_node_runtimes", "node20_retired")
+SCHEMAS = {"workflow": "github-workflow", "action": "github-action"}
+
+
+def find_deprecation(parsed: Mapping[str, Any], params: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The first table entry matching a parsed `uses:` (owner/repo glob and, if listed, its major)."""
+    action = parsed.get("action") or ""
+    if not action or parsed.get("kind") not in ("action", "reusable"):
+        return None
+    full = f"{action}/{parsed['path'].lower()}" if parsed.get("path") else action
+    for group in DEPRECATION_GROUPS:
+        for entry in params.get(group) or ():
+            pattern = str(entry.get("action", "")).lower()
+            if not (fnmatchcase(action, pattern) or fnmatchcase(full, pattern)):
+                continue
+            majors = entry.get("majors")
+            if majors is not None and parsed.get("major") not in majors:
+                continue
+            return {
+                "group": group,
+                "reason": str(entry.get("reason", "")),
+                "replacement": str(entry.get("replacement", "")),
+            }
+    return None
+
+
+@relation(FILE_KIND, "deprecated-action")
+def deprecated_action(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
+    """Adds `deprecation` ({group, reason, replacement} or null) to a `uses` view."""
+    found = find_deprecation(view.instance, params)
+    view.instance["deprecation"] = found
+    if found:
+        view.fields.update(why=found["reason"], replacement=found["replacement"], group=found["group"])
+    yield view
+
+
+def tainted_references(
+    references: Iterable[str], triggers: Iterable[str], typed_inputs: Iterable[str], contexts: Iterable[Any]
+) -> list[str]:
+    """References matching an attacker-controllable context (entries may be limited to events)."""
+    events = set(triggers)
+    typed = set(typed_inputs)
+    found: list[str] = []
+    for reference in references:
+        steps = reference.split(".")
+        if (steps[:1] == ["inputs"] and steps[1:2] and steps[1] in typed) or (
+            steps[:3] == ["github", "event", "inputs"] and steps[3:4] and steps[3] in typed
+        ):
+            continue  # a boolean/number/choice dispatch input cannot carry shell syntax
+        for entry in contexts:
+            pattern = entry if isinstance(entry, str) else str(entry.get("context", ""))
+            only = () if isinstance(entry, str) else tuple(entry.get("events") or ())
+            if only and not events.intersection(only):
+                continue
+            if matches_context(reference, pattern):
+                found.append(reference)
+                break
+    return found
+
+
+@relation(FILE_KIND, "tainted-expression")
+def tainted_expression(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
+    """Adds `tainted`: the references of the expression that an outsider controls."""
+    instance = view.instance
+    tainted = tainted_references(
+        instance.get("references", ()), instance.get("triggers", ()), instance.get("typedInputs", ()),
+        params.get("contexts") or (),
+    )
+    instance["tainted"] = tainted
+    view.fields["tainted"] = ", ".join(tainted)
+    yield view
+
+
+@relation(FILE_KIND, "later-steps")
+def later_steps(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
+    """Adds `laterRisks`: later steps of the same job that upload artifacts or run third-party actions."""
+    instance = view.instance
+    uploads = {str(name).lower() for name in params.get("upload_actions") or ()}
+    trusted = {str(owner).lower() for owner in params.get("trusted_owners") or ()}
+    risks: list[str] = []
+    for job_id, index, step, _ in iter_steps(view.subject):
+        if job_id != instance.get("jobId") or index <= instance.get("index", 0):
+            continue
+        uses = step.get("uses")
+        if not isinstance(uses, str):
+            continue
+        parsed = parse_uses(uses)
+        if parsed["action"] in uploads:
+            risks.append(f"uploads an artifact ({uses})")
+        elif parsed["kind"] == "docker" or (parsed["kind"] == "action" and parsed["owner"] not in trusted):
+            risks.append(f"runs third-party code ({uses})")
+    instance["laterRisks"] = risks
+    view.fields["risks"] = "; ".join(risks)
+    yield view
+
+
+@relation(FILE_KIND, "run-commands")
+def run_commands(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
+    """Adds `runCommands`: {program, pipedFrom, substituted, words} for each command of `run:`."""
+    from policylint.shell import split_commands
+
+    step = view.instance.get("step") or {}
+    script = step.get("run") if isinstance(step, Mapping) else None
+    commands: list[dict[str, Any]] = []
+    if isinstance(script, str):
+        run_pointer = (*view.anchors[("step",)].pointer, "run")
+        for number, command in enumerate(split_commands(script)):
+            commands.append(
+                {
+                    "program": command["program"],
+                    "pipedFrom": list(command["piped_from"]),
+                    "substituted": list(command["substituted"]),
+                    "words": list(command["words"]),
+                }
+            )
+            line = script.count("\n", 0, max(command["offset"], 0))
+            view.anchors[("runCommands", number)] = Anchor(view.subject, (*run_pointer, LINE_STEP, line))
+    view.instance["runCommands"] = commands
+    yield view
+
+
+def _github_dir(path: str) -> str:
+    parts = PurePosixPath(path.replace("\\", "/")).parts
+    for index in range(len(parts) - 1, -1, -1):
+        if parts[index] == ".github":
+            return "/".join(parts[: index + 1])
+    return ""
+
+
+def _audit_facts(documents: DocumentSet, params: Mapping[str, Any]) -> dict[str, Any]:
+    key = ("gha-dependency-audit", json.dumps(params, sort_keys=True, default=str))
+    cached = documents.cache.get(key)
+    if cached is not None:
+        return cached
+    commands = re.compile(str(params.get("scanner_commands") or r"(?!)"))
+    actions = [str(prefix).lower() for prefix in params.get("scanner_actions") or ()]
+    first: Document | None = None
+    scanners: list[str] = []
+    workflow_dirs: set[str] = set()
+    dependabot_dirs: set[str] = set()
+    for doc in documents.of_file_kind(FILE_KIND):
+        kind = role(doc.path)
+        if kind == "dependabot":
+            dependabot_dirs.add(_github_dir(doc.path))
+            continue
+        if kind == "workflow":
+            workflow_dirs.add(_github_dir(doc.path))
+            if first is None or (doc.path, doc.index) < (first.path, first.index):
+                first = doc
+        for _, _, step, _ in iter_steps(doc):
+            run = step.get("run")
+            if isinstance(run, str) and commands.search(run):
+                scanners.append(f"{doc.path}: {commands.search(run).group(0)}")  # type: ignore[union-attr]
+        for _, _, value in uses_pointers(doc):
+            name = value.lower().split("@", 1)[0]
+            if any(name == prefix or name.startswith(prefix + "/") for prefix in actions):
+                scanners.append(f"{doc.path}: {value}")
+    facts = {
+        "first": first,
+        "scanners": scanners,
+        "dependabot": sorted(workflow_dirs & dependabot_dirs),
+    }
+    documents.cache[key] = facts
+    return facts
+
+
+@relation(FILE_KIND, "dependency-audit")
+def dependency_audit(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
+    """One view per run, on its first workflow: `scanners` found and `dependabot` configs present."""
+    facts = _audit_facts(documents, params)
+    if facts["first"] is not view.subject:
+        return
+    view.instance["scanners"] = list(facts["scanners"])
+    view.instance["dependabot"] = list(facts["dependabot"])
+    yield view
+
+
+@relation(FILE_KIND, "external-schema")
+def external_schema(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
+    """One view per schema error, anchored at the offending key (or the object missing a key)."""
+    from policylint.external_schemas import validate
+
+    doc = view.subject
+    name = SCHEMAS.get(role(doc.path))
+    if name is None:
+        return
+    for error in validate(name, doc.data):
+        fields = {**view.fields, "schema": name, "error": error.message}
+        yield View({"valid": False, "error": error.message}, {(): Anchor(doc, error.pointer)}, doc,
+                   label=f"{view.label}#{'/'.join(map(str, error.pointer))}", fields=fields)

@@ -1,0 +1,269 @@
+"""GitHub Actions targets: the workflow, each job, each step, each `uses:`, each `${{ }}` in a
+script, and each `env` entry. Views carry the few facts their policies need (the triggers, whether
+a job calls a reusable workflow, the parsed `uses:`, the references an expression lets through),
+anchored so findings land on the exact line, including lines inside a multi-line `run:`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from policylint.documents import Document
+from policylint.gha_expressions import analyse
+from policylint.loaders.github_actions import (
+    EXPRESSION,
+    EXPRESSION_STEP,
+    LINE_STEP,
+    iter_jobs,
+    iter_steps,
+    role,
+    script_pointers,
+    uses_pointers,
+)
+from policylint.targets import target
+from policylint.views import Anchor, View
+
+FILE_KIND = "github-actions"
+_SHA = re.compile(r"^[0-9a-fA-F]{40}$")
+_DOCKER_DIGEST = re.compile(r"@sha256:[0-9a-fA-F]{64}$")
+_VERSION = re.compile(r"^(?:[A-Za-z_-]*[=@:]\s*)?v?(\d+)(?:\.\d+)*(?:[-+][\w.]+)?$")
+#: Dispatch input types whose value cannot carry shell syntax.
+_TYPED_INPUTS = ("boolean", "number", "choice", "environment")
+
+
+def triggers(data: Mapping[str, Any]) -> list[str]:
+    """The event names of `on:` in any of its forms: a string, a list, or a mapping."""
+    on = data.get("on")
+    if isinstance(on, str):
+        return [on]
+    if isinstance(on, list):
+        return [str(item) for item in on if isinstance(item, str)]
+    if isinstance(on, Mapping):
+        return [str(key) for key in on]
+    return []
+
+
+def typed_dispatch_inputs(data: Mapping[str, Any]) -> list[str]:
+    """Names of `workflow_dispatch` inputs typed boolean/number/choice/environment (not free text)."""
+    on = data.get("on")
+    dispatch = on.get("workflow_dispatch") if isinstance(on, Mapping) else None
+    inputs = dispatch.get("inputs") if isinstance(dispatch, Mapping) else None
+    if not isinstance(inputs, Mapping):
+        return []
+    return sorted(
+        str(name).lower()
+        for name, spec in inputs.items()
+        if isinstance(spec, Mapping) and spec.get("type") in _TYPED_INPUTS
+    )
+
+
+def parse_uses(value: str, comment: str | None = None) -> dict[str, Any]:
+    """Split a `uses:` value into its parts; `version` is the comment's for a SHA-pinned ref."""
+    parsed: dict[str, Any] = {
+        "raw": value,
+        "kind": "action",
+        "owner": "",
+        "repo": "",
+        "action": "",
+        "path": "",
+        "ref": "",
+        "pinned": False,
+        "shaPinned": False,
+        "comment": comment or "",
+        "version": "",
+        "major": None,
+    }
+    text = value.strip()
+    if text.startswith("./") or text.startswith("../"):
+        parsed.update(kind="local", pinned=True, path=text)
+        return parsed
+    if text.startswith("docker://"):
+        parsed.update(kind="docker", pinned=bool(_DOCKER_DIGEST.search(text)), path=text[len("docker://") :])
+        return parsed
+    name, _, ref = text.partition("@")
+    parts = name.split("/")
+    owner, repo = parts[0], parts[1] if len(parts) > 1 else ""
+    path = "/".join(parts[2:])
+    sha = bool(_SHA.match(ref))
+    version = ref
+    if sha and comment:
+        version = comment.split()[0] if comment.split() else ""
+    major_match = _VERSION.match(version)
+    parsed.update(
+        kind="reusable" if ".github/workflows/" in f"{path}/" or path.endswith((".yml", ".yaml")) else "action",
+        owner=owner.lower(),
+        repo=repo.lower(),
+        action=f"{owner}/{repo}".lower(),
+        path=path,
+        ref=ref,
+        pinned=sha,
+        shaPinned=sha,
+        version=version,
+        major=int(major_match.group(1)) if major_match else None,
+    )
+    return parsed
+
+
+def _base(doc: Document) -> dict[str, Any]:
+    data = doc.data
+    return {"role": role(doc.path), "triggers": triggers(data), "name": str(data.get("name") or doc.path)}
+
+
+@target(FILE_KIND, "document")
+def document(doc: Document, match: Mapping[str, Any]) -> Iterator[View]:
+    """A workflow or action file as a whole (not the dependabot file)."""
+    if role(doc.path) == "dependabot":
+        return
+    instance = {**_base(doc), "document": doc.data}
+    yield View(instance, {(): Anchor(doc, ()), ("document",): Anchor(doc, ())}, doc, label=doc.path, fields=_fields(doc))
+
+
+def _fields(doc: Document) -> dict[str, Any]:
+    return {"name": str(doc.data.get("name") or doc.path), "kind": role(doc.path)}
+
+
+@target(FILE_KIND, "workflow")
+def workflow(doc: Document, match: Mapping[str, Any]) -> Iterator[View]:
+    """A workflow, with the ids of its jobs that set no `permissions` of their own."""
+    if role(doc.path) != "workflow":
+        return
+    inheriting = [job_id for job_id, job, _ in iter_jobs(doc) if "permissions" not in job]
+    instance = {**_base(doc), "workflow": doc.data, "inheritingJobs": inheriting}
+    anchors = {(): Anchor(doc, ()), ("workflow",): Anchor(doc, ())}
+    yield View(instance, anchors, doc, label=doc.path, fields=_fields(doc))
+
+
+@target(FILE_KIND, "job")
+def job(doc: Document, match: Mapping[str, Any]) -> Iterator[View]:
+    """Each job: whether it calls a reusable workflow, its scripts, the workflow's permissions."""
+    if role(doc.path) != "workflow":
+        return
+    base = _base(doc)
+    for job_id, item, pointer in iter_jobs(doc):
+        steps = item.get("steps") if isinstance(item.get("steps"), list) else []
+        scripts = [step["run"] for step in steps if isinstance(step, Mapping) and isinstance(step.get("run"), str)]
+        instance = {
+            **base,
+            "id": job_id,
+            "job": item,
+            "reusable": "uses" in item,
+            "workflowHasPermissions": "permissions" in doc.data,
+            "runText": "\n".join(scripts),
+        }
+        anchors = {(): Anchor(doc, pointer), ("job",): Anchor(doc, pointer)}
+        fields = {**_fields(doc), "job": job_id}
+        yield View(instance, anchors, doc, label=f"{doc.path}#jobs.{job_id}", fields=fields)
+
+
+def logical_lines(script: str) -> list[str]:
+    """The script's lines with `\\`-continued lines joined onto the first (indexes stay aligned)."""
+    lines = script.split("\n")
+    joined: list[str] = [""] * len(lines)
+    head = 0
+    for number, line in enumerate(lines):
+        if number == head:
+            joined[head] = line
+        else:
+            joined[head] = joined[head][:-1] + " " + line.strip()
+        if not line.rstrip().endswith("\\"):
+            head = number + 1
+    return joined
+
+
+@target(FILE_KIND, "step")
+def step(doc: Document, match: Mapping[str, Any]) -> Iterator[View]:
+    """Each step of a workflow job or composite action, with its `uses:` parsed and its script lines."""
+    base = _base(doc)
+    for job_id, index, item, pointer in iter_steps(doc):
+        uses = item.get("uses")
+        uses_pointer = (*pointer, "uses")
+        run = item.get("run")
+        instance = {
+            **base,
+            "jobId": job_id,
+            "index": index,
+            "step": item,
+            "uses": parse_uses(uses, doc.comments.get(uses_pointer)) if isinstance(uses, str) else None,
+            "runLines": logical_lines(run) if isinstance(run, str) else [],
+        }
+        anchors = {
+            (): Anchor(doc, pointer),
+            ("step",): Anchor(doc, pointer),
+            ("uses",): Anchor(doc, uses_pointer),
+            ("runLines",): Anchor(doc, (*pointer, "run", LINE_STEP)),
+        }
+        label = item.get("name") or item.get("id") or (uses if isinstance(uses, str) else f"step {index + 1}")
+        fields = {**_fields(doc), "job": job_id, "step": str(label)}
+        yield View(instance, anchors, doc, label=f"{doc.path}#{job_id}.steps[{index}]", fields=fields)
+
+
+@target(FILE_KIND, "uses")
+def uses(doc: Document, match: Mapping[str, Any]) -> Iterator[View]:
+    """Every `uses:` (job-level reusable-workflow calls and step actions), parsed."""
+    for level, pointer, value in uses_pointers(doc):
+        parsed = parse_uses(value, doc.comments.get(pointer))
+        instance = {**_base(doc), "level": level, **parsed}
+        fields = {**_fields(doc), "uses": value, "action": parsed["action"] or value, "ref": parsed["ref"]}
+        yield View(instance, {(): Anchor(doc, pointer)}, doc, label=f"{doc.path}#{'/'.join(map(str, pointer))}", fields=fields)
+
+
+@target(FILE_KIND, "expression")
+def expression(doc: Document, match: Mapping[str, Any]) -> Iterator[View]:
+    """Every `${{ }}` inside a `run:` script or an actions/github-script `script:`, at its own line."""
+    base = _base(doc)
+    typed_inputs = typed_dispatch_inputs(doc.data)
+    for context, pointer, text in script_pointers(doc):
+        for number, found in enumerate(EXPRESSION.finditer(text)):
+            inner = found.group(1).strip()
+            analysis = analyse(inner)
+            instance = {
+                **base,
+                "context": context,
+                "expression": inner,
+                "references": list(analysis.flows),
+                "mentions": list(analysis.mentions),
+                "typedInputs": typed_inputs,
+                "jobId": pointer[1] if pointer[0] == "jobs" else "",
+            }
+            anchor = Anchor(doc, (*pointer, EXPRESSION_STEP, number))
+            fields = {**_fields(doc), "expression": inner, "context": context}
+            yield View(instance, {(): anchor}, doc, label=f"{doc.path}#{'/'.join(map(str, pointer))}[{number}]", fields=fields)
+
+
+def _env_maps(doc: Document) -> Iterator[tuple[str, Any, tuple[Any, ...]]]:
+    data = doc.data
+    if role(doc.path) == "workflow":
+        yield "workflow env", data.get("env"), ("env",)
+        for job_id, item, pointer in iter_jobs(doc):
+            yield f"job {job_id} env", item.get("env"), (*pointer, "env")
+            container = item.get("container")
+            if isinstance(container, Mapping):
+                yield f"job {job_id} container env", container.get("env"), (*pointer, "container", "env")
+            services = item.get("services")
+            if isinstance(services, Mapping):
+                for service_name, service in services.items():
+                    if isinstance(service, Mapping):
+                        where = f"service {service_name} env"
+                        yield where, service.get("env"), (*pointer, "services", service_name, "env")
+    for job_id, index, item, pointer in iter_steps(doc):
+        yield f"step {index + 1} of {f'job {job_id}' if job_id else 'the action'} env", item.get("env"), (*pointer, "env")
+
+
+@target(FILE_KIND, "env")
+def env(doc: Document, match: Mapping[str, Any]) -> Iterator[View]:
+    """Every environment entry: workflow, job, job container, service containers and steps."""
+    if role(doc.path) == "dependabot":
+        return
+    for place, mapping, pointer in _env_maps(doc):
+        if not isinstance(mapping, Mapping):
+            continue
+        for name, value in mapping.items():
+            instance = {"name": str(name), "value": value, "place": place}
+            entry = (*pointer, name)
+            fields = {**_fields(doc), "variable": str(name), "place": place}
+            yield View(instance, {(): Anchor(doc, entry)}, doc, label=f"{doc.path}#{'/'.join(map(str, entry))}", fields=fields)
+
+
+__all__ = ["EXPRESSION", "logical_lines", "parse_uses", "triggers"]
