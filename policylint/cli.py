@@ -65,6 +65,10 @@ def cli() -> None:
 @click.option("--warn-unused-suppressions", is_flag=True, help="Report suppressions that match no finding.")
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress line on stderr (default: on an interactive terminal, never in CI).")
+@click.option("--kube-version", default=None,
+              help="Kubernetes version to validate schemas and API deprecations against (default: newest bundled).")
+@click.option("--kustomize/--no-kustomize", default=False,
+              help="Render folders holding a kustomization.yaml (kubectl kustomize or kustomize build) and check the output.")
 def check(
     paths: tuple[str, ...],
     formats: tuple[str, ...],
@@ -85,6 +89,8 @@ def check(
     no_suppressions: bool,
     warn_unused_suppressions: bool,
     progress: bool | None,
+    kube_version: str | None,
+    kustomize: bool,
 ) -> int:
     """Check files and directories (default: the current directory); `-` reads stdin."""
     from policylint.config import ConfigError, configure
@@ -113,9 +119,11 @@ def check(
         baseline=baseline,
         use_suppressions=not no_suppressions,
         warn_unused_suppressions=warn_unused_suppressions,
+        kube_version=kube_version,
+        kustomize=kustomize,
     )
     ctx = click.get_current_context()
-    explicit = {name for name in ("fail_on", "profile", "default_namespace")
+    explicit = {name for name in ("fail_on", "profile", "default_namespace", "kube_version", "kustomize")
                 if ctx.get_parameter_source(name) not in (None, click.core.ParameterSource.DEFAULT)}
     try:
         options, policy_set, warnings = configure(options, config_file, explicit)

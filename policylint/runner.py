@@ -36,6 +36,8 @@ class RunOptions:
     excludes: Sequence[str] = ()
     default_namespace: str = "default"
     kube_version: str | None = None
+    #: Render folders holding a kustomization.yaml (kubectl kustomize / kustomize build) and check the output.
+    kustomize: bool = False
     stdin_text: str | None = None
     #: Files loaded only so relations can see them; findings are reported for `paths` alone.
     context: Sequence[str] = ()
@@ -112,14 +114,33 @@ def select_policies(policy_set: PolicySet, options: RunOptions) -> list[Policy]:
     return chosen
 
 
+def with_kube_version(policies: list[Policy], kube_version: str | None) -> list[Policy]:
+    """Pass `--kube-version` to the policies that take a `kube_version` param (schema, deprecations)."""
+    if not kube_version:
+        return policies
+    from policylint.k8s.versions import KubeVersionError, parse_kube_version
+
+    try:
+        parse_kube_version(kube_version)
+    except KubeVersionError as exc:
+        raise UsageError(str(exc)) from exc
+    return [
+        policy.with_params({"kube_version": kube_version}) if "kube_version" in policy.params else policy
+        for policy in policies
+    ]
+
+
 def load_paths(paths: Sequence[str], options: RunOptions) -> tuple[LoadResult, list[str]]:
     """Discover and load every file; unreadable files found while walking become parse errors."""
     from policylint.discovery import STDIN_NAME, discover
     from policylint.documents import ParseFailure
+    from policylint.kustomize import plan, render
     from policylint.loaders import load_bytes
 
     result = LoadResult()
-    candidates = discover(paths, options.excludes)
+    kustomize = plan(discover(paths, options.excludes), options.kustomize)
+    candidates = kustomize.candidates
+    result.skipped.extend(kustomize.skipped)
     files = []
     for done, candidate in enumerate(candidates):
         if options.progress is not None:
@@ -136,6 +157,11 @@ def load_paths(paths: Sequence[str], options: RunOptions) -> tuple[LoadResult, l
             result.failures.append(ParseFailure(candidate.display, candidate.file_kind, 1, 1, f"cannot read file: {reason}"))
             continue
         result.extend(load_bytes(candidate.display, raw, candidate.file_kind))
+    for root in kustomize.roots:
+        rendered = render(root)
+        paths_seen = {doc.path for doc in rendered.documents} | {failure.path for failure in rendered.failures}
+        files.extend(sorted(paths_seen - set(files)))
+        result.extend(rendered)
     for document in result.documents:
         document.default_namespace = options.default_namespace
     return result, files
@@ -151,7 +177,7 @@ def check(options: RunOptions, policy_set: PolicySet | None = None) -> RunReport
         policy_set = policy_set or load_policies(options.policy_dirs)
     except PolicyFormatError as exc:
         raise UsageError(str(exc)) from exc
-    policies = select_policies(policy_set, options)
+    policies = with_kube_version(select_policies(policy_set, options), options.kube_version)
     from policylint.suppressions import SuppressionError, apply_suppressions
 
     report_paths: set[str] | None = None

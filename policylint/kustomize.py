@@ -1,0 +1,258 @@
+"""Kustomize: recognise kustomization folders, and (with --kustomize) check what they render.
+
+This is the one module that runs another program. Rendering goes through `kubectl kustomize` or
+`kustomize build` on a temporary wrapper kustomization that only adds
+`buildMetadata: [originAnnotations]`, so the user's files are never touched. The origin
+annotation names the source file of every rendered object; findings on the object point at that
+file (at the deepest node that exists there) and name the overlay.
+
+Without --kustomize, kustomization files are skipped quietly, patch files (not whole objects)
+are skipped with a notice, and every other file, such as a base's resources, is checked as a
+plain manifest.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from policylint.discovery import Candidate, DiscoveryError, display_path
+from policylint.documents import Document, LoadResult, ParseFailure, Skipped
+from policylint.yamlnodes import YamlDocument, YamlError, parse_yaml_stream
+
+KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+ORIGIN_ANNOTATION = "config.kubernetes.io/origin"
+RENDER_TIMEOUT_SECONDS = 120
+#: Fields of a kustomization that name files or folders of the build.
+_RESOURCE_FIELDS = ("resources", "bases", "components", "crds")
+_PATCH_FIELDS = ("patchesStrategicMerge",)
+_PATCH_LIST_FIELDS = ("patches", "patchesJson6902")
+
+
+class KustomizeError(DiscoveryError):
+    """Kustomize rendering is impossible (no tool on PATH): a usage error."""
+
+
+def is_kustomization(path: str | Path) -> bool:
+    """True for a kustomization file name."""
+    return Path(path).name in KUSTOMIZATION_FILES
+
+
+@dataclass
+class Kustomization:
+    """What one kustomization file pulls into its build."""
+
+    root: Path
+    file: Path
+    files: set[Path] = field(default_factory=set)
+    patches: set[Path] = field(default_factory=set)
+    folders: set[Path] = field(default_factory=set)
+
+
+def _normal(path: Path) -> Path:
+    return Path(os.path.normpath(os.path.abspath(path)))
+
+
+def read_kustomization(file: Path) -> Kustomization | None:
+    """Parse a kustomization file (None when unreadable or not a mapping)."""
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    parsed = next(iter(parse_yaml_stream(text)), None)
+    if not isinstance(parsed, YamlDocument) or not isinstance(parsed.data, Mapping):
+        return None
+    data = parsed.data
+    root = _normal(file.parent)
+    found = Kustomization(root, _normal(file))
+
+    def entries(value: Any) -> Iterable[str]:
+        return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+
+    for name in _RESOURCE_FIELDS:
+        for entry in entries(data.get(name)):
+            if "://" in entry or entry.startswith("git@"):
+                continue
+            target = _normal(root / entry)
+            (found.folders if target.is_dir() else found.files).add(target)
+    for name in _PATCH_FIELDS:
+        found.patches.update(_normal(root / entry) for entry in entries(data.get(name)))
+    for name in _PATCH_LIST_FIELDS:
+        items = data.get(name)
+        for item in items if isinstance(items, list) else []:
+            path = item.get("path") if isinstance(item, Mapping) else item if isinstance(item, str) else None
+            if isinstance(path, str):
+                found.patches.add(_normal(root / path))
+    return found
+
+
+@dataclass
+class Plan:
+    """What a run does with the candidates once kustomizations are known."""
+
+    candidates: list[Candidate]
+    skipped: list[Skipped] = field(default_factory=list)
+    #: Kustomization folders to render (with --kustomize): the ones no other found one includes.
+    roots: list[Kustomization] = field(default_factory=list)
+
+
+def plan(candidates: list[Candidate], render: bool) -> Plan:
+    """Split discovered files into plain manifests, skipped kustomize files, and folders to render."""
+    found = [
+        (candidate, read_kustomization(candidate.disk))
+        for candidate in candidates
+        if candidate.disk is not None and is_kustomization(candidate.disk)
+    ]
+    if not found:
+        return Plan(list(candidates))
+    kustomizations = [item for _, item in found if item is not None]
+    skip = {_normal(candidate.disk) for candidate, _ in found if candidate.disk is not None}
+    patches = {path for item in kustomizations for path in item.patches}
+    notices: list[Skipped] = []
+    roots: list[Kustomization] = []
+    if render:
+        included = {folder for item in kustomizations for folder in item.folders}
+        skip |= patches | {path for item in kustomizations for path in item.files}
+        roots = [item for item in kustomizations if item.root not in included]
+    kept: list[Candidate] = []
+    for candidate in candidates:
+        disk = _normal(candidate.disk) if candidate.disk is not None else None
+        if disk is not None and disk in skip:
+            continue
+        if disk is not None and disk in patches:
+            notices.append(Skipped(candidate.display, "kustomize patch: checked as part of its overlay with --kustomize"))
+            continue
+        kept.append(candidate)
+    return Plan(kept, notices, roots)
+
+
+def find_tool() -> list[str]:
+    """The command that renders a folder: `kubectl kustomize` or `kustomize build`."""
+    import shutil
+
+    kubectl = shutil.which("kubectl")
+    if kubectl:
+        return [kubectl, "kustomize"]
+    kustomize = shutil.which("kustomize")
+    if kustomize:
+        return [kustomize, "build"]
+    raise KustomizeError(
+        "--kustomize needs kubectl (for `kubectl kustomize`) or kustomize (for `kustomize build`) "
+        "on PATH, and neither was found"
+    )
+
+
+def _run(command: list[str], folder: Path) -> tuple[str | None, str]:
+    """Run the renderer; (output, error message)."""
+    import subprocess  # rendering kustomizations is the one allowed subprocess
+
+    try:
+        completed = subprocess.run(
+            [*command, str(folder)], capture_output=True, text=True, timeout=RENDER_TIMEOUT_SECONDS, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return None, f"{command[0]} failed: {exc}"
+    if completed.returncode != 0:
+        lines = [line for line in completed.stderr.splitlines() if line.strip()]
+        return None, lines[-1] if lines else f"exit code {completed.returncode}"
+    return completed.stdout, ""
+
+
+def render(kustomization: Kustomization, command: list[str] | None = None) -> LoadResult:
+    """Render one kustomization folder; each object becomes a Document located in its source file."""
+    import tempfile
+
+    command = command or find_tool()
+    result = LoadResult()
+    display = display_path(kustomization.root)
+    with tempfile.TemporaryDirectory(prefix="policylint-kustomize-") as wrapper:
+        relative = os.path.relpath(kustomization.root, wrapper).replace(os.sep, "/")
+        Path(wrapper, "kustomization.yaml").write_text(
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+            f"resources:\n  - {relative}\nbuildMetadata: [originAnnotations]\n",
+            encoding="utf-8",
+        )
+        output, error = _run(command, Path(wrapper))
+        if output is None:
+            result.failures.append(
+                ParseFailure(display_path(kustomization.file), "kubernetes", 1, 1, f"kustomize build failed: {error}")
+            )
+            return result
+        sources = _Sources(result)
+        for number, item in enumerate(parse_yaml_stream(output)):
+            if isinstance(item, YamlError) or not isinstance(item.data, dict) or "kind" not in item.data:
+                continue
+            data = item.data
+            origin = _pop_origin(data)
+            source_path = os.path.normpath(os.path.join(wrapper, origin)) if origin else None
+            document = sources.locate(data, Path(source_path) if source_path else None, kustomization)
+            document.index = number
+            document.origin = f"kustomize overlay {display}"
+            result.documents.append(document)
+    return result
+
+
+def _pop_origin(data: dict[str, Any]) -> str | None:
+    """Remove the origin annotation kustomize added (and `annotations` if it is then empty)."""
+    metadata = data.get("metadata")
+    annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
+    if not isinstance(annotations, dict) or ORIGIN_ANNOTATION not in annotations:
+        return None
+    text = annotations.pop(ORIGIN_ANNOTATION)
+    if not annotations:
+        del metadata["annotations"]
+    for line in str(text).splitlines():
+        if line.startswith("path:"):
+            return line.split(":", 1)[1].strip().strip("'\"")
+    return None
+
+
+class _Sources:
+    """Source files of rendered objects, each read and parsed once."""
+
+    def __init__(self, result: LoadResult) -> None:
+        self.result = result
+        self.files: dict[Path, list[Document]] = {}
+
+    def _documents(self, path: Path) -> list[Document]:
+        if path not in self.files:
+            from policylint.loaders import load_bytes
+
+            try:
+                raw = path.read_bytes()
+            except OSError:
+                self.files[path] = []
+                return []
+            loaded = load_bytes(display_path(path), raw, "kubernetes")
+            self.result.sources.update(loaded.sources)
+            self.files[path] = loaded.documents
+        return self.files[path]
+
+    def locate(self, data: dict[str, Any], source: Path | None, kustomization: Kustomization) -> Document:
+        """A Document of the rendered data, positioned in the source object it came from."""
+        candidates = self._documents(source) if source is not None else []
+        kind = data.get("kind")
+        metadata = data.get("metadata")
+        name = metadata.get("name") if isinstance(metadata, dict) else None
+        same_kind = [doc for doc in candidates if doc.kind == kind]
+        match = next((doc for doc in same_kind if doc.name == name), None)
+        if match is None and name:  # namePrefix/nameSuffix: the source name is inside the rendered one
+            match = next((doc for doc in same_kind if doc.name and doc.name in str(name)), None)
+        if match is None and len(same_kind) == 1:
+            match = same_kind[0]
+        if match is None:
+            path = display_path(source) if source is not None and candidates else display_path(kustomization.file)
+            return Document(path=path, file_kind="kubernetes", index=0, data=data, positions={})
+        return Document(
+            path=match.path,
+            file_kind="kubernetes",
+            index=match.index,
+            data=data,
+            positions=match.positions,
+            value_positions=match.value_positions,
+            start_line=match.start_line,
+            end_line=match.end_line,
+        )
