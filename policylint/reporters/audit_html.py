@@ -80,7 +80,7 @@ footer { margin-top: 40px; padding-top: 10px; border-top: 1px solid var(--rule);
 
 
 CONTROL_COLUMNS = (
-    '<colgroup><col style="width:20%"><col style="width:15%"><col style="width:15%"><col style="width:10%">'
+    '<colgroup><col style="width:23%"><col style="width:14%"><col style="width:14%"><col style="width:9%">'
     "<col></colgroup>"
 )
 FINDING_COLUMNS = (
@@ -210,10 +210,26 @@ def _finding_item(entry: AuditFinding, suppressed: bool = False) -> str:
     return text + "</li>"
 
 
+def _finding_groups(entries: list[AuditFinding]) -> list[str]:
+    """One item per (rule, file): the lines, each linked to its appendix row (long lists stay readable)."""
+    groups: dict[tuple[str, str], list[AuditFinding]] = {}
+    for entry in entries:
+        groups.setdefault((entry.finding.policy_id, entry.finding.path), []).append(entry)
+    items = []
+    for (rule, path), group in groups.items():
+        if len(group) == 1:
+            items.append(_finding_item(group[0]))
+            continue
+        lines = ", ".join(f'<a href="#{_e(e.ref)}" title="{_e(e.ref)}">{e.finding.line}</a>' for e in group)
+        items.append(f"<li><code>{_e(rule)}</code> in {_code(path)}, lines {lines} "
+                     f"({_e(group[0].ref)}–{_e(group[-1].ref)})</li>")
+    return items
+
+
 def _evidence(row: ControlResult) -> str:
     parts = [f"<p>{_e(row.reason[:1].upper() + row.reason[1:])}.</p>"]
     if row.findings:
-        parts.append("<ul>" + "".join(_finding_item(entry) for entry in row.findings) + "</ul>")
+        parts.append("<ul>" + "".join(_finding_groups(row.findings)) + "</ul>")
     if row.suppressed:
         parts.append("<p>Suppressed:</p><ul>" + "".join(_finding_item(e, True) for e in row.suppressed) + "</ul>")
     if row.unverified:
