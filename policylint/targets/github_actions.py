@@ -205,7 +205,8 @@ def uses(doc: Document, match: Mapping[str, Any]) -> Iterator[View]:
     for level, pointer, value in uses_pointers(doc):
         parsed = parse_uses(value, doc.comments.get(pointer))
         instance = {**_base(doc), "level": level, **parsed}
-        fields = {**_fields(doc), "uses": value, "action": parsed["action"] or value, "ref": parsed["ref"]}
+        shown = f"{value}  # {parsed['comment']}" if parsed["shaPinned"] and parsed["comment"] else value
+        fields = {**_fields(doc), "uses": shown, "action": parsed["action"] or value, "ref": parsed["ref"]}
         yield View(instance, {(): Anchor(doc, pointer)}, doc, label=f"{doc.path}#{'/'.join(map(str, pointer))}", fields=fields)
 
 
