@@ -1,0 +1,151 @@
+"""Kustomize: overlays rendered with kubectl/kustomize, findings located in source files.
+
+Rendering tests need `kubectl` or `kustomize` on PATH; without one they are skipped with that
+reason (CI's .ci/run refuses to run without one, so there they always run).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from policylint.discovery import Candidate, discover
+from policylint.kustomize import KustomizeError, find_tool, plan, read_kustomization
+from policylint.runner import RunOptions, check
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURE = "fixtures/kustomize"
+PROD = f"{FIXTURE}/overlays/production"
+HAS_RENDERER = bool(shutil.which("kubectl") or shutil.which("kustomize"))
+needs_renderer = pytest.mark.skipif(not HAS_RENDERER, reason="neither kubectl nor kustomize is on PATH")
+
+
+@pytest.fixture(autouse=True)
+def _from_repository_root(monkeypatch):
+    monkeypatch.chdir(ROOT)
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(path): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+# --- without --kustomize -------------------------------------------------------------------------
+
+
+def test_kustomization_files_are_skipped_quietly_and_bases_checked_plainly():
+    report = check(RunOptions(paths=(FIXTURE,)))
+    paths = {finding.path for finding in report.findings}
+    assert not any(path.endswith("kustomization.yaml") for path in paths)
+    assert f"{FIXTURE}/base/deployment.yaml" in paths
+    assert not any(finding.policy_id == "parse-error" for finding in report.findings)
+    # The production patch is a fragment, not an object: skipped with a notice, never judged alone.
+    assert [(item.path, "patch" in item.reason) for item in report.skipped] == [
+        (f"{PROD}/remove-memory-limit.yaml", True)
+    ]
+    # The base deployment keeps its memory limit, so nothing says otherwise without rendering.
+    assert "k8s-memory-limit-missing" not in {finding.policy_id for finding in report.findings}
+
+
+def test_plan_reads_the_kustomization_fields():
+    production = read_kustomization(ROOT / PROD / "kustomization.yaml")
+    assert production is not None
+    assert production.folders == {ROOT / FIXTURE / "base"}
+    assert production.patches == {ROOT / PROD / "remove-memory-limit.yaml"}
+    base = read_kustomization(ROOT / FIXTURE / "base" / "kustomization.yaml")
+    assert {path.name for path in base.files} == {
+        "deployment.yaml", "service.yaml", "configmap.yaml", "secret.yaml", "hpa.yaml", "networkpolicy.yaml"}
+
+
+def test_plan_renders_only_top_level_kustomizations():
+    candidates = discover([FIXTURE])
+    chosen = plan(candidates, render=True)
+    assert sorted(item.root.name for item in chosen.roots) == ["dev", "production", "staging"]
+    # Everything of the build is owned by the render: nothing is also loaded as a plain file.
+    assert chosen.candidates == []
+    only_base = plan(discover([f"{FIXTURE}/base"]), render=True)
+    assert [item.root.name for item in only_base.roots] == ["base"]
+
+
+def test_plain_files_next_to_kustomizations_are_still_loaded(tmp_path):
+    (tmp_path / "kustomization.yaml").write_text("resources: [app.yaml]\n")
+    (tmp_path / "app.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n")
+    (tmp_path / "other.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n")
+    candidates = [Candidate(str(p), p, "yaml") for p in sorted(tmp_path.iterdir())]
+    assert [Path(c.display).name for c in plan(candidates, render=False).candidates] == ["app.yaml", "other.yaml"]
+    assert [Path(c.display).name for c in plan(candidates, render=True).candidates] == ["other.yaml"]
+
+
+def test_missing_renderer_is_a_clear_usage_error(monkeypatch, run_cli):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(KustomizeError, match=r"kubectl .* kustomize"):
+        find_tool()
+    code, _, err = run_cli("check", "--kustomize", PROD)
+    assert code == 2
+    assert "kubectl kustomize" in err and "kustomize build" in err
+
+
+# --- with --kustomize -------------------------------------------------------------------------------
+
+
+@needs_renderer
+def test_production_overlay_mistake_is_reported_at_the_source_file(run_cli):
+    before = snapshot(ROOT / FIXTURE)
+    code, out, _ = run_cli("check", "--kustomize", "--select", "k8s-memory-limit-missing", PROD)
+    assert code == 1
+    # The patch removed `limits.memory`; the finding lands on `limits:` of the base deployment
+    # (the deepest node that exists in the source) and names the overlay.
+    assert (
+        f"{FIXTURE}/base/deployment.yaml:30:11 high k8s-memory-limit-missing container app has no "
+        f"resources.limits.memory (kustomize overlay {PROD})"
+    ) in out
+    assert snapshot(ROOT / FIXTURE) == before  # the user's files are never modified
+
+
+@needs_renderer
+def test_other_overlays_keep_their_limit():
+    for overlay in ("dev", "staging"):
+        report = check(RunOptions(paths=(f"{FIXTURE}/overlays/{overlay}",), kustomize=True))
+        ids = {finding.policy_id for finding in report.findings}
+        assert "k8s-memory-limit-missing" not in ids
+        assert "k8s-hpa-replicas-conflict" in ids  # the base's own mistakes show in every overlay
+
+
+@needs_renderer
+def test_rendered_objects_carry_the_overlay_namespace_and_no_origin_annotation():
+    report = check(RunOptions(paths=(PROD,), kustomize=True, select=("k8s",)))
+    documents = {(doc.kind, doc.name): doc for doc in report.documents}
+    deployment = documents[("Deployment", "rust-webapi")]
+    assert deployment.namespace == "rust-webapi-prod"
+    assert deployment.path == f"{FIXTURE}/base/deployment.yaml"
+    assert deployment.origin == f"kustomize overlay {PROD}"
+    assert "annotations" not in deployment.data["metadata"]
+    assert deployment.data["spec"]["template"]["spec"]["containers"][0]["image"] == "your-registry/rust-webapi:1.4.0"
+    assert "memory" not in deployment.data["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]
+    assert {doc.path for doc in report.documents} == {
+        f"{FIXTURE}/base/{name}.yaml"
+        for name in ("deployment", "service", "configmap", "secret", "hpa", "networkpolicy")
+    }
+
+
+@needs_renderer
+def test_overlays_are_separate_worlds():
+    # Three overlays of one base: each HPA finds its own Deployment, and findings say which overlay.
+    report = check(RunOptions(paths=(FIXTURE,), kustomize=True))
+    conflicts = [f for f in report.findings if f.policy_id == "k8s-hpa-replicas-conflict"]
+    assert sorted(f.message.rsplit("(", 1)[1] for f in conflicts) == [
+        f"kustomize overlay {FIXTURE}/overlays/{name})" for name in ("dev", "production", "staging")
+    ]
+    assert not [f for f in report.findings if f.policy_id == "k8s-hpa-target-missing"]
+    memory = [f for f in report.findings if f.policy_id == "k8s-memory-limit-missing"]
+    assert [f.message.endswith(f"(kustomize overlay {PROD})") for f in memory] == [True]
+
+
+@needs_renderer
+def test_broken_kustomization_is_a_parse_error(tmp_path):
+    (tmp_path / "kustomization.yaml").write_text("resources: [missing.yaml]\n")
+    report = check(RunOptions(paths=(str(tmp_path),), kustomize=True))
+    (finding,) = [f for f in report.findings if f.policy_id == "parse-error"]
+    assert finding.path.endswith("kustomization.yaml")
+    assert "kustomize build failed" in finding.message
