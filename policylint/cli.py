@@ -69,6 +69,8 @@ def cli() -> None:
               help="Kubernetes version to validate schemas and API deprecations against (default: newest bundled).")
 @click.option("--kustomize/--no-kustomize", default=False,
               help="Render folders holding a kustomization.yaml (kubectl kustomize or kustomize build) and check the output.")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0,
+              help="Worker processes for large file sets (default 0: one per CPU; 1: never). Output is identical.")
 def check(
     paths: tuple[str, ...],
     formats: tuple[str, ...],
@@ -91,6 +93,7 @@ def check(
     progress: bool | None,
     kube_version: str | None,
     kustomize: bool,
+    jobs: int,
 ) -> int:
     """Check files and directories (default: the current directory); `-` reads stdin."""
     from policylint.config import ConfigError, configure
@@ -121,6 +124,7 @@ def check(
         warn_unused_suppressions=warn_unused_suppressions,
         kube_version=kube_version,
         kustomize=kustomize,
+        jobs=jobs,
     )
     ctx = click.get_current_context()
     explicit = {name for name in ("fail_on", "profile", "default_namespace", "kube_version", "kustomize")

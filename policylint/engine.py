@@ -210,10 +210,15 @@ def run(
     policies: Iterable[Policy],
     options: EngineOptions | None = None,
     report_paths: set[str] | None = None,
+    evaluated: Iterable[Finding] = (),
 ) -> list[Finding]:
-    """Parse errors plus policy findings for a loaded set, fingerprinted and sorted."""
+    """Parse errors plus policy findings for a loaded set, fingerprinted and sorted.
+
+    `evaluated`: findings of other policies already evaluated on this set (by worker processes).
+    """
     findings = parse_error_findings(load)
     if report_paths is not None:
         findings = [finding for finding in findings if finding.path in report_paths]
+    findings.extend(evaluated)
     findings.extend(evaluate(DocumentSet(load.documents), policies, options, report_paths))
     return assign_fingerprints(findings)

@@ -48,6 +48,8 @@ class RunOptions:
     baseline: Path | None = None
     #: Called as progress(done, total, what) while loading (see policylint.progress).
     progress: Callable[[int, int, str], None] | None = None
+    #: Worker processes for large sets (0: one per CPU; 1: never). See policylint.parallel.
+    jobs: int = 0
 
 
 @dataclass
@@ -191,7 +193,14 @@ def check(options: RunOptions, policy_set: PolicySet | None = None) -> RunReport
         raise UsageError(str(exc)) from exc
     if options.progress is not None:
         options.progress(len(files), len(files), "files, evaluating policies")
-    findings = run(load, policies, EngineOptions(severity_overrides=options.severity_overrides), report_paths)
+    from policylint.parallel import evaluate_in_workers
+
+    engine_options = EngineOptions(severity_overrides=options.severity_overrides)
+    evaluated = evaluate_in_workers(load.documents, policies, engine_options, report_paths, options.jobs)
+    if evaluated is not None:  # worker processes evaluated every policy on their share of the documents
+        findings = run(load, [], engine_options, report_paths, evaluated)
+    else:
+        findings = run(load, policies, engine_options, report_paths)
     try:
         findings = apply_suppressions(findings, load, policy_set, policies, options, set(files))
     except SuppressionError as exc:
