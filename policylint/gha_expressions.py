@@ -178,7 +178,7 @@ def analyse(expression: str) -> Analysis:
         parser = _Parser(_tokenize(expression))
         flows = parser.parse()
         return Analysis(tuple(dict.fromkeys(flows)), tuple(dict.fromkeys(parser.mentions)))
-    except (_ParseError, IndexError):
+    except (_ParseError, IndexError, RecursionError):
         found = tuple(dict.fromkeys(_normalise(match.group()) for match in _FALLBACK_REFERENCE.finditer(expression)))
         return Analysis(found, found)
 

@@ -102,24 +102,39 @@ def tainted_expression(view: View, documents: DocumentSet, params: Mapping[str, 
     yield view
 
 
-@relation(FILE_KIND, "later-steps")
-def later_steps(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
-    """Adds `laterRisks`: later steps of the same job that upload artifacts or run third-party actions."""
-    instance = view.instance
+def _risky_steps(doc: Document, documents: DocumentSet, params: Mapping[str, Any]) -> dict[str, list[tuple[int, str]]]:
+    """Per job: (index, what it does) of each step that uploads artifacts or runs third-party code.
+
+    Computed once per document and params (shared by every checkout step), so a job with many
+    steps stays linear.
+    """
+    key = ("gha-risky-steps", id(doc), json.dumps(params, sort_keys=True, default=str))
+    cached = documents.cache.get(key)
+    if cached is not None:
+        return cached
     uploads = {str(name).lower() for name in params.get("upload_actions") or ()}
     trusted = {str(owner).lower() for owner in params.get("trusted_owners") or ()}
-    risks: list[str] = []
-    for job_id, index, step, _ in iter_steps(view.subject):
-        if job_id != instance.get("jobId") or index <= instance.get("index", 0):
-            continue
+    risky: dict[str, list[tuple[int, str]]] = {}
+    for job_id, index, step, _ in iter_steps(doc):
         uses = step.get("uses")
         if not isinstance(uses, str):
             continue
         parsed = parse_uses(uses)
         if parsed["action"] in uploads:
-            risks.append(f"uploads an artifact ({uses})")
+            risky.setdefault(job_id, []).append((index, f"uploads an artifact ({uses})"))
         elif parsed["kind"] == "docker" or (parsed["kind"] == "action" and parsed["owner"] not in trusted):
-            risks.append(f"runs third-party code ({uses})")
+            risky.setdefault(job_id, []).append((index, f"runs third-party code ({uses})"))
+    documents.cache[key] = risky
+    return risky
+
+
+@relation(FILE_KIND, "later-steps")
+def later_steps(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
+    """Adds `laterRisks`: later steps of the same job that upload artifacts or run third-party actions."""
+    instance = view.instance
+    jobs = _risky_steps(view.subject, documents, params)
+    index = instance.get("index", 0)
+    risks = [risk for at, risk in jobs.get(instance.get("jobId", ""), ()) if at > index]
     instance["laterRisks"] = risks
     view.fields["risks"] = "; ".join(risks)
     yield view

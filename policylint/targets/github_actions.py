@@ -13,9 +13,9 @@ from typing import Any
 from policylint.documents import Document
 from policylint.gha_expressions import analyse
 from policylint.loaders.github_actions import (
-    EXPRESSION,
     EXPRESSION_STEP,
     LINE_STEP,
+    iter_expressions,
     iter_jobs,
     iter_steps,
     role,
@@ -161,14 +161,14 @@ def logical_lines(script: str) -> list[str]:
     """The script's lines with `\\`-continued lines joined onto the first (indexes stay aligned)."""
     lines = script.split("\n")
     joined: list[str] = [""] * len(lines)
+    parts: list[str] = []
     head = 0
     for number, line in enumerate(lines):
-        if number == head:
-            joined[head] = line
-        else:
-            joined[head] = joined[head][:-1] + " " + line.strip()
-        if not line.rstrip().endswith("\\"):
-            head = number + 1
+        continued = line.rstrip().endswith("\\")
+        parts.append(line.rstrip()[:-1] if continued else line if number == head else line.strip())
+        if not continued or number == len(lines) - 1:
+            joined[head] = " ".join(part if index == 0 else part.strip() for index, part in enumerate(parts))
+            parts, head = [], number + 1
     return joined
 
 
@@ -216,8 +216,8 @@ def expression(doc: Document, match: Mapping[str, Any]) -> Iterator[View]:
     base = _base(doc)
     typed_inputs = typed_dispatch_inputs(doc.data)
     for context, pointer, text in script_pointers(doc):
-        for number, found in enumerate(EXPRESSION.finditer(text)):
-            inner = found.group(1).strip()
+        for number, found in enumerate(iter_expressions(text)):
+            inner = found.inner.strip()
             analysis = analyse(inner)
             instance = {
                 **base,
@@ -267,4 +267,4 @@ def env(doc: Document, match: Mapping[str, Any]) -> Iterator[View]:
             yield View(instance, {(): Anchor(doc, entry)}, doc, label=f"{doc.path}#{'/'.join(map(str, entry))}", fields=fields)
 
 
-__all__ = ["EXPRESSION", "logical_lines", "parse_uses", "triggers"]
+__all__ = ["logical_lines", "parse_uses", "triggers"]
