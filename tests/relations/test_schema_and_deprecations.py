@@ -163,3 +163,33 @@ def test_deprecated_api_finding_is_on_the_api_version_line():
     ((line, message),) = check(text, "k8s-deprecated-api", "1.31")
     assert line == 3
     assert "removed in Kubernetes 1.22 (target 1.31); use networking.k8s.io/v1" in message
+
+
+def test_fast_check_agrees_with_jsonschema():
+    """The compiled fast path must give jsonschema's verdict on valid and invalid objects alike."""
+    from pathlib import Path
+
+    from policylint.examples import example_files, iter_examples, strip_markers
+
+    schemas = schema_set(bundled_versions()[-1])
+    texts = [
+        path.read_bytes().decode("utf-8", "replace")
+        for path in sorted(Path("fixtures").rglob("*.yaml"))
+        if "kustomization" not in path.name
+    ]
+    for policy in POLICIES:
+        if policy.file_kind == "kubernetes":
+            for _, example, _ in iter_examples(policy):
+                texts.extend(strip_markers(text)[0] for text in example_files(policy, example).values())
+    checked = invalid = 0
+    for text in texts:
+        for doc in load_bytes("x.yaml", text.encode(), "kubernetes").documents:
+            kind = schemas.validator_for(doc.api_version, doc.kind)
+            if kind is None:
+                continue
+            assert kind.fast is not None, f"{doc.api_version} {doc.kind} fell back to jsonschema"
+            slow = list(schemas.explainer(kind).iter_errors(doc.data))
+            assert kind.fast.is_valid(doc.data) == (not slow), (doc.identity, [e.message for e in slow])
+            checked += 1
+            invalid += bool(slow)
+    assert checked > 100 and invalid > 20
