@@ -8,6 +8,7 @@ nesting depth and expansion are capped so hostile input fails fast instead of ea
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import pairwise
@@ -24,6 +25,8 @@ Pointer = tuple[str | int, ...]
 
 #: Flow nesting above this depth crashes libyaml's recursive composer, so we refuse it first.
 MAX_DEPTH = 400
+#: Recursion the builder needs to reach MAX_DEPTH (three frames per level) from a deep caller.
+_BUILD_RECURSION = 3 * MAX_DEPTH + 1000
 #: Lines indented further than this are treated as a nesting attack.
 MAX_INDENT = 2000
 #: Minimum node budget per document; larger files get proportionally more (alias bombs do not).
@@ -139,11 +142,19 @@ def parse_yaml_stream(text: str) -> Iterator[YamlDocument | YamlError]:
             yield YamlError(line, 1, "document expands to too many nodes through aliases (alias bomb?)")
             continue
         builder = _Builder(offset, budget)
+        limit = sys.getrecursionlimit()
+        if limit < _BUILD_RECURSION:  # three frames per level: let MAX_DEPTH, not Python, stop deep input
+            sys.setrecursionlimit(_BUILD_RECURSION)
         try:
             data = builder.build(node, ())
         except _TooLarge as exc:
             yield YamlError(exc.line, 1, exc.reason)
             continue
+        except RecursionError:
+            yield YamlError(node.start_mark.line + 1 + offset, 1, f"document nested deeper than {MAX_DEPTH}")
+            continue
+        finally:
+            sys.setrecursionlimit(limit)
         yield YamlDocument(
             data=data,
             positions=builder.positions,
