@@ -33,11 +33,11 @@ def wanted(flag: bool | None, stream: TextIO, environ: Mapping[str, str] | None 
 class Progress:
     """Callable as `progress(done, total, what)`; draws `policylint: 120/500 files` after DELAY."""
 
-    def __init__(self, stream: TextIO, delay: float = DELAY, clock: Callable[[], float] = time.monotonic,
+    def __init__(self, stream: TextIO, delay: float | None = None, clock: Callable[[], float] = time.monotonic,
                  interactive: bool = True) -> None:
         """`interactive` False prints whole lines (for `--progress` into a log) instead of redrawing."""
         self.stream = stream
-        self.delay = delay
+        self.delay = DELAY if delay is None else delay
         self.clock = clock
         self.interactive = interactive
         self.started = clock()
