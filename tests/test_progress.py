@@ -59,9 +59,12 @@ def test_wanted_only_on_an_interactive_terminal_outside_ci():
     assert wanted(False, Tty(), {}) is False
 
 
-def test_progress_flag_never_touches_stdout(tmp_path, run_cli):
+def test_progress_goes_to_stderr_only(tmp_path, run_cli, monkeypatch):
+    monkeypatch.setattr("policylint.progress.DELAY", 0.0)
     for number in range(30):
         (tmp_path / f"cm{number:02}.yaml").write_text(f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{number}}}\n")
-    _code, out, err = run_cli("check", ".", "--progress", "--format", "json", cwd=tmp_path)
+    _, out, err = run_cli("check", ".", "--progress", "--format", "json", cwd=tmp_path)
     assert json.loads(out)["summary"]["files"] == 30
-    assert "policylint: error" not in err
+    assert "policylint: 30/30 files, evaluating policies\n" in err
+    _, out, err = run_cli("check", ".", "--format", "json", cwd=tmp_path)  # not a terminal: nothing
+    assert "policylint: 30/30" not in err
