@@ -53,7 +53,7 @@ class Index:
 
     scopes: dict[Scope, ScopeIndex] = field(default_factory=dict)
     origins_with_network_policy: set[str] = field(default_factory=set)
-    memo: dict[tuple[str, int], Any] = field(default_factory=dict)
+    memo: dict[tuple[str, Any], Any] = field(default_factory=dict)
 
     def scope(self, doc: Document) -> ScopeIndex:
         """The scope of a document (an empty one when nothing else lives there)."""
@@ -257,7 +257,7 @@ def hpa_target(view: View, documents: DocumentSet, params: Mapping[str, Any]) ->
 
 def _selected_ids(idx: Index, doc: Document, name: str, candidates: list[Document]) -> dict[int, list[Document]]:
     """For one scope: workload id → the objects (PDBs or NetworkPolicies) that select it."""
-    scope_key = ("scope-" + name, id(idx.scope(doc)))
+    scope_key = ("scope-" + name, scope_of(doc))
     found = idx.memo.get(scope_key)
     if found is None:
         found = {}
