@@ -1,0 +1,77 @@
+"""Multi-file scenarios under fixtures/scenarios: every relational rule on a realistic set, pinned."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from policylint.runner import RunOptions, check
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOP = "fixtures/scenarios/k8s-shop"
+RELATIONAL = {
+    "k8s-anti-affinity-missing", "k8s-deprecated-api", "k8s-hpa-max-not-above-min", "k8s-hpa-metric-without-request",
+    "k8s-hpa-min-replicas-low", "k8s-hpa-replicas-conflict", "k8s-hpa-target-missing", "k8s-ingress-no-tls",
+    "k8s-networkpolicy-allow-all", "k8s-networkpolicy-egress-no-dns", "k8s-networkpolicy-missing",
+    "k8s-networkpolicy-port-mismatch", "k8s-networkpolicy-selects-nothing", "k8s-pdb-blocks-eviction",
+    "k8s-pdb-missing", "k8s-pdb-selects-nothing", "k8s-schema-invalid", "k8s-service-selector-mismatch",
+    "k8s-service-target-port-mismatch", "k8s-single-replica",
+}
+DANGLING = {
+    "k8s-hpa-target-missing", "k8s-pdb-selects-nothing", "k8s-networkpolicy-selects-nothing",
+    "k8s-service-selector-mismatch",
+}
+
+
+@pytest.fixture(autouse=True)
+def _from_repository_root(monkeypatch):
+    monkeypatch.chdir(ROOT)
+
+
+def relational(*paths: str) -> list[tuple[str, int, str]]:
+    report = check(RunOptions(paths=paths))
+    return sorted(
+        (Path(f.path).name, f.line, f.policy_id) for f in report.active if f.policy_id in RELATIONAL
+    )
+
+
+def test_shop_scenario_findings_are_exactly_these():
+    assert relational(SHOP) == [
+        ("autoscaling.yaml", 23, "k8s-hpa-max-not-above-min"),  # worker: min 2, max 2
+        ("autoscaling.yaml", 25, "k8s-hpa-metric-without-request"),  # worker has no cpu request
+        ("autoscaling.yaml", 35, "k8s-hpa-target-missing"),  # Deployment frontend does not exist
+        ("availability.yaml", 19, "k8s-pdb-blocks-eviction"),  # minAvailable 1 of a single replica
+        ("availability.yaml", 30, "k8s-pdb-selects-nothing"),  # app=search runs nowhere
+        ("backoffice.yaml", 5, "k8s-networkpolicy-missing"),  # backoffice has no NetworkPolicy
+        ("backoffice.yaml", 5, "k8s-pdb-missing"),
+        ("backoffice.yaml", 25, "k8s-schema-invalid"),  # readinessprobe
+        ("backoffice.yaml", 28, "k8s-deprecated-api"),  # networking.k8s.io/v1beta1 Ingress
+        ("backoffice.yaml", 33, "k8s-ingress-no-tls"),
+        ("backoffice.yaml", 47, "k8s-networkpolicy-selects-nothing"),
+        ("gateway.yaml", 38, "k8s-ingress-no-tls"),  # HTTPRoute on the Gateway's HTTP listener
+        ("network.yaml", 8, "k8s-networkpolicy-egress-no-dns"),  # the cache has no `tier` label
+        ("network.yaml", 43, "k8s-networkpolicy-port-mismatch"),  # 9090 is declared nowhere
+        ("network.yaml", 55, "k8s-networkpolicy-allow-all"),  # ingress: [{}]
+        ("services.yaml", 23, "k8s-service-target-port-mismatch"),  # 6380 vs redis 6379
+        ("services.yaml", 31, "k8s-service-selector-mismatch"),
+        ("workloads.yaml", 35, "k8s-hpa-replicas-conflict"),
+        ("workloads.yaml", 41, "k8s-anti-affinity-missing"),
+        ("workloads.yaml", 54, "k8s-single-replica"),  # the cache StatefulSet
+    ]
+
+
+def test_every_relational_rule_is_exercised_by_the_scenario():
+    exercised = {policy_id for _, _, policy_id in relational(SHOP)}
+    assert exercised == RELATIONAL - {"k8s-hpa-min-replicas-low"}  # all HPAs keep at least 2 replicas
+
+
+@pytest.mark.parametrize("name", sorted(path.name for path in (ROOT / SHOP).glob("*.yaml")))
+def test_each_file_alone_reports_nothing_dangling(name):
+    """pre-commit passes only the changed files: references to objects outside them are not errors."""
+    assert [item for item in relational(f"{SHOP}/{name}") if item[2] in DANGLING] == []
+
+
+def test_findings_are_the_same_whatever_the_order_of_the_paths():
+    files = sorted(str(path.relative_to(ROOT)) for path in (ROOT / SHOP).glob("*.yaml"))
+    assert relational(*files) == relational(*reversed(files)) == relational(SHOP)
