@@ -149,3 +149,17 @@ def test_broken_kustomization_is_a_parse_error(tmp_path):
     (finding,) = [f for f in report.findings if f.policy_id == "parse-error"]
     assert finding.path.endswith("kustomization.yaml")
     assert "kustomize build failed" in finding.message
+
+
+@needs_renderer
+def test_config_file_switch_turns_rendering_on(tmp_path, run_cli):
+    shutil.copytree(ROOT / FIXTURE, tmp_path / "k8s")
+    (tmp_path / ".policylint.yaml").write_text("kustomize: true\n")
+    code, out, _ = run_cli("check", "--select", "k8s-memory-limit-missing", "k8s/overlays/production", cwd=tmp_path)
+    assert code == 1
+    assert "k8s/base/deployment.yaml:30:11 high k8s-memory-limit-missing" in out
+    assert "(kustomize overlay k8s/overlays/production)" in out
+    # The command line wins over the file.
+    code, out, _ = run_cli("check", "--no-kustomize", "--select", "k8s-memory-limit-missing", "k8s/overlays/production",
+                           cwd=tmp_path)
+    assert code == 0, out
