@@ -70,6 +70,7 @@ table.controls tr.status-fail td:first-child { box-shadow: inset 4px 0 0 #b3261e
 .chart { margin: 8px 0 4px; }
 a { color: var(--accent); }
 footer { margin-top: 40px; padding-top: 10px; border-top: 1px solid var(--rule); color: var(--muted); font-size: 12px; }
+@page { size: A4; margin: 16mm 14mm; }
 @media print {
   html { background: none; }
   .doc { box-shadow: none; margin: 0; max-width: none; padding: 0; }
