@@ -171,7 +171,7 @@ def find_config(start: Path) -> Path | None:
     """
     try:
         current = start.resolve()
-    except OSError:
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop, before Python 3.13
         return None
     if not current.is_dir():
         current = current.parent
