@@ -58,3 +58,25 @@ def test_namespaced_target_skips_cluster_scoped_kinds():
         "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: r}\n"
     )
     assert [doc.kind for doc in docs for _ in namespaced(doc, {})] == ["ConfigMap"]
+
+
+def test_views_are_built_once_per_document_but_handed_out_as_independent_copies():
+    (doc,) = _docs(POD)
+    first = next(iter(container(doc, {"containers": "main"})))
+    first.sub("extra", {"x": 1}, doc, ())
+    first.fields["container"] = "changed"
+    again = next(iter(container(doc, {"containers": "main"})))
+    assert "extra" not in again.instance
+    assert ("extra",) not in again.anchors
+    assert again.fields["container"] == "app"
+    assert again.instance["container"] is doc.data["spec"]["containers"][0]  # real subtrees, not copies
+
+
+def test_main_only_keeps_containers_not_init_or_ephemeral():
+    (doc,) = _docs(
+        "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec:\n  jobTemplate:\n    spec:\n      template:\n"
+        "        spec:\n          initContainers: [{name: i, image: x}]\n          containers: [{name: m, image: x}]\n"
+        "          ephemeralContainers: [{name: e, image: x}]\n"
+    )
+    assert [view.fields["container"] for view in container(doc, {"containers": "main"})] == ["m"]
+    assert [view.fields["container"] for view in container(doc, {})] == ["m", "i", "e"]

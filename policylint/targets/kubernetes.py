@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 from policylint.documents import CLUSTER_SCOPED_KINDS, Document
@@ -53,7 +55,7 @@ def _merge_fields(
 @target("kubernetes", "document")
 def document(doc: Document, match: Mapping[str, Any]) -> Iterator[View]:
     """The whole object."""
-    yield View(doc.data, {(): Anchor(doc, ())}, doc, label=doc.identity, fields=_fields(doc))
+    yield View(doc.data, {(): Anchor(doc, ())}, doc, label=doc.identity, fields=dict(_prepared(doc).fields))
 
 
 @target("kubernetes", "namespaced")
@@ -63,17 +65,69 @@ def namespaced(doc: Document, match: Mapping[str, Any]) -> Iterator[View]:
         yield from document(doc, match)
 
 
+@target("kubernetes", "pod")
+def pod(doc: Document, match: Mapping[str, Any]) -> Iterator[View]:
+    """The pod spec of a workload (and its pod metadata, for annotations)."""
+    prepared = _prepared(doc)
+    if prepared.pod is not None:
+        yield _fresh(prepared.pod)
+
+
+@target("kubernetes", "container")
+def container(doc: Document, match: Mapping[str, Any]) -> Iterator[View]:
+    """Each container; `match.containers: main` keeps only `containers` (not init/ephemeral)."""
+    main_only = match.get("containers", "all") == "main"
+    for view in _prepared(doc).containers:
+        if not main_only or view.instance["main"]:
+            yield _fresh(view)
+
+
+@dataclass(slots=True)
+class _Prepared:
+    """The views of one document, built once and handed out as copies (see `_prepared`)."""
+
+    fields: dict[str, Any]
+    pod: View | None = None
+    containers: list[View] = dataclass_field(default_factory=list)
+
+
+#: The last document prepared. The engine runs every policy on a document before the next one,
+#: so this one entry saves rebuilding the pod and container views (and the effective
+#: securityContext) for each of the ~30 policies that target them.
+_last: tuple[Document, _Prepared] | None = None
+
+
+def _prepared(doc: Document) -> _Prepared:
+    global _last
+    last = _last
+    if last is not None and last[0] is doc:
+        return last[1]
+    prepared = _Prepared(_fields(doc))
+    spec = pod_spec(doc)
+    if spec is not None:
+        prepared.pod = _pod_view(doc, spec, prepared.fields)
+        prepared.containers = list(_container_views(doc, spec, prepared.fields))
+    _last = (doc, prepared)
+    return prepared
+
+
+def _fresh(view: View) -> View:
+    """A copy a policy or relation may extend (mount keys, add anchors) without touching the template."""
+    return View(dict(view.instance), dict(view.anchors), view.subject, view.label, dict(view.fields))
+
+
 def _fields(doc: Document) -> dict[str, Any]:
     return {"kind": doc.kind, "name": doc.name, "namespace": doc.namespace, "object": doc.identity}
 
 
-def _pod_view(doc: Document, spec: Mapping[str, Any]) -> View:
-    spec_pointer = pod_spec_pointer(doc.kind)
-    metadata_pointer = pod_metadata_pointer(doc.kind)
+def _pod_view(doc: Document, spec: Mapping[str, Any], fields: dict[str, Any]) -> View:
+    kind = fields["kind"]
+    spec_pointer = pod_spec_pointer(kind)
+    metadata_pointer = pod_metadata_pointer(kind)
     metadata = doc.get(metadata_pointer)
     instance = {
         "object": doc.data,
-        "kind": doc.kind,
+        "kind": kind,
         "pod": spec,
         "podMetadata": metadata if isinstance(metadata, Mapping) else {},
     }
@@ -83,29 +137,16 @@ def _pod_view(doc: Document, spec: Mapping[str, Any]) -> View:
         ("pod",): Anchor(doc, spec_pointer),
         ("podMetadata",): Anchor(doc, metadata_pointer),
     }
-    return View(instance, anchors, doc, label=doc.identity, fields=_fields(doc))
+    return View(instance, anchors, doc, label=fields["object"], fields=dict(fields))
 
 
-@target("kubernetes", "pod")
-def pod(doc: Document, match: Mapping[str, Any]) -> Iterator[View]:
-    """The pod spec of a workload (and its pod metadata, for annotations)."""
-    spec = pod_spec(doc)
-    if spec is not None:
-        yield _pod_view(doc, spec)
-
-
-@target("kubernetes", "container")
-def container(doc: Document, match: Mapping[str, Any]) -> Iterator[View]:
-    """Each container; `match.containers: main` keeps only `containers` (not init/ephemeral)."""
-    spec = pod_spec(doc)
-    if spec is None:
-        return
-    spec_pointer = pod_spec_pointer(doc.kind)
+def _container_views(doc: Document, spec: Mapping[str, Any], fields: dict[str, Any]) -> Iterator[View]:
+    """Each container's view, with `effective` = its securityContext over the pod's, anchored."""
+    spec_pointer = pod_spec_pointer(fields["kind"])
     pod_security = spec.get("securityContext")
     pod_security = pod_security if isinstance(pod_security, Mapping) else {}
-    main_only = match.get("containers", "all") == "main"
-    for field, index, item in containers(doc, main_only=main_only):
-        base = _pod_view(doc, spec)
+    for field, index, item in containers(doc):
+        base = _pod_view(doc, spec, fields)
         pointer = (*spec_pointer, field, index)
         own_security = item.get("securityContext")
         own_security = own_security if isinstance(own_security, Mapping) else {}
@@ -127,6 +168,6 @@ def container(doc: Document, match: Mapping[str, Any]) -> Iterator[View]:
         )
         base.anchors[()] = Anchor(doc, pointer)
         base.anchors[("container",)] = Anchor(doc, pointer)
-        base.label = f"{doc.identity}#{field}[{name}]"
+        base.label = f"{fields['object']}#{field}[{name}]"
         base.fields.update(container=name)
         yield base
