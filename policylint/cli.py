@@ -283,7 +283,13 @@ def report(
         raise
     for warning in warnings:
         click.echo(f"policylint: warning: {warning}", err=True)
-    audit = build_audit(run, frameworks, _split(framework_ids), git_state(list(options.paths)), report_date())
+    kube_text = options.kube_version or ""
+    if not kube_text:
+        from policylint.k8s.versions import target_version
+
+        major, minor = target_version(None)
+        kube_text = f"not set; checked against {major}.{minor} (the newest bundled)"
+    audit = build_audit(run, frameworks, _split(framework_ids), git_state(list(options.paths)), report_date(), kube_text)
     if fmt == "html":
         from policylint.reporters.audit_html import render_html
 

@@ -249,8 +249,13 @@ def build_audit(
     selected: Sequence[str],
     git: GitState | None,
     date: str,
+    kube_version: str = "",
 ) -> Audit:
-    """Evaluate every control of the selected frameworks against a finished run."""
+    """Evaluate every control of the selected frameworks against a finished run.
+
+    `kube_version` is the header's text for the Kubernetes version (the CLI says which version an
+    unset one defaults to); empty means the run's `kube_version` option as given.
+    """
     from policylint.frameworks import control_index, report_controls
 
     index = control_index(report.policy_set)
@@ -293,7 +298,7 @@ def build_audit(
         tool_version=__version__,
         policy_set=report.policy_set.digest,
         date=date,
-        kube_version=options.kube_version or "not set (no version-specific checks)",
+        kube_version=kube_version or options.kube_version or "not set",
         profile=options.profile,
         files=len(report.files),
         policies_run=len(report.policies),
