@@ -25,7 +25,11 @@ from policylint.sensitive import credential_url_password
 POLICIES = list(load_policies())
 PATHS = ("manifest.yaml", "Dockerfile", "docker-compose.yml", ".github/workflows/ci.yml", "data.json")
 #: POLICYLINT_HYPOTHESIS_EXAMPLES=2000 for a deeper local search.
-SETTINGS = settings(max_examples=int(os.environ.get("POLICYLINT_HYPOTHESIS_EXAMPLES", "150")), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = settings(
+    max_examples=int(os.environ.get("POLICYLINT_HYPOTHESIS_EXAMPLES", "150")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 def _lines(raw: bytes) -> int:
@@ -77,7 +81,9 @@ FIELDS = st.sampled_from([
 ])
 TREES = st.recursive(
     SCALARS,
-    lambda children: st.one_of(st.lists(children, max_size=4), st.dictionaries(st.one_of(FIELDS, st.text(max_size=8)), children, max_size=5)),
+    lambda children: st.one_of(
+        st.lists(children, max_size=4), st.dictionaries(st.one_of(FIELDS, st.text(max_size=8)), children, max_size=5)
+    ),
     max_leaves=25,
 )
 KINDS = st.sampled_from([
