@@ -81,7 +81,7 @@ footer { margin-top: 40px; padding-top: 10px; border-top: 1px solid var(--rule);
 
 
 CONTROL_COLUMNS = (
-    '<colgroup><col style="width:23%"><col style="width:14%"><col style="width:14%"><col style="width:9%">'
+    '<colgroup><col style="width:20%"><col style="width:15%"><col style="width:17%"><col style="width:9%">'
     "<col></colgroup>"
 )
 FINDING_COLUMNS = (
