@@ -88,11 +88,15 @@ def evaluate_in_workers(
     evaluate(shared, _state["policies"], engine_options, set(samples.values()))
     gc.collect()
     gc.freeze()  # keep the inherited set out of the workers' collections: fewer copied pages
+    from concurrent.futures.process import BrokenProcessPool
+
+    findings: list[Finding] = []
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            findings: list[Finding] = []
             for found in pool.map(_evaluate_share, shares):
                 findings.extend(found)
+    except (OSError, BrokenProcessPool):  # cannot fork (limits), or a worker was killed: do it here
+        return None
     finally:
         gc.unfreeze()
         _state.clear()
