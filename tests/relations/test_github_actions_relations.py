@@ -1,0 +1,111 @@
+"""GitHub Actions relations: the deprecation table lookup, the once-per-run dependency audit
+(with the dependabot file next to the workflows), later risky steps, and schema errors."""
+
+from __future__ import annotations
+
+from policylint.documents import DocumentSet, LoadResult
+from policylint.loaders import detect_by_name, load_bytes
+from policylint.policies import load_policies
+from policylint.relations.github_actions import dependency_audit, external_schema, find_deprecation, later_steps
+from policylint.targets.github_actions import document, parse_uses, step, workflow
+
+POLICIES = load_policies()
+DEPRECATION = POLICIES.get("gha-deprecated-action").params
+AUDIT = POLICIES.get("gha-dependency-audit-missing").params
+CHECKOUT = POLICIES.get("gha-checkout-persist-credentials").params
+SHA = "0123456789abcdef0123456789abcdef01234567"
+
+
+def load_set(files: dict[str, str]) -> DocumentSet:
+    result = LoadResult()
+    for path, text in files.items():
+        result.extend(load_bytes(path, text.encode(), detect_by_name(path) or "yaml"))
+    assert not result.failures, result.failures
+    return DocumentSet(result.documents)
+
+
+def deprecation(uses: str, comment: str | None = None):
+    found = find_deprecation(parse_uses(uses, comment), DEPRECATION)
+    return found and (found["group"], found["replacement"])
+
+
+def test_deprecation_table_groups_and_versions():
+    assert deprecation("actions-rs/toolchain@v1")[0] == "archived"
+    assert deprecation("actions-rs/cargo@main")[0] == "archived"  # archived: every ref
+    assert deprecation("actions/checkout@v3") == ("removed_node_runtimes", "actions/checkout@v5")
+    assert deprecation("actions/checkout@v4") == ("node20_retired", "actions/checkout@v5")
+    assert deprecation("actions/checkout@v5") is None
+    assert deprecation("actions/checkout@main") is None  # a branch has no major to judge
+    assert deprecation(f"actions/checkout@{SHA}", "v3.6.0")[0] == "removed_node_runtimes"
+    assert deprecation(f"actions/checkout@{SHA}", "v5.0.0") is None
+    assert deprecation(f"actions/checkout@{SHA}") is None  # no comment: the version is unknown
+    assert deprecation("github/codeql-action/analyze@v2")[0] == "removed_node_runtimes"
+    assert deprecation("ACTIONS/Setup-Python@v4")[0] == "removed_node_runtimes"  # owner/repo case-insensitive
+    assert deprecation("./actions-rs/local") is None
+
+
+CI = "on: push\njobs:\n  test:\n    runs-on: x\n    steps:\n      - run: cargo test\n"
+AUDITED = "on: push\njobs:\n  audit:\n    runs-on: x\n    steps:\n      - run: cargo deny check\n"
+
+
+def audit_views(documents: DocumentSet):
+    views = []
+    for doc in documents:
+        for view in workflow(doc, {}):
+            views.extend(dependency_audit(view, documents, AUDIT))
+    return [(view.subject.path, view.instance["scanners"], view.instance["dependabot"]) for view in views]
+
+
+def test_dependency_audit_is_one_view_per_run_at_the_first_workflow():
+    documents = load_set({".github/workflows/b.yml": CI, ".github/workflows/a.yml": CI})
+    assert audit_views(documents) == [(".github/workflows/a.yml", [], [])]
+
+
+def test_dependency_audit_sees_scanners_in_any_workflow_and_dependabot_next_to_them():
+    scanned = load_set({".github/workflows/a.yml": CI, ".github/workflows/z.yml": AUDITED})
+    assert audit_views(scanned) == [(".github/workflows/a.yml", [".github/workflows/z.yml: cargo deny"], [])]
+    with_bot = load_set({".github/workflows/a.yml": CI, ".github/dependabot.yml": "version: 2\nupdates: []\n"})
+    assert audit_views(with_bot) == [(".github/workflows/a.yml", [], [".github"])]
+    elsewhere = load_set({".github/workflows/a.yml": CI, "other/.github/dependabot.yml": "version: 2\n"})
+    assert audit_views(elsewhere) == [(".github/workflows/a.yml", [], [])]
+
+
+def test_later_steps_only_counts_the_same_job_after_the_checkout():
+    text = f"""\
+on: push
+jobs:
+  a:
+    runs-on: x
+    steps:
+      - uses: third/party@v1
+      - uses: actions/checkout@v5
+      - uses: actions/setup-node@v5
+      - uses: actions/upload-artifact@v6
+      - uses: docker://alpine@sha256:{"a" * 64}
+  b:
+    runs-on: x
+    steps:
+      - uses: actions/checkout@v5
+"""
+    documents = load_set({".github/workflows/a.yml": text})
+    doc = documents.documents[0]
+    risks = {
+        (view.instance["jobId"], view.instance["index"]): view.instance["laterRisks"]
+        for base in step(doc, {})
+        for view in later_steps(base, documents, CHECKOUT)
+    }
+    assert risks[("a", 1)] == [
+        "uploads an artifact (actions/upload-artifact@v6)",
+        f"runs third-party code (docker://alpine@sha256:{'a' * 64})",
+    ]
+    assert risks[("a", 3)] == [f"runs third-party code (docker://alpine@sha256:{'a' * 64})"]
+    assert risks[("b", 0)] == []
+
+
+def test_external_schema_yields_one_view_per_error_at_its_key():
+    text = "on: push\njobs:\n  a:\n    runs-on: x\n    timeout-minutes: soon\n    stepz: []\n"
+    documents = load_set({".github/workflows/a.yml": text})
+    doc = documents.documents[0]
+    views = [view for base in document(doc, {}) for view in external_schema(base, documents, {})]
+    located = sorted((view.locate(("valid",))[1].line, view.fields["error"].split(":")[0]) for view in views)
+    assert located == [(5, "jobs/a/timeout-minutes"), (6, "unexpected key 'stepz'")]
