@@ -104,4 +104,26 @@ def discover(paths: Iterable[str], excludes: Iterable[str] = ()) -> list[Candida
                 found[display] = Candidate(display, path, detect_by_name(str(path)) or "yaml")
         else:
             raise DiscoveryError(f"{raw}: no such file or directory")
+    _add_dependabot_files(found, excludes)
     return [found[key] for key in sorted(found)]
+
+
+DEPENDABOT_NAMES = ("dependabot.yml", "dependabot.yaml")
+
+
+def _add_dependabot_files(found: dict[str, Candidate], excludes: tuple[str, ...]) -> None:
+    """Add `.github/dependabot.y*ml` next to each workflow found: a repository fact
+    (gha-dependency-audit-missing) that must be seen even when only a workflow was named
+    (pre-commit passes just the changed files). It yields no findings of its own."""
+    for candidate in list(found.values()):
+        disk = candidate.disk
+        if disk is None or candidate.file_kind != "github-actions" or disk.parent.name != "workflows":
+            continue
+        github = disk.parent.parent
+        if github.name != ".github":
+            continue
+        for name in DEPENDABOT_NAMES:
+            file = github / name
+            display = display_path(file)
+            if display not in found and file.is_file() and not _excluded(display, excludes):
+                found[display] = Candidate(display, file, "github-actions")

@@ -109,3 +109,19 @@ def test_external_schema_yields_one_view_per_error_at_its_key():
     views = [view for base in document(doc, {}) for view in external_schema(base, documents, {})]
     located = sorted((view.locate(("valid",))[1].line, view.fields["error"].split(":")[0]) for view in views)
     assert located == [(5, "jobs/a/timeout-minutes"), (6, "unexpected key 'stepz'")]
+
+
+def test_naming_only_a_workflow_still_sees_the_dependabot_file_next_to_it(tmp_path, monkeypatch):
+    from policylint.discovery import discover
+    from policylint.runner import RunOptions, check
+
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "ci.yml").write_text(CI)
+    monkeypatch.chdir(tmp_path)
+    options = RunOptions(paths=[".github/workflows/ci.yml"], select=["gha-dependency-audit-missing"])
+    assert [(f.path, f.line) for f in check(options).findings] == [(".github/workflows/ci.yml", 1)]
+    (tmp_path / ".github" / "dependabot.yml").write_text("version: 2\nupdates: []\n")
+    assert [c.display for c in discover([".github/workflows/ci.yml"])] == [".github/dependabot.yml", ".github/workflows/ci.yml"]
+    assert check(options).findings == []
+    assert [c.display for c in discover(["."], excludes=[".github/dependabot.yml"])] == [".github/workflows/ci.yml"]
