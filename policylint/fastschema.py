@@ -126,11 +126,18 @@ class _Node:
 
 class _Compiler:
     def __init__(
-        self, root: Any, keywords: Mapping[str, KeywordFunction], formats: Mapping[str, Callable[[Any], bool]]
+        self,
+        root: Any,
+        keywords: Mapping[str, KeywordFunction],
+        formats: Mapping[str, Callable[[Any], bool]],
+        resources: Mapping[str, Any],
     ) -> None:
         self.root = root
         self.keywords = keywords
         self.formats = formats
+        self.base = _document_uri(root)
+        self.documents: dict[str, Any] = {**resources, self.base: root}
+        self.document_ids = {id(document) for document in self.documents.values()}
         self.refs: dict[str, _Node] = {}
         self.cache: dict[int, tuple[Any, _Node]] = {}
 
@@ -145,6 +152,8 @@ class _Compiler:
             raise Unsupported(f"schema must be an object or a boolean, not {type(schema).__name__}")
         parts: list[tuple[Valid, Errors]] = []
         for keyword, value in schema.items():
+            if keyword == "$id" and id(schema) in self.document_ids:
+                continue  # a document's own base URI (references resolve against it)
             if keyword in _SCOPE_KEYWORDS or keyword in _NOT_IMPLEMENTED:
                 raise Unsupported(keyword)
             if keyword == "$schema":
@@ -591,22 +600,51 @@ class _Compiler:
         return valid, errors
 
     def _k_ref(self, value: Any, schema: Any) -> tuple[Valid, Errors]:
-        if not isinstance(value, str) or not value.startswith("#"):
+        if not isinstance(value, str):
             raise Unsupported(f"$ref {value!r}")
-        target = self._resolve(value)
-        if value not in self.refs:
-            placeholder = _Node(_always, _none)
-            self.refs[value] = placeholder
-            compiled = self.node(target)
-            placeholder.valid, placeholder.errors = compiled.valid, compiled.errors
-        node = self.refs[value]
+        from urllib.parse import urljoin  # text only: nothing is ever fetched
+
+        uri, _, fragment = (urljoin(self.base, value) if self.base else value).partition("#")
+        document = self.documents.get(uri)
+        if document is None:
+            raise Unsupported(f"$ref {value!r}: not a document given to the compiler")
+        key = f"{uri}#{fragment}"
+        if key not in self.refs:
+            self.refs[key] = self._lazy(document, uri, fragment, value)
+        node = self.refs[key]
         return (lambda instance: node.valid(instance)), (lambda instance: node.errors(instance))
 
-    def _resolve(self, ref: str) -> Any:
-        pointer = ref[1:]
+    def _lazy(self, document: Any, uri: str, fragment: str, ref: str) -> _Node:
+        """A node compiled on first use: a large schema graph (Kubernetes' definitions) costs only
+        what the documents in hand reach, and references may be recursive."""
+        node = _Node(_always, _none)
+
+        def compile_now() -> None:
+            target = self._resolve(document, fragment, ref)
+            outer, self.base = self.base, uri
+            try:
+                compiled = self.node(target)
+            finally:
+                self.base = outer
+            node.valid, node.errors, node.false = compiled.valid, compiled.errors, compiled.false
+
+        def first_valid(instance: Any) -> bool:
+            compile_now()
+            return node.valid(instance)
+
+        def first_errors(instance: Any) -> Iterator[Error]:
+            compile_now()
+            return node.errors(instance)
+
+        node.valid, node.errors = first_valid, first_errors
+        if ref.startswith("#") and uri == self.base and document is self.root:
+            self._resolve(document, fragment, ref)  # a local reference that does not resolve fails now
+        return node
+
+    def _resolve(self, document: Any, pointer: str, ref: str) -> Any:
         if pointer and not pointer.startswith("/"):
             raise Unsupported(f"$ref {ref!r}")
-        node = self.root
+        node = document
         for raw in pointer.split("/")[1:]:
             step = raw.replace("~1", "/").replace("~0", "~")
             if isinstance(node, dict) and step in node:
@@ -695,18 +733,28 @@ class CompiledSchema:
         return self._root.errors(instance)
 
 
+def _document_uri(document: Any) -> str:
+    """A document's `$id` without its fragment ("" when it has none)."""
+    identifier = document.get("$id") if isinstance(document, dict) else None
+    return identifier.partition("#")[0] if isinstance(identifier, str) else ""
+
+
 def compile_schema(
     schema: Any,
     keywords: Mapping[str, KeywordFunction] | None = None,
     formats: Mapping[str, Callable[[Any], bool]] | None = None,
+    resources: Sequence[Any] = (),
 ) -> CompiledSchema:
     """Compile `schema`, or raise `Unsupported` when jsonschema must evaluate it instead.
 
     `keywords` are custom keywords that accept `validator=None`; `formats` map a format name to
-    a checker returning a bool (unknown formats are ignored, as jsonschema's FormatChecker does).
+    a checker returning a bool (unknown formats are ignored, as jsonschema's FormatChecker does,
+    and all of them when no checker is given). `resources` are other schema documents, each with
+    an `$id`, that `$ref` may point into (jsonschema's registry); nothing is ever fetched.
     """
+    documents = {_document_uri(document): document for document in resources if _document_uri(document)}
     try:
-        return CompiledSchema(_Compiler(schema, keywords or {}, formats or {}).node(schema))
+        return CompiledSchema(_Compiler(schema, keywords or {}, formats or {}, documents).node(schema))
     except re.error as exc:
         raise Unsupported(f"pattern: {exc}") from exc
     except RecursionError as exc:

@@ -64,10 +64,12 @@ def evaluate_in_workers(
     Returns None when the set is too small for `jobs` to pay, or the platform cannot fork; the
     caller then evaluates in this process.
     """
-    import multiprocessing
-
     workers = worker_count(jobs, len(documents))
-    if workers <= 1 or not policies or "fork" not in multiprocessing.get_all_start_methods():
+    if workers <= 1 or not policies:
+        return None
+    import multiprocessing  # only now: importing it costs start-up time
+
+    if "fork" not in multiprocessing.get_all_start_methods():
         return None
     paths = list(dict.fromkeys(doc.path for doc in documents if report_paths is None or doc.path in report_paths))
     if len(paths) < 2:
