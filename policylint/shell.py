@@ -20,6 +20,15 @@ from typing import Any
 
 #: Commands that run their first non-option argument as the real program.
 WRAPPERS = frozenset({"sudo", "env", "exec", "command", "nice", "nohup", "time", "doas", "stdbuf", "xargs", "su-exec", "gosu"})
+#: Options of those wrappers that take the next word as their value (`nice -n 5 cmd`).
+_WRAPPER_VALUE_OPTIONS = {
+    "sudo": frozenset({"-u", "-g", "-U", "-C", "-h", "-p", "-r", "-t", "-D"}),
+    "nice": frozenset({"-n"}),
+    "env": frozenset({"-u", "-C", "-S"}),
+    "time": frozenset({"-f", "-o"}),
+    "xargs": frozenset({"-n", "-I", "-d", "-P", "-L", "-s", "-a", "-E"}),
+    "doas": frozenset({"-u", "-C"}),
+}
 #: Commands that interpret a script: what `curl ... | sh` feeds.
 SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh", "fish", "busybox"})
 #: Substitutions nested deeper than this are not split further (hostile input stays linear).
@@ -77,11 +86,12 @@ def _command(words: list[str], substituted: list[str], offset: int, depth: int, 
     raw = words[index:]
     program_index = index
     while program_index < len(words) and words[program_index] in WRAPPERS:
+        takes_value = _WRAPPER_VALUE_OPTIONS.get(words[program_index], frozenset())
         program_index += 1
         while program_index < len(words) and (
             words[program_index].startswith("-") or _ASSIGNMENT.match(words[program_index])
         ):
-            program_index += 1
+            program_index += 2 if words[program_index] in takes_value else 1
     program = words[program_index] if program_index < len(words) else (raw[0] if raw else "")
     return {
         "words": raw,
@@ -128,6 +138,9 @@ def _tokenise(text: str, depth: int) -> list[tuple[str, str, int, list[str]]]:
             continue
         start = i
         word, i, subs = _word(text, i, depth)
+        if i == start:  # never stall on a character no rule consumes
+            i += 1
+            continue
         tokens.append(("word", word, start, subs))
     return tokens
 
@@ -143,15 +156,16 @@ def _word(text: str, i: int, depth: int) -> tuple[str, int, list[str]]:
     size = len(text)
     while i < size:
         char = text[i]
-        if char in " \t\n;&|)" or (char == "<" and text.startswith("<(", i) and out):
-            break
-        if char in "<>&" and not text.startswith(("<(", ">("), i):
+        if (char in "<>" or text.startswith("&>", i)) and not text.startswith(("<(", ">("), i):
             out.append(char)  # redirections: `2>&1`, `&>file`, `>|`, `<<<`
             i += 1
             while i < size and text[i] in "<>&|":
                 out.append(text[i])
                 i += 1
-        elif char == "\\" and i + 1 < size:
+            continue
+        if char in " \t\n;&|)" or (char == "<" and text.startswith("<(", i) and out):
+            break
+        if char == "\\" and i + 1 < size:
             if text[i + 1] != "\n":
                 out.append(text[i + 1])
             i += 2

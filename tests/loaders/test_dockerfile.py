@@ -313,3 +313,18 @@ def test_matches_buildkit_parser_where_available():
         known = [entry for entry in theirs if entry[0] in {"FROM", "RUN", "CMD", "COPY", "ADD", "ENV", "ARG", "USER", "WORKDIR",
                                                            "EXPOSE", "ENTRYPOINT", "HEALTHCHECK", "LABEL", "SHELL", "VOLUME"}]
         assert sorted(mine, key=lambda item: item[1]) == known
+
+
+def test_any_text_loads_without_crashing():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.text(alphabet="FROM RUN<>EOF\\`#= \n\t\"'[]$:{}-ARGUSEas", max_size=200))
+    def check(text):
+        doc = parse_dockerfile("Dockerfile", text)
+        assert set(doc.data) == {"directives", "args", "stages", "errors"}
+        for pointer in doc.positions:
+            assert doc.positions[pointer].line >= 1
+
+    check()
