@@ -42,6 +42,8 @@ def _group_of(api_version: str) -> str:
 
 
 _LOCAL_DEFS = "#/$defs/"
+#: Bump when `self_contained` changes what it produces (cached copies then miss).
+SELF_CONTAINED_FORMAT = 1
 _SKIPPED_KEYS = frozenset({"$id", "$schema", "description"})
 
 
@@ -148,8 +150,24 @@ class SchemaSet:
             declared = schema.get("x-kubernetes-group-version-kind") or [{}]
             groups = {item.get("group", "") for item in declared if isinstance(item, Mapping)}
             if _group_of(api_version) in groups:
-                found = KindSchema(schema, _compile_fast(schema, self.definitions().get("$defs", {})), self)
+                found = KindSchema(schema, _compile_fast(self._self_contained(path, schema)), self)
         self._kinds[key] = found
+        return found
+
+    def _self_contained(self, path: Path, schema: Mapping[str, Any]) -> dict[str, Any]:
+        """The kind's self-contained schema, from the user cache when the bundled files are unchanged.
+
+        A hit spares reading the 1.4 MB definitions file, most of a one-file pre-commit run's cost.
+        """
+        from policylint import cache
+
+        definitions_file = self.directory / "_definitions.json"
+        key = f"{cache.stamp()}/{SELF_CONTAINED_FORMAT}|{path}|{_file_stamp(path)}|{_file_stamp(definitions_file)}"
+        name = f"k8s-schema-{self.directory.name}-{path.stem}"
+        found = cache.read(name, key)
+        if not isinstance(found, dict):
+            found = self_contained(schema, self.definitions().get("$defs", {}))
+            cache.write(name, key, found)
         return found
 
     def errors(self, data: Mapping[str, Any]) -> list[SchemaError] | None:
@@ -161,12 +179,20 @@ class SchemaSet:
         return None if schema is None else schema.errors(data)
 
 
-def _compile_fast(schema: Mapping[str, Any], definitions: Mapping[str, Any]) -> Any:
-    """The fast evaluator for a kind, or None when it cannot reproduce jsonschema exactly."""
+def _file_stamp(path: Path) -> str:
+    try:
+        info = path.stat()
+    except OSError:
+        return "missing"
+    return f"{info.st_size}-{info.st_mtime_ns}"
+
+
+def _compile_fast(schema: dict[str, Any]) -> Any:
+    """The fast evaluator for a self-contained schema, or None when it cannot match jsonschema exactly."""
     from policylint.fastschema import Unsupported, compile_schema
 
     try:
-        return compile_schema(self_contained(schema, definitions))
+        return compile_schema(schema)
     except Unsupported:
         return None
 

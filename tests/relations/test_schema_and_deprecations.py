@@ -193,3 +193,24 @@ def test_fast_check_agrees_with_jsonschema():
             checked += 1
             invalid += bool(slow)
     assert checked > 100 and invalid > 20
+
+
+def test_self_contained_schemas_are_cached_and_a_bad_cache_is_a_miss(tmp_path, monkeypatch):
+    from policylint.k8s.schema import SchemaSet
+
+    monkeypatch.setenv("POLICYLINT_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("POLICYLINT_NO_CACHE", raising=False)
+    directory = schema_set(bundled_versions()[-1]).directory
+    first = SchemaSet(directory)
+    assert first.validator_for("apps/v1", "Deployment") is not None
+    assert first._definitions is not None  # a miss reads the definitions
+    second = SchemaSet(directory)
+    kind = second.validator_for("apps/v1", "Deployment")
+    assert second._definitions is None  # a hit does not
+    bad = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "a"}, "spec": {"replicas": "x"}}
+    assert sorted({error.pointer for error in kind.errors(bad)}) == [("spec",), ("spec", "replicas")]
+    for entry in tmp_path.glob("k8s-schema-*.json"):
+        entry.write_text("{not json")
+    third = SchemaSet(directory)
+    assert third.validator_for("apps/v1", "Deployment").errors(bad)
+    assert third._definitions is not None
