@@ -35,6 +35,8 @@ SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh", "fish", "busybox"
 MAX_DEPTH = 8
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _OPERATORS = ("&&", "||", ";;", "|&", ";", "|", "&", "\n")
+#: A run of characters with no meaning to the tokenizer (the fast path of word reading).
+_ORDINARY = re.compile(r"[^\s;&|()<>\\'\"`$]+")
 
 
 def split_commands(script: str, depth: int = 0) -> list[dict[str, Any]]:
@@ -120,7 +122,9 @@ def _tokenise(text: str, depth: int) -> list[tuple[str, str, int, list[str]]]:
             end = text.find("\n", i)
             i = size if end < 0 else end
             continue
-        operator = None if text.startswith("&>", i) else next((op for op in _OPERATORS if text.startswith(op, i)), None)
+        operator = None
+        if char in "&|;\n" and not text.startswith("&>", i):
+            operator = next((op for op in _OPERATORS if text.startswith(op, i)), None)
         if operator is not None:
             tokens.append(("op", operator, i, []))
             i += len(operator)
@@ -194,8 +198,13 @@ def _word(text: str, i: int, depth: int) -> tuple[str, int, list[str]]:
             subs.extend(_programs(inner, depth))
             out.append(inner)
         else:
-            out.append(char)
-            i += 1
+            plain = _ORDINARY.match(text, i)
+            if plain:
+                out.append(plain.group())
+                i = plain.end()
+            else:
+                out.append(char)
+                i += 1
     return "".join(out), i, subs
 
 

@@ -42,6 +42,7 @@ JSON_FORM_INSTRUCTIONS = frozenset({"RUN", "CMD", "ENTRYPOINT", "SHELL", "COPY",
 _DIRECTIVE = re.compile(r"^#[ \t]*([A-Za-z][A-Za-z0-9_-]*)[ \t]*=[ \t]*(.*?)[ \t]*$")
 _HEREDOC = re.compile(r"(?<![<\w])<<(-?)([\"']?)([A-Za-z0-9_][A-Za-z0-9_.-]*)\2")
 _VARIABLE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))")
+_PLAIN_WORD = re.compile(r"[^ \t]+")
 _ARCHIVE = re.compile(r"\.(tar|tar\.(gz|bz2|xz|zst)|tgz|tbz2?|txz|tzst)$", re.IGNORECASE)
 
 
@@ -405,6 +406,8 @@ def _exec_form(body: str) -> list[str] | None:
 
 def _word_spans(text: str, escape: str) -> list[tuple[str, int]]:
     """Dockerfile words (quotes removed, escapes applied) with their start offsets."""
+    if escape not in text and '"' not in text and "'" not in text:
+        return [(match.group(), match.start()) for match in _PLAIN_WORD.finditer(text)]
     spans: list[tuple[str, int]] = []
     i, size = 0, len(text)
     while i < size:
