@@ -339,6 +339,8 @@ def apply_suppressions(
 def baseline_entries(findings: Iterable[Finding]) -> list[dict[str, Any]]:
     """What a baseline records: today's unsuppressed policy findings, by line-independent fingerprint.
 
+    Findings already matched by the baseline in use are kept, so rewriting a baseline never drops them.
+
     Parse errors, policy errors and findings about suppressions are never recorded: they mean a
     file was not really checked, which a baseline must not hide.
     """
@@ -353,7 +355,8 @@ def baseline_entries(findings: Iterable[Finding]) -> list[dict[str, Any]]:
             "message": finding.message,
         }
         for finding in findings
-        if finding.suppression is None and finding.policy_id not in (PARSE_ERROR, POLICY_ERROR, *META_IDS)
+        if (finding.suppression is None or finding.suppression.kind == "baseline")
+        and finding.policy_id not in (PARSE_ERROR, POLICY_ERROR, *META_IDS)
     ]
     entries.sort(key=lambda e: (e["path"], e["rule_id"], e["fingerprint"]))
     return entries

@@ -103,6 +103,15 @@ def test_baseline_from_the_config_file(tmp_path, run_cli):
     assert run_cli("check", "app.yaml", *SELECT, cwd=tmp_path)[0] == 0
 
 
+def test_rewriting_a_baseline_in_use_keeps_its_entries(tmp_path, run_cli):
+    (tmp_path / "app.yaml").write_text(DEPLOYMENT)
+    run_cli("check", "app.yaml", *SELECT, "--write-baseline", "one.json", cwd=tmp_path)
+    _code, _, err = run_cli("check", "app.yaml", *SELECT, "--baseline", "one.json", "--write-baseline", "two.json",
+                           cwd=tmp_path)
+    assert "wrote 5 finding(s)" in err
+    assert (tmp_path / "one.json").read_bytes() == (tmp_path / "two.json").read_bytes()
+
+
 def test_baseline_output_is_deterministic(tmp_path, run_cli):
     (tmp_path / "app.yaml").write_text(DEPLOYMENT)
     run_cli("check", "app.yaml", *SELECT, "--write-baseline", "one.json", cwd=tmp_path)

@@ -9,6 +9,7 @@ for both runs.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -76,8 +77,6 @@ def test_hook_definitions():
     assert set(hooks) == {"policylint", "policylint-context"}
     assert all(hook["require_serial"] is True for hook in hooks.values())
     assert hooks["policylint-context"]["entry"] == "policylint check --context ."
-    import re
-
     pattern = re.compile(hooks["policylint"]["files"])
     caught = ["k8s/app.yaml", "deploy/x.YML", "docker-compose.yml", ".github/workflows/ci.yml", "action.yaml",
               "Dockerfile", "svc/Dockerfile.prod", "Containerfile", "api.dockerfile"]
