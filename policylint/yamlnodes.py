@@ -129,6 +129,9 @@ def parse_yaml_stream(text: str) -> Iterator[YamlDocument | YamlError]:
             mark = exc.problem_mark or exc.context_mark
             line = (mark.line + 1 if mark else 1) + offset
             column = mark.column + 1 if mark else 1
+            last = offset + chunk.count("\n") + 1
+            if line > last:  # libyaml marks an unexpected end one line past a text without a final newline
+                line, column = last, len(chunk.rsplit("\n", 1)[-1]) + 1
             reason = " ".join(part for part in (exc.context, exc.problem) if part) or str(exc)
             yield YamlError(line, column, reason)
             continue
