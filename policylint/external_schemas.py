@@ -92,14 +92,17 @@ def _leaves(error: Any, depth: int = 0) -> list[Any]:
     for child in error.context:
         branches.setdefault(child.schema_path[0] if child.schema_path else 0, []).append(child)
 
-    def closeness(children: list[Any]) -> tuple[int, int]:
+    def closeness(children: list[Any]) -> tuple[int, bool, int]:
         weight = sum(
             len(_unexpected_keys(child.instance, child.schema))
             if child.validator == "additionalProperties" and isinstance(child.instance, Mapping)
             else 1
             for child in children
         )
-        return weight, -max(len(child.absolute_path) for child in children)
+        # on a tie, a branch of the value's own type (a long-syntax port with one unexpected key)
+        # is closer than one whose type does not even match (the short-syntax string branch)
+        wrong_type = all(child.validator == "type" and child.absolute_path == error.absolute_path for child in children)
+        return weight, wrong_type, -max(len(child.absolute_path) for child in children)
 
     best = min(branches.values(), key=closeness)
     shallow = all(len(child.absolute_path) <= len(error.absolute_path) for child in best)

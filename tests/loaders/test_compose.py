@@ -264,10 +264,13 @@ def test_schema_errors_point_at_the_offending_key():
             healthcheck:
               test: ["CMD", "true"]
               intervall: 5s
+            ports:
+              - target: 80
+                publishd: 8080
         x-fine: {}
         """
     )
     (view,) = get_target("compose", "file")(doc, {})
     (joined,) = get_relation("compose", "compose-schema")(view, DocumentSet([doc]), {})
     found = [(error["message"], line_of(joined, "schema_errors", n)) for n, error in enumerate(joined.instance["schema_errors"])]
-    assert found == [("unexpected key 'enviroment'", 4), ("unexpected key 'intervall'", 8)]
+    assert found == [("unexpected key 'enviroment'", 4), ("unexpected key 'intervall'", 8), ("unexpected key 'publishd'", 11)]
