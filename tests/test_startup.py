@@ -1,0 +1,46 @@
+"""Start-up stays light: a pre-commit run on a clean manifest imports no heavy module.
+
+No timing here (figures live in benchmarks/run.py); this checks what is imported, which is what
+start-up time is made of: jsonschema alone costs about 100 ms to import.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HEAVY = ("jsonschema", "referencing", "multiprocessing", "concurrent.futures")
+
+PROBE = """
+import sys
+from policylint.cli import main
+code = main(sys.argv[1:])
+print(" ".join(name for name in {heavy!r} if name in sys.modules))
+"""
+
+
+def _imported(*args: str, cwd: Path = ROOT) -> str:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    completed = subprocess.run(
+        [sys.executable, "-c", PROBE.format(heavy=HEAVY), "check", *args, "--format", "json", "-o", os.devnull],
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert "Traceback" not in completed.stderr, completed.stderr
+    return completed.stdout.strip()
+
+
+def test_clean_manifest_with_all_policies_imports_nothing_heavy(tmp_path: Path) -> None:
+    manifest = tmp_path / "deployment.yaml"
+    manifest.write_text((ROOT / "fixtures" / "guide" / "k8s" / "base" / "deployment.yaml").read_text())
+    assert _imported(str(manifest), "--select", "k8s,docker,compose,gha", cwd=tmp_path) == ""
+
+
+def test_valid_config_file_is_checked_without_jsonschema(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".policylint.yaml").write_text("profile: restricted\nfail-on: high\ndisable: [k8s-single-replica]\n")
+    manifest = tmp_path / "deployment.yaml"
+    manifest.write_text((ROOT / "fixtures" / "guide" / "k8s" / "base" / "deployment.yaml").read_text())
+    assert _imported(str(manifest), cwd=tmp_path) == ""
