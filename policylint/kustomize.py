@@ -108,7 +108,12 @@ def plan(candidates: list[Candidate], render: bool) -> Plan:
     ]
     if not found:
         return Plan(list(candidates))
-    kustomizations = [item for _, item in found if item is not None]
+    # An unreadable kustomization is still rendered: the renderer's own error then becomes a parse-error.
+    kustomizations = [
+        item if item is not None else Kustomization(_normal(candidate.disk.parent), _normal(candidate.disk))
+        for candidate, item in found
+        if candidate.disk is not None
+    ]
     skip = {_normal(candidate.disk) for candidate, _ in found if candidate.disk is not None}
     patches = {path for item in kustomizations for path in item.patches}
     notices: list[Skipped] = []

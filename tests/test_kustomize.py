@@ -163,3 +163,13 @@ def test_config_file_switch_turns_rendering_on(tmp_path, run_cli):
     code, out, _ = run_cli("check", "--no-kustomize", "--select", "k8s-memory-limit-missing", "k8s/overlays/production",
                            cwd=tmp_path)
     assert code == 0, out
+
+
+@needs_renderer
+def test_unparsable_kustomization_is_reported_not_hidden(tmp_path):
+    (tmp_path / "kustomization.yaml").write_text("resources: [a.yaml\n")
+    report = check(RunOptions(paths=(str(tmp_path),), kustomize=True))
+    assert [f.policy_id for f in report.findings] == ["parse-error"]
+    assert report.findings[0].path.endswith("kustomization.yaml")
+    # Without --kustomize it is simply not a manifest.
+    assert check(RunOptions(paths=(str(tmp_path),))).findings == []
