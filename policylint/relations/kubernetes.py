@@ -222,9 +222,8 @@ def hpa_target(view: View, documents: DocumentSet, params: Mapping[str, Any]) ->
     scope = idx.scope(hpa)
     ref = hpa.get(("spec", "scaleTargetRef"))
     ref = ref if isinstance(ref, Mapping) else {}
+    # Any kind counts (an Argo Rollout or another scalable custom resource in the set is a target too).
     target = scope.by_kind_name.get((str(ref.get("kind", "")), str(ref.get("name", ""))))
-    if target is not None and target.kind not in WORKLOAD_KINDS:
-        target = None
     minimum, maximum = _hpa_min(hpa), hpa.get(("spec", "maxReplicas"))
     facts: dict[str, Any] = {
         "targetFound": target is not None,
