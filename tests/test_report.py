@@ -79,7 +79,9 @@ def test_manual_controls_need_evidence(guide_json):
         assert (rows[f"guide:{control}"]["status"], rows[f"guide:{control}"]["coverage"]) == ("manual", "manual")
     assert rows["guide:guide-3"]["rules"] == []
     restricted = _rows(guide_json, "pss-restricted")
-    assert restricted["pss-restricted:procMount_restricted"]["status"] == "manual"
+    # procMount was a gap in the researched mapping; k8s-proc-mount now covers it, so the guide passes.
+    assert restricted["pss-restricted:procMount_restricted"]["status"] == "pass"
+    assert restricted["pss-restricted:procMount_restricted"]["rules"] == ["k8s-proc-mount"]
 
 
 def test_summary_counts_and_score_follow_the_rows(guide_json):
@@ -117,13 +119,13 @@ def test_json_shape(guide_json):
 def test_parse_error_file_is_listed_as_unverified(tmp_path):
     scan = _copy_guide(tmp_path)
     (scan / "k8s/base/broken.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: [oops\n", encoding="utf-8")
-    document = json.loads(_report(tmp_path, [str(scan)], ["pss-restricted"]))
+    document = json.loads(_report(tmp_path, [str(scan)], ["pss-restricted", "guide"]))
     broken = [item for item in document["unverified"] if item["path"].endswith("broken.yaml")]
     assert [(item["rule_id"], item["line"] >= 1) for item in broken] == [("parse-error", True)]
     row = _rows(document, "pss-restricted")["pss-restricted:runAsNonRoot"]
     assert [path for path in row["unverified"] if path.endswith("broken.yaml")]
     # A control with no rule has nothing to verify, so the broken file is not listed there.
-    assert _rows(document, "pss-restricted")["pss-restricted:procMount_restricted"]["unverified"] == []
+    assert _rows(document, "guide")["guide:guide-3"]["unverified"] == []
     markdown = _report(tmp_path, [str(scan)], ["pss-restricted"], "markdown")
     assert "## Unverified files" in markdown and "broken.yaml" in markdown.split("## Unverified files")[1]
 
@@ -139,9 +141,9 @@ def test_broken_manifest_alone_leaves_controls_unverified_not_passing(tmp_path):
 def test_controls_of_other_file_kinds_are_not_applicable(tmp_path):
     (tmp_path / "scan").mkdir()
     shutil.copy(GUIDE / "Dockerfile", tmp_path / "scan" / "Dockerfile")
-    rows = _rows(json.loads(_report(tmp_path, [str(tmp_path / "scan")], ["pss-baseline"])), "pss-baseline")
-    assert rows["pss-baseline:privileged"]["status"] == "not-applicable"
-    assert rows["pss-baseline:sysctls"]["status"] == "manual"
+    document = json.loads(_report(tmp_path, [str(tmp_path / "scan")], ["pss-baseline", "cis-k8s"]))
+    assert _rows(document, "pss-baseline")["pss-baseline:privileged"]["status"] == "not-applicable"
+    assert _rows(document, "cis-k8s")["cis-k8s:5.1.1"]["status"] == "manual"
 
 
 def test_suppressed_finding_is_shown_with_reason_and_expiry(tmp_path):
