@@ -173,7 +173,8 @@ def _findings(compiled: _Compiled, view: View, violations: list[Violation]) -> l
             continue
         seen.add(key)
         value = view.value_at(violation.path)
-        fields = {**policy.params, **view.fields, "reason": violation.reason, "value": value, "title": policy.title}
+        fields = {**policy.params, **view.fields, "reason": violation.reason, "value": value, "title": policy.title,
+                  **_place_fields(view, violation.path)}
         message = render_message(policy.message, fields)
         related = tuple(
             Location(anchor_doc.document.path, *_line_col(anchor_doc.document, anchor_doc.pointer), note)
@@ -198,6 +199,22 @@ def _findings(compiled: _Compiled, view: View, violations: list[Violation]) -> l
             )
         )
     return result
+
+
+def _place_fields(view: View, path: tuple[str | int, ...]) -> dict[str, Any]:
+    """`{item}`: the list entry the violation is in (e.g. an env var); `{key}`: the last mapping key on its path.
+
+    They let a message name *what* is wrong (`env var {item[name]}`) without quoting the value itself.
+    """
+    fields: dict[str, Any] = {}
+    for index in range(len(path) - 1, -1, -1):
+        if isinstance(path[index], int):
+            fields["item"] = view.value_at(path[: index + 1])
+            break
+    keys = [step for step in path if isinstance(step, str)]
+    if keys:
+        fields["key"] = keys[-1]
+    return fields
 
 
 def _line_col(doc: Document, pointer: tuple[Any, ...]) -> tuple[int, int]:
