@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import sys
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import pairwise
@@ -127,8 +128,7 @@ def parse_yaml_stream(text: str) -> Iterator[YamlDocument | YamlError]:
             node = yaml.compose(chunk, Loader=_Loader)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
-            line = (mark.line + 1 if mark else 1) + offset
-            column = mark.column + 1 if mark else 1
+            line, column = _where(mark, chunk, offset) if mark else (offset + 1, 1)
             last = offset + chunk.count("\n") + 1
             if line > last:  # libyaml marks an unexpected end one line past a text without a final newline
                 line, column = last, len(chunk.rsplit("\n", 1)[-1]) + 1
@@ -141,10 +141,10 @@ def parse_yaml_stream(text: str) -> Iterator[YamlDocument | YamlError]:
         if node is None:
             continue
         if "*" in chunk and _expanded_size(node, budget) > budget:
-            line = node.start_mark.line + 1 + offset
+            line = _where(node.start_mark, chunk, offset)[0]
             yield YamlError(line, 1, "document expands to too many nodes through aliases (alias bomb?)")
             continue
-        builder = _Builder(offset, budget)
+        builder = _Builder(offset, budget, _Lines(chunk) if _ODD_BREAKS.search(chunk) else None)
         limit = sys.getrecursionlimit()
         if limit < _BUILD_RECURSION:  # three frames per level: let MAX_DEPTH, not Python, stop deep input
             sys.setrecursionlimit(_BUILD_RECURSION)
@@ -154,7 +154,7 @@ def parse_yaml_stream(text: str) -> Iterator[YamlDocument | YamlError]:
             yield YamlError(exc.line, 1, exc.reason)
             continue
         except RecursionError:
-            yield YamlError(node.start_mark.line + 1 + offset, 1, f"document nested deeper than {MAX_DEPTH}")
+            yield YamlError(_where(node.start_mark, chunk, offset)[0], 1, f"document nested deeper than {MAX_DEPTH}")
             continue
         finally:
             sys.setrecursionlimit(limit)
@@ -162,9 +162,37 @@ def parse_yaml_stream(text: str) -> Iterator[YamlDocument | YamlError]:
             data=data,
             positions=builder.positions,
             value_positions=builder.value_positions,
-            start_line=node.start_mark.line + 1 + offset,
-            end_line=node.end_mark.line + 1 + offset,
+            start_line=_where(node.start_mark, chunk, offset)[0],
+            end_line=_where(node.end_mark, chunk, offset)[0],
         )
+
+
+#: Line breaks for YAML (and libyaml's marks) that editors and SARIF viewers do not count as lines.
+_ODD_BREAKS = re.compile("[\x85\u2028\u2029]")
+
+
+class _Lines:
+    """Line and column of a character index counted by `\n` only, for text where YAML counts more
+    breaks (a U+2028 inside a quoted string would otherwise shift every later line)."""
+
+    __slots__ = ("starts",)
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0, *(match.end() for match in re.finditer("\n", text))]
+
+    def at(self, index: int) -> tuple[int, int]:
+        """0-based line and column of `index`."""
+        line = bisect_right(self.starts, index) - 1
+        return line, index - self.starts[line]
+
+
+def _where(mark: Any, chunk: str, offset: int) -> tuple[int, int]:
+    """1-based (line, column) of a mark, counting `\n` line breaks only."""
+    if _ODD_BREAKS.search(chunk):
+        line, column = _Lines(chunk).at(min(mark.index, len(chunk)))
+    else:
+        line, column = mark.line, mark.column
+    return line + 1 + offset, column + 1
 
 
 def _expanded_size(root: yaml.Node, limit: int) -> int:
@@ -200,16 +228,20 @@ def _expanded_size(root: yaml.Node, limit: int) -> int:
 class _Builder:
     """Turns a composed node tree into plain data, recording positions as it goes."""
 
-    __slots__ = ("budget", "offset", "positions", "value_positions")
+    __slots__ = ("budget", "lines", "offset", "positions", "value_positions")
 
-    def __init__(self, offset: int, budget: int) -> None:
+    def __init__(self, offset: int, budget: int, lines: _Lines | None = None) -> None:
         self.offset = offset
         self.budget = budget
+        self.lines = lines
         self.positions: dict[Pointer, Position] = {}
         self.value_positions: dict[Pointer, tuple[Position, str]] = {}
 
     def _pos(self, node: yaml.Node) -> Position:
         mark = node.start_mark
+        if self.lines is not None:
+            line, column = self.lines.at(mark.index)
+            return Position(line + 1 + self.offset, column + 1)
         return Position(mark.line + 1 + self.offset, mark.column + 1)
 
     def build(self, node: yaml.Node, pointer: Pointer, depth: int = 0) -> Any:

@@ -192,3 +192,19 @@ def test_whole_hostile_folder_in_one_run() -> None:
     parse_errors = {Path(f["path"]).name for f in findings if f["rule_id"] == "parse-error"}
     assert parse_errors == {"alias-bomb.yaml", "deep-flow.yaml", "deep-block.yaml", "binary.yaml", "latin1.yaml", "tabs.yaml"}
     assert "Helm template" in stderr
+
+
+def test_unicode_line_separator_does_not_shift_lines(tmp_path: Path) -> None:
+    """YAML counts U+2028/U+2029/NEL as line breaks, editors and SARIF viewers do not: a finding
+    after such a character must still point at the line the user sees."""
+    manifest = tmp_path / "pod.yaml"
+    manifest.write_text(
+        'apiVersion: v1\nkind: Pod\nmetadata:\n  name: sep\n  annotations: {note: "a\u2028b\u2029c\x85d"}\n'
+        "spec:\n  containers:\n    - name: app\n      image: app:1.0\n      securityContext: {runAsUser: 0}\n",
+        encoding="utf-8",
+    )
+    code, findings, _ = run_check(manifest)
+    assert code == 1
+    found = {(rule, line) for rule, line, _ in brief(findings)}
+    assert {("k8s-cpu-limit-missing", 8), ("k8s-run-as-root", 10)} <= found  # the container, runAsUser: 0
+    assert max(line for _, line in found) <= 10

@@ -60,6 +60,8 @@ def test_arbitrary_bytes(path: str, raw: bytes) -> None:
 @SETTINGS
 @given(path=st.sampled_from(PATHS), text=st.text(alphabet=st.characters(codec="utf-8"), max_size=400))
 @example(path="manifest.yaml", text="[")  # libyaml put the error one line past the file's only line
+@example(path="docker-compose.yml", text="\x850")  # NEL is a YAML line break, not an editor's
+@example(path="manifest.yaml", text='a: "\u2028"\nb: [\n')
 def test_arbitrary_text(path: str, text: str) -> None:
     check_bytes(path, text.encode("utf-8", "surrogatepass"))
 
