@@ -95,6 +95,6 @@ def test_rendered_dom_has_the_control_tables(rendered):
     assert restricted["pss-restricted:runAsNonRoot"] == "status-fail"
     assert restricted["pss-restricted:allowPrivilegeEscalation"] == "status-fail"
     assert restricted["pss-baseline:privileged"] == "status-pass"
-    assert restricted["pss-restricted:procMount_restricted"] == "status-manual"
+    assert restricted["pss-restricted:procMount_restricted"] == "status-pass"  # covered by k8s-proc-mount
     assert {"summary-table", "findings-table"} <= set(parser.tables)
     assert parser.svgs >= 3  # summary chart and one per framework
