@@ -7,57 +7,35 @@ the first time a policy of that kind runs.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from policylint.documents import Document
+from policylint.registry import Registry
 from policylint.views import View
 
 TargetFunction = Callable[[Document, Mapping[str, Any]], Iterator[View]]
 
-TARGET_MODULES: dict[str, str] = {
-    "kubernetes": "policylint.targets.kubernetes",
-    "dockerfile": "policylint.targets.dockerfile",
-    "compose": "policylint.targets.compose",
-    "github-actions": "policylint.targets.github_actions",
-}
-
-_REGISTRY: dict[tuple[str, str], TargetFunction] = {}
-_LOADED: set[str] = set()
+TARGETS: Registry[TargetFunction] = Registry(
+    {
+        "kubernetes": "policylint.targets.kubernetes",
+        "dockerfile": "policylint.targets.dockerfile",
+        "compose": "policylint.targets.compose",
+        "github-actions": "policylint.targets.github_actions",
+    }
+)
 
 
 def target(file_kind: str, name: str) -> Callable[[TargetFunction], TargetFunction]:
     """Register a target function for `match.target: name` on files of `file_kind`."""
-
-    def register(function: TargetFunction) -> TargetFunction:
-        _REGISTRY[(file_kind, name)] = function
-        return function
-
-    return register
-
-
-def _load(file_kind: str) -> None:
-    if file_kind in _LOADED:
-        return
-    _LOADED.add(file_kind)
-    module = TARGET_MODULES.get(file_kind)
-    if module is None:
-        return
-    try:
-        importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name != module:
-            raise
+    return TARGETS.register(file_kind, name)
 
 
 def get_target(file_kind: str, name: str) -> TargetFunction | None:
     """The target function for a file kind and target name, or None when it does not exist."""
-    _load(file_kind)
-    return _REGISTRY.get((file_kind, name))
+    return TARGETS.get(file_kind, name)
 
 
 def target_names(file_kind: str) -> list[str]:
     """Every target name known for a file kind (for policy validation messages)."""
-    _load(file_kind)
-    return sorted(name for kind, name in _REGISTRY if kind == file_kind)
+    return TARGETS.names(file_kind)
