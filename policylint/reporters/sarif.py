@@ -38,17 +38,22 @@ _SUPPRESSION_RULES = {
 }
 
 
-def _suppression_rule(rule_id: str) -> dict[str, Any]:
-    title, rationale, remediation = _SUPPRESSION_RULES[rule_id]
+def _tool_rule(rule_id: str, texts: tuple[str, str, str], severity: str) -> dict[str, Any]:
+    """A rule for the tool's own findings (parse errors, policy errors, suppression problems)."""
+    title, rationale, remediation = texts
     return {
         "id": rule_id,
         "name": "".join(part.capitalize() for part in rule_id.split("-")),
         "shortDescription": {"text": title},
         "fullDescription": {"text": rationale},
         "help": {"text": f"{rationale}\nRemediation: {remediation}", "markdown": f"**{title}**\n\n{rationale}\n\n{remediation}"},
-        "defaultConfiguration": {"level": "note"},
-        "properties": {"tags": ["policylint"], "security-severity": SECURITY_SEVERITY["low"], "severity": "low"},
+        "defaultConfiguration": {"level": LEVELS[severity]},
+        "properties": {"tags": ["policylint"], "security-severity": SECURITY_SEVERITY[severity], "severity": severity},
     }
+
+
+def _suppression_rule(rule_id: str) -> dict[str, Any]:
+    return _tool_rule(rule_id, _SUPPRESSION_RULES[rule_id], "low")
 
 
 def uri(path: str) -> str:
@@ -82,16 +87,7 @@ def _rule(policy: Policy) -> dict[str, Any]:
 
 
 def _builtin_rule(rule_id: str) -> dict[str, Any]:
-    title, rationale, remediation = _BUILTIN_RULES[rule_id]
-    return {
-        "id": rule_id,
-        "name": "".join(part.capitalize() for part in rule_id.split("-")),
-        "shortDescription": {"text": title},
-        "fullDescription": {"text": rationale},
-        "help": {"text": f"{rationale}\nRemediation: {remediation}", "markdown": f"**{title}**\n\n{rationale}\n\n{remediation}"},
-        "defaultConfiguration": {"level": "error"},
-        "properties": {"tags": ["policylint"], "security-severity": SECURITY_SEVERITY["high"], "severity": "high"},
-    }
+    return _tool_rule(rule_id, _BUILTIN_RULES[rule_id], "high")
 
 
 def _location(location: Location | Finding, index: int | None = None) -> dict[str, Any]:
