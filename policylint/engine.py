@@ -159,7 +159,13 @@ def evaluate(
 def _findings(compiled: _Compiled, view: View, violations: list[Violation]) -> list[Finding]:
     policy = compiled.policy
     if policy.report == "first":
-        violations = violations[:1]
+        # Some validators walk sets (additionalProperties extras), whose order follows the hash seed:
+        # take the violation earliest in the file (a stable sort keeps schema order among equals).
+        def place(violation: Violation) -> tuple[str, int, int]:
+            doc, position, _ = view.locate(violation.path)
+            return doc.path, position.line, position.column
+
+        violations = [min(violations, key=place)] if len(violations) > 1 else violations
     result: list[Finding] = []
     seen: set[tuple[str, int, int]] = set()
     for violation in violations:

@@ -67,3 +67,17 @@ def test_output_is_identical_across_jobs_and_disk_order(trees: tuple[Path, Path]
     assert _check(first, output_format, jobs=2) == reference
     assert _check(second, output_format, jobs=2) == reference
     assert _check(second, output_format, jobs=1) == reference
+
+
+def test_output_is_identical_across_hash_seeds() -> None:
+    """Set iteration order follows PYTHONHASHSEED; no finding, message or order may depend on it."""
+    outputs = []
+    for seed in ("1", "2", "3"):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "POLICYLINT_NO_CACHE": "1"}
+        completed = subprocess.run(
+            [sys.executable, "-m", "policylint", "check", "fixtures", "--format", "json", "--jobs", "1"],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
+        )
+        assert completed.returncode == 1, completed.stderr[-2000:]
+        outputs.append(completed.stdout)
+    assert outputs[0] == outputs[1] == outputs[2]
