@@ -12,6 +12,7 @@ import dataclasses
 import datetime
 import json
 import os
+import re
 import sys
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -163,6 +164,10 @@ def rebase_glob(pattern: str, base_dir: Path, cwd: Path | None = None) -> str | 
     return None
 
 
+#: A `[tool.policylint]` (or `[tool.policylint.*]`) table header at the start of a line, not in a comment.
+_TOOL_TABLE = re.compile(r"^[ \t]*\[[ \t]*tool[ \t]*\.[ \t]*policylint[ \t]*[\].]", re.MULTILINE)
+
+
 def find_config(start: Path) -> Path | None:
     """The nearest `.policylint.yaml`/`.yml`, or `pyproject.toml` with `[tool.policylint]`.
 
@@ -186,7 +191,7 @@ def find_config(start: Path) -> Path | None:
                 text = pyproject.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError):
                 text = ""
-            if "[tool.policylint]" in text or "[tool.policylint." in text:
+            if _TOOL_TABLE.search(text):
                 return pyproject
         if (folder / ".git").exists():
             return None

@@ -84,6 +84,13 @@ def test_pyproject_without_table_is_skipped(project):
     assert find_config(project / "deploy" / "app" / "pod.yaml") is None
 
 
+def test_pyproject_table_mentioned_in_a_comment_is_not_a_config(project):
+    write(project / "pyproject.toml", "[project]\nname = 'demo'\n# settings would go in [tool.policylint]\n")
+    assert find_config(project / "deploy" / "app" / "pod.yaml") is None
+    write(project / "pyproject.toml", "[project]\nname = 'demo'\n\n[tool.policylint.params]\n")
+    assert find_config(project / "deploy" / "app" / "pod.yaml") == project / "pyproject.toml"
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
