@@ -75,6 +75,13 @@ class _Compiled:
             self.condition, self.when = self.policy._compiled
 
 
+def _failure_message(file_kind: str, reason: str) -> str:
+    if reason.startswith("cannot read file"):
+        return reason  # nothing was parsed: say what happened, not which parser would have run
+    label = "YAML" if file_kind == "yaml" else file_kind
+    return f"cannot parse {label} file: {reason}"
+
+
 def parse_error_findings(load: LoadResult) -> list[Finding]:
     """One `parse-error` finding for each file or document that failed to parse."""
     return [
@@ -84,7 +91,7 @@ def parse_error_findings(load: LoadResult) -> list[Finding]:
             path=failure.path,
             line=failure.line,
             column=failure.column,
-            message=f"cannot parse {failure.file_kind} file: {failure.reason}",
+            message=_failure_message(failure.file_kind, failure.reason),
             file_kind=failure.file_kind,
             logical=f"parse@{failure.line}",
         )

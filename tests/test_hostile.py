@@ -142,7 +142,7 @@ def test_symlink_loops(tmp_path: Path) -> None:
     assert run_check("tree", cwd=tmp_path)[:2] == (0, [])
     code, findings, _ = run_check("tree/x.yaml", cwd=tmp_path)
     assert code == 1
-    assert brief(findings) == [("parse-error", 1, "cannot parse yaml file: cannot read file: Too many levels of symbolic links")]
+    assert brief(findings) == [("parse-error", 1, "cannot read file: Too many levels of symbolic links")]
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
@@ -152,7 +152,7 @@ def test_unreadable_file_mode_000(tmp_path: Path) -> None:
     secret.chmod(0)
     code, findings, _ = run_check(secret)
     assert code == 1
-    assert brief(findings) == [("parse-error", 1, "cannot parse yaml file: cannot read file: Permission denied")]
+    assert brief(findings) == [("parse-error", 1, "cannot read file: Permission denied")]
 
 
 def test_read_error_is_a_parse_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -171,7 +171,7 @@ def test_read_error_is_a_parse_error(tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(Path, "read_bytes", denied)
     report = check(RunOptions(paths=[str(manifest)], jobs=1))
     assert [(f.policy_id, f.line, f.message) for f in report.findings] == [
-        ("parse-error", 1, "cannot parse yaml file: cannot read file: Permission denied")
+        ("parse-error", 1, "cannot read file: Permission denied")
     ]
     assert report.exit_code() == 1
 
