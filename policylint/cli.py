@@ -10,11 +10,14 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from policylint import __version__
+
+if TYPE_CHECKING:
+    from policylint.policies import PolicySet
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 FORMATS = ("text", "json", "sarif", "junit", "github", "gitlab")
@@ -23,6 +26,17 @@ FORMATS = ("text", "json", "sarif", "junit", "github", "gitlab")
 def _fail(message: str) -> None:
     click.echo(f"policylint: error: {message}", err=True)
     raise SystemExit(EXIT_USAGE)
+
+
+def _policy_set(directories: Sequence[Path], include_builtin: bool = True) -> PolicySet:
+    """Read the policies; an invalid policy file is a usage error (exit 2)."""
+    from policylint.policies import PolicyFormatError, load_policies
+
+    try:
+        return load_policies(directories, include_builtin=include_builtin)
+    except PolicyFormatError as exc:
+        _fail(str(exc))
+        raise
 
 
 def _split(values: Sequence[str]) -> list[str]:
@@ -333,13 +347,7 @@ def docs(directory: Path, check_only: bool) -> int:
 def rules(fmt: str, policy_dirs: tuple[Path, ...]) -> int:
     """List every policy: id, severity, file kind, default state and title."""
     from policylint.docs import rules_table
-    from policylint.policies import PolicyFormatError, load_policies
-
-    try:
-        policy_set = load_policies(policy_dirs)
-    except PolicyFormatError as exc:
-        _fail(str(exc))
-        raise
+    policy_set = _policy_set(policy_dirs)
     click.echo(rules_table(list(policy_set), fmt), nl=False)
     return EXIT_OK
 
@@ -352,13 +360,7 @@ def explain(policy_id: str, policy_dirs: tuple[Path, ...]) -> int:
     from difflib import get_close_matches
 
     from policylint.docs import explain_text
-    from policylint.policies import PolicyFormatError, load_policies
-
-    try:
-        policy_set = load_policies(policy_dirs)
-    except PolicyFormatError as exc:
-        _fail(str(exc))
-        raise
+    policy_set = _policy_set(policy_dirs)
     policy = policy_set.get(policy_id)
     if policy is None:
         hint = get_close_matches(policy_id, list(policy_set.policies), n=1)
@@ -373,13 +375,7 @@ def explain(policy_id: str, policy_dirs: tuple[Path, ...]) -> int:
 def test_policies(directories: tuple[Path, ...]) -> int:
     """Validate a folder of policies and run the fail/pass examples they embed."""
     from policylint.examples import check_policy_examples
-    from policylint.policies import PolicyFormatError, load_policies
-
-    try:
-        policy_set = load_policies(directories, include_builtin=False)
-    except PolicyFormatError as exc:
-        _fail(str(exc))
-        raise
+    policy_set = _policy_set(directories, include_builtin=False)
     failed = passed = 0
     for policy in policy_set:
         for result in check_policy_examples(policy):
