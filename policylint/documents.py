@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from policylint.yamlnodes import Pointer, Position
+from policylint.yamlnodes import Pointer, Position, YamlDocument
 
 #: Kinds of file policylint understands; a policy's `match.file` names one of these.
 FILE_KINDS = ("kubernetes", "dockerfile", "compose", "github-actions")
@@ -73,6 +73,20 @@ class Document:
     default_namespace: str = "default"
     #: Trailing comments a loader kept because they carry meaning (`uses: x@<sha>  # v4.1.1`).
     comments: dict[Pointer, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_yaml(cls, path: str, file_kind: str, index: int, parsed: YamlDocument) -> Document:
+        """A document made from one parsed YAML document, positions and all."""
+        return cls(
+            path=path,
+            file_kind=file_kind,
+            index=index,
+            data=parsed.data,
+            positions=parsed.positions,
+            value_positions=parsed.value_positions,
+            start_line=parsed.start_line,
+            end_line=parsed.end_line,
+        )
 
     # Kubernetes conveniences; harmless (empty) for other file kinds.
     @property

@@ -32,18 +32,7 @@ def load(path: str, text: str) -> LoadResult:
             )
             continue
         _restore_sexagesimal(item.data, (), item.positions, lines)
-        result.documents.append(
-            Document(
-                path=path,
-                file_kind="compose",
-                index=index,
-                data=item.data,
-                positions=item.positions,
-                value_positions=item.value_positions,
-                start_line=item.start_line,
-                end_line=item.end_line,
-            )
-        )
+        result.documents.append(Document.from_yaml(path, "compose", index, item))
     return result
 
 

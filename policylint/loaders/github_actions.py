@@ -143,16 +143,7 @@ def load(path: str, text: str) -> LoadResult:
             result.failures.append(ParseFailure(path, FILE_KIND, item.start_line, 1, reason))
             index += 1
             continue
-        doc = Document(
-            path=path,
-            file_kind=FILE_KIND,
-            index=index,
-            data=item.data,
-            positions=item.positions,
-            value_positions=item.value_positions,
-            start_line=item.start_line,
-            end_line=item.end_line,
-        )
+        doc = Document.from_yaml(path, FILE_KIND, index, item)
         if file_role != "dependabot":
             source = source or _Source(text)
             _index_scripts(doc, source)

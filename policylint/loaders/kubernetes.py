@@ -77,18 +77,7 @@ def _objects(path: str, parsed: YamlDocument, index: int) -> list[Document]:
                     )
                 )
         return documents
-    return [
-        Document(
-            path=path,
-            file_kind="kubernetes",
-            index=index,
-            data=data,
-            positions=parsed.positions,
-            value_positions=parsed.value_positions,
-            start_line=parsed.start_line,
-            end_line=parsed.end_line,
-        )
-    ]
+    return [Document.from_yaml(path, "kubernetes", index, parsed)]
 
 
 def _rebase(positions: dict[Pointer, Any], prefix: Pointer) -> dict[Pointer, Any]:
