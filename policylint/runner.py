@@ -104,10 +104,13 @@ def select_policies(policy_set: PolicySet, options: RunOptions) -> list[Policy]:
             raise UsageError(f"unknown policy or domain {selector!r}{suggestion}")
     chosen = []
     for policy in policy_set:
+        active = policy.enabled_by_default or options.profile in policy.profiles or _matches(policy, options.enable)
         if options.select:
-            on = _matches(policy, options.select)
+            # Naming a policy turns it on; naming a domain keeps its off-by-default policies off.
+            named = policy.id in options.select or any(alias in options.select for alias in policy.aliases)
+            on = named or (active and _matches(policy, options.select))
         else:
-            on = policy.enabled_by_default or options.profile in policy.profiles or _matches(policy, options.enable)
+            on = active
         if on and options.ignore and _matches(policy, options.ignore):
             on = False
         if on:

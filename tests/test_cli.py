@@ -262,3 +262,14 @@ def test_python_dash_m_runs(tmp_path):
     )
     assert result.returncode == 1, result.stderr
     assert json.loads(result.stdout)["summary"]["findings"] > 0
+
+
+def test_selecting_a_domain_keeps_off_by_default_policies_off(run_json):
+    _, data = run_json("fixtures/guide/k8s", "--select", "k8s")
+    ids = {f["rule_id"] for f in data["findings"]}
+    assert "k8s-run-as-root" in ids
+    assert not ids & {"k8s-default-namespace", "k8s-image-not-pinned-by-digest"}
+    _, data = run_json("fixtures/guide/k8s", "--select", "k8s", "--profile", "restricted")
+    assert {"k8s-default-namespace", "k8s-image-not-pinned-by-digest"} <= {f["rule_id"] for f in data["findings"]}
+    _, data = run_json("fixtures/guide/k8s", "--select", "k8s-default-namespace")
+    assert {f["rule_id"] for f in data["findings"]} == {"k8s-default-namespace"}
