@@ -56,3 +56,25 @@ def test_excludes(tmp_path, monkeypatch):
         (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / path).write_text("a: 1\n")
     assert names(discover(["."], excludes=["charts/**", "legacy/*.yaml"])) == [("k8s/c.yaml", "yaml")]
+
+
+def test_source_files_named_after_dockerfiles_are_not_dockerfiles(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for path in ["Dockerfile.prod", "dockerfile.py", "Dockerfile.md", "build.Dockerfile", "Containerfile.ci"]:
+        (tmp_path / path).write_text("FROM scratch\n")
+    assert names(discover(["."])) == [
+        ("Containerfile.ci", "dockerfile"),
+        ("Dockerfile.prod", "dockerfile"),
+        ("build.Dockerfile", "dockerfile"),
+    ]
+
+
+def test_compose_like_name_without_services_is_judged_by_content(tmp_path, monkeypatch):
+    from policylint.loaders import load_bytes
+
+    monkeypatch.chdir(tmp_path)
+    policy_like = b"id: compose-dev-mode\nmatch: {target: service}\nexamples:\n  fail:\n    - |\n      services: {}\n"
+    result = load_bytes("compose-dev-mode.yaml", policy_like, "compose")
+    assert not result.documents and not result.failures
+    real = load_bytes("compose.prod.yaml", b"services:\n  web:\n    image: nginx:1.27\n", "compose")
+    assert [doc.file_kind for doc in result.documents + real.documents] == ["compose"]

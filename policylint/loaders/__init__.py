@@ -30,6 +30,8 @@ JSON_SUFFIXES = (".json",)
 
 _COMPOSE_NAMES = ("docker-compose*.y*ml", "compose*.y*ml")
 _COMPOSE_CONTENT = re.compile(r"^services:\s*(#.*)?$", re.MULTILINE)
+_CANONICAL_COMPOSE = re.compile(r"(docker-compose.*|compose(\..*)?)\.ya?ml$")
+_COMPOSE_TOP_LEVEL = re.compile(r"^(services|include):", re.MULTILINE)
 _WORKFLOW_CONTENT = re.compile(r"^jobs:\s*(#.*)?$", re.MULTILINE)
 
 
@@ -41,14 +43,29 @@ class Loader(Protocol):
         ...
 
 
+#: `Dockerfile.<suffix>` names that are source or data files about Dockerfiles, not Dockerfiles.
+_NOT_DOCKERFILE_SUFFIXES = frozenset(
+    {
+        "py", "pyc", "pyi", "go", "rs", "js", "mjs", "ts", "java", "kt", "rb", "php", "c", "h", "cc", "cpp",
+        "cs", "swift", "sh", "bash", "ps1", "md", "rst", "txt", "adoc", "html", "json", "yaml", "yml", "toml",
+        "ini", "cfg", "lock", "orig", "bak", "swp", "tmp", "dockerignore",
+    }
+)
+
+
 def is_dockerfile_name(name: str) -> bool:
-    """True for `Dockerfile`, `Dockerfile.*`, `*.Dockerfile`, `Containerfile` (any case of the suffix)."""
+    """True for `Dockerfile`, `Dockerfile.<variant>`, `<name>.Dockerfile`, `Containerfile` and kin.
+
+    `Dockerfile.prod` is a Dockerfile; `dockerfile.py` or `Dockerfile.md` is not (the variant
+    prefix is matched with its capital, as Docker's own tooling names it, and code or document
+    suffixes are excluded).
+    """
     lowered = name.lower()
-    return (
-        lowered in ("dockerfile", "containerfile")
-        or lowered.startswith(("dockerfile.", "containerfile."))
-        or lowered.endswith((".dockerfile", ".containerfile"))
-    )
+    if lowered in ("dockerfile", "containerfile") or lowered.endswith((".dockerfile", ".containerfile")):
+        return True
+    if name.startswith(("Dockerfile.", "Containerfile.")):
+        return name.rsplit(".", 1)[-1].lower() not in _NOT_DOCKERFILE_SUFFIXES
+    return False
 
 
 def detect_by_name(path: str) -> str | None:
@@ -119,7 +136,13 @@ def decode(path: str, file_kind: str, raw: bytes) -> str | ParseFailure:
 
 def load_text(path: str, text: str, file_kind: str) -> LoadResult:
     """Run the loader for `file_kind` ("yaml" means: decide from the content)."""
-    if file_kind == "yaml":
+    if file_kind == "yaml" or (
+        file_kind == "compose" and not _CANONICAL_COMPOSE.match(PurePosixPath(path).name.lower())
+        and not _COMPOSE_TOP_LEVEL.search(text)
+    ):
+        # Canonical names (docker-compose*.yml, compose.yaml, compose.prod.yaml) are compose files
+        # whatever they hold; a looser `compose-*.yaml` name (a policy file, say) needs a top-level
+        # `services:` or `include:`, or the content decides.
         file_kind = detect_by_content(text)
     load = loader_for(file_kind)
     result = LoadResult()
