@@ -11,7 +11,7 @@ document (the offending key for an unexpected property, the parent object for a 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -59,16 +59,45 @@ def vendored_schema_path(name: str) -> Path:
 
 
 @cache
+def _schema(name: str) -> Any:
+    return json.loads(vendored_schema_path(name).read_text(encoding="utf-8"))
+
+
+@cache
 def _validator(name: str) -> Any:
     from jsonschema.validators import validator_for
 
-    schema = json.loads(vendored_schema_path(name).read_text(encoding="utf-8"))
+    schema = _schema(name)
     cls = validator_for(schema)
     return cls(schema)  # no format checker: formats are annotations here, and checking them is slow
 
 
+@cache
+def _fast_check(name: str) -> Callable[[Any], bool] | None:
+    """A compiled validity check of the named schema (policylint.fastschema), or None when the
+    schema has something the compiler does not reproduce (then every document goes to jsonschema)."""
+    from policylint.fastschema import Unsupported, compile_schema
+
+    schema = _schema(name)
+    try:
+        return compile_schema(for_fast_check(schema, schema)).is_valid
+    except (Unsupported, RecursionError):
+        return None
+
+
 def validate(name: str, instance: Any, limit: int = MAX_ERRORS) -> list[SchemaError]:
-    """Every error of `instance` against the named schema, one per pointer, in document order."""
+    """Every error of `instance` against the named schema, one per pointer, in document order.
+
+    A valid document (the usual case) is recognised by the compiled check alone: jsonschema is
+    imported and run only for a document that check rejects, for its exact errors and keys.
+    """
+    check = _fast_check(name)
+    if check is not None:
+        try:
+            if check(instance):
+                return []
+        except RecursionError:
+            pass
     found: dict[tuple[str | int, ...], SchemaError] = {}
     validator = _validator(name)
     for error in validator.iter_errors(instance):
@@ -180,3 +209,94 @@ def _declared(schema: Mapping[str, Any], root: Mapping[str, Any], depth: int = 0
             merged["properties"].update(inner["properties"])
             merged["patternProperties"].update(inner["patternProperties"])
     return merged
+
+
+#: Keywords whose value is one subschema, a list of subschemas, or a map of names to subschemas.
+_ONE_SCHEMA = frozenset(
+    {"additionalProperties", "additionalItems", "contains", "else", "if", "items", "not", "propertyNames", "then",
+     "unevaluatedItems", "unevaluatedProperties"}
+)
+_SCHEMA_LISTS = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
+_SCHEMA_MAPS = frozenset({"$defs", "definitions", "dependentSchemas", "patternProperties", "properties"})
+_DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
+
+
+def for_fast_check(schema: Any, root: Any, draft7: bool | None = None) -> Any:
+    """The schema rewritten for policylint.fastschema's Draft 2020-12 evaluator, for a validity check.
+
+    Draft-07 schemas (the GitHub ones) become their 2020-12 equivalent: a `$ref` hides its
+    siblings, `items: [...]` is `prefixItems`, `additionalItems` is `items`, `dependencies` splits
+    into `dependentRequired`/`dependentSchemas`. `unevaluatedProperties: false` (compose-spec)
+    becomes a `propertyNames` check against the names the schema and its allOf/$ref parts declare:
+    a subset of what jsonschema counts as evaluated, so the check may reject a valid document (it
+    then goes to jsonschema) but never accepts an invalid one.
+    """
+    if draft7 is None:
+        draft7 = isinstance(root, Mapping) and "draft-07" in str(root.get("$schema", ""))
+    if not isinstance(schema, Mapping):
+        return schema
+    if draft7 and "$ref" in schema:
+        return {"$ref": schema["$ref"]}  # draft-07: a reference's siblings are ignored
+    result: dict[str, Any] = {}
+    for keyword, value in schema.items():
+        if keyword == "$schema":
+            result[keyword] = _DRAFT_2020_12
+        elif draft7 and keyword == "items" and isinstance(value, list):
+            result["prefixItems"] = [for_fast_check(item, root, draft7) for item in value]
+            if "additionalItems" in schema:
+                result["items"] = for_fast_check(schema["additionalItems"], root, draft7)
+        elif draft7 and keyword == "additionalItems":
+            continue  # handled with `items` (alone it has no effect)
+        elif draft7 and keyword == "dependencies" and isinstance(value, Mapping):
+            for name, dependency in value.items():
+                if isinstance(dependency, list):
+                    result.setdefault("dependentRequired", {})[name] = dependency
+                else:
+                    result.setdefault("dependentSchemas", {})[name] = for_fast_check(dependency, root, draft7)
+        elif keyword == "unevaluatedProperties" and value is False and not draft7:
+            names = _evaluated_names(schema, root)
+            if names is not None:
+                restriction = {"anyOf": [{"enum": sorted(names[0])}, *({"pattern": p} for p in sorted(names[1]))]}
+                if "propertyNames" in schema:
+                    restriction = {"allOf": [for_fast_check(schema["propertyNames"], root, draft7), restriction]}
+                result["propertyNames"] = restriction
+        elif keyword == "propertyNames" and schema.get("unevaluatedProperties") is False and not draft7:
+            continue  # joined with the unevaluatedProperties restriction above
+        elif keyword in _ONE_SCHEMA:
+            result[keyword] = for_fast_check(value, root, draft7)
+        elif keyword in _SCHEMA_LISTS and isinstance(value, list):
+            result[keyword] = [for_fast_check(item, root, draft7) for item in value]
+        elif keyword in _SCHEMA_MAPS and isinstance(value, Mapping):
+            result[keyword] = {name: for_fast_check(item, root, draft7) for name, item in value.items()}
+        else:
+            result[keyword] = value
+    return result
+
+
+def _evaluated_names(
+    schema: Mapping[str, Any], root: Any, depth: int = 0
+) -> tuple[set[str], set[str]] | None:
+    """Property names and patterns a schema surely evaluates (its own and its allOf/$ref parts'),
+    or None when every key is evaluated (an `additionalProperties` that is not `false`)."""
+    if depth > 20:
+        return set(), set()
+    additional = schema.get("additionalProperties", False)
+    if additional is not False:
+        return None
+    names = {str(name) for name in schema.get("properties") or {}}
+    patterns = {str(pattern) for pattern in schema.get("patternProperties") or {}}
+    parts = [part for part in schema.get("allOf") or () if isinstance(part, Mapping)]
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/"):
+        node: Any = root
+        for step in ref[2:].split("/"):
+            node = node.get(step.replace("~1", "/").replace("~0", "~")) if isinstance(node, Mapping) else None
+        if isinstance(node, Mapping):
+            parts.append(node)
+    for part in parts:
+        inner = _evaluated_names(part, root, depth + 1)
+        if inner is None:
+            return None
+        names |= inner[0]
+        patterns |= inner[1]
+    return names, patterns
