@@ -84,6 +84,20 @@ def test_hook_definitions():
     assert [name for name in ("src/main.py", "README.md", "dockerfiles/notes.txt") if pattern.search(name)] == []
 
 
+@pytest.mark.parametrize(
+    "name",
+    ["Dockerfile", "dockerfile", "Dockerfile.prod", "Containerfile.ci", "api.Dockerfile", "x/Dockerfile.dev",
+     "dockerfile.py", "src/Dockerfile.md", "Dockerfile.txt", "notes.txt", "docker.yaml"],
+)
+def test_hook_filter_agrees_with_the_tools_own_detection(name):
+    """Pre-commit passes files as explicit paths (always checked), so its filter must not pass more than the tool detects."""
+    from policylint.loaders import detect_by_name
+
+    hooks = {hook["id"]: hook for hook in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
+    for hook in hooks.values():
+        assert bool(re.search(hook["files"], name)) == (detect_by_name(name) is not None and not name.endswith(".json"))
+
+
 @pytest.mark.slow
 def test_pre_commit_try_repo_fails_on_a_bad_manifest_then_passes(tmp_path):
     hook_repo = tmp_path / "hook-repo"
