@@ -16,7 +16,6 @@ import re
 import sys
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from difflib import get_close_matches
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -307,11 +306,13 @@ def validate(config: Config, where: str = "") -> None:
         extra = sorted(key for key in instance if key not in allowed)
         key = extra[0]
         path.append(key)
+        from difflib import get_close_matches  # only when there is something to suggest
         hint = get_close_matches(key, allowed, n=1)
         suggestion = f" (did you mean {hint[0]!r}?)" if hint else f" (known keys: {', '.join(allowed)})"
         detail = f"unknown key {key!r}{suggestion}"
     elif error.validator == "enum":
         choices = [str(choice) for choice in error.validator_value]
+        from difflib import get_close_matches  # only when there is something to suggest
         hint = get_close_matches(str(instance), choices, n=1)
         detail = f"{instance!r} is not one of {', '.join(choices)}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
     elif path and path[-1] == "kube-version" and isinstance(instance, (int, float)):
@@ -361,6 +362,7 @@ def resolve_policy_ids(config: Config, policy_set: PolicySet) -> tuple[Config, l
             warnings.append(f"{config.display_source}:{config.line_of(*where)}: {key_path(where)}: "
                             f"{value!r} was renamed to {aliases[value]!r}")
             return aliases[value]
+        from difflib import get_close_matches  # only when there is something to suggest
         hint = get_close_matches(value, sorted(pool), n=1)
         warnings.append(f"{config.display_source}:{config.line_of(*where)}: {key_path(where)}: unknown policy "
                         f"{value!r}" + (f" (did you mean {hint[0]!r}?)" if hint else "") + "; ignored")
@@ -377,6 +379,7 @@ def resolve_policy_ids(config: Config, policy_set: PolicySet) -> tuple[Config, l
         declared = policy_set.policies[name].params
         for param, value in given.items():
             if param not in declared:
+                from difflib import get_close_matches  # only when there is something to suggest
                 hint = get_close_matches(param, sorted(declared), n=1)
                 names = ", ".join(sorted(declared)) or "none"
                 choices = f" (did you mean {hint[0]!r}?)" if hint else f" (parameters: {names})"

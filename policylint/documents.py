@@ -92,7 +92,11 @@ class Document:
     @property
     def kind(self) -> str:
         """The Kubernetes `kind`, or the file kind for other files."""
-        if isinstance(self.data, Mapping) and isinstance(self.data.get("kind"), str):
+        data = self.data
+        if type(data) is dict:  # the usual case, asked for often: skip the slower Mapping (ABC) check
+            kind = data.get("kind")
+            return kind if isinstance(kind, str) else ""
+        if isinstance(data, Mapping) and isinstance(self.data.get("kind"), str):
             return self.data["kind"]
         return ""
 
@@ -105,8 +109,9 @@ class Document:
     @property
     def metadata(self) -> Mapping[str, Any]:
         """The `metadata` mapping (empty when absent or malformed)."""
-        value = self.data.get("metadata") if isinstance(self.data, Mapping) else None
-        return value if isinstance(value, Mapping) else {}
+        data = self.data
+        value = data.get("metadata") if type(data) is dict or isinstance(data, Mapping) else None
+        return value if type(value) is dict or isinstance(value, Mapping) else {}
 
     @property
     def name(self) -> str:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field, replace
+
+from policylint.digests import sha256
 
 SEVERITIES = ("critical", "high", "medium", "low")
 SEVERITY_RANK = {name: rank for rank, name in enumerate(reversed(SEVERITIES), start=1)}
@@ -65,7 +66,7 @@ class Finding:
     def with_fingerprint(self, occurrence: int = 0) -> Finding:
         """A copy with the stable fingerprint set (line-independent)."""
         basis = "\x1f".join((self.policy_id, self.path, self.logical or f"line {self.line}", str(occurrence)))
-        return replace(self, fingerprint=hashlib.sha256(basis.encode()).hexdigest()[:32])
+        return replace(self, fingerprint=sha256(basis.encode()).hexdigest()[:32])
 
 
 def assign_fingerprints(findings: list[Finding]) -> list[Finding]:

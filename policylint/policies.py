@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from policylint.digests import sha256
 from policylint.documents import WORKLOAD_KINDS
 from policylint.k8s.workloads import LONG_RUNNING_KINDS, SCALABLE_KINDS
 from policylint.yamlnodes import YamlError, parse_yaml_stream
@@ -240,7 +240,7 @@ def load_policies(user_dirs: Iterable[Path] = (), include_builtin: bool = True) 
     from policylint.relations import relation_names
 
     policies: dict[str, Policy] = {}
-    digest = hashlib.sha256()
+    digest = sha256()
     sources: list[tuple[Path, bool]] = []
     if include_builtin:
         sources.extend((path, False) for path in policy_files(builtin_policy_dir()))
@@ -286,7 +286,7 @@ def _builtin_data(sources: list[tuple[Path, bool]], texts: list[str]) -> dict[st
     builtin = [(path, text) for (path, validate), text in zip(sources, texts, strict=True) if not validate]
     if not builtin:
         return {}
-    key = hashlib.sha256(cache.stamp().encode())
+    key = sha256(cache.stamp().encode())
     for path, text in builtin:
         key.update(b"\0" + str(path).encode() + b"\0" + text.encode())
     digest = key.hexdigest()

@@ -25,7 +25,6 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from difflib import get_close_matches
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -243,6 +242,7 @@ def _canonical(directives: list[Directive], policy_set: PolicySet) -> None:
             elif item in aliases:
                 ids.append(aliases[item])
             else:
+                from difflib import get_close_matches  # only when there is something to suggest
                 hint = get_close_matches(item, sorted(known), n=1)
                 directive.problem = f"{directive.label} names unknown policy {item!r}" + (
                     f" (did you mean {hint[0]!r}?)" if hint else "")
