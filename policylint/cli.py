@@ -28,6 +28,17 @@ def _fail(message: str) -> None:
     raise SystemExit(EXIT_USAGE)
 
 
+def _emit(text: str, target: str | None) -> None:
+    """Print `text` to stdout, or write it to the file `target` (exit 2 when it cannot be written)."""
+    if target is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        Path(target).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        _fail(f"cannot write {target}: {exc.strerror or exc}")
+
+
 def _policy_set(directories: Sequence[Path], include_builtin: bool = True) -> PolicySet:
     """Read the policies; an invalid policy file is a usage error (exit 2)."""
     from policylint.policies import PolicyFormatError, load_policies
@@ -169,13 +180,7 @@ def check(
     for name, target in pairs:
         color = target is None and name == "text" and not no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
         text = render(name, report, color=color)
-        if target is None:
-            click.echo(text, nl=False)
-        else:
-            try:
-                Path(target).write_text(text, encoding="utf-8")
-            except OSError as exc:
-                _fail(f"cannot write {target}: {exc.strerror or exc}")
+        _emit(text, target)
     return report.exit_code()
 
 
@@ -310,13 +315,8 @@ def report(
         text = render_html(audit)
     else:
         text = render_markdown(audit) if fmt == "markdown" else render_json(audit)
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        try:
-            Path(output).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            _fail(f"cannot write {output}: {exc.strerror or exc}")
+    _emit(text, output)
+    if output is not None:
         counts = [f"{result.framework.id}: {result.counts['fail']} failing of {len(result.controls)} controls"
                   for result in audit.frameworks]
         click.echo(f"policylint: wrote {output} ({'; '.join(counts)})", err=True)
