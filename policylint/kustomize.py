@@ -1,6 +1,8 @@
 """Kustomize: recognise kustomization folders, and (with --kustomize) check what they render.
 
-This is the one module that runs another program. Rendering goes through `kubectl kustomize` or
+This is the one module that runs another program, and it keeps that program offline: a folder
+whose kustomization names a remote base is not rendered, and the renderer runs with a dead proxy
+and git limited to local files, so remote bases further down fail instead of downloading. Rendering goes through `kubectl kustomize` or
 `kustomize build` on a temporary wrapper kustomization that only adds
 `buildMetadata: [originAnnotations]`, so the user's files are never touched. The origin
 annotation names the source file of every rendered object; findings on the object point at that
@@ -14,6 +16,7 @@ plain manifest.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +39,20 @@ class KustomizeError(DiscoveryError):
     """Kustomize rendering is impossible (no tool on PATH): a usage error."""
 
 
+def is_remote(entry: str, local: Path) -> bool:
+    """True when kustomize would fetch `entry` over the network (a URL, or a host path that is not a local file).
+
+    kustomize treats an entry it cannot find on disk as a remote target: `https://…`, `git@…`,
+    `ssh://…` and bare `github.com/org/repo//path?ref=v1` forms all download.
+    """
+    if "://" in entry or entry.startswith("git@") or entry.startswith("git::"):
+        return True
+    if local.exists():
+        return False
+    host = entry.split("/", 1)[0]
+    return "/" in entry and "." in host.strip(".")
+
+
 def is_kustomization(path: str | Path) -> bool:
     """True for a kustomization file name."""
     return Path(path).name in KUSTOMIZATION_FILES
@@ -50,6 +67,10 @@ class Kustomization:
     files: set[Path] = field(default_factory=set)
     patches: set[Path] = field(default_factory=set)
     folders: set[Path] = field(default_factory=set)
+    #: Entries kustomize would download ((line, entry)): policylint refuses to render those folders.
+    remote: list[tuple[int, int, str]] = field(default_factory=list)
+    #: The first kustomization of this build (itself or one it includes) with a remote entry.
+    remote_in: Kustomization | None = None
 
 
 def _normal(path: Path) -> Path:
@@ -73,10 +94,12 @@ def read_kustomization(file: Path) -> Kustomization | None:
         return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
 
     for name in _RESOURCE_FIELDS:
-        for entry in entries(data.get(name)):
-            if "://" in entry or entry.startswith("git@"):
-                continue
+        for index, entry in enumerate(entries(data.get(name))):
             target = _normal(root / entry)
+            if is_remote(entry, target):
+                position = parsed.positions.get((name, index))
+                found.remote.append((position.line, position.column, entry) if position else (1, 1, entry))
+                continue
             (found.folders if target.is_dir() else found.files).add(target)
     for name in _PATCH_FIELDS:
         found.patches.update(_normal(root / entry) for entry in entries(data.get(name)))
@@ -87,6 +110,21 @@ def read_kustomization(file: Path) -> Kustomization | None:
             if isinstance(path, str):
                 found.patches.add(_normal(root / path))
     return found
+
+
+def _first_remote(root: Kustomization, by_root: dict[Path, Kustomization]) -> Kustomization | None:
+    """The first kustomization reachable from `root` (among the ones read) that names a remote entry."""
+    seen: set[Path] = set()
+    pending = [root]
+    while pending:
+        item = pending.pop(0)
+        if item.root in seen:
+            continue
+        seen.add(item.root)
+        if item.remote:
+            return item
+        pending.extend(by_root[folder] for folder in sorted(item.folders) if folder in by_root)
+    return None
 
 
 @dataclass
@@ -122,6 +160,9 @@ def plan(candidates: list[Candidate], render: bool) -> Plan:
         included = {folder for item in kustomizations for folder in item.folders}
         skip |= patches | {path for item in kustomizations for path in item.files}
         roots = [item for item in kustomizations if item.root not in included]
+        by_root = {item.root: item for item in kustomizations}
+        for item in roots:
+            item.remote_in = _first_remote(item, by_root)
     kept: list[Candidate] = []
     for candidate in candidates:
         disk = _normal(candidate.disk) if candidate.disk is not None else None
@@ -150,29 +191,77 @@ def find_tool() -> list[str]:
     )
 
 
+#: An address nothing listens on: every download kustomize tries through a proxy fails at once.
+_DEAD_PROXY = "http://127.0.0.1:9"
+
+
+def offline_environment() -> dict[str, str]:
+    """The renderer's environment: HTTP(S) through a dead proxy, git limited to local files.
+
+    Remote bases nested in folders policylint did not read would otherwise be downloaded; this
+    keeps the promise of no network calls even for them (the build then fails with kustomize's
+    own error, which becomes a parse-error finding).
+    """
+    env = {key: value for key, value in os.environ.items() if key.lower() not in _PROXY_VARIABLES}
+    env.update({name: _DEAD_PROXY for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY",
+                                               "http_proxy", "https_proxy", "all_proxy")})
+    env.update({"GIT_ALLOW_PROTOCOL": "file", "GIT_TERMINAL_PROMPT": "0"})
+    return env
+
+
+_PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+
+
 def _run(command: list[str], folder: Path) -> tuple[str | None, str]:
     """Run the renderer; (output, error message)."""
     import subprocess  # rendering kustomizations is the one allowed subprocess
 
     try:
         completed = subprocess.run(
-            [*command, str(folder)], capture_output=True, text=True, timeout=RENDER_TIMEOUT_SECONDS, check=False
+            [*command, str(folder)], capture_output=True, text=True, timeout=RENDER_TIMEOUT_SECONDS, check=False,
+            env=offline_environment(),
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         return None, f"{command[0]} failed: {exc}"
     if completed.returncode != 0:
-        lines = [line for line in completed.stderr.splitlines() if line.strip()]
-        return None, lines[-1] if lines else f"exit code {completed.returncode}"
+        return None, render_error(completed.stderr) or f"exit code {completed.returncode}"
     return completed.stdout, ""
+
+
+#: kubectl wraps the error in a klog line: `E1128 21:01:35.097172 9487 run.go:72] "command failed" err=<` … `>`.
+_KLOG_WRAPPER = re.compile(r'^[EWIF]\d{4} [^\]]*\] "command failed" err=<\s*$|^>$')
+_MAX_ERROR = 600
+
+
+def render_error(stderr: str) -> str:
+    """The renderer's error as one line: klog framing removed, a hint when the network was refused."""
+    lines = [line.strip() for line in stderr.splitlines()]
+    text = " ".join(line for line in lines if line and not _KLOG_WRAPPER.match(line))
+    text = text.removeprefix("Error: ").strip()
+    blocked = "proxyconnect" in text or "not allowed" in text
+    if len(text) > _MAX_ERROR:  # kustomize nests causes: the innermost, at the end, says most
+        text = "…" + text[1 - _MAX_ERROR:]
+    if blocked:
+        text += " (policylint blocks kustomize's network access: vendor remote bases)"
+    return text
 
 
 def render(kustomization: Kustomization, command: list[str] | None = None) -> LoadResult:
     """Render one kustomization folder; each object becomes a Document located in its source file."""
     import tempfile
 
-    command = command or find_tool()
     result = LoadResult()
     display = display_path(kustomization.root)
+    remote = kustomization.remote_in or (kustomization if kustomization.remote else None)
+    if remote is not None:
+        line, column, entry = remote.remote[0]
+        result.failures.append(ParseFailure(
+            display_path(remote.file), "kubernetes", line, column,
+            f"kustomize build{'' if remote is kustomization else ' of ' + display} not run: {entry!r} is remote "
+            "and policylint makes no network calls; "
+            "vendor it, or render the overlay yourself and pipe it to `policylint check -`"))
+        return result
+    command = command or find_tool()
     with tempfile.TemporaryDirectory(prefix="policylint-kustomize-") as wrapper:
         relative = os.path.relpath(kustomization.root, wrapper).replace(os.sep, "/")
         Path(wrapper, "kustomization.yaml").write_text(

@@ -173,3 +173,123 @@ def test_unparsable_kustomization_is_reported_not_hidden(tmp_path):
     assert report.findings[0].path.endswith("kustomization.yaml")
     # Without --kustomize it is simply not a manifest.
     assert check(RunOptions(paths=(str(tmp_path),))).findings == []
+
+
+# --- rendering stays offline ----------------------------------------------------------------------
+
+REMOTE_BASE = "github.com/example/repo//deploy/base?ref=v1.0.0"
+
+
+@pytest.mark.parametrize(
+    ("entry", "remote"),
+    [
+        ("https://raw.githubusercontent.com/example/repo/main/deploy.yaml", True),
+        ("ssh://git@github.com/example/repo.git", True),
+        ("git@github.com:example/repo.git//base", True),
+        ("git::https://example.com/repo.git", True),
+        (REMOTE_BASE, True),
+        ("../base", False),
+        ("./base", False),
+        ("deployment.yaml", False),
+        ("missing-folder/base", False),
+    ],
+)
+def test_remote_entries_are_recognised(tmp_path, entry, remote):
+    from policylint.kustomize import is_remote
+
+    assert is_remote(entry, tmp_path / entry) is remote
+
+
+def test_local_folder_with_a_dotted_name_is_not_remote(tmp_path):
+    from policylint.kustomize import is_remote
+
+    (tmp_path / "example.com" / "base").mkdir(parents=True)
+    assert is_remote("example.com/base", tmp_path / "example.com" / "base") is False
+
+
+def forbid_subprocess(monkeypatch):
+    import subprocess
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"the renderer must not run: {args}")
+
+    monkeypatch.setattr(subprocess, "run", refuse)
+
+
+def test_remote_base_is_not_rendered_and_is_reported_at_its_entry(tmp_path, monkeypatch):
+    forbid_subprocess(monkeypatch)
+    (tmp_path / "kustomization.yaml").write_text(
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+        f"resources:\n  - deployment.yaml\n  - {REMOTE_BASE}\n"
+    )
+    shutil.copy(ROOT / FIXTURE / "base" / "deployment.yaml", tmp_path / "deployment.yaml")
+    report = check(RunOptions(paths=(str(tmp_path),), kustomize=True))
+    (finding,) = report.findings
+    assert (finding.policy_id, finding.line, finding.column) == ("parse-error", 5, 5)
+    assert finding.path.endswith("kustomization.yaml")
+    assert f"{REMOTE_BASE!r} is remote and policylint makes no network calls" in finding.message
+    assert report.exit_code() == 1
+
+
+def test_remote_entry_of_an_included_base_blocks_its_overlay(tmp_path, monkeypatch):
+    forbid_subprocess(monkeypatch)
+    (tmp_path / "base").mkdir()
+    (tmp_path / "overlay").mkdir()
+    (tmp_path / "base" / "kustomization.yaml").write_text("resources:\n  - https://example.com/app.yaml\n")
+    (tmp_path / "overlay" / "kustomization.yaml").write_text("resources:\n  - ../base\n")
+    report = check(RunOptions(paths=(str(tmp_path),), kustomize=True))
+    (finding,) = report.findings
+    assert finding.path.endswith("base/kustomization.yaml")
+    assert (finding.line, finding.column) == (2, 5)
+    assert "kustomize build of " in finding.message and "overlay not run" in finding.message
+
+
+def test_renderer_environment_is_offline(monkeypatch):
+    from policylint.kustomize import offline_environment
+
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("no_proxy", "*")
+    monkeypatch.setenv("NO_PROXY", "github.com")
+    env = offline_environment()
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        assert env[name] == "http://127.0.0.1:9"
+    assert "no_proxy" not in env and "NO_PROXY" not in env
+    assert env["GIT_ALLOW_PROTOCOL"] == "file"
+    assert env["GIT_TERMINAL_PROMPT"] == "0"
+    assert env["PATH"] == __import__("os").environ["PATH"]
+
+
+def test_kubectl_error_loses_its_klog_framing():
+    from policylint.kustomize import render_error
+
+    stderr = (
+        'E1128 21:01:35.097172    9487 run.go:72] "command failed" err=<\n'
+        "\taccumulating resources: accumulation err='accumulating resources from 'missing.yaml': "
+        "open missing.yaml: no such file or directory'\n"
+        " >\n"
+    )
+    assert render_error(stderr) == (
+        "accumulating resources: accumulation err='accumulating resources from 'missing.yaml': "
+        "open missing.yaml: no such file or directory'"
+    )
+    assert render_error("Error: must build at directory: not a valid directory\n") == (
+        "must build at directory: not a valid directory"
+    )
+    long = "x" * 2000 + " proxyconnect tcp: connection refused"
+    rendered = render_error(long)
+    assert rendered.startswith("…") and "proxyconnect tcp: connection refused" in rendered
+    assert rendered.endswith("(policylint blocks kustomize's network access: vendor remote bases)")
+
+
+@needs_renderer
+def test_remote_base_below_the_scanned_folder_fails_without_downloading(tmp_path):
+    (tmp_path / "base").mkdir()
+    (tmp_path / "overlay").mkdir()
+    (tmp_path / "base" / "kustomization.yaml").write_text("resources:\n  - https://example.com/app.yaml\n")
+    (tmp_path / "overlay" / "kustomization.yaml").write_text("resources:\n  - ../base\n")
+    # Only the overlay is scanned: policylint never read the base, so the renderer's own guard acts.
+    report = check(RunOptions(paths=(str(tmp_path / "overlay"),), kustomize=True))
+    (finding,) = report.findings
+    assert finding.policy_id == "parse-error"
+    assert "kustomize build failed" in finding.message
+    assert finding.message.endswith("(policylint blocks kustomize's network access: vendor remote bases)")
