@@ -269,8 +269,6 @@ def report(
     no_suppressions: bool,
 ) -> int:
     """Compliance report: every control of the chosen frameworks with its status and evidence."""
-    from difflib import get_close_matches
-
     from policylint.config import ConfigError, configure
     from policylint.frameworks import FrameworkError, load_frameworks
     from policylint.gitinfo import git_state
@@ -286,9 +284,10 @@ def report(
         raise
     for framework_id in _split(framework_ids):
         if framework_id not in frameworks:
-            hint = get_close_matches(framework_id, sorted(frameworks), n=1)
-            _fail(f"unknown framework {framework_id!r}" + (f" (did you mean {hint[0]}?)" if hint else "")
-                  + f"; known: {', '.join(sorted(frameworks))}")
+            from policylint.suggest import did_you_mean
+
+            _fail(f"unknown framework {framework_id!r}{did_you_mean(framework_id, frameworks, quote=False)}"
+                  f"; known: {', '.join(sorted(frameworks))}")
     options = RunOptions(paths=paths or (".",), policy_dirs=policy_dirs, enable=_split(enable), profile=profile,
                          excludes=excludes, kube_version=kube_version, use_suppressions=not no_suppressions)
     ctx = click.get_current_context()
@@ -357,14 +356,13 @@ def rules(fmt: str, policy_dirs: tuple[Path, ...]) -> int:
 @click.option("--policies", "policy_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path))
 def explain(policy_id: str, policy_dirs: tuple[Path, ...]) -> int:
     """Show a policy's rationale, remediation, examples and references."""
-    from difflib import get_close_matches
-
     from policylint.docs import explain_text
     policy_set = _policy_set(policy_dirs)
     policy = policy_set.get(policy_id)
     if policy is None:
-        hint = get_close_matches(policy_id, list(policy_set.policies), n=1)
-        _fail(f"unknown policy {policy_id!r}" + (f" (did you mean {hint[0]}?)" if hint else ""))
+        from policylint.suggest import did_you_mean
+
+        _fail(f"unknown policy {policy_id!r}{did_you_mean(policy_id, policy_set.policies, quote=False)}")
         raise AssertionError  # unreachable
     click.echo(explain_text(policy), nl=False)
     return EXIT_OK

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from policylint.suggest import did_you_mean
+
 if TYPE_CHECKING:
     from policylint.policies import PolicySet
     from policylint.runner import RunOptions
@@ -306,15 +308,11 @@ def validate(config: Config, where: str = "") -> None:
         extra = sorted(key for key in instance if key not in allowed)
         key = extra[0]
         path.append(key)
-        from difflib import get_close_matches  # only when there is something to suggest
-        hint = get_close_matches(key, allowed, n=1)
-        suggestion = f" (did you mean {hint[0]!r}?)" if hint else f" (known keys: {', '.join(allowed)})"
+        suggestion = did_you_mean(key, allowed) or f" (known keys: {', '.join(allowed)})"
         detail = f"unknown key {key!r}{suggestion}"
     elif error.validator == "enum":
         choices = [str(choice) for choice in error.validator_value]
-        from difflib import get_close_matches  # only when there is something to suggest
-        hint = get_close_matches(str(instance), choices, n=1)
-        detail = f"{instance!r} is not one of {', '.join(choices)}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
+        detail = f"{instance!r} is not one of {', '.join(choices)}{did_you_mean(str(instance), choices)}"
     elif path and path[-1] == "kube-version" and isinstance(instance, (int, float)):
         detail = f"{instance!r} is a number: quote it, e.g. kube-version: \"{instance}\" (YAML reads 1.30 as 1.3)"
     elif error.validator == "format" and error.validator_value == "date":
@@ -362,10 +360,8 @@ def resolve_policy_ids(config: Config, policy_set: PolicySet) -> tuple[Config, l
             warnings.append(f"{config.display_source}:{config.line_of(*where)}: {key_path(where)}: "
                             f"{value!r} was renamed to {aliases[value]!r}")
             return aliases[value]
-        from difflib import get_close_matches  # only when there is something to suggest
-        hint = get_close_matches(value, sorted(pool), n=1)
         warnings.append(f"{config.display_source}:{config.line_of(*where)}: {key_path(where)}: unknown policy "
-                        f"{value!r}" + (f" (did you mean {hint[0]!r}?)" if hint else "") + "; ignored")
+                        f"{value!r}{did_you_mean(value, pool)}; ignored")
         return None
 
     values = dict(config.values)
@@ -379,10 +375,8 @@ def resolve_policy_ids(config: Config, policy_set: PolicySet) -> tuple[Config, l
         declared = policy_set.policies[name].params
         for param, value in given.items():
             if param not in declared:
-                from difflib import get_close_matches  # only when there is something to suggest
-                hint = get_close_matches(param, sorted(declared), n=1)
                 names = ", ".join(sorted(declared)) or "none"
-                choices = f" (did you mean {hint[0]!r}?)" if hint else f" (parameters: {names})"
+                choices = did_you_mean(param, declared) or f" (parameters: {names})"
                 raise ConfigError(f"{config.display_source}:{config.line_of('params', name, param)}: "
                                   f"params.{name}.{param}: unknown parameter{choices}")
             if _json_type(value) != _json_type(declared[param]) and declared[param] is not None:

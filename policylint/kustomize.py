@@ -2,11 +2,11 @@
 
 This is the one module that runs another program, and it keeps that program offline: a folder
 whose kustomization names a remote base is not rendered, and the renderer runs with a dead proxy
-and git limited to local files, so remote bases further down fail instead of downloading. Rendering goes through `kubectl kustomize` or
-`kustomize build` on a temporary wrapper kustomization that only adds
-`buildMetadata: [originAnnotations]`, so the user's files are never touched. The origin
-annotation names the source file of every rendered object; findings on the object point at that
-file (at the deepest node that exists there) and name the overlay.
+and git limited to local files, so remote bases further down fail instead of downloading.
+Rendering goes through `kubectl kustomize` or `kustomize build` on a temporary wrapper
+kustomization that only adds `buildMetadata: [originAnnotations]`, so the user's files are never
+touched. The origin annotation names the source file of every rendered object; findings on the
+object point at that file (at the deepest node that exists there) and name the overlay.
 
 Without --kustomize, kustomization files are skipped quietly, patch files (not whole objects)
 are skipped with a notice, and every other file, such as a base's resources, is checked as a
@@ -67,7 +67,7 @@ class Kustomization:
     files: set[Path] = field(default_factory=set)
     patches: set[Path] = field(default_factory=set)
     folders: set[Path] = field(default_factory=set)
-    #: Entries kustomize would download ((line, entry)): policylint refuses to render those folders.
+    #: Entries kustomize would download, as (line, column, entry): policylint does not render their builds.
     remote: list[tuple[int, int, str]] = field(default_factory=list)
     #: The first kustomization of this build (itself or one it includes) with a remote entry.
     remote_in: Kustomization | None = None
@@ -193,6 +193,8 @@ def find_tool() -> list[str]:
 
 #: An address nothing listens on: every download kustomize tries through a proxy fails at once.
 _DEAD_PROXY = "http://127.0.0.1:9"
+#: Proxy settings (any case) replaced or dropped in the renderer's environment.
+_PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
 
 
 def offline_environment() -> dict[str, str]:
@@ -203,13 +205,9 @@ def offline_environment() -> dict[str, str]:
     own error, which becomes a parse-error finding).
     """
     env = {key: value for key, value in os.environ.items() if key.lower() not in _PROXY_VARIABLES}
-    env.update({name: _DEAD_PROXY for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY",
-                                               "http_proxy", "https_proxy", "all_proxy")})
+    env.update({name: _DEAD_PROXY for proxy in _PROXY_VARIABLES[:3] for name in (proxy, proxy.upper())})
     env.update({"GIT_ALLOW_PROTOCOL": "file", "GIT_TERMINAL_PROMPT": "0"})
     return env
-
-
-_PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
 
 
 def _run(command: list[str], folder: Path) -> tuple[str | None, str]:

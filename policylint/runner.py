@@ -97,11 +97,9 @@ def select_policies(policy_set: PolicySet, options: RunOptions) -> list[Policy]:
     known = {selector for policy in policy_set for selector in (policy.id, policy.domain, policy.file_kind, *policy.aliases)}
     for selector in (*options.select, *options.ignore, *options.enable):
         if selector.rstrip("*") and not selector.endswith("*") and selector not in known:
-            from difflib import get_close_matches
+            from policylint.suggest import did_you_mean
 
-            hint = get_close_matches(selector, sorted(known), n=1)
-            suggestion = f" (did you mean {hint[0]}?)" if hint else ""
-            raise UsageError(f"unknown policy or domain {selector!r}{suggestion}")
+            raise UsageError(f"unknown policy or domain {selector!r}{did_you_mean(selector, known, quote=False)}")
     chosen = []
     for policy in policy_set:
         active = policy.enabled_by_default or options.profile in policy.profiles or _matches(policy, options.enable)

@@ -242,10 +242,9 @@ def _canonical(directives: list[Directive], policy_set: PolicySet) -> None:
             elif item in aliases:
                 ids.append(aliases[item])
             else:
-                from difflib import get_close_matches  # only when there is something to suggest
-                hint = get_close_matches(item, sorted(known), n=1)
-                directive.problem = f"{directive.label} names unknown policy {item!r}" + (
-                    f" (did you mean {hint[0]!r}?)" if hint else "")
+                from policylint.suggest import did_you_mean
+
+                directive.problem = f"{directive.label} names unknown policy {item!r}{did_you_mean(item, known)}"
                 break
         directive.policy_ids = tuple(ids)
 

@@ -220,10 +220,9 @@ def _close_match(key: str, known: Mapping[str, Any]) -> str:
     lowered = {name.lower(): name for name in known}
     if key.lower() in lowered:
         return f" (did you mean {lowered[key.lower()]!r}?)"
-    from difflib import get_close_matches
+    from policylint.suggest import did_you_mean
 
-    close = get_close_matches(key, list(known), n=1, cutoff=0.8)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    return did_you_mean(key, known, cutoff=0.8)
 
 
 def _short(value: Any) -> str:
