@@ -41,7 +41,10 @@ EXPECTED = {
         ("docker-user-root", 13),
     ],
     "heredoc.Dockerfile": [
+        # the final stage is built FROM base, so base's layers are the final image's
+        ("docker-apt-lists-not-cleaned", 3),
         ("docker-apt-no-install-recommends", 6),  # inside the RUN <<EOF heredoc
+        ("docker-curl-pipe-shell", 7),
     ],
     "misc.Dockerfile": [
         ("docker-image-tag-latest", 1),

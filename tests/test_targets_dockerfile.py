@@ -88,3 +88,65 @@ def test_file_view_and_no_stages():
     (file_view,) = views("RUN nothing\n", "file")
     assert [error["reason"] for error in file_view.instance["errors"]] == ["RUN before the first FROM"]
     assert views("RUN nothing\n", "final-stage") == []
+
+
+def test_stages_the_final_one_is_built_from_are_its_base_role():
+    found = views(
+        """
+        FROM golang:1.22 AS build
+        RUN go build
+        FROM debian:bookworm-slim AS os
+        RUN true
+        FROM os AS runtime
+        RUN true
+        FROM build AS tools
+        FROM runtime
+        RUN true
+        """,
+        "instruction",
+    )
+    roles = [(view.instance["stage"]["name"], view.instance["stage"]["role"]) for view in found if view.instance["instruction"] == "FROM"]
+    assert roles == [("build", "build"), ("os", "base"), ("runtime", "base"), ("tools", "build"), (None, "final")]
+    stage_roles = [view.instance["role"] for view in views("FROM a:1 AS x\nFROM b:1 AS y\nFROM x\n", "stage")]
+    assert stage_roles == ["base", "build", "final"]
+
+
+def test_cmd_and_entrypoint_replaced_later_in_the_final_image_are_superseded():
+    found = views(
+        """
+        FROM python:3.12 AS base
+        CMD python -m base
+        ENTRYPOINT /base-entry
+        FROM base AS other
+        CMD other
+        FROM base
+        ENTRYPOINT ["tini", "--"]
+        CMD first
+        CMD ["last"]
+        """,
+        "instruction",
+    )
+    flags = [(view.locate(())[1].line, view.instance["superseded"]) for view in found if "superseded" in view.instance]
+    # line 2: CMD reset by the final stage's ENTRYPOINT; line 3: replaced by ENTRYPOINT on line 7;
+    # line 5 is in a build stage (never part of the final image); repeats within one stage (8, 9)
+    # are docker-multiple-cmd's concern
+    assert flags == [(2, True), (3, True), (5, False), (7, False), (8, False), (9, False)]
+
+
+def test_onbuild_yields_the_wrapped_instruction_at_the_onbuild_line():
+    found = views(
+        """
+        FROM node:20-alpine
+        ONBUILD COPY . /app
+        ONBUILD RUN npm ci \\
+            && curl -fsSL https://example.com/x.sh | sh
+        """,
+        "instruction",
+    )
+    wrapped = [view for view in found if view.instance.get("onbuild")]
+    assert [(view.instance["instruction"], view.locate(())[1].line) for view in wrapped] == [("COPY", 2), ("RUN", 3)]
+    run = wrapped[1]
+    assert [command["program"] for command in run.instance["commands"]] == ["npm", "curl", "sh"]
+    assert run.locate(("commands", 2))[1].line == 4
+    assert run.instance["stage"]["role"] == "final"
+    assert len({view.label for view in found}) == len(found)  # fingerprints stay distinct

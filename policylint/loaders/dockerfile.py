@@ -37,6 +37,8 @@ INSTRUCTIONS = frozenset(
     }
 )  # fmt: skip
 HEREDOC_INSTRUCTIONS = frozenset({"RUN", "COPY", "ADD"})
+#: Instructions an ONBUILD may not wrap (BuildKit refuses them).
+ONBUILD_FORBIDDEN = frozenset({"ONBUILD", "FROM", "MAINTAINER"})
 #: Instructions whose arguments may be a JSON array (exec form).
 JSON_FORM_INSTRUCTIONS = frozenset({"RUN", "CMD", "ENTRYPOINT", "SHELL", "COPY", "ADD", "VOLUME", "HEALTHCHECK"})
 _DIRECTIVE = re.compile(r"^#[ \t]*([A-Za-z][A-Za-z0-9_-]*)[ \t]*=[ \t]*(.*?)[ \t]*$")
@@ -292,7 +294,32 @@ class _Parser:
             item["disabled"] = body.strip().upper() == "NONE"
         elif keyword == "ONBUILD":
             item["trigger"] = body.split(None, 1)[0].upper() if body.split() else ""
+            wrapped = self.onbuild_trigger(logical, body, body_offset, pointer)
+            if wrapped is not None:
+                item["wrapped"] = wrapped
+        elif keyword in ("CMD", "ENTRYPOINT") and exec_form is None and body:
+            # what the shell form's /bin/sh -c runs (`CMD exec app` hands PID 1 to the program)
+            item["commands"] = self.commands(logical, body, body_offset, None, pointer)
         return item
+
+    def onbuild_trigger(self, logical: _Logical, body: str, offset: int, pointer: Pointer) -> dict[str, Any] | None:
+        """The instruction an ONBUILD wraps, parsed like any other and positioned at the ONBUILD line."""
+        position = Position(logical.line, logical.column)
+        trigger = body.split(None, 1)[0] if body.split() else ""
+        keyword = trigger.upper()
+        if keyword not in INSTRUCTIONS:
+            self.error(f"unknown instruction {trigger} in ONBUILD", position, "ONBUILD")
+            return None
+        if keyword in ONBUILD_FORBIDDEN:
+            self.error(f"ONBUILD {keyword} is not allowed", position, "ONBUILD")
+            return None
+        rest = body[len(trigger) :]
+        arguments = rest.strip()
+        if not arguments and not logical.heredocs:
+            self.error(f"ONBUILD {keyword} requires at least one argument", position, "ONBUILD")
+            return None
+        start = offset + len(trigger) + len(rest) - len(rest.lstrip())
+        return self.instruction(logical, keyword, arguments, start, (*pointer, "wrapped"))
 
     def commands(
         self, logical: _Logical, body: str, offset: int, exec_form: list[str] | None, pointer: Pointer

@@ -328,3 +328,28 @@ def test_any_text_loads_without_crashing():
             assert doc.positions[pointer].line >= 1
 
     check()
+
+
+def test_onbuild_wraps_a_parsed_instruction_and_refuses_what_buildkit_refuses():
+    doc = parse_dockerfile(
+        "Dockerfile",
+        "FROM alpine:3.20\nONBUILD ENV TOKEN=abc\nONBUILD ONBUILD RUN x\nONBUILD FROM alpine\nONBUILD RUNN x\nONBUILD RUN\n",
+    )
+    onbuild = doc.data["stages"][0]["instructions"][1]
+    assert onbuild["wrapped"]["instruction"] == "ENV"
+    assert onbuild["wrapped"]["env"] == [{"name": "TOKEN", "value": "abc"}]
+    assert doc.position(("stages", 0, "instructions", 1, "wrapped", "env", 0))[0].line == 2
+    reasons = [(error["reason"], doc.position(("errors", n))[0].line) for n, error in enumerate(doc.data["errors"])]
+    assert reasons == [
+        ("ONBUILD ONBUILD is not allowed", 3),
+        ("ONBUILD FROM is not allowed", 4),
+        ("unknown instruction RUNN in ONBUILD", 5),
+        ("ONBUILD RUN requires at least one argument", 6),
+    ]
+
+
+def test_shell_form_cmd_and_entrypoint_carry_their_commands():
+    doc = parse_dockerfile("Dockerfile", 'FROM alpine:3.20\nCMD exec app --port "$PORT"\nENTRYPOINT ["tini"]\n')
+    cmd, entrypoint = doc.data["stages"][0]["instructions"][1:]
+    assert [(c["words"], c["program"], c["op"]) for c in cmd["commands"]] == [(["exec", "app", "--port", "$PORT"], "app", None)]
+    assert "commands" not in entrypoint
