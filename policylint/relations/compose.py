@@ -1,50 +1,74 @@
-"""Compose relations: who depends on a service, and the file checked against the compose spec."""
+"""Compose relations: a service merged over its compose project, who depends on it, and the file
+checked against the compose spec."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from policylint.documents import Document, DocumentSet
+from policylint.documents import DocumentSet
 from policylint.relations import relation
 from policylint.views import Anchor, View
 
 
-@relation("compose", "dependents")
-def dependents(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterable[View]:
-    """Add `dependents`: the services of the same file whose `depends_on` names this one.
+@relation("compose", "merged-service")
+def merged_service(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterable[View]:
+    """The service merged over its compose project (see `policylint.compose_project`).
 
-    Each entry is `{service, condition}` and is anchored at that `depends_on` entry, so a missing
-    `condition: service_healthy` is reported where the dependency is declared.
+    Sets `memory_limit`, `healthcheck_defined` and `provider` from the merge, anchored in the file
+    that writes them. The service is judged once, in its home file (the base file that defines it):
+    the view of an overlay's partial definition of the same service yields nothing.
     """
-    doc = view.subject
-    index = _dependents_index(doc, documents)
+    from policylint.compose_project import healthcheck_defined, merged_services
+
     name = view.instance.get("name")
-    found = index.get(name, [])
-    view.instance["dependents"] = [{"service": other, "condition": condition} for other, condition, _ in found]
-    for number, (other, _, step) in enumerate(found):
-        view.anchors[("dependents", number)] = Anchor(doc, ("services", other, "depends_on", step))
-        view.related.append((Anchor(doc, ("services", other, "depends_on", step)), f"service {other} depends on it"))
+    merged = merged_services(view.subject, documents).get(str(name))
+    if merged is None:  # pragma: no cover - every service view comes from a merged document
+        yield view
+        return
+    if merged.home is not view.subject:
+        return
+    instance = view.instance
+    instance.pop("memory_limit", None)
+    view.anchors.pop(("memory_limit",), None)
+    if merged.memory_limit is not None:
+        value, doc, pointer = merged.memory_limit
+        instance["memory_limit"] = value
+        view.anchors[("memory_limit",)] = Anchor(doc, pointer)
+    instance["healthcheck_defined"] = healthcheck_defined(merged.healthcheck)
+    if merged.healthcheck_at is not None:
+        view.anchors[("healthcheck_defined",)] = Anchor(*merged.healthcheck_at)
+    instance["provider"] = merged.provider
+    for doc in merged.definitions:
+        if doc is not view.subject:
+            view.related.append((Anchor(doc, ("services", name)), f"service {name} is also defined in {doc.path}"))
     yield view
 
 
-def _dependents_index(doc: Document, documents: DocumentSet) -> dict[str, list[tuple[str, str | None, Any]]]:
-    key = ("compose-dependents", id(doc))
-    cached = documents.cache.get(key)
-    if cached is not None:
-        return cached
-    from policylint.targets.compose import depends_on_entries
+@relation("compose", "dependents")
+def dependents(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterable[View]:
+    """The merged service (as `merged-service`) plus `dependents`: the services of its compose
+    project whose merged `depends_on` names it.
 
-    index: dict[str, list[tuple[str, str | None, Any]]] = {}
-    services = doc.data.get("services")
-    if isinstance(services, Mapping):
-        for other, data in services.items():
-            if not isinstance(data, Mapping):
-                continue
-            for dependency, condition, step in depends_on_entries(data):
-                index.setdefault(dependency, []).append((str(other), condition, step))
-    documents.cache[key] = index
-    return index
+    Each entry is `{service, condition}` and is anchored at the `depends_on` entry that decides its
+    condition, so a missing `condition: service_healthy` is reported where the dependency is declared.
+    """
+    from policylint.compose_project import merged_services
+
+    for merged_view in merged_service(view, documents, params):
+        services = merged_services(merged_view.subject, documents)
+        name = str(merged_view.instance.get("name"))
+        found = [
+            (other, service.depends_on[name])
+            for other, service in services.items()
+            if name in service.depends_on
+        ]
+        merged_view.instance["dependents"] = [{"service": other, "condition": entry.condition} for other, entry in found]
+        for number, (other, entry) in enumerate(found):
+            anchor = Anchor(entry.document, entry.pointer)
+            merged_view.anchors[("dependents", number)] = anchor
+            merged_view.related.append((anchor, f"service {other} depends on it"))
+        yield merged_view
 
 
 @relation("compose", "compose-schema")

@@ -11,7 +11,8 @@ anchors back to where it is written, so policies stay plain JSON Schema:
 - `cap_add` -> upper-case names without the `CAP_` prefix; `command`/`entrypoint` -> words;
 - `image` -> its parts (`name` is the last path component), with `interpolated` when it holds `$`;
 - `memory_limit`: `deploy.resources.limits.memory` or `mem_limit`;
-- `credentials`: each password-like variable with the user variable it pairs with.
+- `credentials`: each password-like variable with the user variable it pairs with;
+- `provider`: true for a service run by a provider (`provider: {type: model}`), not a container.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import shlex
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from policylint.compose_project import healthcheck_defined
 from policylint.documents import Document
 from policylint.images import parse_image
 from policylint.sensitive import credential_url_password, words
@@ -100,7 +102,7 @@ def service_view(doc: Document, name: str, data: Mapping[str, Any]) -> View:
         }
         anchors[("image",)] = anchors[("image_ref",)] = Anchor(doc, (*base, "image"))
 
-    limit, limit_pointer = _memory_limit(data)
+    limit, limit_pointer = memory_limit(data)
     if limit is not None:
         instance["memory_limit"] = limit
         anchors[("memory_limit",)] = Anchor(doc, (*base, *limit_pointer))
@@ -110,12 +112,8 @@ def service_view(doc: Document, name: str, data: Mapping[str, Any]) -> View:
     for number, (_, step) in enumerate(credentials):
         anchors[("credentials", number)] = Anchor(doc, (*base, "environment", step))
 
-    healthcheck = data.get("healthcheck")
-    instance["healthcheck_defined"] = (
-        isinstance(healthcheck, Mapping)
-        and healthcheck.get("disable") is not True
-        and healthcheck.get("test") not in (["NONE"], "NONE")
-    )
+    instance["healthcheck_defined"] = healthcheck_defined(data.get("healthcheck"))
+    instance["provider"] = data.get("provider") is not None
     anchors[("healthcheck_defined",)] = Anchor(doc, (*base, "healthcheck") if "healthcheck" in data else base)
     return View(instance, anchors, doc, label=f"{doc.path}#services[{name}]", fields={"service": name, "name": name})
 
@@ -242,7 +240,8 @@ def _command_words(value: Any) -> list[str]:
     return []
 
 
-def _memory_limit(data: Mapping[str, Any]) -> tuple[Any, tuple[Any, ...]]:
+def memory_limit(data: Mapping[str, Any]) -> tuple[Any, tuple[Any, ...]]:
+    """The service's memory limit and where it is written (`deploy.resources.limits.memory` or `mem_limit`)."""
     deploy = data.get("deploy")
     if isinstance(deploy, Mapping):
         resources = deploy.get("resources")
