@@ -177,7 +177,7 @@ def _findings(compiled: _Compiled, view: View, violations: list[Violation]) -> l
 
         violations = [min(violations, key=place)] if len(violations) > 1 else violations
     result: list[Finding] = []
-    seen: set[tuple[str, int, int]] = set()
+    seen: set[tuple[Any, ...]] = set()
     for violation in violations:
         anchor, _ = view.anchor_for(violation.path)
         path = violation.path
@@ -185,6 +185,8 @@ def _findings(compiled: _Compiled, view: View, violations: list[Violation]) -> l
             path = tuple(int(step) if step.isdigit() else step for step in policy.report_at.strip("/").split("/") if step)
         doc, position, _ = view.locate(path)
         key = (doc.path, position.line, position.column)
+        if policy.evaluator is not None:  # a user's policy: several messages at one place are several findings
+            key = (*key, violation.reason)
         if key in seen:
             continue
         seen.add(key)

@@ -153,3 +153,82 @@ def test_runtimes_are_not_imported_without_own_policies() -> None:
             "print(sorted(m for m in ('regopy', 'cel_expr_python', 'policylint.ownpolicies') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+KYVERNO = """apiVersion: policies.kyverno.io/v1alpha1
+kind: ValidatingPolicy
+metadata:
+  name: require-team-label
+  annotations:
+    policylint.dev/severity: low
+spec:
+  validationActions: [Deny]
+  matchConstraints:
+    resourceRules:
+      - apiGroups: [""]
+        apiVersions: [v1]
+        operations: [CREATE, UPDATE]
+        resources: [pods]
+  validations:
+    - expression: "has(object.metadata.labels) && 'team' in object.metadata.labels"
+      message: "label 'team' is required"
+"""
+
+
+def test_kyverno_validating_policy_reads_like_an_admission_policy(tmp_path: Path) -> None:
+    policies = _write(tmp_path / "p", {"kyverno.yaml": KYVERNO})
+    manifests = _write(tmp_path / "m", {
+        "pods.yaml": "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: Pod\nmetadata:\n"
+                     "  name: b\n  labels: {team: x}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n",
+    })
+    found = _run([str(manifests)], [policies], ("require-team-label",))
+    assert found == [("pods.yaml", 1, "require-team-label", "low", "label 'team' is required")]
+
+
+DOCKER_REGO = """# METADATA
+# title: Base images are pinned
+# custom:
+#   id: team-docker-base
+#   file: dockerfile
+package docker.base
+
+import rego.v1
+
+deny contains {"msg": sprintf("base image %s uses latest", [input[i].Value[0]]), "path": [i], "severity": "critical"} if {
+	some i
+	input[i].Cmd == "from"
+	endswith(input[i].Value[0], ":latest")
+}
+
+warn contains {"msg": "no USER instruction", "id": "DOCK-7"} if {
+	count([c | some c in input; c.Cmd == "user"]) == 0
+}
+"""
+
+
+def test_rego_on_a_dockerfile_in_conftest_shape_points_at_the_instruction(tmp_path: Path) -> None:
+    policies = _write(tmp_path / "p", {"docker.rego": DOCKER_REGO})
+    manifests = _write(tmp_path / "m", {"Dockerfile": "FROM golang:1.22 AS build\nRUN go build\n\nFROM alpine:latest\nCOPY --from=build /a /a\n"})
+    found = _run([str(manifests)], [policies], ("team-docker-base",))
+    assert found == [
+        ("Dockerfile", 1, "team-docker-base", "low", "DOCK-7: no USER instruction"),
+        ("Dockerfile", 4, "team-docker-base", "critical", "base image alpine:latest uses latest"),
+    ]
+
+
+def test_compliance_report_maps_own_policies_to_controls(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["report", str(FIXTURE / "manifests"), "--policies", str(FIXTURE / "policies"), "--framework", "owasp-cicd",
+                 "--format", "json"])
+    assert code == 0
+    report = json.loads(capsys.readouterr().out)
+    control = next(c for c in report["frameworks"][0]["controls"] if c["id"] == "CICD-SEC-1")
+    assert {"owner-label", "team-label"} <= set(control["rules"])
+    assert control["status"] == "fail"
+
+
+def test_every_result_at_one_place_is_its_own_finding(tmp_path: Path) -> None:
+    policies = _write(tmp_path / "p", {"two.rego": "package two\n\nimport rego.v1\n\ndeny contains \"first\" if input.kind == \"Pod\"\n\n"
+                                                   "violation contains \"second\" if input.kind == \"Pod\"\n"})
+    manifests = _write(tmp_path / "m", {"pod.yaml": "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n"})
+    found = _run([str(manifests)], [policies], ("two",))
+    assert found == [("pod.yaml", 1, "two", "high", "first"), ("pod.yaml", 1, "two", "high", "second")]

@@ -78,6 +78,7 @@ def own_policy(
         source=source,
         description=description,
         frameworks=frameworks or {},
+        report="each",
         evaluator=evaluator,
         language=language,
         source_line=line,

@@ -15,8 +15,8 @@ Dockerfile is the list of its instructions, `{"Cmd": "from", "Flags": [...], "Va
 `policylint test-policies`, which runs their `test_*` rules as `opa test` does.
 
 Why regopy: it is OPA's own language (rego.v1) as a self-contained wheel (no OPA binary, no
-subprocess), imports in ~8 ms and evaluates a query in tens of microseconds. The native library
-prints compile errors to standard output, so loading runs with file descriptor 1 pointed away.
+subprocess) and imports in ~8 ms; every rule is built once into a bundle entry point. The native
+library prints compile errors to standard output, so it runs with file descriptor 1 pointed away.
 """
 
 from __future__ import annotations
@@ -104,26 +104,53 @@ def rego_error(exc: Exception, sources: dict[str, str]) -> RegoError:
 
 
 class Interpreter:
-    """One regopy interpreter holding every module; remembers the input it was last given."""
+    """One regopy interpreter holding every module, built once into a bundle of entry points.
 
-    def __init__(self, modules: dict[str, str]) -> None:
-        """Compile `modules` (name → source); RegoError names the first one that fails."""
-        regopy = _regopy()
+    A document is handed over once (as a native value: parsing it as a JSON term costs twice as
+    much) however many packages query it; each rule is a prebuilt entry point (~30 µs a query,
+    against ~2 ms for compiling a query string each time).
+    """
+
+    def __init__(self, modules: dict[str, str], entrypoints: list[str] = ()) -> None:
+        """Compile `modules` (name → source) and build `entrypoints` (`pkg/path/rule`); RegoError names the first problem."""
+        self._regopy = regopy = _regopy()
         self._rego = regopy.Interpreter()
-        self._input_id: int | None = None
         self._input_keep: Any = None
+        self._input_native: Any = None
+        self._bundle: Any = None
         with quiet_stdout():
             for name, source in modules.items():
                 try:
                     self._rego.add_module(name, source)
                 except Exception as exc:  # regopy.RegoError
                     raise rego_error(exc, {name: source}) from None
+            if entrypoints:
+                try:
+                    self._bundle = self._rego.build(None, list(entrypoints))
+                except Exception as exc:
+                    raise rego_error(exc, modules) from None
+
+    def _set_input(self, document: Any) -> None:
+        if self._input_keep is not document:
+            native = self._regopy.Input(json.loads(json.dumps(document, default=str)))
+            self._rego.set_input(native)
+            self._input_keep, self._input_native = document, native  # the native input must outlive its use
+
+    def entrypoint(self, document: Any, entrypoint: str) -> Any:
+        """The value of a prebuilt entry point with `input` set to `document` (None: undefined)."""
+        self._set_input(document)
+        with quiet_stdout():
+            output = self._rego.query_bundle_entrypoint(self._bundle, entrypoint)
+        if not output.ok():
+            raise RuntimeError(f"Rego rule {entrypoint} failed")
+        if not output.results:
+            return None
+        expressions = output.results[0].expressions
+        return expressions[0] if expressions else None
 
     def query(self, document: Any, expression: str) -> Any:
         """The value bound to `x` by `x := <expression>` with `input` set to `document` (None: undefined)."""
-        if self._input_id != id(document) or self._input_keep is not document:
-            self._rego.set_input_term(json.dumps(document, default=str))
-            self._input_id, self._input_keep = id(document), document
+        self._set_input(document)
         with quiet_stdout():
             output = self._rego.query(f"x := {expression}")
         if not output.ok():
@@ -193,8 +220,8 @@ def dockerfile_input(data: Any) -> tuple[list[dict[str, Any]], list[tuple[Any, .
         elif item.get("instruction") in ("RUN", "CMD", "ENTRYPOINT", "SHELL", "HEALTHCHECK"):
             value = [arguments]
         else:
-            value = arguments.split()
-        flags = [f"--{key}={val}" if val is not None else f"--{key}" for key, val in (item.get("flags") or {}).items()]
+            value = [word for word in arguments.split() if not word.startswith("--")] if item.get("flags") else arguments.split()
+        flags = [_flag(key, val) for key, val in (item.get("flags") or {}).items()]
         commands.append({"Cmd": str(item.get("instruction", "")).lower(), "Flags": flags, "Value": value, "Stage": stage,
                          "Original": f"{item.get('instruction', '')} {arguments}".strip()})
         pointers.append(pointer)
@@ -205,6 +232,14 @@ def dockerfile_input(data: Any) -> tuple[list[dict[str, Any]], list[tuple[Any, .
         for number, item in enumerate(stage.get("instructions", [])):
             add(item, stage_number, ("stages", stage_number, "instructions", number))
     return commands, pointers
+
+
+def _flag(key: str, value: Any) -> str:
+    if value is None or value is True:
+        return f"--{key}"
+    if isinstance(value, list):
+        value = ",".join(map(str, value))
+    return f"--{key}={value}"
 
 
 def _result_path(value: Any) -> tuple[str | int, ...]:
@@ -237,12 +272,17 @@ class RegoEvaluator:
             instance, pointers = dockerfile_input(instance)
         found: list[OwnViolation] = []
         for rule in self.rules:
-            value = self.interpreter.query(instance, f"data.{self.package}.{rule}")
+            value = self.interpreter.entrypoint(instance, entrypoint_name(self.package, rule))
             items = value if isinstance(value, list) else [] if value in (None, False, True) else [value]
             default = "low" if rule.startswith("warn") else None
             for item in items:
                 found.append(_violation(item, default, prefix, pointers))
         return found
+
+
+def entrypoint_name(package: str, rule: str) -> str:
+    """The bundle entry point of a rule: `k8s.labels` + `deny` → `k8s/labels/deny`."""
+    return "/".join((*package.split("."), rule))
 
 
 def _violation(item: Any, severity: str | None, prefix: tuple[Any, ...], pointers: list[tuple[Any, ...]]) -> OwnViolation:
@@ -276,15 +316,17 @@ def load_rego_policies(files: list[Path], result: OwnPolicies) -> None:
     except (OSError, UnicodeDecodeError) as exc:
         result.problems.append(LoadProblem(str(policy_files[0]), 1, f"cannot read Rego file: {exc}"))
         return
+    packages = scan_packages(sources)
+    entrypoints = [entrypoint_name(package.name, rule) for package in packages.values() for rule in package.rules]
     try:
-        interpreter = Interpreter({str(path): text for path, text in sources.items()})
+        interpreter = Interpreter({str(path): text for path, text in sources.items()}, entrypoints)
     except RegoMissing as exc:
         result.problems.append(LoadProblem(str(policy_files[0]), 1, str(exc)))
         return
     except RegoError as exc:
         result.problems.append(LoadProblem(exc.path, exc.line, f"Rego does not compile: {exc.reason}"))
         return
-    for package in scan_packages(sources).values():
+    for package in packages.values():
         if not package.rules:
             continue
         custom = package.metadata.get("custom") if isinstance(package.metadata.get("custom"), dict) else {}
