@@ -208,7 +208,8 @@ warn contains {"msg": "no USER instruction", "id": "DOCK-7"} if {
 
 def test_rego_on_a_dockerfile_in_conftest_shape_points_at_the_instruction(tmp_path: Path) -> None:
     policies = _write(tmp_path / "p", {"docker.rego": DOCKER_REGO})
-    manifests = _write(tmp_path / "m", {"Dockerfile": "FROM golang:1.22 AS build\nRUN go build\n\nFROM alpine:latest\nCOPY --from=build /a /a\n"})
+    dockerfile = "FROM golang:1.22 AS build\nRUN go build\n\nFROM alpine:latest\nCOPY --from=build /a /a\n"
+    manifests = _write(tmp_path / "m", {"Dockerfile": dockerfile})
     found = _run([str(manifests)], [policies], ("team-docker-base",))
     assert found == [
         ("Dockerfile", 1, "team-docker-base", "low", "DOCK-7: no USER instruction"),
@@ -230,5 +231,27 @@ def test_every_result_at_one_place_is_its_own_finding(tmp_path: Path) -> None:
     policies = _write(tmp_path / "p", {"two.rego": "package two\n\nimport rego.v1\n\ndeny contains \"first\" if input.kind == \"Pod\"\n\n"
                                                    "violation contains \"second\" if input.kind == \"Pod\"\n"})
     manifests = _write(tmp_path / "m", {"pod.yaml": "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n"})
-    found = _run([str(manifests)], [policies], ("two",))
+    found = sorted(_run([str(manifests)], [policies], ("two",)))  # equal places are ordered by fingerprint
     assert found == [("pod.yaml", 1, "two", "high", "first"), ("pod.yaml", 1, "two", "high", "second")]
+
+
+def test_old_partial_set_syntax_still_gives_messages(tmp_path: Path) -> None:
+    policies = _write(tmp_path / "p", {"old.rego": 'package old\n\ndeny[msg] {\n  input.kind == "Pod"\n'
+                                                   '  msg := sprintf("pod %s", [input.metadata.name])\n}\n'})
+    manifests = _write(tmp_path / "m", {"pod.yaml": "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n",
+                                        "cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n"})
+    assert _run([str(manifests)], [policies], ("old",)) == [("pod.yaml", 1, "old", "high", "pod a")]
+
+
+def test_test_policies_reports_compile_errors_with_file_and_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    policies = _write(tmp_path / "p", {
+        "vap.yaml": "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicy\nmetadata: {name: v}\n"
+                    "spec:\n  validations:\n    - expression: |\n        object.spec.replicas <= 5 &&\n        object.spec.replicas +\n",
+        "bad.rego": "package bad\n\nimport rego.v1\n\ndeny contains msg if {\n  msg := \n}\n",
+    })
+    code = main(["test-policies", str(policies)])
+    out = capsys.readouterr().out.splitlines()
+    assert code == 1
+    errors = sorted(line.split(": ", 1)[0] for line in out if line.startswith("ERROR "))
+    # the Rego error at the dangling `:=`, the CEL one at the line whose `+` has no operand
+    assert errors == [f"ERROR {policies / 'bad.rego'}:6", f"ERROR {policies / 'vap.yaml'}:8"]

@@ -273,11 +273,30 @@ class RegoEvaluator:
         found: list[OwnViolation] = []
         for rule in self.rules:
             value = self.interpreter.entrypoint(instance, entrypoint_name(self.package, rule))
-            items = value if isinstance(value, list) else [] if value in (None, False, True) else [value]
+            items = _result_items(value)
             default = "low" if rule.startswith("warn") else None
             for item in items:
                 found.append(_violation(item, default, prefix, pointers))
         return found
+
+
+def _result_items(value: Any) -> list[Any]:
+    """A rule's results. rego-cpp reads the old partial-set form `deny[msg] { ... }` as an object
+    whose keys are the members (mapped to true); those keys are the results, as conftest gave them."""
+    if isinstance(value, list):
+        return value
+    if isinstance(value, dict) and all(member is True for member in value.values()):
+        items = []
+        for key in value:
+            if isinstance(key, str) and key.startswith("{"):
+                try:
+                    items.append(json.loads(key))
+                    continue
+                except ValueError:
+                    pass
+            items.append(key)
+        return items
+    return [] if value in (None, False, True) else [value]
 
 
 def entrypoint_name(package: str, rule: str) -> str:
