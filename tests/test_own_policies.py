@@ -255,3 +255,11 @@ def test_test_policies_reports_compile_errors_with_file_and_line(tmp_path: Path,
     errors = sorted(line.split(": ", 1)[0] for line in out if line.startswith("ERROR "))
     # the Rego error at the dangling `:=`, the CEL one at the line whose `+` has no operand
     assert errors == [f"ERROR {policies / 'bad.rego'}:6", f"ERROR {policies / 'vap.yaml'}:8"]
+
+
+def test_a_policy_whose_bindings_only_warn_is_low(tmp_path: Path) -> None:
+    without_annotation = KYVERNO.replace("  annotations:\n    policylint.dev/severity: low\n", "")
+    policies = _write(tmp_path / "p", {"k.yaml": without_annotation.replace("[Deny]", "[Audit, Warn]")})
+    manifests = _write(tmp_path / "m", {"pod.yaml": "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n"})
+    assert _run([str(manifests)], [policies], ("require-team-label",)) == [
+        ("pod.yaml", 1, "require-team-label", "low", "label 'team' is required")]

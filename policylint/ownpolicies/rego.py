@@ -142,11 +142,20 @@ class Interpreter:
         with quiet_stdout():
             output = self._rego.query_bundle_entrypoint(self._bundle, entrypoint)
         if not output.ok():
-            raise RuntimeError(f"Rego rule {entrypoint} failed")
+            raise RuntimeError(f"Rego rule {entrypoint} failed: {self._last_error()}")
         if not output.results:
             return None
         expressions = output.results[0].expressions
         return expressions[0] if expressions else None
+
+    def _last_error(self) -> str:
+        """The interpreter's own account of the last failure (regopy keeps it in its C layer)."""
+        try:
+            from regopy.rego_shared import rego_get_error
+
+            return str(rego_get_error(self._rego._impl)).strip() or "no reason given"
+        except Exception:  # an older or newer regopy without it
+            return "no reason given"
 
     def query(self, document: Any, expression: str) -> Any:
         """The value bound to `x` by `x := <expression>` with `input` set to `document` (None: undefined)."""
@@ -154,7 +163,7 @@ class Interpreter:
         with quiet_stdout():
             output = self._rego.query(f"x := {expression}")
         if not output.ok():
-            raise RuntimeError(f"Rego query {expression} failed")
+            raise RuntimeError(f"Rego query {expression} failed: {self._last_error()}")
         if not output.results:
             return None
         return output.results[0].bindings.get("x")

@@ -11,7 +11,8 @@ request for it, `params` the param object its binding names. What is read:
   `reason`), `auditAnnotations` are skipped (they never deny);
 - `paramKind` with the `ValidatingAdmissionPolicyBinding`s of the same folders (`paramRef.name`,
   `namespace`, `selector`, `parameterNotFoundAction`); a binding's own `matchResources` narrows it;
-- annotations `policylint.dev/severity` (default high), `policylint.dev/title` and
+- annotations `policylint.dev/severity` (default high; low when the bindings' `validationActions`
+  only Warn or Audit), `policylint.dev/title` and
   `policylint.dev/frameworks` (a YAML mapping: `{cis-k8s: ["5.2.1"]}`).
 
 Kyverno `ValidatingPolicy` (policies.kyverno.io/v1alpha1 and later) has the same shape for
@@ -306,6 +307,13 @@ def _select_params(binding: dict[str, Any], param_kind: dict[str, Any], objects:
                     f"({param_kind.get('apiVersion')}/{param_kind.get('kind')} {ref.get('name') or ref.get('selector')})")
 
 
+def _default_severity(spec: dict[str, Any], own_bindings: list[dict[str, Any]]) -> str:
+    """high, or low when every binding (a Kyverno policy: the policy itself) only warns or audits."""
+    actions = {str(action) for binding in own_bindings for action in (binding.get("spec") or {}).get("validationActions") or ()}
+    actions.update(str(action) for action in spec.get("validationActions") or ())
+    return "low" if actions and "Deny" not in actions else "high"
+
+
 def load_admission_policies(objects: list[tuple[Path, Any]], result: OwnPolicies) -> None:
     """Turn the VAP, binding and Kyverno objects among `objects` into policies (the rest may be params)."""
     from policylint.ownpolicies.cel import CelMissing
@@ -344,7 +352,7 @@ def load_admission_policies(objects: list[tuple[Path, Any]], result: OwnPolicies
             policy = own_policy(
                 name,
                 title=_annotation(data, TITLE_ANNOTATION) or f"{kind} {name}",
-                severity=_annotation(data, SEVERITY_ANNOTATION) or "high",
+                severity=_annotation(data, SEVERITY_ANNOTATION) or _default_severity(spec, own_bindings),
                 file_kind="kubernetes",
                 target="document",
                 source=path,
