@@ -263,3 +263,17 @@ def test_a_policy_whose_bindings_only_warn_is_low(tmp_path: Path) -> None:
     manifests = _write(tmp_path / "m", {"pod.yaml": "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n"})
     assert _run([str(manifests)], [policies], ("require-team-label",)) == [
         ("pod.yaml", 1, "require-team-label", "low", "label 'team' is required")]
+
+
+def test_missing_runtimes_are_policy_errors_that_say_what_to_install() -> None:
+    code = ("import sys, json; sys.modules['regopy'] = None; sys.modules['cel_expr_python'] = None\n"
+            "from policylint.runner import RunOptions, check\n"
+            f"report = check(RunOptions(paths=[{str(FIXTURE / 'manifests')!r}], policy_dirs=[__import__('pathlib').Path({str(FIXTURE / 'policies')!r})], jobs=1))\n"
+            "print(json.dumps(sorted((f.path.rsplit('/', 1)[-1], f.line, f.message) for f in report.findings if f.policy_id == 'policy-error')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    errors = json.loads(out)
+    # each at the policy's first CEL expression (the Rego one at the first file of the set)
+    assert [(name, line) for name, line, _ in errors] == [
+        ("images.rego", 1), ("replica-limit-params.yaml", 17), ("replica-limit.yaml", 15), ("team-label.yaml", 22),
+        ("team-memory-limit.yaml", 11)]
+    assert all("pip install 'policylint[" in message for _, _, message in errors)

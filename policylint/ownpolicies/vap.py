@@ -240,11 +240,11 @@ def _compile_policy(document: Any, spec_key: str = "spec") -> AdmissionPolicyEva
         pointer = (*base, "validations", index)
         if not isinstance(item, dict) or "expression" not in item:
             raise _PolicyProblem(f"validations[{index}] needs an expression", _line(document, pointer))
+        expression = _compile(document, (*pointer, "expression"), item["expression"])
         message_expression = None
         if item.get("messageExpression"):
             message_expression = _compile(document, (*pointer, "messageExpression"), item["messageExpression"])
-        validations.append(_Validation(_compile(document, (*pointer, "expression"), item["expression"]),
-                                       str(item.get("message") or ""), message_expression))
+        validations.append(_Validation(expression, str(item.get("message") or ""), message_expression))
     if not validations:
         raise _PolicyProblem("spec.validations is empty: nothing to check", _line(document, base))
     conditions = [
