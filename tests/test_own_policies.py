@@ -266,10 +266,15 @@ def test_a_policy_whose_bindings_only_warn_is_low(tmp_path: Path) -> None:
 
 
 def test_missing_runtimes_are_policy_errors_that_say_what_to_install() -> None:
-    code = ("import sys, json; sys.modules['regopy'] = None; sys.modules['cel_expr_python'] = None\n"
-            "from policylint.runner import RunOptions, check\n"
-            f"report = check(RunOptions(paths=[{str(FIXTURE / 'manifests')!r}], policy_dirs=[__import__('pathlib').Path({str(FIXTURE / 'policies')!r})], jobs=1))\n"
-            "print(json.dumps(sorted((f.path.rsplit('/', 1)[-1], f.line, f.message) for f in report.findings if f.policy_id == 'policy-error')))")
+    code = "\n".join((
+        "import sys, json, pathlib",
+        "sys.modules['regopy'] = None",
+        "sys.modules['cel_expr_python'] = None",
+        "from policylint.runner import RunOptions, check",
+        f"options = RunOptions(paths=[{str(FIXTURE / 'manifests')!r}], policy_dirs=[pathlib.Path({str(FIXTURE / 'policies')!r})], jobs=1)",
+        "errors = [f for f in check(options).findings if f.policy_id == 'policy-error']",
+        "print(json.dumps(sorted((f.path.rsplit('/', 1)[-1], f.line, f.message) for f in errors)))",
+    ))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     errors = json.loads(out)
     # each at the policy's first CEL expression (the Rego one at the first file of the set)
