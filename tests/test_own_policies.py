@@ -145,6 +145,10 @@ def test_rules_and_explain_show_the_source(capsys: pytest.CaptureFixture[str]) -
     assert rows["owner-label"]["source"].startswith("[Rego: ") and rows["owner-label"]["source"].endswith("labels.rego:9]")
     assert rows["owner-label"]["frameworks"] == {"owasp-cicd": ["CICD-SEC-1"]}
     assert "source" not in rows["k8s-privileged-container"]
+    main(["explain", "replicalimit-policy.example.com", "--policies", str(FIXTURE / "policies")])
+    text = capsys.readouterr().out
+    assert "Source:\n  Kubernetes ValidatingAdmissionPolicy (CEL): " in text
+    assert text.rstrip().endswith("replica-limit-params.yaml:1")
 
 
 def test_runtimes_are_not_imported_without_own_policies() -> None:

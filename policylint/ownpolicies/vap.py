@@ -18,7 +18,7 @@ request for it, `params` the param object its binding names. What is read:
 Kyverno `ValidatingPolicy` (policies.kyverno.io/v1alpha1 and later) has the same shape for
 `matchConstraints`, `matchConditions`, `variables` and `validations`, and is read by the same code;
 its Kyverno-only CEL libraries (`resource.Get`, `http`, `image`, `globalContext`) are not there and
-are compile errors naming them.
+are compile errors naming them; autogen (Pod rules applied to Pod controllers) is not done.
 """
 
 from __future__ import annotations
