@@ -371,11 +371,26 @@ def explain(policy_id: str, policy_dirs: tuple[Path, ...]) -> int:
 @cli.command("test-policies")
 @click.argument("directories", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
 def test_policies(directories: tuple[Path, ...]) -> int:
-    """Validate a folder of policies and run the fail/pass examples they embed."""
+    """Validate a folder of policies and run the fail/pass examples they embed.
+
+    Rego files and CEL expressions are compiled (errors name the file and line) and Rego `test_*`
+    rules are run; a CEL or Rego policy without examples is listed as untested.
+    """
     from policylint.examples import check_policy_examples
     policy_set = _policy_set(directories, include_builtin=False)
     failed = passed = 0
+    for problem in policy_set.problems:
+        failed += 1
+        click.echo(f"ERROR {problem.path}:{problem.line}: {problem.message}")
+    if any(directory.rglob("*.rego") for directory in directories):
+        from policylint.ownpolicies.testing import run_rego_tests_in
+
+        rego_passed, rego_failed = run_rego_tests_in(directories, click.echo)
+        passed, failed = passed + rego_passed, failed + rego_failed
     for policy in policy_set:
+        if policy.language and not policy.examples:
+            click.echo(f"UNTESTED {policy.id} ({policy.language}, {policy.source}:{policy.source_line})")
+            continue
         for result in check_policy_examples(policy):
             if result.ok:
                 passed += 1

@@ -19,14 +19,14 @@ def _kinds(policy: Policy) -> str:
 def rules_table(policies: Sequence[Policy], fmt: str = "table") -> str:
     """Every policy as a table (`table`), a markdown table, or JSON."""
     rows = [
-        (p.id, p.severity, _kinds(p), "on" if p.enabled_by_default else "off", p.title)
+        (p.id, p.severity, _kinds(p), "on" if p.enabled_by_default else "off", p.title + _own_source(p, " "))
         for p in sorted(policies, key=lambda p: p.id)
     ]
     if fmt == "json":
         data = [
             {"id": p.id, "severity": p.severity, "file_kind": p.file_kind, "kinds": p.match.get("kinds", []),
              "default": "enabled" if p.enabled_by_default else "disabled", "title": p.title,
-             "frameworks": p.frameworks}
+             "frameworks": p.frameworks, **({"source": _own_source(p)} if p.language else {})}
             for p in sorted(policies, key=lambda p: p.id)
         ]
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
@@ -42,6 +42,13 @@ def rules_table(policies: Sequence[Policy], fmt: str = "table") -> str:
         lines.append("  ".join([*cells, row[-1]]).rstrip())
     lines.append(f"\n{len(rows)} policies")
     return "\n".join(lines) + "\n"
+
+
+def _own_source(policy: Policy, before: str = "") -> str:
+    """`[Rego: path:line]` for a user's CEL or Rego policy (policylint.ownpolicies); "" for the others."""
+    if not policy.language:
+        return ""
+    return f"{before}[{policy.language}: {policy.source}:{policy.source_line}]"
 
 
 def _example_text(policy: Policy, example: object) -> str:
@@ -67,12 +74,17 @@ def explain_text(policy: Policy) -> str:
         "How to fix it:",
         f"  {policy.remediation}",
         "",
-        "Fails:",
-        _indent(_example_text(policy, policy.examples["fail"][0])),
-        "",
-        "Passes:",
-        _indent(_example_text(policy, policy.examples["pass"][0])),
     ]
+    if policy.examples.get("fail") and policy.examples.get("pass"):
+        lines += [
+            "Fails:",
+            _indent(_example_text(policy, policy.examples["fail"][0])),
+            "",
+            "Passes:",
+            _indent(_example_text(policy, policy.examples["pass"][0])),
+        ]
+    if policy.language:
+        lines += ["Source:" if not policy.examples else "\nSource:", f"  {_own_source(policy)[1:-1]}"]
     if policy.references:
         lines += ["", "References:", *(f"  {ref}" for ref in policy.references)]
     if frameworks:

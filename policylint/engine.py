@@ -143,7 +143,10 @@ def evaluate(
                     assert compiled.condition is not None
                     if compiled.when is not None and not compiled.when.is_valid(view.instance):
                         continue
-                    violations = compiled.condition.violations(view.instance)
+                    if policy.evaluator is not None:  # a user's CEL or Rego policy (policylint.ownpolicies)
+                        violations = policy.evaluator.violations_in(view)
+                    else:
+                        violations = compiled.condition.violations(view.instance)
                     if not violations:
                         continue
                     findings.extend(_findings(compiled, view, violations))
@@ -174,7 +177,7 @@ def _findings(compiled: _Compiled, view: View, violations: list[Violation]) -> l
 
         violations = [min(violations, key=place)] if len(violations) > 1 else violations
     result: list[Finding] = []
-    seen: set[tuple[str, int, int]] = set()
+    seen: set[tuple[Any, ...]] = set()
     for violation in violations:
         anchor, _ = view.anchor_for(violation.path)
         path = violation.path
@@ -182,6 +185,8 @@ def _findings(compiled: _Compiled, view: View, violations: list[Violation]) -> l
             path = tuple(int(step) if step.isdigit() else step for step in policy.report_at.strip("/").split("/") if step)
         doc, position, _ = view.locate(path)
         key = (doc.path, position.line, position.column)
+        if policy.evaluator is not None:  # a user's policy: several messages at one place are several findings
+            key = (*key, violation.reason)
         if key in seen:
             continue
         seen.add(key)
@@ -198,7 +203,7 @@ def _findings(compiled: _Compiled, view: View, violations: list[Violation]) -> l
         result.append(
             Finding(
                 policy_id=policy.id,
-                severity=compiled.severity,
+                severity=getattr(violation, "severity", None) or compiled.severity,
                 path=doc.path,
                 line=position.line,
                 column=position.column,
@@ -233,6 +238,22 @@ def _place_fields(view: View, path: tuple[str | int, ...]) -> dict[str, Any]:
 def _line_col(doc: Document, pointer: tuple[Any, ...]) -> tuple[int, int]:
     position, _ = doc.position(pointer)
     return position.line, position.column
+
+
+def policy_problem_findings(problems: Iterable[Any]) -> list[Finding]:
+    """One `policy-error` at the file and line of each user policy that could not be loaded."""
+    return [
+        Finding(
+            policy_id=POLICY_ERROR,
+            severity=POLICY_ERROR_SEVERITY,
+            path=problem.path,
+            line=problem.line,
+            column=problem.column,
+            message=f"cannot load policy: {problem.message}",
+            logical=f"policy-load@{problem.message}",
+        )
+        for problem in problems
+    ]
 
 
 def run(

@@ -65,6 +65,12 @@ class Policy:
     report_at: str | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
     _compiled: Any = field(default=None, repr=False)
+    #: A user policy's own test (CEL `assert:`, an admission policy, a Rego package): what the
+    #: engine calls instead of the JSON Schema condition. See policylint.ownpolicies.
+    evaluator: Any = field(default=None, repr=False)
+    #: "" for a policylint YAML policy; else the language it came in (`rules`/`explain` show it).
+    language: str = ""
+    source_line: int = 1
 
     @property
     def kinds(self) -> frozenset[str] | None:
@@ -215,6 +221,8 @@ class PolicySet:
 
     policies: dict[str, Policy]
     digest: str
+    #: User policies that could not be loaded (policylint.ownpolicies.LoadProblem): `policy-error` findings.
+    problems: list[Any] = field(default_factory=list)
 
     def __iter__(self) -> Any:
         """Iterate over policies in id order."""
@@ -239,6 +247,7 @@ def load_policies(user_dirs: Iterable[Path] = (), include_builtin: bool = True) 
     """Read the built-in policies and the user's folders; user policies are always validated."""
     from policylint.relations import relation_names
 
+    user_dirs = list(user_dirs)
     policies: dict[str, Policy] = {}
     digest = sha256()
     sources: list[tuple[Path, bool]] = []
@@ -255,8 +264,14 @@ def load_policies(user_dirs: Iterable[Path] = (), include_builtin: bool = True) 
         except (OSError, UnicodeDecodeError) as exc:
             raise PolicyFormatError(f"{path}: cannot read policy: {exc}") from exc
     builtin_data = _builtin_data(sources, texts)
+    own_objects: list[tuple[Path, Any]] = []
+    problems: list[Any] = []
     for (path, validate), text in zip(sources, texts, strict=True):
         data = builtin_data.get(str(path)) if not validate else None
+        if validate and _collect_kubernetes_objects(path, text, own_objects):
+            digest.update(path.name.encode())
+            digest.update(text.encode())
+            continue
         policy = policy_from_data(path, data if data is not None else policy_data(path, text, validate))
         if policy.id in policies:
             raise PolicyFormatError(f"{path}: duplicate policy id {policy.id!r} (also in {policies[policy.id].source})")
@@ -269,10 +284,52 @@ def load_policies(user_dirs: Iterable[Path] = (), include_builtin: bool = True) 
             if get_target(policy.file_kind, policy.target) is None:
                 known = ", ".join(target_names(policy.file_kind)) or "none"
                 raise PolicyFormatError(f"{path}: match.target {policy.target!r} is not known (known: {known})")
+            if "assert" in policy.raw:
+                from policylint.ownpolicies.assertions import attach_assertions
+
+                problem = attach_assertions(policy, text)
+                if problem is not None:
+                    problems.append(problem)
+                    continue
         policies[policy.id] = policy
         digest.update(path.name.encode())
         digest.update(text.encode())
-    return PolicySet(policies, digest.hexdigest()[:16])
+    rego_files = sorted(path for directory in user_dirs for path in directory.rglob("*.rego"))
+    if own_objects or rego_files:
+        from policylint.ownpolicies import load_own_policies
+
+        own = load_own_policies(own_objects, rego_files)
+        problems.extend(own.problems)
+        for policy in own.policies:
+            if policy.id in policies:
+                problems.append(_duplicate_problem(policy, policies[policy.id]))
+                continue
+            policies[policy.id] = policy
+        for path in rego_files:
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return PolicySet(policies, digest.hexdigest()[:16], problems)
+
+
+def _collect_kubernetes_objects(path: Path, text: str, found: list[tuple[Path, Any]]) -> bool:
+    """When a user YAML file holds Kubernetes objects (admission policies, bindings, params), keep them; True if so."""
+    if "apiVersion" not in text or "kind" not in text:
+        return False
+    documents = [doc for doc in parse_yaml_stream(text) if not isinstance(doc, YamlError) and doc.data is not None]
+    if not documents or not isinstance(documents[0].data, dict) or "id" in documents[0].data:
+        return False
+    from policylint.ownpolicies import is_kubernetes_object
+
+    if not is_kubernetes_object(documents[0].data):
+        return False
+    found.extend((path, doc) for doc in documents if is_kubernetes_object(doc.data))
+    return True
+
+
+def _duplicate_problem(policy: Policy, other: Policy) -> Any:
+    from policylint.ownpolicies import LoadProblem
+
+    return LoadProblem(str(policy.source), policy.source_line, f"duplicate policy id {policy.id!r} (also in {other.source})")
 
 
 def _builtin_data(sources: list[tuple[Path, bool]], texts: list[str]) -> dict[str, dict[str, Any]]:

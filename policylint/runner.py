@@ -198,10 +198,15 @@ def check(options: RunOptions, policy_set: PolicySet | None = None) -> RunReport
 
     engine_options = EngineOptions(severity_overrides=options.severity_overrides)
     evaluated = evaluate_in_workers(load.documents, policies, engine_options, report_paths, options.jobs)
+    problems: list[Finding] = []
+    if policy_set.problems:  # user policies that did not load: one policy-error each (policylint.ownpolicies)
+        from policylint.engine import policy_problem_findings
+
+        problems = policy_problem_findings(policy_set.problems)
     if evaluated is not None:  # worker processes evaluated every policy on their share of the documents
-        findings = run(load, [], engine_options, report_paths, evaluated)
+        findings = run(load, [], engine_options, report_paths, [*evaluated, *problems])
     else:
-        findings = run(load, policies, engine_options, report_paths)
+        findings = run(load, policies, engine_options, report_paths, problems)
     try:
         findings = apply_suppressions(findings, load, policy_set, policies, options, set(files))
     except SuppressionError as exc:
