@@ -252,11 +252,34 @@ def _env_maps(doc: Document) -> Iterator[tuple[str, Any, tuple[Any, ...]]]:
         yield f"step {index + 1} of {f'job {job_id}' if job_id else 'the action'} env", item.get("env"), (*pointer, "env")
 
 
+def _credential_maps(doc: Document) -> Iterator[tuple[str, Any, tuple[Any, ...]]]:
+    """The registry `credentials` of the job container and of each service container."""
+    if role(doc.path) != "workflow":
+        return
+    for job_id, item, pointer in iter_jobs(doc):
+        container = item.get("container")
+        if isinstance(container, Mapping):
+            yield f"job {job_id} container credentials", container.get("credentials"), (*pointer, "container", "credentials")
+        services = item.get("services")
+        if isinstance(services, Mapping):
+            for service_name, service in services.items():
+                if isinstance(service, Mapping):
+                    where = f"service {service_name} credentials"
+                    yield where, service.get("credentials"), (*pointer, "services", service_name, "credentials")
+
+
 @target(FILE_KIND, "env")
 def env(doc: Document, match: Mapping[str, Any]) -> Iterator[View]:
-    """Every environment entry: workflow, job, job container, service containers and steps."""
+    """Every environment entry (workflow, job, job container, service containers, steps) and the
+    `password` of each container's registry `credentials`, which is judged like a variable."""
     if role(doc.path) == "dependabot":
         return
+    for place, mapping, pointer in _credential_maps(doc):
+        if isinstance(mapping, Mapping) and "password" in mapping:
+            entry = (*pointer, "password")
+            instance = {"name": "password", "value": mapping["password"], "place": place}
+            fields = {**_fields(doc), "variable": "password", "place": place}
+            yield View(instance, {(): Anchor(doc, entry)}, doc, label=f"{doc.path}#{'/'.join(map(str, entry))}", fields=fields)
     for place, mapping, pointer in _env_maps(doc):
         if not isinstance(mapping, Mapping):
             continue
