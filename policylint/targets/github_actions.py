@@ -137,7 +137,8 @@ def workflow(doc: Document, match: Mapping[str, Any]) -> Iterator[View]:
 
 @target(FILE_KIND, "job")
 def job(doc: Document, match: Mapping[str, Any]) -> Iterator[View]:
-    """Each job: whether it calls a reusable workflow, its scripts, the workflow's permissions."""
+    """Each job: whether it calls a reusable workflow, its scripts, the `owner/repo` of the actions
+    its steps use, the workflow's permissions."""
     if role(doc.path) != "workflow":
         return
     base = _base(doc)
@@ -151,6 +152,14 @@ def job(doc: Document, match: Mapping[str, Any]) -> Iterator[View]:
             "reusable": "uses" in item,
             "workflowHasPermissions": "permissions" in doc.data,
             "runText": "\n".join(scripts),
+            "usesActions": sorted(
+                {
+                    parse_uses(step["uses"])["action"]
+                    for step in steps
+                    if isinstance(step, Mapping) and isinstance(step.get("uses"), str)
+                }
+                - {""}
+            ),
         }
         anchors = {(): Anchor(doc, pointer), ("job",): Anchor(doc, pointer)}
         fields = {**_fields(doc), "job": job_id}
