@@ -91,14 +91,21 @@ def tainted_references(
 
 @relation(FILE_KIND, "tainted-expression")
 def tainted_expression(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
-    """Adds `tainted`: the references of the expression that an outsider controls."""
+    """Adds `tainted` (references an outsider controls) and `inputs` (free-text workflow inputs,
+    which only writers or the calling workflow set), each either direct or one hop back through
+    the `env.X`/`matrix.k` it reads (`github.event.issue.title (through env.TITLE)`)."""
     instance = view.instance
-    tainted = tainted_references(
-        instance.get("references", ()), instance.get("triggers", ()), instance.get("typedInputs", ()),
-        params.get("contexts") or (),
-    )
-    instance["tainted"] = tainted
-    view.fields["tainted"] = ", ".join(tainted)
+    triggers, typed = instance.get("triggers", ()), instance.get("typedInputs", ())
+    found: dict[str, list[str]] = {"tainted": [], "inputs": []}
+    for group, param in (("tainted", "contexts"), ("inputs", "input_contexts")):
+        contexts = params.get(param) or ()
+        found[group] += tainted_references(instance.get("references", ()), triggers, typed, contexts)
+        for hop in instance.get("indirect", ()):
+            for source in tainted_references(hop["sources"], triggers, typed, contexts):
+                found[group].append(f"{source} (through {hop['reference']})")
+    instance["tainted"], instance["inputs"] = found["tainted"], found["inputs"]
+    view.fields["tainted"] = ", ".join(found["tainted"] + found["inputs"])
+    view.fields["who"] = "attacker-controllable" if found["tainted"] else "caller-controlled"
     yield view
 
 
