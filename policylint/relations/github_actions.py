@@ -125,12 +125,27 @@ def _segments(path: str) -> list[str]:
     return [_UNKNOWN_PART.sub("*", part) for part in text.split("/") if part not in ("", ".")]
 
 
-def _path_may_hold(upload: str, git_dir: list[str]) -> bool:
-    """True when the artifact path (glob) may include the `.git` folder at `git_dir` (segments).
+def _glob_matches(pattern: list[str], path: list[str]) -> bool:
+    """Segment-wise glob match; a `**` segment stands for any number of segments. Dynamic
+    programming over (pattern, path) prefixes: linear in their product, whatever the `**`s."""
+    reachable = {0}  # path positions reachable after the pattern segments seen so far
+    for segment in pattern:
+        if segment == "**":
+            reachable = set(range(min(reachable), len(path) + 1)) if reachable else set()
+        else:
+            reachable = {at + 1 for at in reachable if at < len(path) and fnmatchcase(path[at], segment)}
+        if not reachable:
+            return False
+    return len(path) in reachable
+
+
+def _path_may_hold(upload: str, checkout: list[str]) -> bool:
+    """True when the artifact path (a glob) may include `<checkout>/.git/config`, the file that
+    holds the token: it names that file, the `.git` folder, or a folder above it.
 
     A path that names a folder next to `.git` (`dist/`, `target/*.tar.gz`, `site-${{ matrix.os }}`)
     cannot hold it; the workspace (`.`, `${{ github.workspace }}`), a parent (`..`), the checkout
-    folder itself, `*`/`**` or an unknown value (a bare expression) can. Absolute paths outside the
+    folder itself, `*` or an unknown value (a bare expression) can. Absolute paths outside the
     runner's work folder (`/tmp/out`) cannot.
     """
     text = upload.strip()
@@ -140,12 +155,11 @@ def _path_may_hold(upload: str, git_dir: list[str]) -> bool:
         return text.rstrip("/") in ("", "/home", "/home/runner", "/github") or text.startswith(
             ("/home/runner/work", "/__w", "/github/workspace")
         )
-    for depth, segment in enumerate(_segments(text)):
-        if segment == ".." or "**" in segment or depth >= len(git_dir):
-            return True
-        if not fnmatchcase(git_dir[depth], segment):
-            return False
-    return True
+    pattern = _segments(text)
+    if ".." in pattern:
+        return True
+    config = [*checkout, ".git", "config"]
+    return any(_glob_matches(pattern, config[:size]) for size in range(len(config) + 1))
 
 
 def upload_may_hold_git(step: Mapping[str, Any], checkout_path: Any) -> bool:
@@ -157,9 +171,9 @@ def upload_may_hold_git(step: Mapping[str, Any], checkout_path: Any) -> bool:
         paths = "_site/" if isinstance(uses, str) and parse_uses(uses)["action"] == "actions/upload-pages-artifact" else "."
     if not isinstance(paths, str):
         return True
-    git_dir = [*_segments(checkout_path if isinstance(checkout_path, str) else ""), ".git"]
+    checkout = _segments(checkout_path if isinstance(checkout_path, str) else "")
     lines = [line.strip() for line in paths.splitlines()]
-    return any(_path_may_hold(line, git_dir) for line in lines if line and not line.startswith(("!", "#")))
+    return any(_path_may_hold(line, checkout) for line in lines if line and not line.startswith(("!", "#")))
 
 
 def _repository_root(path: str) -> str:

@@ -133,11 +133,11 @@ def test_upload_paths_that_may_hold_the_checkouts_git_folder():
     def risky(path, checkout_path=None):
         return upload_may_hold_git({"uses": "actions/upload-artifact@v5", "with": {"path": path}}, checkout_path)
 
-    for path in (".", "./", "*", "**/*", "${{ github.workspace }}", "$GITHUB_WORKSPACE/", "..", "${{ env.OUT }}",
-                 ".git/config", "/home/runner/work/repo/repo", "~"):
+    for path in (".", "./", "*", "**/*", "**/config", "${{ github.workspace }}", "$GITHUB_WORKSPACE/", "..",
+                 "${{ env.OUT }}", ".git/config", ".*", "/home/runner/work/repo/repo", "~"):
         assert risky(path), path
-    for path in ("dist/", "target/*.tar.gz", "build-${{ matrix.os }}/", "${{ github.workspace }}/site", "/tmp/out",
-                 "~/.cache/pip", "dist/\n!dist/.git"):
+    for path in ("dist/", "target/*.tar.gz", "**/*.xml", "build-${{ matrix.os }}/", "${{ github.workspace }}/site",
+                 "/tmp/out", "~/.cache/pip", "dist/\n!dist/.git", "${{ env.OUT }}/report.html"):
         assert not risky(path), path
     assert risky("dist/\n.")  # one risky line is enough
     assert risky("src", checkout_path="src") and risky("src/", checkout_path="src/")
