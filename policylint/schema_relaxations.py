@@ -1,4 +1,5 @@
-"""Where the vendored SchemaStore schemas are stricter than GitHub itself, and how we relax them.
+"""Where the vendored SchemaStore schemas (workflow, action) are stricter than GitHub itself, and
+how we relax them.
 
 `gha-schema-invalid` should report what GitHub rejects, not what one community schema forbids.
 Each relaxation below names what GitHub accepts, the page of GitHub's documentation that says so
@@ -80,6 +81,33 @@ def _expressions_for_objects(schema: dict[str, Any]) -> None:
         _or_expression(container["properties"], "credentials")
 
 
+def _scalar_step_name(schema: dict[str, Any]) -> None:
+    name = schema["definitions"]["step"]["properties"]["name"]
+    name["type"] = ["string", "number", "boolean", "null"]
+
+
+def _action_inputs(schema: dict[str, Any]) -> dict[str, Any]:
+    (input_schema,) = schema["properties"]["inputs"]["patternProperties"].values()
+    return input_schema
+
+
+def _input_description_optional(schema: dict[str, Any]) -> None:
+    input_schema = _action_inputs(schema)
+    input_schema["required"] = [name for name in input_schema.get("required", ()) if name != "description"]
+    if not input_schema["required"]:
+        del input_schema["required"]
+
+
+def _scalar_input_default(schema: dict[str, Any]) -> None:
+    _action_inputs(schema)["properties"]["default"]["type"] = ["string", "number", "boolean"]
+
+
+_METADATA = "https://docs.github.com/en/actions/reference/workflows-and-actions/metadata-syntax"
+_ACTION_PARSER_SCHEMA = (
+    "https://github.com/actions/languageservices/blob/0fe7798548046bf55955549dba80e43161890a0c/"
+    "workflow-parser/src/action-v1.0.json"
+)
+
 #: The relaxations of each vendored schema, by our name for it (policylint.external_schemas).
 RELAXATIONS: dict[str, tuple[Relaxation, ...]] = {
     "github-workflow": (
@@ -112,6 +140,30 @@ RELAXATIONS: dict[str, tuple[Relaxation, ...]] = {
              f"{_PARSER_SCHEMA} (definitions `strategy`, `services`, `services-container`, `job-defaults-run`, "
              "`container-registry-credentials` list allowed contexts)"),
             _expressions_for_objects,
+        ),
+        Relaxation(
+            "scalar-step-name",
+            "a step `name:` left empty, or written as a number or boolean (read as text)",
+            (f"{_SYNTAX}#jobsjob_idstepsname",
+             f"{_TEMPLATE_READER} (a null, number or boolean literal is converted to a string when the definition takes one)"),
+            _scalar_step_name,
+        ),
+    ),
+    "github-action": (
+        Relaxation(
+            "input-description-optional",
+            "an action input without `description` (the docs call it required, GitHub runs the action without it)",
+            (f"{_METADATA}#inputsinput_iddescription",
+             f"{_ACTION_PARSER_SCHEMA} (definition `input`: no property is required)"),
+            _input_description_optional,
+        ),
+        Relaxation(
+            "scalar-input-default",
+            "an action input `default:` written as a number or boolean (`default: 14`, `default: true`)",
+            (f"{_METADATA}#inputsinput_iddefault",
+             f"{_ACTION_PARSER_SCHEMA} (definition `input-default-context`: a string)",
+             f"{_TEMPLATE_READER} (a number or boolean literal is converted to a string when the definition takes one)"),
+            _scalar_input_default,
         ),
     ),
 }
