@@ -189,6 +189,12 @@ def _controls_markdown(policy: Policy, frameworks: dict[str, Any]) -> str:
     return "\n".join(rows)
 
 
+def _severity_text(policy: Policy) -> str:
+    """The severity, with the cases that report another one (`severity_when`)."""
+    cases = "; ".join(f"{case['severity']} when {case['reason']}" for case in policy.severity_when)
+    return f"{policy.severity} ({cases})" if cases else policy.severity
+
+
 def policy_page(policy: Policy, frameworks: dict[str, Any]) -> str:
     """The markdown page of one policy, in ruff's section order."""
     source = f"policies/{policy.source.parent.name}/{policy.source.name}"
@@ -201,7 +207,7 @@ def policy_page(policy: Policy, frameworks: dict[str, Any]) -> str:
         "",
         "| | |",
         "|---|---|",
-        f"| Severity | {policy.severity} |",
+        f"| Severity | {_severity_text(policy)} |",
         f"| Applies to | {_kinds(policy)} |",
         f"| Default | {_default_text(policy)} |",
         f"| Status | {policy.status} |",

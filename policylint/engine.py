@@ -58,14 +58,25 @@ def render_message(template: str, fields: Mapping[str, Any]) -> str:
 class _Compiled:
     """A policy with its condition compiled once per run (lazily, for policies that match)."""
 
-    __slots__ = ("condition", "kinds", "policy", "severity", "when")
+    __slots__ = ("condition", "kinds", "policy", "severity", "severity_cases", "when")
 
-    def __init__(self, policy: Policy, severity: str) -> None:
+    def __init__(self, policy: Policy, severity: str, overridden: bool = False) -> None:
         self.policy = policy
         self.severity = severity
         self.kinds = policy.kinds
         self.condition: Condition | None = None
         self.when: Condition | None = None
+        # a severity set by configuration applies to every finding of the policy
+        self.severity_cases: list[tuple[Condition, str]] | None = [] if overridden or not policy.severity_when else None
+
+    def severity_for(self, view: View) -> str:
+        """The policy's severity, or that of its first `severity_when` entry the view matches."""
+        if self.severity_cases is None:
+            self.severity_cases = [(Condition(case["when"]), case["severity"]) for case in self.policy.severity_when]
+        for condition, severity in self.severity_cases:
+            if condition.is_valid(view.instance):
+                return severity
+        return self.severity
 
     def compile(self) -> None:
         if self.condition is None:
@@ -117,7 +128,7 @@ def evaluate(
     by_file_kind: dict[str, list[_Compiled]] = defaultdict(list)
     for policy in policies:
         severity = options.severity_overrides.get(policy.id, policy.severity)
-        by_file_kind[policy.file_kind].append(_Compiled(policy, severity))
+        by_file_kind[policy.file_kind].append(_Compiled(policy, severity, policy.id in options.severity_overrides))
 
     findings: list[Finding] = []
     for doc in documents:
@@ -178,6 +189,7 @@ def _findings(compiled: _Compiled, view: View, violations: list[Violation]) -> l
         violations = [min(violations, key=place)] if len(violations) > 1 else violations
     result: list[Finding] = []
     seen: set[tuple[Any, ...]] = set()
+    severity = compiled.severity_for(view)
     for violation in violations:
         anchor, _ = view.anchor_for(violation.path)
         path = violation.path
@@ -203,7 +215,7 @@ def _findings(compiled: _Compiled, view: View, violations: list[Violation]) -> l
         result.append(
             Finding(
                 policy_id=policy.id,
-                severity=getattr(violation, "severity", None) or compiled.severity,
+                severity=getattr(violation, "severity", None) or severity,
                 path=doc.path,
                 line=position.line,
                 column=position.column,

@@ -60,7 +60,10 @@ def vendored_schema_path(name: str) -> Path:
 
 @cache
 def _schema(name: str) -> Any:
-    return json.loads(vendored_schema_path(name).read_text(encoding="utf-8"))
+    """The vendored schema with the relaxations of policylint.schema_relaxations applied."""
+    from policylint.schema_relaxations import relax
+
+    return relax(name, json.loads(vendored_schema_path(name).read_text(encoding="utf-8")))
 
 
 @cache

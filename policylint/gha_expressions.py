@@ -2,10 +2,11 @@
 
 An expression interpolated into `run:` becomes shell text. What matters is which context values
 can *flow into the result*: `github.event.issue.title` does, `contains(github.event.issue.title,
-'x')` does not (it yields a boolean), neither do comparisons or `!`. `a || b` and `a && b` may
-yield either operand, `format`/`join`/`toJSON` pass their arguments through. A small recursive
-descent parser follows that; text it cannot parse falls back to "every context name it mentions
-flows", which errs on the side of reporting.
+'x')` does not (it yields a boolean), neither do comparisons or `!`. `a || b` may yield either
+operand; `a && b` yields `a` only when it is falsy (null, false, 0, ''), which carries no text, so
+only `b` flows. `format`/`join`/`toJSON` pass their arguments through. A small recursive descent
+parser follows that; text it cannot parse falls back to "every context name it mentions flows",
+which errs on the side of reporting.
 """
 
 from __future__ import annotations
@@ -86,10 +87,12 @@ class _Parser:
         return flows
 
     def and_(self) -> list[str]:
+        """`a && b` is `a` only when `a` is falsy (null, false, 0, ''), which carries no text: only
+        the last operand can reach the result."""
         flows = self.equality()
         while self.peek() == ("op", "&&"):
             self.take()
-            flows = flows + self.equality()
+            flows = self.equality()
         return flows
 
     def equality(self) -> list[str]:

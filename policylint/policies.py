@@ -63,6 +63,8 @@ class Policy:
     params: dict[str, Any] = field(default_factory=dict)
     report: str = "first"
     report_at: str | None = None
+    #: ({severity, when, reason}, ...): findings whose view matches `when` get that severity.
+    severity_when: tuple[dict[str, Any], ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
     _compiled: Any = field(default=None, repr=False)
     #: A user policy's own test (CEL `assert:`, an admission policy, a Rego package): what the
@@ -101,6 +103,9 @@ class Policy:
         clone.params = params
         clone.condition = substitute_params(self.raw.get("condition", True), params, self.id)
         clone.when = substitute_params(self.raw.get("when"), params, self.id)
+        clone.severity_when = tuple(
+            {**case, "when": substitute_params(case["when"], params, self.id)} for case in self.raw.get("severity_when") or ()
+        )
         clone._compiled = None
         return clone
 

@@ -24,6 +24,9 @@ from policylint.relations.github_actions import tainted_references
         ("fromJSON(steps.meta.outputs.json).tags", ["steps.meta.outputs.json"]),
         ("(github.event.issue.title)", ["github.event.issue.title"]),
         ("hashFiles('**/Cargo.lock')", []),
+        ("github.event.pull_request && github.event.pull_request.head.ref", ["github.event.pull_request.head.ref"]),
+        ("(github.event.pull_request && github.event.pull_request.head.repo.full_name != github.repository) || 'x'", []),
+        ("github.event.issue.title && 'yes' || github.head_ref", ["github.head_ref"]),
     ],
 )
 def test_flows(expression, flows):

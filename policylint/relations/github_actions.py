@@ -91,19 +91,139 @@ def tainted_references(
 
 @relation(FILE_KIND, "tainted-expression")
 def tainted_expression(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
-    """Adds `tainted`: the references of the expression that an outsider controls."""
+    """Adds `tainted` (references an outsider controls) and `inputs` (free-text workflow inputs,
+    which only writers or the calling workflow set), each either direct or one hop back through
+    the `env.X`/`matrix.k` it reads (`github.event.issue.title (through env.TITLE)`)."""
     instance = view.instance
-    tainted = tainted_references(
-        instance.get("references", ()), instance.get("triggers", ()), instance.get("typedInputs", ()),
-        params.get("contexts") or (),
-    )
-    instance["tainted"] = tainted
-    view.fields["tainted"] = ", ".join(tainted)
+    triggers, typed = instance.get("triggers", ()), instance.get("typedInputs", ())
+    found: dict[str, list[str]] = {"tainted": [], "inputs": []}
+    for group, param in (("tainted", "contexts"), ("inputs", "input_contexts")):
+        contexts = params.get(param) or ()
+        found[group] += tainted_references(instance.get("references", ()), triggers, typed, contexts)
+        for hop in instance.get("indirect", ()):
+            for source in tainted_references(hop["sources"], triggers, typed, contexts):
+                found[group].append(f"{source} (through {hop['reference']})")
+    instance["tainted"], instance["inputs"] = found["tainted"], found["inputs"]
+    view.fields["tainted"] = ", ".join(found["tainted"] + found["inputs"])
+    view.fields["who"] = "attacker-controllable" if found["tainted"] else "caller-controlled"
     yield view
 
 
-def _risky_steps(doc: Document, documents: DocumentSet, params: Mapping[str, Any]) -> dict[str, list[tuple[int, str]]]:
-    """Per job: (index, what it does) of each step that uploads artifacts or runs third-party code.
+#: A leading reference to the workspace in an artifact path (`${{ github.workspace }}/dist`).
+_WORKSPACE_PREFIX = re.compile(r"^(?:\$\{\{\s*github\.workspace\s*\}\}|\$\{?GITHUB_WORKSPACE\}?)(?=/|$)", re.IGNORECASE)
+#: An expression or a shell variable inside a path segment: its value is unknown, any name.
+_UNKNOWN_PART = re.compile(r"\$\{\{.*?\}\}|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?")
+#: `github.repository == 'owner/repo'` (either side): the workflow names its own repository.
+_OWN_REPOSITORY = re.compile(
+    r"github\.repository\s*==\s*'([^'/\s]+/[^'/\s]+)'|'([^'/\s]+/[^'/\s]+)'\s*==\s*github\.repository\b", re.IGNORECASE
+)
+
+
+def _segments(path: str) -> list[str]:
+    """A workspace-relative path as segments; an unknown part (expression, variable) becomes `*`."""
+    text = _WORKSPACE_PREFIX.sub(".", path.strip().strip("'\""))
+    return [_UNKNOWN_PART.sub("*", part) for part in text.split("/") if part not in ("", ".")]
+
+
+def _glob_matches(pattern: list[str], path: list[str]) -> bool:
+    """Segment-wise glob match; a `**` segment stands for any number of segments. Dynamic
+    programming over (pattern, path) prefixes: linear in their product, whatever the `**`s."""
+    reachable = {0}  # path positions reachable after the pattern segments seen so far
+    for segment in pattern:
+        if segment == "**":
+            reachable = set(range(min(reachable), len(path) + 1)) if reachable else set()
+        else:
+            reachable = {at + 1 for at in reachable if at < len(path) and fnmatchcase(path[at], segment)}
+        if not reachable:
+            return False
+    return len(path) in reachable
+
+
+def _path_may_hold(upload: str, checkout: list[str]) -> bool:
+    """True when the artifact path (a glob) may include `<checkout>/.git/config`, the file that
+    holds the token: it names that file, the `.git` folder, or a folder above it.
+
+    A path that names a folder next to `.git` (`dist/`, `target/*.tar.gz`, `site-${{ matrix.os }}`)
+    cannot hold it; the workspace (`.`, `${{ github.workspace }}`), a parent (`..`), the checkout
+    folder itself, `*` or an unknown value (a bare expression) can. Absolute paths outside the
+    runner's work folder (`/tmp/out`) cannot.
+    """
+    text = upload.strip()
+    if text.startswith("~"):
+        return text.rstrip("/") in ("~", "~/work") or text.startswith("~/work/")
+    if text.startswith("/"):
+        return text.rstrip("/") in ("", "/home", "/home/runner", "/github") or text.startswith(
+            ("/home/runner/work", "/__w", "/github/workspace")
+        )
+    pattern = _segments(text)
+    if ".." in pattern:
+        return True
+    config = [*checkout, ".git", "config"]
+    return any(_glob_matches(pattern, config[:size]) for size in range(len(config) + 1))
+
+
+def upload_may_hold_git(step: Mapping[str, Any], checkout_path: Any) -> bool:
+    """Whether an upload step's `with.path` may include the `.git` of a checkout into `checkout_path`."""
+    with_ = step.get("with") if isinstance(step.get("with"), Mapping) else {}
+    paths = with_.get("path")
+    if paths is None:
+        uses = step.get("uses")
+        paths = "_site/" if isinstance(uses, str) and parse_uses(uses)["action"] == "actions/upload-pages-artifact" else "."
+    if not isinstance(paths, str):
+        return True
+    checkout = _segments(checkout_path if isinstance(checkout_path, str) else "")
+    lines = [line.strip() for line in paths.splitlines()]
+    return any(_path_may_hold(line, checkout) for line in lines if line and not line.startswith(("!", "#")))
+
+
+def _repository_root(path: str) -> str:
+    """The folder holding `.github` (or the file's own folder for an action file elsewhere)."""
+    github = _github_dir(path)
+    return github.rsplit("/", 1)[0] if "/" in github else "" if github else str(PurePosixPath(path).parent)
+
+
+def _own_repositories(doc: Document) -> set[str]:
+    """Repositories the workflow names as its own (`if: github.repository == 'owner/repo'`)."""
+    found: set[str] = set()
+    stack: list[Any] = [doc.data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Mapping):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, str) and "repository" in node:
+            found.update((a or b).lower() for a, b in _OWN_REPOSITORY.findall(node))
+    return found
+
+
+def _local_action_paths(doc: Document, documents: DocumentSet) -> set[str]:
+    """Folders (relative to the repository root) of the action files scanned with this workflow."""
+    root = _repository_root(doc.path)
+    prefix = f"{root}/" if root and root != "." else ""
+    found: set[str] = set()
+    for other in documents.of_file_kind(FILE_KIND):
+        other_path = other.path.replace("\\", "/")
+        if role(other_path) == "action" and other_path.startswith(prefix):
+            found.add(str(PurePosixPath(other_path[len(prefix):]).parent).lower())
+    return found
+
+
+def same_repository(parsed: Mapping[str, Any], own: set[str], local_actions: set[str]) -> bool:
+    """True for `owner/repo/path@ref` naming the workflow's own repository: the repository is the
+    one its `github.repository == '...'` tests name, or `path` is an action scanned in this repository."""
+    if parsed.get("action") in own:
+        return True
+    path = str(parsed.get("path") or "").strip("/").lower()
+    return bool(path) and path in local_actions
+
+
+def _risky_steps(
+    doc: Document, documents: DocumentSet, params: Mapping[str, Any]
+) -> dict[str, list[tuple[int, str, Mapping[str, Any] | None]]]:
+    """Per job: (index, what it does, the step if it uploads) of each step that uploads artifacts
+    or runs third-party code. Local actions and actions of the workflow's own repository are not
+    third-party.
 
     Computed once per document and params (shared by every checkout step), so a job with many
     steps stays linear.
@@ -114,27 +234,39 @@ def _risky_steps(doc: Document, documents: DocumentSet, params: Mapping[str, Any
         return cached
     uploads = {str(name).lower() for name in params.get("upload_actions") or ()}
     trusted = {str(owner).lower() for owner in params.get("trusted_owners") or ()}
-    risky: dict[str, list[tuple[int, str]]] = {}
+    own = _own_repositories(doc)
+    local_actions: set[str] | None = None
+    risky: dict[str, list[tuple[int, str, Mapping[str, Any] | None]]] = {}
     for job_id, index, step, _ in iter_steps(doc):
         uses = step.get("uses")
         if not isinstance(uses, str):
             continue
         parsed = parse_uses(uses)
         if parsed["action"] in uploads:
-            risky.setdefault(job_id, []).append((index, f"uploads an artifact ({uses})"))
+            risky.setdefault(job_id, []).append((index, f"uploads an artifact ({uses})", step))
         elif parsed["kind"] == "docker" or (parsed["kind"] == "action" and parsed["owner"] not in trusted):
-            risky.setdefault(job_id, []).append((index, f"runs third-party code ({uses})"))
+            if local_actions is None:
+                local_actions = _local_action_paths(doc, documents)
+            if not same_repository(parsed, own, local_actions):
+                risky.setdefault(job_id, []).append((index, f"runs third-party code ({uses})", None))
     documents.cache[key] = risky
     return risky
 
 
 @relation(FILE_KIND, "later-steps")
 def later_steps(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
-    """Adds `laterRisks`: later steps of the same job that upload artifacts or run third-party actions."""
+    """Adds `laterRisks`: later steps of the same job that upload a path that may hold the checkout's
+    `.git` folder, or run third-party actions."""
     instance = view.instance
     jobs = _risky_steps(view.subject, documents, params)
     index = instance.get("index", 0)
-    risks = [risk for at, risk in jobs.get(instance.get("jobId", ""), ()) if at > index]
+    step = instance.get("step") if isinstance(instance.get("step"), Mapping) else {}
+    with_ = step.get("with") if isinstance(step.get("with"), Mapping) else {}
+    risks = [
+        risk
+        for at, risk, upload in jobs.get(instance.get("jobId", ""), ())
+        if at > index and (upload is None or upload_may_hold_git(upload, with_.get("path")))
+    ]
     instance["laterRisks"] = risks
     view.fields["risks"] = "; ".join(risks)
     yield view

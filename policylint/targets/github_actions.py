@@ -46,17 +46,20 @@ def triggers(data: Mapping[str, Any]) -> list[str]:
 
 
 def typed_dispatch_inputs(data: Mapping[str, Any]) -> list[str]:
-    """Names of `workflow_dispatch` inputs typed boolean/number/choice/environment (not free text)."""
+    """Names of `workflow_dispatch`/`workflow_call` inputs typed boolean/number/choice/environment
+    (not free text). A name declared by both triggers counts only when both type it so."""
     on = data.get("on")
-    dispatch = on.get("workflow_dispatch") if isinstance(on, Mapping) else None
-    inputs = dispatch.get("inputs") if isinstance(dispatch, Mapping) else None
-    if not isinstance(inputs, Mapping):
-        return []
-    return sorted(
-        str(name).lower()
-        for name, spec in inputs.items()
-        if isinstance(spec, Mapping) and spec.get("type") in _TYPED_INPUTS
-    )
+    typed: set[str] = set()
+    free: set[str] = set()
+    for trigger in ("workflow_dispatch", "workflow_call"):
+        spec = on.get(trigger) if isinstance(on, Mapping) else None
+        inputs = spec.get("inputs") if isinstance(spec, Mapping) else None
+        if not isinstance(inputs, Mapping):
+            continue
+        for name, declared in inputs.items():
+            is_typed = isinstance(declared, Mapping) and declared.get("type") in _TYPED_INPUTS
+            (typed if is_typed else free).add(str(name).lower())
+    return sorted(typed - free)
 
 
 def parse_uses(value: str, comment: str | None = None) -> dict[str, Any]:
@@ -137,7 +140,8 @@ def workflow(doc: Document, match: Mapping[str, Any]) -> Iterator[View]:
 
 @target(FILE_KIND, "job")
 def job(doc: Document, match: Mapping[str, Any]) -> Iterator[View]:
-    """Each job: whether it calls a reusable workflow, its scripts, the workflow's permissions."""
+    """Each job: whether it calls a reusable workflow, its scripts, the `owner/repo` of the actions
+    its steps use, the workflow's permissions."""
     if role(doc.path) != "workflow":
         return
     base = _base(doc)
@@ -151,6 +155,14 @@ def job(doc: Document, match: Mapping[str, Any]) -> Iterator[View]:
             "reusable": "uses" in item,
             "workflowHasPermissions": "permissions" in doc.data,
             "runText": "\n".join(scripts),
+            "usesActions": sorted(
+                {
+                    parse_uses(step["uses"])["action"]
+                    for step in steps
+                    if isinstance(step, Mapping) and isinstance(step.get("uses"), str)
+                }
+                - {""}
+            ),
         }
         anchors = {(): Anchor(doc, pointer), ("job",): Anchor(doc, pointer)}
         fields = {**_fields(doc), "job": job_id}
@@ -210,21 +222,127 @@ def uses(doc: Document, match: Mapping[str, Any]) -> Iterator[View]:
         yield View(instance, {(): Anchor(doc, pointer)}, doc, label=f"{doc.path}#{'/'.join(map(str, pointer))}", fields=fields)
 
 
+def _flows_in(value: Any) -> list[str]:
+    """The references that can flow out of every `${{ }}` inside a value (strings, lists, maps)."""
+    found: list[str] = []
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            found.extend(flow for match in iter_expressions(node) for flow in analyse(match.inner.strip()).flows)
+        elif isinstance(node, Mapping):
+            stack.extend(reversed(list(node.values())))
+        elif isinstance(node, list):
+            stack.extend(reversed(node))
+    return list(dict.fromkeys(found))
+
+
+def _env_sources(name: str, scopes: list[Any]) -> tuple[list[str], str]:
+    """What `env.<name>` can hold: the expressions of the nearest `env:` (step, job, workflow)
+    that sets it; `*` (`toJSON(env)`) takes every entry. An `env:` that is one expression may set
+    any name. Also the name as the `env:` spells it (contexts are case-insensitive)."""
+    found: list[str] = []
+    for scope in scopes:
+        if isinstance(scope, str):
+            found += _flows_in(scope)
+            continue
+        if not isinstance(scope, Mapping):
+            continue
+        if name == "*":
+            found += _flows_in(scope)
+            continue
+        for key, value in scope.items():
+            if str(key).lower() == name:
+                return list(dict.fromkeys(found + _flows_in(value))), str(key)
+    return list(dict.fromkeys(found)), name
+
+
+def _matrix_sources(key: str, matrix: Any) -> tuple[list[str], str]:
+    """What `matrix.<key>` can hold: its values' expressions, those of `include` entries that set
+    it, and any expression that builds the whole matrix or its `include` (`${{ fromJSON(...) }}`)."""
+    if isinstance(matrix, str) or key == "*":
+        return _flows_in(matrix), key
+    if not isinstance(matrix, Mapping):
+        return [], key
+    found: list[str] = []
+    shown = key
+    for name, value in matrix.items():
+        lowered = str(name).lower()
+        if lowered == key:
+            found += _flows_in(value)
+            shown = str(name)
+        elif lowered == "include":
+            entries = value if isinstance(value, list) else [value]
+            for entry in entries:
+                if isinstance(entry, Mapping):
+                    found += [flow for entry_key, entry_value in entry.items() if str(entry_key).lower() == key
+                              for flow in _flows_in(entry_value)]
+                else:
+                    found += _flows_in(entry)
+    return list(dict.fromkeys(found)), shown
+
+
+def indirect_references(references: list[str], scopes: list[Any], matrix: Any) -> list[dict[str, Any]]:
+    """One hop back from `env.X` and `matrix.k`: for each such reference, the references of the
+    expressions that set it (`[{reference, sources}]`, only those with sources; `reference` spells
+    the name as the workflow does)."""
+    found: list[dict[str, Any]] = []
+    for reference in references:
+        head, _, rest = reference.partition(".")
+        name = rest.split(".", 1)[0] or "*"
+        if head == "env":
+            sources, shown = _env_sources(name, scopes)
+        elif head == "matrix":
+            sources, shown = _matrix_sources(name, matrix)
+        else:
+            continue
+        if sources:
+            found.append({"reference": f"{head}.{shown}", "sources": sources})
+    return found
+
+
+def _script_scopes(doc: Document, pointer: tuple[Any, ...]) -> tuple[list[Any], Any]:
+    """The `env:` scopes a script sees (step, job, workflow; nearest first) and its job's matrix."""
+    step_pointer = pointer[:-1] if pointer[-1] == "run" else pointer[:-2]
+    node: Any = doc.data
+    for part in step_pointer:
+        node = node[part] if isinstance(node, (Mapping, list)) else None
+    step = node if isinstance(node, Mapping) else {}
+    scopes: list[Any] = [step.get("env")]
+    matrix: Any = None
+    if step_pointer[:1] == ("jobs",):
+        jobs = doc.data.get("jobs")
+        job = jobs.get(step_pointer[1]) if isinstance(jobs, Mapping) else None
+        if isinstance(job, Mapping):
+            scopes.append(job.get("env"))
+            strategy = job.get("strategy")
+            matrix = strategy.get("matrix") if isinstance(strategy, Mapping) else strategy
+        scopes.append(doc.data.get("env"))
+    return [scope for scope in scopes if scope is not None], matrix
+
+
 @target(FILE_KIND, "expression")
 def expression(doc: Document, match: Mapping[str, Any]) -> Iterator[View]:
-    """Every `${{ }}` inside a `run:` script or an actions/github-script `script:`, at its own line."""
+    """Every `${{ }}` inside a `run:` script or an actions/github-script `script:`, at its own line,
+    with `indirect`: what its `env.X`/`matrix.k` references were set from (one hop)."""
     base = _base(doc)
     typed_inputs = typed_dispatch_inputs(doc.data)
     for context, pointer, text in script_pointers(doc):
+        scopes: tuple[list[Any], Any] | None = None
         for number, found in enumerate(iter_expressions(text)):
             inner = found.inner.strip()
             analysis = analyse(inner)
+            indirect: list[dict[str, Any]] = []
+            if any(flow.split(".", 1)[0] in ("env", "matrix") for flow in analysis.flows):
+                scopes = scopes or _script_scopes(doc, pointer)
+                indirect = indirect_references(list(analysis.flows), *scopes)
             instance = {
                 **base,
                 "context": context,
                 "expression": inner,
                 "references": list(analysis.flows),
                 "mentions": list(analysis.mentions),
+                "indirect": indirect,
                 "typedInputs": typed_inputs,
                 "jobId": pointer[1] if pointer[0] == "jobs" else "",
             }
@@ -252,11 +370,34 @@ def _env_maps(doc: Document) -> Iterator[tuple[str, Any, tuple[Any, ...]]]:
         yield f"step {index + 1} of {f'job {job_id}' if job_id else 'the action'} env", item.get("env"), (*pointer, "env")
 
 
+def _credential_maps(doc: Document) -> Iterator[tuple[str, Any, tuple[Any, ...]]]:
+    """The registry `credentials` of the job container and of each service container."""
+    if role(doc.path) != "workflow":
+        return
+    for job_id, item, pointer in iter_jobs(doc):
+        container = item.get("container")
+        if isinstance(container, Mapping):
+            yield f"job {job_id} container credentials", container.get("credentials"), (*pointer, "container", "credentials")
+        services = item.get("services")
+        if isinstance(services, Mapping):
+            for service_name, service in services.items():
+                if isinstance(service, Mapping):
+                    where = f"service {service_name} credentials"
+                    yield where, service.get("credentials"), (*pointer, "services", service_name, "credentials")
+
+
 @target(FILE_KIND, "env")
 def env(doc: Document, match: Mapping[str, Any]) -> Iterator[View]:
-    """Every environment entry: workflow, job, job container, service containers and steps."""
+    """Every environment entry (workflow, job, job container, service containers, steps) and the
+    `password` of each container's registry `credentials`, which is judged like a variable."""
     if role(doc.path) == "dependabot":
         return
+    for place, mapping, pointer in _credential_maps(doc):
+        if isinstance(mapping, Mapping) and "password" in mapping:
+            entry = (*pointer, "password")
+            instance = {"name": "password", "value": mapping["password"], "place": place}
+            fields = {**_fields(doc), "variable": "password", "place": place}
+            yield View(instance, {(): Anchor(doc, entry)}, doc, label=f"{doc.path}#{'/'.join(map(str, entry))}", fields=fields)
     for place, mapping, pointer in _env_maps(doc):
         if not isinstance(mapping, Mapping):
             continue

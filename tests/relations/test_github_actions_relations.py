@@ -125,3 +125,49 @@ def test_naming_only_a_workflow_still_sees_the_dependabot_file_next_to_it(tmp_pa
     assert [c.display for c in discover([".github/workflows/ci.yml"])] == [".github/dependabot.yml", ".github/workflows/ci.yml"]
     assert check(options).findings == []
     assert [c.display for c in discover(["."], excludes=[".github/dependabot.yml"])] == [".github/workflows/ci.yml"]
+
+
+def test_upload_paths_that_may_hold_the_checkouts_git_folder():
+    from policylint.relations.github_actions import upload_may_hold_git
+
+    def risky(path, checkout_path=None):
+        return upload_may_hold_git({"uses": "actions/upload-artifact@v5", "with": {"path": path}}, checkout_path)
+
+    for path in (".", "./", "*", "**/*", "**/config", "${{ github.workspace }}", "$GITHUB_WORKSPACE/", "..",
+                 "${{ env.OUT }}", ".git/config", ".*", "/home/runner/work/repo/repo", "~"):
+        assert risky(path), path
+    for path in ("dist/", "target/*.tar.gz", "**/*.xml", "build-${{ matrix.os }}/", "${{ github.workspace }}/site",
+                 "/tmp/out", "~/.cache/pip", "dist/\n!dist/.git", "${{ env.OUT }}/report.html"):
+        assert not risky(path), path
+    assert risky("dist/\n.")  # one risky line is enough
+    assert risky("src", checkout_path="src") and risky("src/", checkout_path="src/")
+    assert not risky("dist", checkout_path="src")
+    assert not upload_may_hold_git({"uses": "actions/upload-pages-artifact@v4"}, None)  # default path _site/
+    assert upload_may_hold_git({"uses": "actions/upload-artifact@v5"}, None)  # no path: cannot tell
+
+
+def test_actions_of_the_workflows_own_repository_are_not_third_party():
+    text = """\
+on: push
+jobs:
+  a:
+    if: github.repository == 'Acme/Tools'
+    runs-on: x
+    steps:
+      - uses: actions/checkout@v5
+      - uses: ./local/action
+      - uses: acme/tools/.github/actions/cache@main
+      - uses: acme/other@v1
+"""
+    action = "name: s\ndescription: d\nruns: {using: composite, steps: []}\n"
+    documents = load_set({"repo/.github/workflows/a.yml": text, "repo/.github/actions/setup/action.yml": action})
+    doc = documents.documents[0]
+    risks = [view.instance["laterRisks"] for base in step(doc, {}) for view in later_steps(base, documents, CHECKOUT)]
+    assert risks[0] == ["runs third-party code (acme/other@v1)"]
+    scanned = load_set({
+        "repo/.github/workflows/a.yml": text.replace("acme/other@v1", "someone/tools/.github/actions/setup@v1"),
+        "repo/.github/actions/setup/action.yml": action,
+    })
+    doc = scanned.documents[0]
+    risks = [view.instance["laterRisks"] for base in step(doc, {}) for view in later_steps(base, scanned, CHECKOUT)]
+    assert risks[0] == []
