@@ -21,7 +21,7 @@ from typing import Any
 
 from policylint.images import parse_image
 from policylint.k8s.quantities import parse_quantity
-from policylint.sensitive import is_credential_url, is_placeholder, is_secret_like_name
+from policylint.sensitive import has_private_key, is_credential_url, is_not_a_secret, is_placeholder, is_secret_like_name
 
 Path = tuple[str | int, ...]
 
@@ -49,6 +49,10 @@ def format_checks() -> dict[str, Any]:
         "placeholder": lambda value: is_placeholder(value) if isinstance(value, str | type(None)) else False,
         "base64-placeholder": _is_base64_placeholder,
         "credential-url": strings_only(is_credential_url),
+        # A value that is no secret under any name: placeholder, boolean or file path.
+        "not-a-secret": is_not_a_secret,
+        # A PEM private key with a real body, a secret under any name.
+        "private-key": strings_only(has_private_key),
         "image-not-latest": strings_only(lambda value: not parse_image(value).mutable),
         "image-pinned-by-digest": strings_only(lambda value: parse_image(value).pinned_by_digest),
         "k8s-quantity": lambda value: parse_quantity(value) is not None,
