@@ -202,7 +202,11 @@ def test_vocabulary_is_data():
     assert words("MYSQL_RANDOM_ROOT_PASSWORD") in found.not_secret_names
 
 
-_BODY = "pU3KGCUwux1tEyze1iN7LtkeP3IfyxlxF0SU1kk8nVw0YL4xIB5p/tqg7ui5mX9c\nfCmZ/a/lkyU81lSvTfrXFCegrrP+6SMvivIhH57kkcWxC+y1Vjv8Hm+TQn7LyP4p\n"
+#: Random base64, the shape of a key body (no real key).
+_BODY = (
+    "pU3KGCUwux1tEyze1iN7LtkeP3IfyxlxF0SU1kk8nVw0YL4xIB5p/tqg7ui5mX9c\n"
+    "fCmZ/a/lkyU81lSvTfrXFCegrrP+6SMvivIhH57kkcWxC+y1Vjv8Hm+TQn7LyP4p\n"
+)
 
 
 @pytest.mark.parametrize(
@@ -214,7 +218,10 @@ _BODY = "pU3KGCUwux1tEyze1iN7LtkeP3IfyxlxF0SU1kk8nVw0YL4xIB5p/tqg7ui5mX9c\nfCmZ/
         (f"-----BEGIN OPENSSH PRIVATE KEY-----\n{_BODY}", "-----BEGIN OPENSSH PRIVATE KEY-----"),  # truncated, still a key
         (f"-----BEGIN ENCRYPTED PRIVATE KEY-----\n{_BODY}-----END ENCRYPTED PRIVATE KEY-----", "-----BEGIN ENCRYPTED PRIVATE KEY-----"),
         (f"-----BEGIN PGP PRIVATE KEY BLOCK-----\n\n{_BODY}-----END PGP PRIVATE KEY BLOCK-----", "-----BEGIN PGP PRIVATE KEY BLOCK-----"),
-        (f"cert: |\n  -----BEGIN CERTIFICATE-----\n  {_BODY}\nkey: |\n  -----BEGIN PRIVATE KEY-----\n  {_BODY}", "-----BEGIN PRIVATE KEY-----"),
+        (
+            f"cert: |\n  -----BEGIN CERTIFICATE-----\n  {_BODY}\nkey: |\n  -----BEGIN PRIVATE KEY-----\n  {_BODY}",
+            "-----BEGIN PRIVATE KEY-----",
+        ),
     ],
 )
 def test_private_key_blocks(value, opening):
