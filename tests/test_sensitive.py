@@ -155,6 +155,9 @@ SECRET_NAMES = [
     "oauth2ClientSecret",
     "REDIS_PASSWORD_URL_SAFE",  # ends in a word that is no pointer
     "FILE_TOKEN",
+    "SECRET_JWT_SECRET",
+    "BASIC_AUTH_PASSWORD",
+    "token.txt",
 ]
 
 NOT_SECRET_NAMES = [
@@ -177,6 +180,19 @@ NOT_SECRET_NAMES = [
     "OIDC_AUTH_URI",
     "AWS_ACCESS_KEY_ID",
     "CACHE_KEY",
+    "LARAVEL_ECHO_SERVER_AUTH_HOST",
+    "SECRET_LOCAL_HOSTNAME",
+    "AUTH_SERVER",
+    "AUTH_REALM",
+    "BASIC_AUTH_USERNAME",
+    "GF_AUTH_ANONYMOUS_ORG_ROLE",
+    "MINIO_PROMETHEUS_AUTH_TYPE",
+    "SECRET_FILE_SIZE",
+    "SECRET_FORCED_LANGUAGE",
+    "SECRET_VERSION",
+    "KAFKA_SSL_CLIENT_AUTH",
+    "prepare-token.sh",
+    "tls.key",  # "key" alone is no secret word; a PEM body under it is found by its value
     "SORT_KEY",
     "KEYBOARD_LAYOUT",
 ]
@@ -260,6 +276,8 @@ def test_not_private_keys(value):
         '"<your-token>"',
         "'...'",
         "'${TOKEN}'",
+        "INSERT_ETCD_DISCOVERY_TOKEN",
+        "replace-me-with-a-key",
         '""',
     ],
 )
