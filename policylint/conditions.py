@@ -21,7 +21,7 @@ from typing import Any
 
 from policylint.images import parse_image
 from policylint.k8s.quantities import parse_quantity
-from policylint.sensitive import is_credential_url, is_placeholder, is_secret_like_name
+from policylint.sensitive import has_private_key, is_credential_url, is_not_a_secret, is_placeholder, is_secret_like_name
 
 Path = tuple[str | int, ...]
 
@@ -49,6 +49,10 @@ def format_checks() -> dict[str, Any]:
         "placeholder": lambda value: is_placeholder(value) if isinstance(value, str | type(None)) else False,
         "base64-placeholder": _is_base64_placeholder,
         "credential-url": strings_only(is_credential_url),
+        # A value that is no secret under any name: placeholder, boolean or file path.
+        "not-a-secret": is_not_a_secret,
+        # A PEM private key with a real body, a secret under any name.
+        "private-key": strings_only(has_private_key),
         "image-not-latest": strings_only(lambda value: not parse_image(value).mutable),
         "image-pinned-by-digest": strings_only(lambda value: parse_image(value).pinned_by_digest),
         "k8s-quantity": lambda value: parse_quantity(value) is not None,
@@ -126,38 +130,13 @@ def _properties_differ(validator: Any, names: Any, instance: Any, schema: Any) -
         yield _error(validator, f"{', '.join(names)} are identical", [names[-1]])
 
 
-PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
-PROBE_HANDLERS = ("httpGet", "tcpSocket", "grpc")
-
-
 def _probe_ports_declared(validator: Any, enabled: Any, instance: Any, schema: Any) -> Iterator[Any]:
     if not enabled or not isinstance(instance, Mapping):
         return
-    ports = instance.get("ports")
-    if not isinstance(ports, list) or not ports:
-        return
-    # A quoted containerPort ("8080") is still port 8080, as the probe's own port is compared.
-    numbers = {_as_int(port.get("containerPort")) for port in ports if isinstance(port, Mapping)} - {None}
-    names = {port.get("name") for port in ports if isinstance(port, Mapping) and port.get("name")}
-    for probe in PROBES:
-        spec = instance.get(probe)
-        if not isinstance(spec, Mapping):
-            continue
-        for handler in PROBE_HANDLERS:
-            action = spec.get(handler)
-            if not isinstance(action, Mapping) or "port" not in action:
-                continue
-            port = action["port"]
-            known = port in names if isinstance(port, str) and not port.isdigit() else _as_int(port) in numbers
-            if not known:
-                yield _error(validator, f"{probe} port {port} is not a declared container port", [probe, handler, "port"])
+    from policylint.k8s.probes import probe_port_problems
 
-
-def _as_int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    for path, reason in probe_port_problems(instance):
+        yield _error(validator, reason, list(path))
 
 
 #: Extra keywords: name -> function(validator, keyword value, instance, schema) yielding errors.

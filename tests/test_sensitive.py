@@ -131,3 +131,180 @@ def test_named_properties_ties_key_names_to_values_and_points_at_the_key():
     assert [violation.path for violation in condition.violations(data)] == [("DB_PASSWORD",), ("clientSecret",)]
     assert condition.is_valid({"LOG_LEVEL": "debug", "AUTHOR": "jane"})
     assert condition.is_valid(["not", "a", "mapping"])
+
+
+# --- the vocabulary (policylint/secret_vocabulary.yaml), as real-shaped names in both directions ---
+
+SECRET_NAMES = [
+    "AWS_SECRET_ACCESS_KEY",
+    "AZURE_STORAGE_KEY",
+    "AZURE_STORAGE_ACCOUNT_KEY",
+    "AZURE_BATCH_KEY",
+    "OCI_CLI_KEY_CONTENT",
+    "JWT_SIGNING_KEY",
+    "DB_ENCRYPTION_KEY",
+    "MEILI_MASTER_KEY",
+    "RAILS_MASTER_KEY",
+    "SECRET_KEY_BASE",
+    "POSTGRES_PASSWORD",
+    "MYSQL_ROOT_PASSWORD",
+    "GF_SECURITY_ADMIN_PASSWORD",
+    "SLACK_BOT_TOKEN",
+    "NPM_TOKEN",
+    "SENTRY_AUTH_TOKEN",
+    "oauth2ClientSecret",
+    "REDIS_PASSWORD_URL_SAFE",  # ends in a word that is no pointer
+    "FILE_TOKEN",
+    "SECRET_JWT_SECRET",
+    "BASIC_AUTH_PASSWORD",
+    "token.txt",
+]
+
+NOT_SECRET_NAMES = [
+    "MYSQL_ALLOW_EMPTY_PASSWORD",
+    "MYSQL_RANDOM_ROOT_PASSWORD",
+    "MARIADB_ALLOW_EMPTY_ROOT_PASSWORD",
+    "ALLOW_EMPTY_PASSWORD",
+    "POSTGRES_PASSWORD_FILE",
+    "MYSQL_ROOT_PASSWORD_FILE",
+    "OAUTH_SECRET_NAME",
+    "secretName",
+    "IMAGE_PULL_SECRET_NAMES",
+    "TOKEN_PATH",
+    "VAULT_TOKEN_DIR",
+    "AUTH_PORT",
+    "PASSWORD_RESET_TITLE",
+    "TOKEN_TTL",
+    "AUTH_ENABLED",
+    "AUTH_URL",
+    "OIDC_AUTH_URI",
+    "AWS_ACCESS_KEY_ID",
+    "CACHE_KEY",
+    "LARAVEL_ECHO_SERVER_AUTH_HOST",
+    "SECRET_LOCAL_HOSTNAME",
+    "AUTH_SERVER",
+    "AUTH_REALM",
+    "BASIC_AUTH_USERNAME",
+    "GF_AUTH_ANONYMOUS_ORG_ROLE",
+    "MINIO_PROMETHEUS_AUTH_TYPE",
+    "SECRET_FILE_SIZE",
+    "SECRET_FORCED_LANGUAGE",
+    "SECRET_VERSION",
+    "KAFKA_SSL_CLIENT_AUTH",
+    "prepare-token.sh",
+    "tls.key",  # "key" alone is no secret word; a PEM body under it is found by its value
+    "SORT_KEY",
+    "KEYBOARD_LAYOUT",
+]
+
+
+@pytest.mark.parametrize("name", SECRET_NAMES)
+def test_vocabulary_secret_names(name):
+    assert is_secret_like_name(name)
+
+
+@pytest.mark.parametrize("name", NOT_SECRET_NAMES)
+def test_vocabulary_not_secret_names(name):
+    assert not is_secret_like_name(name)
+
+
+def test_vocabulary_is_data():
+    """The vocabulary file is the source: every word it lists is honoured by the name check."""
+    from policylint.sensitive import vocabulary, words
+
+    found = vocabulary()
+    for entry in ("storage_key", "key_content", "batch_key"):
+        assert found.secret_words.search(entry)
+    assert words("MYSQL_RANDOM_ROOT_PASSWORD") in found.not_secret_names
+
+
+#: Random base64, the shape of a key body (no real key).
+_BODY = (
+    "pU3KGCUwux1tEyze1iN7LtkeP3IfyxlxF0SU1kk8nVw0YL4xIB5p/tqg7ui5mX9c\n"
+    "fCmZ/a/lkyU81lSvTfrXFCegrrP+6SMvivIhH57kkcWxC+y1Vjv8Hm+TQn7LyP4p\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "opening"),
+    [
+        (f"-----BEGIN PRIVATE KEY-----\n{_BODY}-----END PRIVATE KEY-----\n", "-----BEGIN PRIVATE KEY-----"),
+        (f"-----BEGIN RSA PRIVATE KEY-----\n{_BODY}-----END RSA PRIVATE KEY-----", "-----BEGIN RSA PRIVATE KEY-----"),
+        (f"-----BEGIN EC PRIVATE KEY-----\\n{_BODY.replace(chr(10), '')}\\n-----END EC PRIVATE KEY-----", "-----BEGIN EC PRIVATE KEY-----"),
+        (f"-----BEGIN OPENSSH PRIVATE KEY-----\n{_BODY}", "-----BEGIN OPENSSH PRIVATE KEY-----"),  # truncated, still a key
+        (f"-----BEGIN ENCRYPTED PRIVATE KEY-----\n{_BODY}-----END ENCRYPTED PRIVATE KEY-----", "-----BEGIN ENCRYPTED PRIVATE KEY-----"),
+        (f"-----BEGIN PGP PRIVATE KEY BLOCK-----\n\n{_BODY}-----END PGP PRIVATE KEY BLOCK-----", "-----BEGIN PGP PRIVATE KEY BLOCK-----"),
+        (
+            f"cert: |\n  -----BEGIN CERTIFICATE-----\n  {_BODY}\nkey: |\n  -----BEGIN PRIVATE KEY-----\n  {_BODY}",
+            "-----BEGIN PRIVATE KEY-----",
+        ),
+    ],
+)
+def test_private_key_blocks(value, opening):
+    from policylint.sensitive import has_private_key, private_key_block
+
+    assert private_key_block(value) == opening
+    assert has_private_key(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        f"-----BEGIN CERTIFICATE-----\n{_BODY}-----END CERTIFICATE-----",
+        f"-----BEGIN PUBLIC KEY-----\n{_BODY}-----END PUBLIC KEY-----",
+        "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA...\n-----END RSA PRIVATE KEY-----",
+        "-----BEGIN PRIVATE KEY-----\n<your key here>\n-----END PRIVATE KEY-----",
+        "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----",  # too short for any real key
+        "-----BEGIN PRIVATE KEY-----",
+        "grep -- '-----BEGIN PRIVATE KEY-----' key.pem",
+        "PRIVATE KEY",
+    ],
+)
+def test_not_private_keys(value):
+    from policylint.sensitive import has_private_key
+
+    assert not has_private_key(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "...",
+        "....",
+        "…",
+        "'<PRIVKEY>'",
+        '"<your-token>"',
+        "'...'",
+        "'${TOKEN}'",
+        "INSERT_ETCD_DISCOVERY_TOKEN",
+        "replace-me-with-a-key",
+        '""',
+    ],
+)
+def test_more_placeholders(value):
+    assert is_placeholder(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "yes", "YES", "true", "False", "no", "on", "off", True, False,
+        "/run/secrets/db_password", "/etc/app/token", "./secrets/key.pem", "../ci/token.txt", "~/.ssh/id_rsa",
+        "'/run/secrets/db'", "...", "<password>",
+    ],
+)
+def test_values_that_are_not_secrets(value):
+    from policylint.sensitive import is_not_a_secret
+
+    assert is_not_a_secret(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    # "1" is no switch word: MYSQL_ALLOW_EMPTY_PASSWORD=1 passes by its name (see the name table).
+    ["1", "hunter2", "admin", "password", 12345, "/K7MDENG/bPxRfiCYEXAMPLEKEY", "/wJalrXUtnFEMI/K7MDENG", "sk_live_abc123", "s3cr3t value"],
+)
+def test_values_that_may_be_secrets(value):
+    from policylint.sensitive import is_not_a_secret
+
+    assert not is_not_a_secret(value)

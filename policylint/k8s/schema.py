@@ -29,6 +29,52 @@ class SchemaError:
 
     pointer: Pointer
     message: str
+    #: True when the offending value is an unrendered envsubst placeholder where a number or boolean belongs.
+    placeholder: bool = False
+
+
+#: A whole value that envsubst (`${VAR}`, `$VAR`) or a token-replacement step (`##VAR##`,
+#: `#{VAR}#`, `__VAR__`) fills in at deploy time.
+ENVSUBST_PLACEHOLDER = re.compile(
+    r"^(?:\$\{[A-Za-z_][A-Za-z0-9_]*(?:[:?+=-][^}]*)?\}|\$[A-Za-z_][A-Za-z0-9_]*|##[A-Za-z_][A-Za-z0-9_.-]*##"
+    r"|#\{[A-Za-z_][A-Za-z0-9_.-]*\}#|__[A-Za-z][A-Za-z0-9_]*__)$"
+)
+_SCALAR_TYPES = frozenset({"integer", "number", "boolean"})
+
+
+def without_nulls(data: Any) -> Any:
+    """`data` with every null mapping value removed, recursively (list items are kept)."""
+    if isinstance(data, Mapping):
+        return {key: without_nulls(value) for key, value in data.items() if value is not None}
+    if isinstance(data, list):
+        return [without_nulls(item) for item in data]
+    return data
+
+
+def _at_null_key(error: SchemaError, original: Any) -> SchemaError:
+    """A required field written as `null` is reported at its own key, not at its parent."""
+    if not error.message.endswith("is a required property"):
+        return error
+    node = original
+    for step in error.pointer:
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            return error
+    if not isinstance(node, Mapping):
+        return error
+    for key, value in node.items():
+        if value is None and f"{key!r} is a required property" in error.message:
+            return SchemaError((*error.pointer, key), f"{error.message} (null means unset)")
+    return error
+
+
+def _is_placeholder_type_error(error: Any) -> bool:
+    """A `type` error whose value is an envsubst placeholder where a number or boolean belongs."""
+    if error.validator != "type" or not isinstance(error.instance, str):
+        return False
+    wanted = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+    return bool(_SCALAR_TYPES.intersection(wanted)) and bool(ENVSUBST_PLACEHOLDER.match(error.instance.strip()))
 
 
 def schema_file_name(api_version: str, kind: str) -> str:
@@ -92,9 +138,27 @@ class KindSchema:
     owner: SchemaSet
 
     def errors(self, data: Mapping[str, Any]) -> list[SchemaError]:
-        """Every error of an object (none when the fast check passes)."""
+        """Every error of an object (none when the fast check passes).
+
+        `null` is how YAML writes "unset", and the API server reads it so: a null mapping value
+        (`minAvailable: null`) is dropped before validation. An envsubst placeholder (`${REPLICAS}`)
+        where the schema wants a number or boolean is no error either: the file is not rendered
+        (see placeholder_type_errors; the loader tells the user once per file).
+        """
         if self.fast is not None and self.fast.is_valid(data):
             return []
+        stripped = without_nulls(data)
+        if self.fast is not None and self.fast.is_valid(stripped):
+            return []
+        return [_at_null_key(error, data) for error in self._explained(stripped) if not error.placeholder]
+
+    def placeholder_errors(self, data: Mapping[str, Any]) -> list[SchemaError]:
+        """The errors that only an unrendered envsubst placeholder causes."""
+        if self.fast is not None and self.fast.is_valid(data):
+            return []
+        return [error for error in self._explained(without_nulls(data)) if error.placeholder]
+
+    def _explained(self, data: Any) -> list[SchemaError]:
         validator = self.owner.explainer(self)
         found: list[SchemaError] = []
         for error in validator.iter_errors(data):
@@ -213,7 +277,7 @@ def _explain(error: Any) -> Iterator[SchemaError]:
     message = error.message
     if error.validator in ("oneOf", "anyOf") and error.context:
         message = f"{_short(error.instance)} is not a valid value"
-    yield SchemaError(pointer, f"{where}: {message}")
+    yield SchemaError(pointer, f"{where}: {message}", _is_placeholder_type_error(error))
 
 
 def _close_match(key: str, known: Mapping[str, Any]) -> str:

@@ -51,6 +51,11 @@ def load(path: str, text: str) -> LoadResult:
         for doc in _objects(path, item, index):
             result.documents.append(doc)
         index += 1
+    from policylint.k8s.placeholders import placeholder_notice
+
+    notice = placeholder_notice(path, text, result.documents)
+    if notice is not None:
+        result.skipped.append(notice)
     return result
 
 
