@@ -6,9 +6,9 @@ import textwrap
 
 from policylint.documents import DocumentSet, LoadResult
 from policylint.engine import run
+from policylint.k8s.selectors import LabelIndex
 from policylint.loaders import load_bytes
 from policylint.policies import load_policies
-from policylint.k8s.selectors import LabelIndex
 from policylint.relations import get_relation
 from policylint.relations.kubernetes import INDEX_KEY, allows_dns, egress_applies, index
 from policylint.targets import get_target
