@@ -417,6 +417,7 @@ def hpa_target(view: View, documents: DocumentSet, params: Mapping[str, Any]) ->
     """An HPA with its target workload mounted at `target` and the facts the HPA policies read.
 
     Facts: `targetFound`, `targetAmbiguous` (several equally near candidates: no target mounted),
+    `targetElsewhere` (not in scope, but somewhere in the run: a "missing" claim would not hold),
     `namespaceHasWorkloads`, `maxAboveMin`, and `utilizationMetrics` (one entry per cpu/memory
     utilization metric, anchored at that metric: `requested` is false when a main container of
     the target has no request for the resource).
@@ -429,9 +430,15 @@ def hpa_target(view: View, documents: DocumentSet, params: Mapping[str, Any]) ->
     resolution = idx.resolve(hpa, str(ref.get("kind", "")), str(ref.get("name", "")))
     target = resolution.target
     minimum, maximum = _hpa_min(hpa), hpa.get(("spec", "maxReplicas"))
+    elsewhere = False
+    if target is None and not resolution.ambiguous and idx.mode != "run":
+        # An absence claim must hold for the whole run: the layout may be by kind.
+        wider = index(documents, "run").resolve(hpa, str(ref.get("kind", "")), str(ref.get("name", "")))
+        elsewhere = bool(wider.tied)
     facts: dict[str, Any] = {
         "targetFound": target is not None,
         "targetAmbiguous": resolution.ambiguous,
+        "targetElsewhere": elsewhere,
         "namespaceHasWorkloads": idx.has_workloads(hpa),
         "maxAboveMin": not isinstance(maximum, int) or isinstance(maximum, bool) or maximum > minimum,
     }
@@ -595,7 +602,8 @@ def selected_workloads(view: View, documents: DocumentSet, params: Mapping[str, 
     """A PDB, NetworkPolicy or Service with the workloads its selector matches.
 
     Facts: `hasSelector`, `selectsSomething` (anchored at the selector), `podsUnknowable` (it may
-    select pods the set cannot show: controller labels, operator-created pods), `namespaceHasWorkloads`,
+    select pods the set cannot show: controller labels, operator-created pods), `selectsOutsideScope`
+    (it selects nothing in scope but something elsewhere in the run), `namespaceHasWorkloads`,
     `minAvailableBlocks` (PDB), `servicePorts` / `ingressPorts` (one entry per port reference,
     `matched` false when no container port of the selected pods fits it).
     """
@@ -609,6 +617,7 @@ def selected_workloads(view: View, documents: DocumentSet, params: Mapping[str, 
         "selectorValid": selector.valid,
         "selectsSomething": bool(selected),
         "podsUnknowable": not selected and pods_unknowable(idx, doc),
+        "selectsOutsideScope": not selected and idx.mode != "run" and bool(index(documents, "run").select(doc, selector)),
         "namespaceHasWorkloads": idx.has_workloads(doc),
     }
     anchors: dict[ViewPath, Anchor] = {("selectsSomething",): Anchor(doc, pointer)}
@@ -689,9 +698,12 @@ def allows_dns(doc: Document) -> bool:
 
 def _dns_allowed(idx: Index, workload: Document) -> bool:
     """True when some Egress NetworkPolicy of the workload's scope that selects it allows port 53."""
-    return any(
-        egress_applies(policy) and allows_dns(policy) for policy in selecting(idx, workload, "NetworkPolicy")
-    )
+
+    def compute() -> bool:
+        policies = selecting(idx, workload, "NetworkPolicy")
+        return any(egress_applies(policy) and allows_dns(policy) for policy in policies)
+
+    return _memo(idx, "dns", workload, compute)  # type: ignore[no-any-return]
 
 
 @relation("kubernetes", "egress-dns")

@@ -199,6 +199,24 @@ def test_gateway_parent_resolves_to_the_nearest_gateway():
     assert ("shop/route.yaml", 6, "k8s-ingress-no-tls") in findings(files, "k8s-ingress-no-tls")
 
 
+def test_absence_claims_hold_for_the_whole_run():
+    # A half kind-grouped layout: the HPA and the Service sit in their own folders under k8s/,
+    # whose app.yaml is in their scope, while the api Deployment is in a sibling folder.
+    files = {
+        "k8s/app.yaml": deployment("web"),
+        "k8s/deployments/api.yaml": deployment("api"),
+        "k8s/hpa/api.yaml": hpa("api", "api"),
+        "k8s/services/api.yaml": service("api", "{app: api}"),
+    }
+    ids = ("k8s-hpa-target-missing", "k8s-service-selector-mismatch")
+    assert findings(files, *ids) == []
+    files["k8s/deployments/api.yaml"] = deployment("api-v2")
+    assert findings(files, *ids) == [
+        ("k8s/hpa/api.yaml", 5, "k8s-hpa-target-missing"),
+        ("k8s/services/api.yaml", 5, "k8s-service-selector-mismatch"),
+    ]
+
+
 # --- pods the set cannot see -------------------------------------------------------------------------
 
 
