@@ -45,6 +45,8 @@ INDEX_KEY = "kubernetes.index"
 DNS_PORT = 53
 DNS_PORT_NAMES = frozenset({"dns", "dns-tcp", "dns-udp"})
 METRIC_SOURCES = {"Resource": "resource", "ContainerResource": "containerResource"}
+#: Marks of a value still to be substituted (envsubst, Helm, Kustomize vars): such a port cannot be judged.
+UNRENDERED = ("${", "{{", "$(")
 #: A message names at most this many related objects, then says how many more.
 NAMES_IN_MESSAGE = 3
 #: A finding lists at most this many related locations; the last one says how many were left out.
@@ -371,7 +373,11 @@ def related_list(docs: list[Document], pointer: tuple[Any, ...], note: Callable[
 
 
 def names(labels: list[str]) -> str:
-    """Up to NAMES_IN_MESSAGE names for a message, then how many more."""
+    """Up to NAMES_IN_MESSAGE distinct names for a message, then how many more.
+
+    One name given twice (the same Deployment in install.yaml and namespace-install.yaml) is named once.
+    """
+    labels = list(dict.fromkeys(labels))
     shown = ", ".join(labels[:NAMES_IN_MESSAGE])
     more = len(labels) - NAMES_IN_MESSAGE
     return f"{shown} and {more} more" if more > 0 else shown
@@ -590,7 +596,7 @@ def _port_entry(
     """
     ref = parse_port_ref(ref_value, end)
     wanted = protocol_of(protocol)
-    if ref is None:
+    if ref is None or (isinstance(ref_value, str) and any(mark in ref_value for mark in UNRENDERED)):
         return {"matched": True, "port": str(ref_value), "protocol": wanted}
     if ref.name is None and unjudgeable:
         return {"matched": True, "port": ref.label, "protocol": wanted}

@@ -22,7 +22,7 @@ from policylint.k8s.selectors import LabelIndex, parse_map_selector
 from policylint.k8s.unseen import is_controller_label, possible_pod_owner, without_controller_labels
 from policylint.loaders import load_bytes
 from policylint.policies import load_policies
-from policylint.relations.kubernetes import NAMES_IN_MESSAGE, RELATED_LIMIT, ambiguous_references, index
+from policylint.relations.kubernetes import NAMES_IN_MESSAGE, RELATED_LIMIT, ambiguous_references, index, names
 from policylint.runner import RunOptions, check
 
 POLICIES = load_policies()
@@ -350,6 +350,8 @@ def test_numeric_target_port_against_containers_without_ports():
     assert findings(files, "k8s-service-target-port-mismatch") == [("s.yaml", 6, "k8s-service-target-port-mismatch")]
     files = {"d.yaml": deployment("api", ports="[{containerPort: 9090}]"), "s.yaml": service("api", "{app: api}", "8080")}
     assert findings(files, "k8s-service-target-port-mismatch") == [("s.yaml", 6, "k8s-service-target-port-mismatch")]
+    files["s.yaml"] = service("api", "{app: api}", '"${GRPC_PORT:-9002}"')  # an envsubst template: not judged
+    assert findings(files, "k8s-service-target-port-mismatch") == []
 
 
 # --- short messages, capped related locations, linear joins --------------------------------------------
@@ -369,6 +371,8 @@ def test_messages_name_three_objects_and_related_locations_are_capped():
         assert "w03" not in finding.message
         assert len(finding.related) == RELATED_LIMIT
         assert finding.related[-1].message.endswith(f"; {count - RELATED_LIMIT} more not listed")
+    # The same object twice (two bundle files of one folder) is named once.
+    assert names(["Deployment/a", "Deployment/a", "Deployment/b"]) == "Deployment/a, Deployment/b"
 
 
 def test_nested_folders_stay_linear():
