@@ -128,6 +128,14 @@ class Index:
     pdbs: list[Document] = field(default_factory=list)
     network_policies: list[Document] = field(default_factory=list)
     memo: dict[tuple[str, Any], Any] = field(default_factory=dict)
+    #: The set the index was built from (for `whole_run`).
+    documents: DocumentSet | None = None
+
+    def whole_run(self) -> Index:
+        """The index of the same set with every plain file in one scope: where absence claims are checked."""
+        if self.mode == "run" or self.documents is None:
+            return self
+        return index(self.documents, "run")
 
     def add(self, doc: Document) -> None:
         """Put one document in every region it belongs to."""
@@ -217,7 +225,7 @@ def index(documents: DocumentSet, mode: str = DEFAULT_MODE) -> Index:
     cached = documents.cache.get(key)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
-    built = Index(mode=mode)
+    built = Index(mode=mode, documents=documents)
     for doc in documents.of_file_kind("kubernetes"):
         built.add(doc)
     documents.cache[key] = built
@@ -298,19 +306,32 @@ def selecting(idx: Index, workload: Document, kind: str) -> list[Document]:
 
 
 def hpas_targeting(idx: Index, doc: Document) -> tuple[list[Document], list[Document]]:
-    """The HPAs of the workload's scope whose scaleTargetRef resolves to it, and those that may (ambiguous)."""
+    """The HPAs whose scaleTargetRef resolves to the workload, and those that may target it.
+
+    "May": the reference is ambiguous between it and another object, or the HPA sits in an
+    unrelated folder with no candidate of its own (a layout by kind): "no HPA scales it" would
+    then be a guess, so the facts built on it become unknown.
+    """
 
     def compute() -> tuple[list[Document], list[Document]]:
         definite: list[Document] = []
-        ambiguous: list[Document] = []
-        candidates = idx.merge(bucket.hpas_by_target.get((doc.kind, doc.name), []) for bucket in idx.buckets(doc))
+        possible: list[Document] = []
+        key = (doc.kind, doc.name)
+        candidates = idx.merge(bucket.hpas_by_target.get(key, []) for bucket in idx.buckets(doc))
         for hpa in candidates:
             resolution = idx.resolve(hpa, doc.kind, doc.name)
             if resolution.target is doc:
                 definite.append(hpa)
             elif resolution.ambiguous and any(item is doc for item in resolution.tied):
-                ambiguous.append(hpa)
-        return definite, ambiguous
+                possible.append(hpa)
+        wider = idx.whole_run()
+        if not definite and wider is not idx and not doc.origin:
+            seen = {id(hpa) for hpa in candidates}
+            for bucket in wider.buckets(doc):
+                for hpa in bucket.hpas_by_target.get(key, []):
+                    if id(hpa) not in seen and not idx.resolve(hpa, doc.kind, doc.name).tied:
+                        possible.append(hpa)
+        return definite, possible
 
     return _memo(idx, "hpas", doc, compute)  # type: ignore[no-any-return]
 
@@ -318,7 +339,7 @@ def hpas_targeting(idx: Index, doc: Document) -> tuple[list[Document], list[Docu
 def effective_replicas(idx: Index, doc: Document) -> int | None:
     """The fewest pods a workload runs: HPA minReplicas when scaled, else spec.replicas (default 1).
 
-    None when unknown (DaemonSet: one per node; Job: depends on completions; an ambiguous HPA).
+    None when unknown (DaemonSet: one per node; Job: depends on completions; an HPA that may target it).
     """
     if doc.kind == "Pod":
         return 1
@@ -439,7 +460,7 @@ def hpa_target(view: View, documents: DocumentSet, params: Mapping[str, Any]) ->
     elsewhere = False
     if target is None and not resolution.ambiguous and idx.mode != "run":
         # An absence claim must hold for the whole run: the layout may be by kind.
-        wider = index(documents, "run").resolve(hpa, str(ref.get("kind", "")), str(ref.get("name", "")))
+        wider = idx.whole_run().resolve(hpa, str(ref.get("kind", "")), str(ref.get("name", "")))
         elsewhere = bool(wider.tied)
     facts: dict[str, Any] = {
         "targetFound": target is not None,
@@ -504,9 +525,10 @@ def anti_affinity_spreads(doc: Document) -> bool:
 def workload_context(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
     """A workload with what scales, protects and isolates it.
 
-    Facts: `hpaTargeted` (the first HPA mounted at `hpa`; null when only an ambiguous HPA may
-    target it), `replicas` (spec.replicas, default 1, anchored there), `multiReplica` (replicas > 1
-    or an HPA with minReplicas > 1; null when that rests on an ambiguous HPA), `pdbSelected`,
+    Facts: `hpaTargeted` (the first HPA mounted at `hpa`; null when an HPA only may target it:
+    ambiguous, or in an unrelated folder with no candidate of its own), `replicas` (spec.replicas,
+    default 1, anchored there), `multiReplica` (replicas > 1 or an HPA with minReplicas > 1; null
+    when that rests on an HPA that only may target it), `pdbSelected`,
     `networkPolicySelected`, `networkPoliciesInSet` (the workload's scope has a NetworkPolicy, or
     the policy's `always` param is true), `hostNetwork`, and `antiAffinitySpreads`.
     """
@@ -623,7 +645,7 @@ def selected_workloads(view: View, documents: DocumentSet, params: Mapping[str, 
         "selectorValid": selector.valid,
         "selectsSomething": bool(selected),
         "podsUnknowable": not selected and pods_unknowable(idx, doc),
-        "selectsOutsideScope": not selected and idx.mode != "run" and bool(index(documents, "run").select(doc, selector)),
+        "selectsOutsideScope": not selected and idx.mode != "run" and bool(idx.whole_run().select(doc, selector)),
         "namespaceHasWorkloads": idx.has_workloads(doc),
     }
     anchors: dict[ViewPath, Anchor] = {("selectsSomething",): Anchor(doc, pointer)}

@@ -130,9 +130,23 @@ def test_sibling_folders_never_meet_and_a_parent_folder_meets_both():
 
 
 def test_kind_grouped_layout_needs_run_scope():
-    files = {"deployments/api.yaml": deployment("api", replicas=1), "autoscaling/api.yaml": hpa("api", "api")}
-    assert findings(files, "k8s-single-replica") == [("deployments/api.yaml", 5, "k8s-single-replica")]
-    assert findings(files, "k8s-single-replica", mode="run") == []
+    files = {"deployments/api.yaml": deployment("api", replicas=3), "autoscaling/api.yaml": hpa("api", "api")}
+    ids = ("k8s-hpa-replicas-conflict", "k8s-hpa-target-missing", "k8s-single-replica", "k8s-pdb-missing")
+    # Unrelated folders are not joined: no conflict is seen, and no absence is claimed either
+    # (the HPA has no candidate of its own, so it may well scale deployments/api.yaml).
+    assert findings(files, *ids) == [("deployments/api.yaml", 3, "k8s-pdb-missing")]  # 3 replicas, whoever scales them
+    assert findings(files, *ids, mode="run") == [
+        ("deployments/api.yaml", 3, "k8s-pdb-missing"),
+        ("deployments/api.yaml", 5, "k8s-hpa-replicas-conflict"),
+    ]
+    files["deployments/api.yaml"] = deployment("api", replicas=1)
+    assert findings(files, *ids) == []
+    # An HPA whose own folder has a candidate is not "orphaned": it does not cover other folders.
+    files["autoscaling/api-deployment.yaml"] = deployment("api")
+    assert findings(files, *ids) == [
+        ("autoscaling/api-deployment.yaml", 3, "k8s-pdb-missing"),  # its HPA keeps 2 replicas
+        ("deployments/api.yaml", 5, "k8s-single-replica"),
+    ]
 
 
 def test_origins_keep_their_own_objects_even_under_run_scope():
@@ -448,22 +462,23 @@ def test_context_resolves_under_the_same_scope_rules(tmp_path, monkeypatch):
     assert rows(report) == []
 
 
-KIND_GROUPED = {"deployments/api.yaml": deployment("api", replicas=1), "autoscaling/api.yaml": hpa("api", "api")}
+KIND_GROUPED = {"deployments/api.yaml": deployment("api", replicas=3), "autoscaling/api.yaml": hpa("api", "api")}
 
 
 def test_relation_scope_from_cli_and_config(tmp_path, run_cli):
     write(tmp_path, KIND_GROUPED)
-    args = ("check", ".", "--select", "k8s-single-replica", "--format", "json")
+    args = ("check", ".", "--select", "k8s-hpa-replicas-conflict", "--format", "json")
     code, out, _ = run_cli(*args, cwd=tmp_path)
-    assert code == 1
-    assert [f["rule_id"] for f in json.loads(out)["findings"]] == ["k8s-single-replica"]
-    code, out, _ = run_cli(*args, "--relation-scope", "run", cwd=tmp_path)
     assert (code, json.loads(out)["findings"]) == (0, [])
+    code, out, _ = run_cli(*args, "--relation-scope", "run", cwd=tmp_path)
+    assert code == 1
+    assert [(f["rule_id"], f["path"]) for f in json.loads(out)["findings"]] == [
+        ("k8s-hpa-replicas-conflict", "deployments/api.yaml")]
     (tmp_path / ".policylint.yaml").write_text("relation-scope: run\n")
     code, _, _ = run_cli(*args, cwd=tmp_path)
-    assert code == 0
-    code, _, _ = run_cli(*args, "--relation-scope", "folder", cwd=tmp_path)  # the command line wins
     assert code == 1
+    code, _, _ = run_cli(*args, "--relation-scope", "folder", cwd=tmp_path)  # the command line wins
+    assert code == 0
 
 
 def test_config_rejects_an_unknown_relation_scope(tmp_path, run_cli):
