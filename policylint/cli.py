@@ -96,6 +96,9 @@ def cli() -> None:
               help="Render folders holding a kustomization.yaml (kubectl kustomize or kustomize build) and check the output.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=0,
               help="Worker processes for large file sets (default 0: one per CPU; 1: never). Output is identical.")
+@click.option("--relation-scope", type=click.Choice(("folder", "run")), default="folder", show_default=True,
+              help="Which files relational policies join: one folder tree and its kustomizations, or the whole run.")
+@click.option("-v", "--verbose", is_flag=True, help="Explain on stderr what relations could not judge (ambiguous references).")
 def check(
     paths: tuple[str, ...],
     formats: tuple[str, ...],
@@ -119,6 +122,8 @@ def check(
     kube_version: str | None,
     kustomize: bool,
     jobs: int,
+    relation_scope: str,
+    verbose: bool,
 ) -> int:
     """Check files and directories (default: the current directory); `-` reads stdin."""
     from policylint.config import ConfigError, configure
@@ -150,9 +155,12 @@ def check(
         kube_version=kube_version,
         kustomize=kustomize,
         jobs=jobs,
+        relation_scope=relation_scope,
+        verbose=verbose,
     )
     ctx = click.get_current_context()
-    explicit = {name for name in ("fail_on", "profile", "default_namespace", "kube_version", "kustomize")
+    explicit = {name for name in ("fail_on", "profile", "default_namespace", "kube_version", "kustomize",
+                                  "relation_scope")
                 if ctx.get_parameter_source(name) not in (None, click.core.ParameterSource.DEFAULT)}
     try:
         options, policy_set, warnings = configure(options, config_file, explicit)
@@ -177,6 +185,8 @@ def check(
             meter.finish()
     for item in report.skipped:
         click.echo(f"policylint: notice: {item.path}: {item.reason}", err=True)
+    for note in report.notes:
+        click.echo(f"policylint: verbose: {note}", err=True)
     for name, target in pairs:
         color = target is None and name == "text" and not no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
         text = render(name, report, color=color)

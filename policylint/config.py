@@ -453,6 +453,8 @@ def apply_config(options: RunOptions, config: Config, explicit: Collection[str] 
         changes["warn_unused_suppressions"] = True
     if "kustomize" in values and "kustomize" in field_names and "kustomize" not in explicit:
         changes["kustomize"] = values["kustomize"]
+    if "relation-scope" in values and "relation_scope" not in explicit:
+        changes["relation_scope"] = values["relation-scope"]
     changes["ignore_rules"] = [*config.ignore_rules(), *options.ignore_rules]
     return dataclasses.replace(options, **{k: v for k, v in changes.items() if k in field_names})
 

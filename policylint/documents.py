@@ -70,6 +70,8 @@ class Document:
     end_line: int = 1
     #: Extra text shown with findings on this document (e.g. the kustomize overlay it came from).
     origin: str = ""
+    #: Kustomization files whose build lists this (plain) file: its relation scope reaches their other files.
+    groups: tuple[str, ...] = ()
     default_namespace: str = "default"
     #: Trailing comments a loader kept because they carry meaning (`uses: x@<sha>  # v4.1.1`).
     comments: dict[Pointer, str] = field(default_factory=dict)

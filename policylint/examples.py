@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from policylint.k8s.scope import KUSTOMIZATION_NAMES
 from policylint.policies import Policy
 
 MARKER = re.compile(r"[ \t]*#[ \t]*expect:[ \t]*([a-z0-9][a-z0-9, -]*?)[ \t]*$")
@@ -77,10 +78,17 @@ def run_example(policy: Policy, example: Any, name: str, expect_findings: bool) 
 
     load = LoadResult()
     expected: set[tuple[str, int, str]] = set()
-    for path, text in example_files(policy, example).items():
+    kustomizations: dict[str, str] = {}
+    files = example_files(policy, example)
+    for path, text in files.items():
         clean, marks = strip_markers(text)
         expected.update((path, line, rule) for line, rule in marks)
+        if path.rsplit("/", 1)[-1] in KUSTOMIZATION_NAMES:
+            kustomizations[path] = clean  # as in a run: not checked itself, it ties the files it lists
+            continue
         load.extend(load_bytes(path, clean.encode(), detect_by_name(path) or "yaml"))
+    if kustomizations:
+        _tag_kustomize_groups(load, kustomizations, list(files))
     target = policy
     if isinstance(example, dict) and example.get("params"):
         target = policy.with_params(example["params"])
@@ -90,6 +98,24 @@ def run_example(policy: Policy, example: Any, name: str, expect_findings: bool) 
         expected = set()
     found = {(f.path, f.line, f.policy_id) for f in relevant}
     return ExampleResult(policy.id, name, expected, found, [f"{f.path}:{f.line} {f.policy_id} {f.message}" for f in relevant])
+
+
+def _tag_kustomize_groups(load: Any, kustomizations: dict[str, str], paths: list[str]) -> None:
+    """Tie the example's files listed by its kustomization files, as a run does."""
+    import posixpath
+
+    from policylint.k8s.scope import listing_from_data, tag_groups
+    from policylint.yamlnodes import YamlDocument, parse_yaml_stream
+
+    def is_folder(target: str) -> bool:
+        return any(path.startswith(target + "/") for path in paths)
+
+    listings = []
+    for path, text in kustomizations.items():
+        parsed = next(iter(parse_yaml_stream(text)), None)
+        data = parsed.data if isinstance(parsed, YamlDocument) else None
+        listings.append(listing_from_data(posixpath.normpath(path), data, is_folder))
+    tag_groups(load.documents, listings)
 
 
 def iter_examples(policy: Policy) -> Iterable[tuple[str, Any, bool]]:

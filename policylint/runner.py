@@ -50,6 +50,10 @@ class RunOptions:
     progress: Callable[[int, int, str], None] | None = None
     #: Worker processes for large sets (0: one per CPU; 1: never). See policylint.parallel.
     jobs: int = 0
+    #: Which documents relational policies join: "folder" (folder tree, kustomizations) or "run".
+    relation_scope: str = "folder"
+    #: Collect notes for --verbose (e.g. references by name that no finding may rest on).
+    verbose: bool = False
 
 
 @dataclass
@@ -66,6 +70,8 @@ class RunReport:
     file_kinds: dict[str, str] = field(default_factory=dict)
     #: Every loaded document (the audit report tells "not applicable" from "pass" with them).
     documents: list[Document] = field(default_factory=list)
+    #: Lines for --verbose (stderr), never findings.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def active(self) -> list[Finding]:
@@ -137,11 +143,13 @@ def load_paths(paths: Sequence[str], options: RunOptions) -> tuple[LoadResult, l
     """Discover and load every file; unreadable files found while walking become parse errors."""
     from policylint.discovery import STDIN_NAME, discover
     from policylint.documents import ParseFailure
+    from policylint.k8s.scope import tag_from_candidates
     from policylint.kustomize import plan, render
     from policylint.loaders import load_bytes
 
     result = LoadResult()
-    kustomize = plan(discover(paths, options.excludes), options.kustomize)
+    discovered = discover(paths, options.excludes)
+    kustomize = plan(discovered, options.kustomize)
     candidates = kustomize.candidates
     result.skipped.extend(kustomize.skipped)
     files = []
@@ -160,6 +168,7 @@ def load_paths(paths: Sequence[str], options: RunOptions) -> tuple[LoadResult, l
             result.failures.append(ParseFailure(candidate.display, candidate.file_kind, 1, 1, f"cannot read file: {reason}"))
             continue
         result.extend(load_bytes(candidate.display, raw, candidate.file_kind))
+    tag_from_candidates(result.documents, discovered)
     for root in kustomize.roots:
         rendered = render(root)
         paths_seen = {doc.path for doc in rendered.documents} | {failure.path for failure in rendered.failures}
@@ -180,7 +189,10 @@ def check(options: RunOptions, policy_set: PolicySet | None = None) -> RunReport
         policy_set = policy_set or load_policies(options.policy_dirs)
     except PolicyFormatError as exc:
         raise UsageError(str(exc)) from exc
+    from policylint.k8s.scope import with_relation_scope
+
     policies = with_kube_version(select_policies(policy_set, options), options.kube_version)
+    policies = with_relation_scope(policies, options.relation_scope)
     from policylint.suppressions import SuppressionError, apply_suppressions
 
     report_paths: set[str] | None = None
@@ -190,6 +202,9 @@ def check(options: RunOptions, policy_set: PolicySet | None = None) -> RunReport
             report_paths = set(files)
             context, _ = load_paths(options.context, options)
             load.documents.extend(doc for doc in context.documents if doc.path not in report_paths)
+            groups = {doc.path: doc.groups for doc in context.documents if doc.groups}
+            for doc in load.documents:  # a kustomization seen only in the context ties the reported files too
+                doc.groups = doc.groups or groups.get(doc.path, ())
     except DiscoveryError as exc:
         raise UsageError(str(exc)) from exc
     if options.progress is not None:
@@ -211,7 +226,14 @@ def check(options: RunOptions, policy_set: PolicySet | None = None) -> RunReport
         findings = apply_suppressions(findings, load, policy_set, policies, options, set(files))
     except SuppressionError as exc:
         raise UsageError(str(exc)) from exc
+    notes: list[str] = []
+    if options.verbose:
+        from policylint.documents import DocumentSet
+        from policylint.relations.kubernetes import ambiguous_references
+
+        notes = ambiguous_references(DocumentSet(load.documents), options.relation_scope)
     file_kinds = {doc.path: doc.file_kind for doc in load.documents if report_paths is None or doc.path in report_paths}
     file_kinds.update((failure.path, failure.file_kind) for failure in load.failures if failure.path in set(files))
     return RunReport(findings, policies, policy_set, load.skipped, files, options, file_kinds,
-                     documents=[doc for doc in load.documents if report_paths is None or doc.path in report_paths])
+                     documents=[doc for doc in load.documents if report_paths is None or doc.path in report_paths],
+                     notes=notes)
