@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from policylint.documents import Document, LoadResult, ParseFailure, Skipped
@@ -225,12 +225,18 @@ def _normal(path: str) -> str:
 
 
 def _repository_root(path: str) -> str:
-    """The folder local includes are relative to, in the same form as `path` (display form)."""
+    """The folder local includes are relative to, in the same form as `path` (display form).
+
+    A file named `.gitlab-ci.yml` is at its repository's root (GitLab's default CI path); another
+    `*.gitlab-ci.yml` belongs to the nearest folder above it holding `.git` or `.gitlab-ci.yml`.
+    """
     if VIRTUAL_FILES.get() is not None or path.startswith("<"):
         return ""
     start = Path(os.path.abspath(path)).parent
+    if PurePosixPath(path.replace("\\", "/")).name.lower() in (".gitlab-ci.yml", ".gitlab-ci.yaml"):
+        return _display(start)
     for folder in (start, *start.parents):
-        if (folder / ".git").exists():
+        if (folder / ".git").exists() or (folder / ".gitlab-ci.yml").is_file():
             return _display(folder)
     return _display(start)
 
