@@ -78,6 +78,9 @@ def merge(base: Located, over: Located) -> Located:
             result[key] = child.value
             _mount(origins, key, child)
     for key, value in over.value.items():
+        if value is None and key in base.value:
+            result.pop(key, None)  # `key: null` removes what the base set (GitLab's way to unset)
+            continue
         mine = over.child(key)
         if key in base.value and isinstance(base.value[key], Mapping) and isinstance(value, Mapping):
             mine = merge(base.child(key), mine)

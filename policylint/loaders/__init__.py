@@ -34,9 +34,11 @@ _COMPOSE_CONTENT = re.compile(r"^services:\s*(#.*)?$", re.MULTILINE)
 _CANONICAL_COMPOSE = re.compile(r"(docker-compose.*|compose(\..*)?)\.ya?ml$")
 _COMPOSE_TOP_LEVEL = re.compile(r"^(services|include):", re.MULTILINE)
 _WORKFLOW_CONTENT = re.compile(r"^jobs:\s*(#.*)?$", re.MULTILINE)
-#: GitLab CI content: a top-level `stages:`, or a job body (indented two to four) with `script:`/`extends:`.
-_GITLAB_STAGES = re.compile(r"^stages:\s*(#.*)?$", re.MULTILINE)
+#: GitLab CI content: a top-level `stages:`/`include:`/`workflow:`, or jobs (bodies indented two to four
+#: columns) with both `script:`/`extends:` and `stage:` (a Helm values file may have a `script:` alone).
+_GITLAB_STAGES = re.compile(r"^(stages|include|workflow):", re.MULTILINE)
 _GITLAB_JOB = re.compile(r"^[ \t]{2,4}(script|extends):", re.MULTILINE)
+_GITLAB_STAGE = re.compile(r"^[ \t]{2,4}stage:", re.MULTILINE)
 
 
 class Loader(Protocol):
@@ -108,7 +110,7 @@ def detect_by_content(text: str) -> str:
     if text.lstrip().startswith("FROM ") or re.match(r"(?:#.*\n)*\s*FROM\s", text):
         return "dockerfile"
     if not re.search(r"^(apiVersion|kind|services|jobs):", text, re.MULTILINE) and (
-        _GITLAB_STAGES.search(text) or _GITLAB_JOB.search(text)
+        _GITLAB_STAGES.search(text) or (_GITLAB_JOB.search(text) and _GITLAB_STAGE.search(text))
     ):
         return "gitlab-ci"
     return "kubernetes"

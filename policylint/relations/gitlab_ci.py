@@ -131,9 +131,9 @@ def dependency_scanning(view: View, documents: DocumentSet, params: Mapping[str,
 def _without_references(node: Any, pointer: Pointer, references: frozenset[Pointer],
                         index_maps: dict[Pointer, list[int]]) -> Any:
     """A copy of the data without `!reference` nodes; `index_maps` keeps where list items were."""
-    if isinstance(node, Mapping):
+    if isinstance(node, Mapping):  # `key: null` unsets an inherited key: GitLab accepts it
         return {key: _without_references(value, (*pointer, key), references, index_maps)
-                for key, value in node.items() if (*pointer, key) not in references}
+                for key, value in node.items() if (*pointer, key) not in references and value is not None}
     if isinstance(node, list):
         kept = [index for index in range(len(node)) if (*pointer, index) not in references]
         if len(kept) != len(node):
@@ -152,6 +152,19 @@ def _original(pointer: Pointer, index_maps: dict[Pointer, list[int]]) -> Pointer
     return tuple(result)
 
 
+def _completed_elsewhere(doc: Any) -> set[Any]:
+    """Jobs of this file whose missing keys GitLab may fill: they extend a template, or another
+    file of the pipeline defines the same job (the definitions are merged)."""
+    data = doc.data if isinstance(doc.data, Mapping) else {}
+    names = {name for name, job in data.items() if isinstance(job, Mapping) and "extends" in job}
+    pipeline = doc.pipeline if isinstance(doc, GitlabDocument) else None
+    if pipeline is not None:
+        for other in pipeline.files:
+            if other is not doc and isinstance(other.data, Mapping):
+                names.update(name for name in other.data if name in data)
+    return names
+
+
 @relation(FILE_KIND, "external-schema")
 def external_schema(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
     """One view per schema error, anchored at the offending key (or the object missing a key)."""
@@ -160,9 +173,12 @@ def external_schema(view: View, documents: DocumentSet, params: Mapping[str, Any
     doc = view.subject
     references = doc.references if isinstance(doc, GitlabDocument) else frozenset()
     index_maps: dict[Pointer, list[int]] = {}
-    data = _without_references(doc.data, (), references, index_maps) if references else doc.data
+    data = _without_references(doc.data, (), references, index_maps)
+    completed = _completed_elsewhere(doc)
     for error in validate(SCHEMA, data):
         pointer = _original(error.pointer, index_maps)
+        if pointer and pointer[0] in completed and "is a required property" in error.message:
+            continue  # the template it extends, or another file's definition of the job, may set it
         fields = {**view.fields, "schema": SCHEMA, "error": error.message}
         yield View({"valid": False, "error": error.message}, {(): Anchor(doc, pointer)}, doc,
                    label=f"{view.label}#{'/'.join(map(str, pointer))}", fields=fields)

@@ -35,7 +35,9 @@ def test_names_and_content_that_mark_gitlab_ci():
     assert detect_by_name("ci/deploy.gitlab-ci.yml") == "gitlab-ci"
     assert detect_by_name(".gitlab/ci/build.yml") == "yaml"  # content decides
     assert detect_by_content("stages: [build]\nbuild:\n  script: make\n") == "gitlab-ci"
-    assert detect_by_content(".base:\n  image: x:1\n\nlint:\n  extends: .base\n") == "gitlab-ci"
+    assert detect_by_content(".base:\n  image: x:1\n\nlint:\n  stage: test\n  extends: .base\n") == "gitlab-ci"
+    # a Helm values file with a `script:` block is not a pipeline
+    assert detect_by_content("minio:\n  image: minio:1\n  script: |-\n    mc ls\n") == "kubernetes"
     assert detect_by_content("apiVersion: v1\nkind: ConfigMap\ndata:\n  script: x\n") == "kubernetes"
     assert detect_by_content("replicaCount: 1\nimage:\n  tag: 1.0\n") == "kubernetes"
 
@@ -120,6 +122,14 @@ def test_extends_multi_level_and_list_form_keep_the_origin_of_each_setting(tmp_p
     assert build.complete and build.templates == [".a", ".base", ".b"]
     assert build.defined_in.path == ".gitlab-ci.yml"
     assert "image" not in pipeline_model.job("solo").config.value
+
+
+def test_null_removes_an_inherited_key(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _write(tmp_path, {".gitlab-ci.yml": ".base:\n  parallel: 4\n  variables: {A: a}\n"
+                                         "job:\n  extends: .base\n  parallel: null\n  script: make\n"})
+    job = model(_load(".gitlab-ci.yml").documents[0].pipeline).job("job")
+    assert job.config.value == {"variables": {"A": "a"}, "extends": ".base", "script": "make"}
 
 
 def test_reference_tags_resolve_to_the_lines_that_write_them(tmp_path, monkeypatch):
