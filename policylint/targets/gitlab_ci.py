@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from policylint.documents import Document
-from policylint.gitlab_pipeline import SCRIPT_KEYS, Job, model
+from policylint.gitlab_pipeline import Job, model
 from policylint.images import parse_image
 from policylint.loaders.gitlab_ci import (
     LINE_STEP,
@@ -249,9 +249,11 @@ def image(doc: Document, match: Mapping[str, Any]) -> Iterator[View]:
 
 
 def _script_text(job: Job) -> str:
+    """The job's own `script:` (not before/after_script: shared setup there often only defines
+    helper functions, such as Auto DevOps' `helm upgrade` wrapper, that the job never calls)."""
     value = job.config.value
     lines: list[str] = []
-    for key in SCRIPT_KEYS:
+    for key in ("script",):
         items = value.get(key)
         if isinstance(items, str):
             lines.append(items)
