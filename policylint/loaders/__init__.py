@@ -34,9 +34,9 @@ _COMPOSE_CONTENT = re.compile(r"^services:\s*(#.*)?$", re.MULTILINE)
 _CANONICAL_COMPOSE = re.compile(r"(docker-compose.*|compose(\..*)?)\.ya?ml$")
 _COMPOSE_TOP_LEVEL = re.compile(r"^(services|include):", re.MULTILINE)
 _WORKFLOW_CONTENT = re.compile(r"^jobs:\s*(#.*)?$", re.MULTILINE)
-#: GitLab CI content: a top-level `stages:`/`include:`/`workflow:`, or jobs (bodies indented two to four
-#: columns) with both `script:`/`extends:` and `stage:` (a Helm values file may have a `script:` alone).
-_GITLAB_STAGES = re.compile(r"^(stages|include|workflow):", re.MULTILINE)
+#: GitLab CI content: a top-level `stages:`, or jobs (bodies indented two to four columns) with both
+#: `script:`/`extends:` and `stage:` (Helm values files may have a `script:` or a `workflow:` alone).
+_GITLAB_STAGES = re.compile(r"^stages:", re.MULTILINE)
 _GITLAB_JOB = re.compile(r"^[ \t]{2,4}(script|extends):", re.MULTILINE)
 _GITLAB_STAGE = re.compile(r"^[ \t]{2,4}stage:", re.MULTILINE)
 

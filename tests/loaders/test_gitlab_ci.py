@@ -38,6 +38,7 @@ def test_names_and_content_that_mark_gitlab_ci():
     assert detect_by_content(".base:\n  image: x:1\n\nlint:\n  stage: test\n  extends: .base\n") == "gitlab-ci"
     # a Helm values file with a `script:` block is not a pipeline
     assert detect_by_content("minio:\n  image: minio:1\n  script: |-\n    mc ls\n") == "kubernetes"
+    assert detect_by_content("workflow:\n  serviceAccount:\n    create: true\n") == "kubernetes"
     assert detect_by_content("apiVersion: v1\nkind: ConfigMap\ndata:\n  script: x\n") == "kubernetes"
     assert detect_by_content("replicaCount: 1\nimage:\n  tag: 1.0\n") == "kubernetes"
 
