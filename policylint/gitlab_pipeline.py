@@ -34,12 +34,17 @@ MAX_EXTENDS_DEPTH = 11
 MAX_REFERENCE_DEPTH = 10
 
 
+#: Nodes one job may copy while resolving `!reference` tags (a hostile file cannot make it explode).
+MAX_RESOLVED_NODES = 20_000
+
+
 @dataclass(slots=True)
 class Located:
     """A value and the origins of its parts: path inside the value -> the node that wrote it."""
 
     value: Any
     origins: dict[Pointer, Anchor]
+    _children: dict[Any, dict[Pointer, Anchor]] | None = field(default=None, repr=False)
 
     def origin(self, path: Pointer) -> Anchor:
         """The document node a path inside the value comes from."""
@@ -50,8 +55,14 @@ class Located:
         raise LookupError("a Located value always has a root origin")  # pragma: no cover
 
     def child(self, key: str | int) -> Located:
-        """The part under one key or index, with its origins."""
-        origins = {path[1:]: anchor for path, anchor in self.origins.items() if path[:1] == (key,)}
+        """The part under one key or index, with its origins (indexed once: merges stay linear)."""
+        if self._children is None:
+            index: dict[Any, dict[Pointer, Anchor]] = {}
+            for path, anchor in self.origins.items():
+                if path:
+                    index.setdefault(path[0], {})[path[1:]] = anchor
+            self._children = index
+        origins = dict(self._children.get(key, ()))
         origins.setdefault((), self.origin((key,)))
         return Located(self.value[key], origins)
 
@@ -131,6 +142,10 @@ class PipelineModel:
         self.top = top
         self._extended: dict[str, tuple[Located | None, bool, list[str]]] = {}
         self._jobs: dict[str, Job] = {}
+        self._in_progress: set[str] = set()
+        self._default: Located | None = None
+        self._used_origins: set[tuple[int, Pointer]] | None = None
+        self._budget = MAX_RESOLVED_NODES
         #: Names some visible job extends or references (directly or through others).
         self.used_templates: set[str] = set()
 
@@ -145,7 +160,7 @@ class PipelineModel:
         memo = self._extended.get(name)
         if memo is not None:
             return memo
-        if name not in self.top.value:
+        if name not in self.top.value or name in self._in_progress:
             return None, False, []
         own = self.top.child(name)
         if not isinstance(own.value, Mapping):
@@ -156,20 +171,23 @@ class PipelineModel:
         base: Located | None = None
         complete = True
         templates: list[str] = []
-        for parent in names:
-            if parent in stack or parent == name or depth >= MAX_EXTENDS_DEPTH:
-                complete = False
-                continue
-            found, found_complete, found_templates = self.extended(parent, depth + 1, (*stack, name))
-            if found is None or not isinstance(found.value, Mapping):
-                complete = False
-                continue
-            templates.extend([parent, *found_templates])
-            base = found if base is None else merge(base, found)
-            complete = complete and found_complete
+        self._in_progress.add(name)
+        try:
+            for parent in names:
+                if parent in stack or parent == name or depth >= MAX_EXTENDS_DEPTH:
+                    complete = False
+                    continue
+                found, found_complete, found_templates = self.extended(parent, depth + 1, (*stack, name))
+                if found is None or not isinstance(found.value, Mapping):
+                    complete = False
+                    continue
+                templates.extend(item for item in [parent, *found_templates] if item not in templates)
+                base = found if base is None else merge(base, found)
+                complete = complete and found_complete
+        finally:
+            self._in_progress.discard(name)
         result = merge(base, own) if base is not None else own
-        if not stack:
-            self._extended[name] = (result, complete, templates)
+        self._extended[name] = (result, complete, templates)
         return result, complete, templates
 
     def lookup(self, reference: list[Any]) -> Located | None:
@@ -185,6 +203,9 @@ class PipelineModel:
 
     def resolve(self, loc: Located, used: set[str], depth: int = 0) -> tuple[Located, bool]:
         """`loc` with every `!reference` replaced by what it names: (result, all found)."""
+        self._budget -= 1
+        if self._budget < 0:
+            return loc, False
         value = loc.value
         if isinstance(value, list) and is_reference(loc):
             target = self.lookup(value) if depth < MAX_REFERENCE_DEPTH else None
@@ -217,6 +238,8 @@ class PipelineModel:
 
     def default(self) -> Located:
         """`default:` with the deprecated global keywords it does not set, references resolved."""
+        if self._default is not None:
+            return self._default
         top = self.top
         base: dict[str, Any] = {}
         origins: dict[Pointer, Anchor] = {(): top.origins[()]}
@@ -228,7 +251,9 @@ class PipelineModel:
         merged = Located(base, origins)
         if isinstance(top.value.get("default"), Mapping):
             merged = merge(merged, top.child("default"))
+        self._budget = MAX_RESOLVED_NODES
         resolved, _ = self.resolve(merged, set())
+        self._default = resolved
         return resolved
 
     def job(self, name: str) -> Job | None:
@@ -240,6 +265,7 @@ class PipelineModel:
         if extended is None or not isinstance(extended.value, Mapping):
             return None
         used: set[str] = set()
+        self._budget = MAX_RESOLVED_NODES
         config, references_found = self.resolve(extended, used)
         hidden = name.startswith(".")
         if not hidden:
@@ -288,6 +314,8 @@ class PipelineModel:
 
     def used_origins(self) -> set[tuple[int, Pointer]]:
         """(document id, pointer) of each image and service entry some visible job runs with."""
+        if self._used_origins is not None:
+            return self._used_origins
         used: set[tuple[int, Pointer]] = set()
         for job in self.jobs():
             if job.hidden:
@@ -302,6 +330,7 @@ class PipelineModel:
                     for index in range(len(value[key])):
                         item = job.config.origin((key, index))
                         used.add((id(item.document), item.pointer))
+        self._used_origins = used
         return used
 
 

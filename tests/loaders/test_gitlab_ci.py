@@ -226,3 +226,22 @@ def test_suppressions_and_reports_cover_included_files(tmp_path, monkeypatch):
     locations = [r["locations"][0]["physicalLocation"] for r in sarif["runs"][0]["results"]]
     assert {(loc["artifactLocation"]["uri"], loc["region"]["startLine"]) for loc in locations} == {
         (".gitlab/ci/vars.yml", 3), (".gitlab/ci/vars.yml", 4)}
+
+
+def test_hostile_pipelines_stay_fast(tmp_path, monkeypatch):
+    """Self- and fan-out references, a diamond of extends 11 deep and thousands of jobs finish quickly."""
+    import time
+
+    monkeypatch.chdir(tmp_path)
+    refs = "".join("    - !reference [.bomb, script]\n" for _ in range(6))
+    diamond = "".join(
+        f".l{level}a:\n  extends: [.l{level + 1}a, .l{level + 1}b]\n.l{level}b:\n  extends: [.l{level + 1}a, .l{level + 1}b]\n"
+        for level in range(11)
+    )
+    many = "".join(f"job{n}:\n  extends: .l0a\n  image: node:latest\n  script: make\n" for n in range(3000))
+    _write(tmp_path, {".gitlab-ci.yml": f".bomb:\n  script:\n{refs}selfish:\n  extends: .bomb\n{diamond}{many}"})
+    started = time.monotonic()
+    report = check(RunOptions(paths=["."], select=["gitlab"], jobs=1))
+    assert time.monotonic() - started < 60
+    assert not [f for f in report.findings if f.policy_id == "policy-error"]
+    assert sum(f.policy_id == "gitlab-image-tag-latest" for f in report.findings) == 3000
