@@ -418,10 +418,14 @@ def settle(documents: list[Document]) -> list[Document]:
             pipelines.setdefault(id(doc.pipeline), doc.pipeline)
     if not pipelines:
         return documents
+    # Only a copy that is in the set counts (with --context, the changed files' own copies replace
+    # the context's, and a pipeline of the context is not itself reported).
+    present = {(id(doc.pipeline), doc.path) for doc in documents if isinstance(doc, GitlabDocument)}
     included_by: dict[str, list[Pipeline]] = {}
-    for pipeline in pipelines.values():
+    for key, pipeline in pipelines.items():
         for path in pipeline.included_paths:
-            included_by.setdefault(path, []).append(pipeline)
+            if (key, path) in present:
+                included_by.setdefault(path, []).append(pipeline)
     dropped = {
         key
         for key, pipeline in pipelines.items()

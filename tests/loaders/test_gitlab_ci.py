@@ -245,3 +245,15 @@ def test_hostile_pipelines_stay_fast(tmp_path, monkeypatch):
     assert time.monotonic() - started < 60
     assert not [f for f in report.findings if f.policy_id == "policy-error"]
     assert sum(f.policy_id == "gitlab-image-tag-latest" for f in report.findings) == 3000
+
+
+def test_context_mode_still_judges_a_changed_pipeline_file(tmp_path, monkeypatch):
+    """pre-commit's context hook names the changed file and loads the repository as context: the
+    changed file is still judged (its copy, not the context pipeline's, is the one in the set)."""
+    monkeypatch.chdir(tmp_path)
+    _write(tmp_path, {
+        ".gitlab-ci.yml": "include: /ci/build.gitlab-ci.yml\nstages: [build]\n",
+        "ci/build.gitlab-ci.yml": "build:\n  image: node:latest\n  script: npm ci\n",
+    })
+    report = check(RunOptions(paths=["ci/build.gitlab-ci.yml"], context=["."], select=["gitlab-image-tag-latest"]))
+    assert [(f.path, f.line) for f in report.findings] == [("ci/build.gitlab-ci.yml", 2)]
