@@ -1,7 +1,7 @@
 """GitLab CI targets.
 
 Settings a policy judges where they are written (every file of the pipeline, hidden templates
-included): `document`, `include`, `definition` (a job as written), `variable`, `script` (each
+included): `document`, `include`, `variable`, `script` (each
 script entry, with its shell commands on their own lines) and `image` (each `image:`/`services:`
 entry that some job really runs with, or that sits in a template or `default:` nobody overrides).
 Settings a policy judges as GitLab runs them: `job` (each visible job after includes, `extends:`,
@@ -99,17 +99,6 @@ def include(doc: Document, match: Mapping[str, Any]) -> Iterator[View]:
         fields = {**_fields(doc), "include": facts["source"] or kind, "kind": kind, "ref_kind": facts["refKind"]}
         anchors = {(): Anchor(doc, pointer), ("entry",): Anchor(doc, pointer)}
         yield View(facts, anchors, doc, label=f"{doc.path}#include/{facts['source']}", fields=fields)
-
-
-@target(FILE_KIND, "definition")
-def definition(doc: Document, match: Mapping[str, Any]) -> Iterator[View]:
-    """Each job or hidden template as written in this file (before any merge)."""
-    if not _config_documents(doc):
-        return
-    for name, job in iter_job_definitions(doc):
-        instance = {"name": name, "hidden": name.startswith("."), "job": job}
-        anchors = {(): Anchor(doc, (name,)), ("job",): Anchor(doc, (name,))}
-        yield View(instance, anchors, doc, label=f"{doc.path}#{name}", fields={**_fields(doc), "job": name})
 
 
 def _variable_maps(doc: Document) -> Iterator[tuple[str, Any, tuple[Any, ...]]]:
@@ -232,8 +221,8 @@ def image(doc: Document, match: Mapping[str, Any]) -> Iterator[View]:
     has_jobs = any(not job.hidden for job in pipeline_model.jobs())
     references = doc.references
     for owner, pointer, value in _image_places(doc):
-        if pointer in references or (isinstance(value, list) and pointer[:-1] in references):
-            continue
+        if pointer in references or (isinstance(pointer[-1], int) and pointer[:-1] in references):
+            continue  # a `!reference` is judged where the node it names is written
         users = (
             owner in pipeline_model.used_templates if owner.startswith(".")
             else has_jobs if owner in ("default", "(global)") else True
