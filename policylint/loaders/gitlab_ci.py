@@ -300,9 +300,27 @@ def _read(path: str, result: LoadResult) -> str | None:
 
 
 def _reference_positions(text: str) -> list[tuple[int, int]]:
-    """1-based (line, column) of each `!reference` tag in the text."""
+    """1-based (line, column) of each `!reference` tag in the text.
+
+    The YAML scanner tells a tag from the same word in a comment or a string; text it cannot scan
+    (that document is a parse-error anyway) falls back to a plain search.
+    """
     if "!reference" not in text:
         return []
+    import yaml
+
+    try:
+        from yaml import CSafeLoader as Loader
+    except ImportError:  # pragma: no cover
+        from yaml import SafeLoader as Loader  # type: ignore[assignment]
+    try:
+        return [
+            (token.start_mark.line + 1, token.start_mark.column + 1)
+            for token in yaml.scan(text, Loader=Loader)
+            if isinstance(token, yaml.TagToken) and token.value == ("!", "reference")
+        ]
+    except yaml.YAMLError:
+        pass
     found = []
     line_starts = [0]
     line_starts.extend(match.end() for match in re.finditer("\n", text))

@@ -257,3 +257,17 @@ def test_context_mode_still_judges_a_changed_pipeline_file(tmp_path, monkeypatch
     })
     report = check(RunOptions(paths=["ci/build.gitlab-ci.yml"], context=["."], select=["gitlab-image-tag-latest"]))
     assert [(f.path, f.line) for f in report.findings] == [("ci/build.gitlab-ci.yml", 2)]
+
+
+def test_reference_word_in_comments_and_strings_is_not_a_tag(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _write(tmp_path, {".gitlab-ci.yml": (
+        "# reuse with !reference\n"
+        "test:\n"
+        "  script:\n"
+        "    - echo '!reference'\n"
+        "    - make\n"
+        "  tags: [!reference [.x, tags]]\n"
+    )})
+    root = _load(".gitlab-ci.yml").documents[0]
+    assert root.references == {("test", "tags", 0)}
