@@ -296,6 +296,8 @@ def pipeline(doc: Document, match: Mapping[str, Any]) -> Iterator[View]:
         for _, text in script_items(value, pointer)
     ]
     instance = {"includes": includes, "scriptText": "\n".join(scripts), "files": [file.path for file in files]}
-    first = next(iter(doc.data), None) if isinstance(doc.data, Mapping) else None
+    data = doc.data if isinstance(doc.data, Mapping) else {}
+    # reported at `include:` (where scanning templates go), else `stages:`, else the first key
+    first = next((key for key in ("include", "stages") if key in data), next(iter(data), None))
     anchor = Anchor(doc, (first,) if first is not None else ())
     yield View(instance, {(): anchor}, doc, label=f"{doc.path}#pipeline", fields=_fields(doc))
