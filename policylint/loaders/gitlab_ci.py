@@ -263,7 +263,7 @@ def _find_local(root: str, target: str) -> list[str]:
     if virtual is not None:
         return sorted(_normal(key) for key in virtual if _glob_match(_normal(key), pattern))
     base = Path(root or ".")
-    relative = target.lstrip("/")
+    relative = re.sub(r"\*\*(?=[^/])", "**/*", target.lstrip("/"))  # `configs/**.yml`: any depth
     return sorted(_display(found) if not root else _join(root, str(found.relative_to(base)).replace(os.sep, "/"))
                   for found in base.glob(relative) if found.is_file())[:MAX_INCLUDES]
 

@@ -69,6 +69,17 @@ def test_local_includes_are_read_from_the_repository_root(tmp_path, monkeypatch)
     assert model(pipeline).job_names == ["b", "a", "c", "build"]
 
 
+def test_double_star_includes_reach_any_depth(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _write(tmp_path, {
+        ".gitlab-ci.yml": "include: {local: 'ci/**.yml'}\nbuild:\n  script: make\n",
+        "ci/one.yml": "one:\n  script: one\n",
+        "ci/deeper/two.yml": "two:\n  script: two\n",
+    })
+    assert sorted(doc.path for doc in _load(".gitlab-ci.yml").documents) == [
+        ".gitlab-ci.yml", "ci/deeper/two.yml", "ci/one.yml"]
+
+
 def test_an_unparsable_include_is_a_parse_error_in_that_file(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     _write(tmp_path, {
