@@ -66,7 +66,7 @@ def cli() -> None:
 @click.option("--format", "formats", multiple=True, type=click.Choice(FORMATS), help="Output format (repeatable).")
 @click.option("-o", "--output", "outputs", multiple=True, type=click.Path(dir_okay=False),
               help="Write the matching --format to this file (repeatable, paired in order).")
-@click.option("--select", multiple=True, help="Run only these policy ids or domains (k8s, docker, compose, gha).")
+@click.option("--select", multiple=True, help="Run only these policy ids or domains (k8s, docker, compose, gha, gitlab).")
 @click.option("--ignore", multiple=True, help="Skip these policy ids or domains.")
 @click.option("--enable", multiple=True, help="Also run these off-by-default policies.")
 @click.option("--fail-on", type=click.Choice(("critical", "high", "medium", "low", "never")), default="low",

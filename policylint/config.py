@@ -45,7 +45,7 @@ fail-on: low
 # Namespace assumed for objects that set none.
 # namespace: default
 
-# Policies to turn off, and off-by-default policies to turn on (ids or domains: k8s, docker, compose, gha).
+# Policies to turn off, and off-by-default policies to turn on (ids or domains: k8s, docker, compose, gha, gitlab).
 disable: []
 enable: []
 

@@ -100,9 +100,11 @@ def _indent(text: str) -> str:
 
 DOCS_COMMAND = "python -m policylint.docs --output docs/policies"
 _GENERATED = "<!-- Generated from the policy file by `{command}`; do not edit. -->"
-_FENCE_LANGUAGE = {"kubernetes": "yaml", "compose": "yaml", "github-actions": "yaml", "dockerfile": "dockerfile"}
+_FENCE_LANGUAGE = {"kubernetes": "yaml", "compose": "yaml", "github-actions": "yaml", "gitlab-ci": "yaml",
+                   "dockerfile": "dockerfile"}
 _DOMAIN_TITLES = (
     ("k8s", "Kubernetes"), ("docker", "Dockerfile"), ("compose", "docker-compose"), ("gha", "GitHub Actions"),
+    ("gitlab", "GitLab CI"),
 )
 
 
@@ -143,7 +145,7 @@ def _example_markdown(policy: Policy, example: object, failing: bool) -> str:
 
 
 _FILE_KIND_NAMES = {"kubernetes": "Kubernetes manifests", "dockerfile": "Dockerfiles", "compose": "docker-compose files",
-                    "github-actions": "GitHub Actions workflows"}
+                    "github-actions": "GitHub Actions workflows", "gitlab-ci": "GitLab CI pipelines"}
 
 
 def _what_it_does(policy: Policy) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 from policylint.yamlnodes import Pointer, Position, YamlDocument
 
 #: Kinds of file policylint understands; a policy's `match.file` names one of these.
-FILE_KINDS = ("kubernetes", "dockerfile", "compose", "github-actions")
+FILE_KINDS = ("kubernetes", "dockerfile", "compose", "github-actions", "gitlab-ci")
 
 WORKLOAD_KINDS = (
     "Pod",
@@ -193,6 +193,15 @@ class LoadResult:
         self.sources.update(other.sources)
 
 
+def _judged_once(documents: list[Document]) -> list[Document]:
+    """Without the GitLab CI files another pipeline of the set already judges (its includes)."""
+    if not any(doc.file_kind == "gitlab-ci" for doc in documents):
+        return documents
+    from policylint.loaders.gitlab_ci import settle
+
+    return settle(documents)
+
+
 class DocumentSet:
     """All documents of one run, with the indexes relational policies share.
 
@@ -201,7 +210,7 @@ class DocumentSet:
 
     def __init__(self, documents: Iterable[Document]) -> None:
         """Index `documents`; the order given is kept for iteration."""
-        self.documents = list(documents)
+        self.documents = _judged_once(list(documents))
         self._by_kind: dict[str, list[Document]] | None = None
         self._by_identity: dict[tuple[str, str, str], Document] | None = None
         self._by_namespace: dict[tuple[str, str], list[Document]] | None = None

@@ -22,6 +22,7 @@ DEFAULT_PATHS = {
     "dockerfile": "Dockerfile",
     "compose": "docker-compose.yml",
     "github-actions": ".github/workflows/example.yml",
+    "gitlab-ci": ".gitlab-ci.yml",
 }
 
 
@@ -75,18 +76,23 @@ def run_example(policy: Policy, example: Any, name: str, expect_findings: bool) 
     from policylint.documents import LoadResult
     from policylint.engine import run
     from policylint.loaders import detect_by_name, load_bytes
+    from policylint.loaders.gitlab_ci import VIRTUAL_FILES
 
     load = LoadResult()
     expected: set[tuple[str, int, str]] = set()
     kustomizations: dict[str, str] = {}
-    files = example_files(policy, example)
-    for path, text in files.items():
-        clean, marks = strip_markers(text)
-        expected.update((path, line, rule) for line, rule in marks)
-        if path.rsplit("/", 1)[-1] in KUSTOMIZATION_NAMES:
-            kustomizations[path] = clean  # as in a run: not checked itself, it ties the files it lists
-            continue
-        load.extend(load_bytes(path, clean.encode(), detect_by_name(path) or "yaml"))
+    files = {path: strip_markers(text) for path, text in example_files(policy, example).items()}
+    # A GitLab pipeline reads its local includes from the example's other files, never the disk.
+    token = VIRTUAL_FILES.set({path: clean for path, (clean, _) in files.items()})
+    try:
+        for path, (clean, marks) in files.items():
+            expected.update((path, line, rule) for line, rule in marks)
+            if path.rsplit("/", 1)[-1] in KUSTOMIZATION_NAMES:
+                kustomizations[path] = clean  # as in a run: not checked itself, it ties the files it lists
+                continue
+            load.extend(load_bytes(path, clean.encode(), detect_by_name(path) or "yaml"))
+    finally:
+        VIRTUAL_FILES.reset(token)
     if kustomizations:
         _tag_kustomize_groups(load, kustomizations, list(files))
     target = policy

@@ -1,6 +1,6 @@
 """Validate documents against the public JSON Schemas that `check-jsonschema` vendors.
 
-The GitHub workflow, GitHub action and compose-spec schemas are maintained upstream
+The GitHub workflow, GitHub action, GitLab CI and compose-spec schemas are maintained upstream
 (SchemaStore, compose-spec) and shipped, offline, as data files inside the `check-jsonschema`
 package. We only read those JSON files: the package's code is never imported (its `__init__`
 pulls in its CLI), `importlib.util.find_spec` just tells us where it is installed. Each schema is
@@ -22,6 +22,7 @@ VENDORED_SCHEMAS: dict[str, str] = {
     "github-workflow": "github-workflows.json",
     "github-action": "github-actions.json",
     "compose-spec": "compose-spec.json",
+    "gitlab-ci": "gitlab-ci.json",
 }
 
 #: One broken file should not drown a report: at most this many schema errors per document.

@@ -20,7 +20,7 @@ KIND_ALIASES: dict[str, tuple[str, ...]] = {
     "long-running": LONG_RUNNING_KINDS,
     "scalable": SCALABLE_KINDS,
 }
-DOMAIN_FILE_KINDS = {"k8s": "kubernetes", "docker": "dockerfile", "compose": "compose", "gha": "github-actions"}
+DOMAIN_FILE_KINDS = {"k8s": "kubernetes", "docker": "dockerfile", "compose": "compose", "gha": "github-actions", "gitlab": "gitlab-ci"}
 SCHEMA_PATH = Path(__file__).with_name("policy.schema.json")
 
 
@@ -177,7 +177,7 @@ def policy_from_data(source: Path, data: dict[str, Any]) -> Policy:
     file_kind = match.get("file") or DOMAIN_FILE_KINDS.get(policy_id.split("-", 1)[0])
     if file_kind is None:
         raise PolicyFormatError(
-            f"{source}: match.file is required when the id does not start with k8s-, docker-, compose- or gha-"
+            f"{source}: match.file is required when the id does not start with k8s-, docker-, compose-, gha- or gitlab-"
         )
     match["file"] = file_kind
     params = dict(data.get("params") or {})

@@ -169,6 +169,7 @@ def load_paths(paths: Sequence[str], options: RunOptions) -> tuple[LoadResult, l
             continue
         result.extend(load_bytes(candidate.display, raw, candidate.file_kind))
     tag_from_candidates(result.documents, discovered)
+    files.extend(sorted(set(result.sources) - set(files)))  # read by a loader itself: GitLab local includes
     for root in kustomize.roots:
         rendered = render(root)
         paths_seen = {doc.path for doc in rendered.documents} | {failure.path for failure in rendered.failures}

@@ -23,6 +23,7 @@ LOADER_MODULES: dict[str, str] = {
     "dockerfile": "policylint.loaders.dockerfile",
     "compose": "policylint.loaders.compose",
     "github-actions": "policylint.loaders.github_actions",
+    "gitlab-ci": "policylint.loaders.gitlab_ci",
 }
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -33,6 +34,11 @@ _COMPOSE_CONTENT = re.compile(r"^services:\s*(#.*)?$", re.MULTILINE)
 _CANONICAL_COMPOSE = re.compile(r"(docker-compose.*|compose(\..*)?)\.ya?ml$")
 _COMPOSE_TOP_LEVEL = re.compile(r"^(services|include):", re.MULTILINE)
 _WORKFLOW_CONTENT = re.compile(r"^jobs:\s*(#.*)?$", re.MULTILINE)
+#: GitLab CI content: a top-level `stages:`, or jobs (bodies indented two to four columns) with both
+#: `script:`/`extends:` and `stage:` (Helm values files may have a `script:` or a `workflow:` alone).
+_GITLAB_STAGES = re.compile(r"^stages:", re.MULTILINE)
+_GITLAB_JOB = re.compile(r"^[ \t]{2,4}(script|extends):", re.MULTILINE)
+_GITLAB_STAGE = re.compile(r"^[ \t]{2,4}stage:", re.MULTILINE)
 
 
 class Loader(Protocol):
@@ -82,6 +88,8 @@ def detect_by_name(path: str) -> str | None:
         return None
     parts = pure.parts
     if lowered.endswith(YAML_SUFFIXES):
+        if lowered.endswith((".gitlab-ci.yml", ".gitlab-ci.yaml")):
+            return "gitlab-ci"
         if len(parts) >= 3 and parts[-3] == ".github" and parts[-2] == "workflows":
             return "github-actions"
         if lowered in ("action.yml", "action.yaml"):
@@ -94,13 +102,17 @@ def detect_by_name(path: str) -> str | None:
 
 
 def detect_by_content(text: str) -> str:
-    """Choose between Kubernetes, compose and GitHub Actions for YAML of unknown name."""
+    """Choose between Kubernetes, compose, GitHub Actions and GitLab CI for YAML of unknown name."""
     if _COMPOSE_CONTENT.search(text) and re.search(r"^\s+(image|build):", text, re.MULTILINE):
         return "compose"
     if _WORKFLOW_CONTENT.search(text) and re.search(r"^(on|\"on\"|'on'|true):", text, re.MULTILINE):
         return "github-actions"
     if text.lstrip().startswith("FROM ") or re.match(r"(?:#.*\n)*\s*FROM\s", text):
         return "dockerfile"
+    if not re.search(r"^(apiVersion|kind|services|jobs):", text, re.MULTILINE) and (
+        _GITLAB_STAGES.search(text) or (_GITLAB_JOB.search(text) and _GITLAB_STAGE.search(text))
+    ):
+        return "gitlab-ci"
     return "kubernetes"
 
 

@@ -24,6 +24,7 @@ RELATIONS: Registry[RelationFunction] = Registry(
         "dockerfile": "policylint.relations.dockerfile",
         "compose": "policylint.relations.compose",
         "github-actions": "policylint.relations.github_actions",
+        "gitlab-ci": "policylint.relations.gitlab_ci",
     }
 )
 

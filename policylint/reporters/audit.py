@@ -42,7 +42,7 @@ STATUS_LABELS = {
 COVERAGE_RANK = {"manual": 0, "partial": 1, "automated": 2}
 UNVERIFIED_IDS = (PARSE_ERROR, POLICY_ERROR)
 #: A file of any other kind (e.g. YAML too broken to classify) could have been any of these.
-KNOWN_FILE_KINDS = ("kubernetes", "dockerfile", "compose", "github-actions")
+KNOWN_FILE_KINDS = ("kubernetes", "dockerfile", "compose", "github-actions", "gitlab-ci")
 
 
 @dataclass(frozen=True)
