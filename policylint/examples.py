@@ -77,7 +77,10 @@ def run_example(policy: Policy, example: Any, name: str, expect_findings: bool) 
 
     load = LoadResult()
     expected: set[tuple[str, int, str]] = set()
-    for path, text in example_files(policy, example).items():
+    files = example_files(policy, example)
+    if any(path.rsplit("/", 1)[-1] == "Chart.yaml" for path in files):
+        load = _load_chart_example(files, expected)
+    for path, text in files.items() if not load.documents and not load.failures else ():
         clean, marks = strip_markers(text)
         expected.update((path, line, rule) for line, rule in marks)
         load.extend(load_bytes(path, clean.encode(), detect_by_name(path) or "yaml"))
@@ -90,6 +93,41 @@ def run_example(policy: Policy, example: Any, name: str, expect_findings: bool) 
         expected = set()
     found = {(f.path, f.line, f.policy_id) for f in relevant}
     return ExampleResult(policy.id, name, expected, found, [f"{f.path}:{f.line} {f.policy_id} {f.message}" for f in relevant])
+
+
+def _load_chart_example(files: dict[str, str], expected: set[tuple[str, int, str]]) -> Any:
+    """An example holding a Helm chart: written to a temporary folder and rendered as a run would."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from policylint.documents import LoadResult
+    from policylint.runner import RunOptions, load_paths
+
+    with tempfile.TemporaryDirectory(prefix="policylint-example-") as folder:
+        for path, text in files.items():
+            clean, marks = strip_markers(text)
+            expected.update((path, line, rule) for line, rule in marks)
+            target = Path(folder, path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(clean, encoding="utf-8")
+        loaded, _ = load_paths([folder], RunOptions(paths=[folder], jobs=1))
+    prefix = os.path.realpath(folder) + "/"
+
+    def relative(path: str) -> str:
+        real = os.path.realpath(path) if os.path.isabs(path) else path
+        return real[len(prefix):] if real.startswith(prefix) else path.removeprefix(folder + "/")
+
+    result = LoadResult()
+    for document in loaded.documents:
+        document.path = relative(document.path)
+        document.origin = document.origin.replace(folder + "/", "")
+        result.documents.append(document)
+    from dataclasses import replace
+
+    result.failures = [replace(failure, path=relative(failure.path)) for failure in loaded.failures]
+    result.sources = {relative(path): text for path, text in loaded.sources.items()}
+    return result
 
 
 def iter_examples(policy: Policy) -> Iterable[tuple[str, Any, bool]]:

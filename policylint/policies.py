@@ -20,7 +20,7 @@ KIND_ALIASES: dict[str, tuple[str, ...]] = {
     "long-running": LONG_RUNNING_KINDS,
     "scalable": SCALABLE_KINDS,
 }
-DOMAIN_FILE_KINDS = {"k8s": "kubernetes", "docker": "dockerfile", "compose": "compose", "gha": "github-actions"}
+DOMAIN_FILE_KINDS = {"k8s": "kubernetes", "docker": "dockerfile", "compose": "compose", "gha": "github-actions", "helm": "helm"}
 SCHEMA_PATH = Path(__file__).with_name("policy.schema.json")
 
 

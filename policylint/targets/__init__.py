@@ -22,6 +22,7 @@ TARGETS: Registry[TargetFunction] = Registry(
         "dockerfile": "policylint.targets.dockerfile",
         "compose": "policylint.targets.compose",
         "github-actions": "policylint.targets.github_actions",
+        "helm": "policylint.targets.helm",
     }
 )
 
