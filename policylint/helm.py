@@ -28,9 +28,11 @@ from policylint.yamlnodes import Pointer, Position, YamlDocument, YamlError, par
 
 CHART_FILE = "Chart.yaml"
 INSTALL_HINT = 'Helm charts found but not rendered: install the Helm library with pip install "policylint[helm]"'
-DEFAULT_RELEASE = "release-name"
 #: helm template's own default release name, so names match what users see from `helm template`.
-_TEMPLATE_ERROR = re.compile(r"template: (?:[^/\s:]+/)?(?P<file>[^:\s]+):(?P<line>\d+)(?::(?P<column>\d+))?: (?P<reason>.*)", re.S)
+DEFAULT_RELEASE = "release-name"
+#: A render error names `<chart>/templates/<file>:<line>:<column>` before its reason.
+_TEMPLATE_ERROR = re.compile(
+    r"(?:template: )?(?P<name>[^\s:]+/templates/[^\s:]+):(?P<line>\d+)(?::(?P<column>\d+))?:?\s+(?P<reason>.*)", re.S)
 _SCHEMA_ERROR = re.compile(r"^- at '(?P<path>[^']*)': (?P<reason>.*)$")
 _KEY_LINE = re.compile(r"^(?P<indent>\s*)(?:-\s+)*(?P<key>[\"']?[A-Za-z0-9_.\-/$]+[\"']?)\s*:(?:\s|$)")
 
@@ -356,7 +358,7 @@ def render_chart(chart: Chart, settings: HelmSettings, start_index: int = 0) -> 
                     continue
                 except helm.HelmError as exc:
                     failure = _render_failure(chart, str(exc), label)
-                    key = (failure.path, failure.line, failure.reason)
+                    key = (failure.path, failure.line, failure.reason[: failure.reason.rfind(" (helm chart ")])
                     if key not in seen_failures:
                         seen_failures.add(key)
                         result.failures.append(failure)
@@ -373,8 +375,8 @@ def _render_failure(chart: Chart, message: str, label: str) -> ParseFailure:
     """A render error at the template line Helm names, else at Chart.yaml."""
     match = _TEMPLATE_ERROR.search(message)
     if match:
-        source = chart.root / match.group("file")
-        if source.is_file():
+        source = _source_file(chart, match.group("name"))
+        if source is not None:
             return ParseFailure(display_path(source), "helm", int(match.group("line")), int(match.group("column") or 1),
                                 f"helm template failed: {_one_line(match.group('reason'))} ({label})")
     return ParseFailure(display_path(chart.file), "helm", 1, 1, f"helm template failed: {_one_line(message)} ({label})")
@@ -451,18 +453,19 @@ def render_all(charts: Iterable[Chart], settings: HelmSettings) -> LoadResult:
 
 
 def deduplicate(findings: list[Any]) -> list[Any]:
-    """Drop a finding that another values variant of the same chart already made, word for word."""
-    kept: list[Any] = []
-    seen: set[tuple[str, str, int, int, str]] = set()
+    """Drop a finding another values variant of the same chart also made, word for word.
+
+    The one kept names the plainest rendering (the chart's own values before a ci/ variant).
+    """
+    def key(finding: Any) -> tuple[str, str, int, int, str] | None:
+        cut = finding.message.rfind(" (helm chart ")
+        return None if cut < 0 else (finding.policy_id, finding.path, finding.line, finding.column, finding.message[:cut])
+
+    best: dict[tuple[str, str, int, int, str], Any] = {}
     for finding in findings:
-        message = finding.message
-        cut = message.rfind(" (helm chart ")
-        if cut < 0:
-            kept.append(finding)
-            continue
-        key = (finding.policy_id, finding.path, finding.line, finding.column, message[:cut])
-        if key in seen:
-            continue
-        seen.add(key)
-        kept.append(finding)
-    return kept
+        found = key(finding)
+        if found is not None:
+            current = best.get(found)
+            if current is None or (len(finding.message), finding.message) < (len(current.message), current.message):
+                best[found] = finding
+    return [finding for finding in findings if (found := key(finding)) is None or best[found] is finding]

@@ -17,7 +17,7 @@ REQUIRED = [
 ]
 POLICY_SET = load_policies()
 FILES = sorted(builtin_policy_dir().rglob("*.yaml"))
-POLICY_FILES = [path for path in FILES if path.parent.name in ("kubernetes", "dockerfile", "compose", "github-actions")]
+POLICY_FILES = [path for path in FILES if path.parent.name in ("kubernetes", "dockerfile", "compose", "github-actions", "helm")]
 
 
 @pytest.mark.parametrize("policy_id", REQUIRED)
