@@ -91,6 +91,7 @@ _GENERATED = "<!-- Generated from the policy file by `{command}`; do not edit. -
 _FENCE_LANGUAGE = {"kubernetes": "yaml", "compose": "yaml", "github-actions": "yaml", "dockerfile": "dockerfile"}
 _DOMAIN_TITLES = (
     ("k8s", "Kubernetes"), ("docker", "Dockerfile"), ("compose", "docker-compose"), ("gha", "GitHub Actions"),
+    ("helm", "Helm charts"),
 )
 
 
@@ -131,7 +132,7 @@ def _example_markdown(policy: Policy, example: object, failing: bool) -> str:
 
 
 _FILE_KIND_NAMES = {"kubernetes": "Kubernetes manifests", "dockerfile": "Dockerfiles", "compose": "docker-compose files",
-                    "github-actions": "GitHub Actions workflows"}
+                    "github-actions": "GitHub Actions workflows", "helm": "Helm chart values"}
 
 
 def _what_it_does(policy: Policy) -> str:
