@@ -444,11 +444,41 @@ def _values_position(values: list[ValuesFile], pointer: Pointer, chart: Chart) -
     return chart.root / "values.yaml", Position(1, 1)
 
 
+#: A chart whose rendering takes longer than this is given up (templates can loop for hours).
+RENDER_TIMEOUT_SECONDS = 60.0
+
+
 def render_all(charts: Iterable[Chart], settings: HelmSettings) -> LoadResult:
-    """Render every chart; one chart's failure never stops the others."""
+    """Render every chart; one chart's failure, or a rendering that never ends, never stops the others.
+
+    Each chart renders in a daemon thread that is waited for at most RENDER_TIMEOUT_SECONDS: the
+    Go library cannot be interrupted, so a rendering that runs over is abandoned (it ends with the
+    process) and reported as a parse-error.
+    """
+    import threading
+
     result = LoadResult()
     for number, chart in enumerate(charts):
-        result.extend(render_chart(chart, settings, start_index=number * 1_000_000))
+        outcome: list[LoadResult | BaseException] = []
+
+        def work(chart: Chart = chart, start: int = number * 1_000_000, outcome: list[Any] = outcome) -> None:
+            try:
+                outcome.append(render_chart(chart, settings, start_index=start))
+            except Exception as exc:  # the library failing unexpectedly is this chart's problem only
+                outcome.append(exc)
+
+        thread = threading.Thread(target=work, name=f"policylint-helm-{number}", daemon=True)
+        thread.start()
+        thread.join(RENDER_TIMEOUT_SECONDS)
+        display = display_path(chart.file)
+        if not outcome:
+            result.failures.append(ParseFailure(
+                display, "helm", 1, 1, f"helm chart rendering stopped after {RENDER_TIMEOUT_SECONDS:g} s "
+                "(a template runs too long); its objects are not checked"))
+        elif isinstance(outcome[0], BaseException):
+            result.failures.append(ParseFailure(display, "helm", 1, 1, f"helm chart rendering failed: {type(outcome[0]).__name__}: {outcome[0]}"))
+        else:
+            result.extend(outcome[0])
     return result
 
 

@@ -137,3 +137,21 @@ def test_template_lines_prefer_the_key_path_then_a_parent_then_the_name():
     assert lines.locate(("spec", "template", "spec", "containers", 0, "securityContext", "runAsUser")).line == 9
     assert lines.locate(("spec", "template", "spec", "securityContext", "runAsNonRoot")).line == 4
     assert lines.locate(("spec", "template", "spec", "containers", 0, "securityContext")).line == 8
+
+
+def test_a_rendering_that_runs_too_long_is_given_up_and_other_charts_are_checked(tmp_path, monkeypatch):
+    # About 6M loop steps: seconds of work, far over the half second allowed, and over soon after.
+    monkeypatch.chdir(tmp_path)
+    slow = tmp_path / "slow"
+    (slow / "templates").mkdir(parents=True)
+    (slow / "Chart.yaml").write_text("apiVersion: v2\nname: slow\nversion: 0.1.0\n")
+    (slow / "templates" / "loop.yaml").write_text(
+        "{{- range $i := until 2500 }}{{- range $j := until 2500 }}{{ $i }}{{ end }}{{ end }}\n")
+    shutil.copytree(CHARTS / "web", tmp_path / "web")
+    monkeypatch.setattr("policylint.helm.RENDER_TIMEOUT_SECONDS", 0.5)
+    _, found = _findings(["slow", "web"], select=["k8s-privileged-container"])
+    assert [(path, line, rule) for path, line, rule, _ in found] == [
+        ("slow/Chart.yaml", 1, "parse-error"),
+        ("web/templates/deployment.yaml", 31, "k8s-privileged-container"),
+    ]
+    assert "rendering stopped after 0.5 s" in found[0][3]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import sysconfig
 import venv
 from pathlib import Path
 
@@ -19,9 +20,13 @@ def test_wheel_ships_policies_and_runs_elsewhere(tmp_path):
     )
     wheel = next(dist.glob("policylint-*.whl"))
     env_dir = tmp_path / "venv"
-    # System site-packages provide the dependencies (no network); the wheel itself goes in the venv.
+    # The dependencies come from the environment running the suite (no network): system site-packages,
+    # and a .pth line naming this interpreter's own site-packages (a development venv). The wheel goes in the venv.
     venv.EnvBuilder(system_site_packages=True, with_pip=True).create(env_dir)
     python = env_dir / "bin" / "python"
+    site_packages = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                                   capture_output=True, text=True, check=True).stdout.strip()
+    Path(site_packages, "suite-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", str(wheel)], check=True, timeout=300)
     workdir = tmp_path / "elsewhere"
     workdir.mkdir()
