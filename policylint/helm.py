@@ -476,7 +476,8 @@ def render_all(charts: Iterable[Chart], settings: HelmSettings) -> LoadResult:
                 display, "helm", 1, 1, f"helm chart rendering stopped after {RENDER_TIMEOUT_SECONDS:g} s "
                 "(a template runs too long); its objects are not checked"))
         elif isinstance(outcome[0], BaseException):
-            result.failures.append(ParseFailure(display, "helm", 1, 1, f"helm chart rendering failed: {type(outcome[0]).__name__}: {outcome[0]}"))
+            error = outcome[0]
+            result.failures.append(ParseFailure(display, "helm", 1, 1, f"helm chart rendering failed: {type(error).__name__}: {error}"))
         else:
             result.extend(outcome[0])
     return result
