@@ -234,27 +234,65 @@ def _segments(text: str) -> list[tuple[int, str]]:
     return [part for part in parts if part[1].strip()]
 
 
-def _template_positions(rendered: YamlDocument, template: str, index: int, count: int) -> tuple[dict[Pointer, Position], int]:
+def line_map(rendered: str, template: str) -> dict[int, int]:
+    """Rendered line -> template line, for every line the template holds word for word.
+
+    Most of a template is literal YAML (a CRD, a Deployment with a few actions): those lines map
+    exactly, whatever the actions above them printed. difflib is the standard library's sequence
+    matcher; it aligns the two texts in near-linear time when they are mostly the same.
+    """
+    from difflib import SequenceMatcher
+
+    ours, theirs = rendered.split("\n"), template.split("\n")
+    matcher = SequenceMatcher(None, ours, theirs, autojunk=False)
+    mapping: dict[int, int] = {}
+    for start, other, size in matcher.get_matching_blocks():
+        for step in range(size):
+            if ours[start + step].strip():
+                mapping[start + step + 1] = other + step + 1
+    return mapping
+
+
+#: A pointer whose line is not literal in the template is placed by key name; past this many
+#: such pointers in one object (a huge generated block) the rest take their nearest located parent's place.
+_MAX_SEARCHED = 2000
+
+
+def _template_positions(rendered: YamlDocument, template: str, index: int, count: int,
+                        mapping: dict[int, int]) -> tuple[dict[Pointer, Position], int]:
     """Positions of every rendered node in the template, and the object's first template line."""
     segments = _segments(template)
     offset, text = segments[index] if len(segments) == count and index < len(segments) else (1, template)
-    lines = TemplateLines(text)
-    first_key = next(iter(lines.keys.values()), [(1, 1, ())])[0][0] if lines.keys else 1
-    start = Position(first_key + offset - 1, 1)
-    kind = lines.locate(("kind",))
-    if kind is not None:
-        start = Position(kind.line + offset - 1, 1)
-    positions: dict[Pointer, Position] = {(): start}
+    lines: TemplateLines | None = None
+    positions: dict[Pointer, Position] = {}
+    searched = 0
     previous = 0
-    for pointer in rendered.positions:
-        if not pointer:
+    for pointer, position in rendered.positions.items():
+        literal = mapping.get(position.line)
+        if literal is not None:
+            positions[pointer] = Position(literal, position.column)
+            previous = literal - offset + 1
             continue
+        if not pointer or searched >= _MAX_SEARCHED:
+            continue
+        searched += 1
+        lines = lines or TemplateLines(text)
         found = lines.locate(pointer, previous)
-        if found is None:
-            continue
-        previous = found.line
-        positions[pointer] = Position(found.line + offset - 1, found.column)
-    return positions, start.line
+        if found is not None:
+            previous = found.line
+            positions[pointer] = Position(found.line + offset - 1, found.column)
+    if () not in positions:
+        lines = lines or TemplateLines(text)
+        kind = positions.get(("kind",)) or lines.locate(("kind",))
+        start = kind.line if ("kind",) in positions and kind is not None else (kind.line + offset - 1 if kind else offset)
+        positions[()] = Position(start, 1)
+    for pointer in rendered.positions:  # a node left unplaced takes its nearest placed parent's position
+        if pointer not in positions:
+            parent = pointer[:-1]
+            while parent not in positions:
+                parent = parent[:-1]
+            positions[pointer] = positions[parent]
+    return positions, positions[()].line
 
 
 # --- rendering ----------------------------------------------------------------------------------
@@ -335,6 +373,7 @@ def render_chart(chart: Chart, settings: HelmSettings, start_index: int = 0) -> 
     chart_values = read_values(default_values, LoadResult()) if default_values.is_file() else None
     index = start_index
     templates: dict[str, str] = {}
+    placed: dict[tuple[str, str], _Placed] = {}
     seen_failures: set[tuple[str, int, str]] = set()
     with loaded:
         for files in _variants(chart, settings):
@@ -363,7 +402,7 @@ def render_chart(chart: Chart, settings: HelmSettings, start_index: int = 0) -> 
                         seen_failures.add(key)
                         result.failures.append(failure)
                     continue
-                index = _add_rendered(chart, rendered, label, index, templates, result)
+                index = _add_rendered(chart, rendered, label, index, templates, result, placed)
     return result
 
 
@@ -382,8 +421,27 @@ def _render_failure(chart: Chart, message: str, label: str) -> ParseFailure:
     return ParseFailure(display_path(chart.file), "helm", 1, 1, f"helm template failed: {_one_line(message)} ({label})")
 
 
+_Placed = tuple[list[tuple[Any, dict[Pointer, Position], int]], list[str]]
+
+
+def _place(text: str, template: str) -> _Placed:
+    """The objects of one rendered template with their template positions, and YAML errors."""
+    mapping = line_map(text, template) if template else {}
+    items = list(parse_yaml_stream(text))
+    objects = [item for item in items if isinstance(item, YamlDocument) and isinstance(item.data, dict) and "kind" in item.data]
+    errors = [item.reason for item in items if isinstance(item, YamlError)]
+    placed = []
+    for number, item in enumerate(objects):
+        if template:
+            positions, start = _template_positions(item, template, number, len(objects), mapping)
+        else:
+            positions, start = {(): Position(1, 1)}, 1
+        placed.append((item.data, positions, start))
+    return placed, errors
+
+
 def _add_rendered(chart: Chart, rendered: Mapping[str, str], label: str, index: int, templates: dict[str, str],
-                  result: LoadResult) -> int:
+                  result: LoadResult, placed: dict[tuple[str, str], _Placed]) -> int:
     for name in sorted(rendered):
         text = rendered[name]
         if not text.strip() or not name.endswith((".yaml", ".yml", ".json", ".tpl")) or name.endswith("NOTES.txt"):
@@ -397,17 +455,14 @@ def _add_rendered(chart: Chart, rendered: Mapping[str, str], label: str, index: 
                 templates[display] = ""
             result.sources[display] = templates[display]
         template = templates.get(display, "")
-        items = [item for item in parse_yaml_stream(text)]
-        objects = [item for item in items if isinstance(item, YamlDocument) and isinstance(item.data, dict) and "kind" in item.data]
-        for item in items:
-            if isinstance(item, YamlError):
-                result.failures.append(ParseFailure(display, "helm", 1, 1, f"helm template rendered invalid YAML: {item.reason} ({label})"))
-        for number, item in enumerate(objects):
-            if source is not None:
-                positions, start = _template_positions(item, template, number, len(objects))
-            else:
-                positions, start = {(): Position(1, 1)}, 1
-            result.documents.append(Document(path=display, file_kind="kubernetes", index=index, data=item.data,
+        key = (display, text)
+        if key not in placed:  # variants mostly render a template the same way: parse and place it once
+            placed[key] = _place(text, template if source is not None else "")
+        objects, errors = placed[key]
+        result.failures.extend(
+            ParseFailure(display, "helm", 1, 1, f"helm template rendered invalid YAML: {reason} ({label})") for reason in errors)
+        for data, positions, start in objects:
+            result.documents.append(Document(path=display, file_kind="kubernetes", index=index, data=data,
                                              positions=positions, start_line=start, end_line=start, origin=label))
             index += 1
     return index

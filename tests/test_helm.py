@@ -32,7 +32,7 @@ def web(tmp_path, monkeypatch):
 def test_chart_findings_land_on_template_lines_with_their_variant(web):
     _, found = _findings([web], select=["k8s-privileged-container", "k8s-run-as-root", "k8s-readiness-probe-missing"])
     assert [(path, line, rule) for path, line, rule, _ in found] == [
-        ("web/templates/deployment.yaml", 19, "k8s-readiness-probe-missing"),  # `- name: web` of the container
+        ("web/templates/deployment.yaml", 20, "k8s-readiness-probe-missing"),  # `- name: web`, the container itself
         ("web/templates/deployment.yaml", 25, "k8s-run-as-root"),  # the container's literal securityContext
         ("web/templates/deployment.yaml", 31, "k8s-privileged-container"),  # `privileged: true` under the toggle
     ]
