@@ -186,8 +186,11 @@ def load_paths(paths: Sequence[str], options: RunOptions) -> tuple[LoadResult, l
         paths_seen = {doc.path for doc in rendered.documents} | {failure.path for failure in rendered.failures}
         files.extend(sorted(paths_seen - set(files)))
         result.extend(rendered)
+    release_namespace = options.helm_namespace or options.default_namespace
     for document in result.documents:
-        document.default_namespace = options.default_namespace
+        # A chart's objects without a namespace land in the release's namespace (helm install --namespace).
+        helm = document.origin.startswith("helm chart ")
+        document.default_namespace = release_namespace if helm else options.default_namespace
     return result, files
 
 

@@ -155,3 +155,20 @@ def test_a_rendering_that_runs_too_long_is_given_up_and_other_charts_are_checked
         ("web/templates/deployment.yaml", 31, "k8s-privileged-container"),
     ]
     assert "rendering stopped after 0.5 s" in found[0][3]
+
+
+def test_configuration_sets_values_release_and_can_turn_charts_off(web, run_json):
+    (web / "ci").rename(web.parent / "unused-ci")
+    (web.parent / "debug.yaml").write_text("debug:\n  privileged: true\n")
+    (web.parent / ".policylint.yaml").write_text(
+        "helm:\n  values: [debug.yaml]\n  release-name: shop\n  namespace: prod\n")
+    code, report = run_json("--select", "k8s-privileged-container", "web", cwd=web.parent)
+    assert [(f["path"], f["line"], f["resource"]["name"], f["resource"]["namespace"]) for f in report["findings"]] == [
+        ("web/templates/deployment.yaml", 31, "shop-web", "prod"),
+    ]
+    assert report["findings"][0]["message"].endswith("(helm chart web (values debug.yaml))")
+    (web.parent / ".policylint.yaml").write_text("helm: false\n")
+    code, report = run_json("--select", "k8s-privileged-container", "web", cwd=web.parent)
+    assert (code, report["findings"]) == (0, [])
+    code, report = run_json("--select", "k8s-privileged-container", "--helm", "--helm-values", "debug.yaml", "web", cwd=web.parent)
+    assert [f["line"] for f in report["findings"]] == [31]
