@@ -19,6 +19,7 @@ import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ DEFAULT_RELEASE = "release-name"
 _TEMPLATE_ERROR = re.compile(
     r"(?:template: )?(?P<name>[^\s:]+/templates/[^\s:]+):(?P<line>\d+)(?::(?P<column>\d+))?:?\s+(?P<reason>.*)", re.S)
 _SCHEMA_ERROR = re.compile(r"^- at '(?P<path>[^']*)': (?P<reason>.*)$")
+_WORD = re.compile(r"[A-Za-z0-9_\-]+")
 _KEY_LINE = re.compile(r"^(?P<indent>\s*)(?:-\s+)*(?P<key>[\"']?[A-Za-z0-9_.\-/$]+[\"']?)\s*:(?:\s|$)")
 
 
@@ -190,14 +192,23 @@ class TemplateLines:
                 stack.pop()
             stack.append((column - 1, key))
             self.keys.setdefault(key, []).append((number, column, tuple(name for _, name in stack)))
+        #: Every word of the template (`.Values.resources` holds `resources`) -> where it appears.
+        self.words: dict[str, list[tuple[int, int]]] = {}
+        for number, line in enumerate(self.lines, start=1):
+            for word in _WORD.finditer(line):
+                self.words.setdefault(word.group(), []).append((number, word.start() + 1))
 
     def locate(self, pointer: Pointer, after: int = 0) -> Position | None:
-        """The template position of a rendered pointer (None when no line fits it)."""
+        """The template position of a rendered pointer: its key written literally, else the key's name
+        anywhere, else the same for its parents (None when nothing fits)."""
         names = tuple(step for step in pointer if isinstance(step, str))
         for size in range(len(names), 0, -1):
             key = names[size - 1]
             entries = self.keys.get(key)
             if not entries:
+                found = self.mention((key,), after)
+                if found is not None:
+                    return found
                 continue
             wanted = names[:size]
 
@@ -212,12 +223,22 @@ class TemplateLines:
 
             line, column, _ = max(entries, key=score)
             return Position(line, column)
-        for size in range(len(names), 0, -1):  # the key's name anywhere (`{{- with .Values.resources }}`)
-            for number, text in enumerate(self.lines, start=1):
-                index = text.find(names[size - 1])
-                if index >= 0:
-                    return Position(number, index + 1)
         return None
+
+    def mention(self, pointer: Pointer, after: int = 0) -> Position | None:
+        """The template line nearest `after` that names the pointer's key (or, failing that, a parent's) at all."""
+        names = [step for step in pointer if isinstance(step, str)]
+        for name in reversed(names):
+            found = self.words.get(name)
+            if found:
+                line, column = min(found, key=lambda place: (place[0] < after, abs(place[0] - after)))
+                return Position(line, column)
+        return None
+
+
+@lru_cache(maxsize=32)
+def _template_lines(text: str) -> TemplateLines:
+    return TemplateLines(text)
 
 
 def _segments(text: str) -> list[tuple[int, str]]:
@@ -276,13 +297,13 @@ def _template_positions(rendered: YamlDocument, template: str, index: int, count
         if not pointer or searched >= _MAX_SEARCHED:
             continue
         searched += 1
-        lines = lines or TemplateLines(text)
+        lines = lines or _template_lines(text)
         found = lines.locate(pointer, previous)
         if found is not None:
             previous = found.line
             positions[pointer] = Position(found.line + offset - 1, found.column)
     if () not in positions:
-        lines = lines or TemplateLines(text)
+        lines = lines or _template_lines(text)
         kind = positions.get(("kind",)) or lines.locate(("kind",))
         start = kind.line if ("kind",) in positions and kind is not None else (kind.line + offset - 1 if kind else offset)
         positions[()] = Position(start, 1)

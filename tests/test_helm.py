@@ -172,3 +172,15 @@ def test_configuration_sets_values_release_and_can_turn_charts_off(web, run_json
     assert (code, report["findings"]) == (0, [])
     code, report = run_json("--select", "k8s-privileged-container", "--helm", "--helm-values", "debug.yaml", "web", cwd=web.parent)
     assert [f["line"] for f in report["findings"]] == [31]
+
+
+def test_a_key_not_written_literally_maps_to_the_line_naming_it():
+    lines = TemplateLines(
+        "spec:\n  containers:\n    - name: app\n      {{- with .Values.resources }}\n      resources:\n"
+        "        {{- toYaml . | nindent 8 }}\n      {{- end }}\n      {{- toYaml .Values.probes | nindent 6 }}\n"
+    )
+    # `resources:` is literal: its own line. `livenessProbe` is written by toYaml: the parent's line.
+    assert lines.locate(("spec", "containers", 0, "resources", "limits")).line == 5
+    assert lines.locate(("spec", "containers", 0, "livenessProbe")).line == 2
+    # A key named only inside an action (`.Values.probes`) maps to that line, not to line 1.
+    assert lines.locate(("spec", "containers", 0, "probes")).line == 8
