@@ -379,14 +379,54 @@ def _source_file(chart: Chart, name: str) -> Path | None:
     return None
 
 
+#: A schema reference Helm's validator would download (the standard drafts' `$schema` URLs are built in).
+_REMOTE_REF = re.compile(r'"\$(?:ref|schema)"\s*:\s*"(?!https?://json-schema\.org/)(https?://[^"]+)"')
+
+
+def _without_remote_schemas(chart: Chart, stack: Any, result: LoadResult) -> Path:
+    """The folder to load: the chart itself, or a temporary copy without the values.schema.json files
+    (the chart's or a subchart's) that refer to remote schemas. Helm downloads those while it
+    validates values, and policylint makes no network calls: such values are not validated."""
+    remote: dict[Path, str] = {}
+    for schema in sorted(chart.root.rglob("values.schema.json")):
+        try:
+            found = _REMOTE_REF.search(schema.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError):
+            continue
+        if found is not None:
+            remote[schema] = found.group(1)
+    if not remote:
+        return chart.root
+    import shutil
+    import tempfile
+
+    folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="policylint-helm-"))) / chart.root.name
+
+    def leave_out(where: str, names: list[str]) -> list[str]:
+        return ["values.schema.json"] if Path(where, "values.schema.json") in remote else []
+
+    shutil.copytree(chart.root, folder, symlinks=True, ignore=leave_out)
+    for schema, url in remote.items():
+        result.skipped.append(Skipped(display_path(schema), f"refers to a remote schema ({url}), which policylint does not "
+                                      "download: the chart is rendered without validating values against it"))
+    return folder
+
+
 def render_chart(chart: Chart, settings: HelmSettings, start_index: int = 0) -> LoadResult:
     """Render every values variant of one chart into documents located in its templates."""
+    from contextlib import ExitStack
+
+    with ExitStack() as stack:
+        return _render_chart(chart, settings, start_index, stack)
+
+
+def _render_chart(chart: Chart, settings: HelmSettings, start_index: int, stack: Any) -> LoadResult:
     import helm_python as helm
 
     result = LoadResult()
     _dependency_failures(chart, helm, result)
     try:
-        loaded = helm.Chart.load(str(chart.root))
+        loaded = helm.Chart.load(str(_without_remote_schemas(chart, stack, result)))
     except helm.HelmError as exc:
         result.failures.append(ParseFailure(display_path(chart.file), "helm", 1, 1, f"helm chart cannot be loaded: {_one_line(str(exc))}"))
         return result
@@ -412,8 +452,12 @@ def render_chart(chart: Chart, settings: HelmSettings, start_index: int = 0) -> 
                     rendered = loaded.render(overrides, name=settings.release_name, namespace=settings.namespace,
                                              is_install=True)
                 except helm.HelmValuesError as exc:
-                    result.documents.extend(_schema_documents(str(exc), [*values_files[::-1], *([chart_values] if chart_values else [])],
-                                                              chart, label, index))
+                    found = _schema_documents(str(exc), [*values_files[::-1], *([chart_values] if chart_values else [])],
+                                              chart, label, index)
+                    if not found:  # not a schema violation Helm could name: say so instead of dropping the chart quietly
+                        result.failures.append(ParseFailure(display_path(chart.file), "helm", 1, 1,
+                                                            f"helm chart values rejected: {_one_line(str(exc))} ({label})"))
+                    result.documents.extend(found)
                     index += 1000
                     continue
                 except helm.HelmError as exc:

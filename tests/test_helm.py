@@ -184,3 +184,15 @@ def test_a_key_not_written_literally_maps_to_the_line_naming_it():
     assert lines.locate(("spec", "containers", 0, "livenessProbe")).line == 2
     # A key named only inside an action (`.Values.probes`) maps to that line, not to line 1.
     assert lines.locate(("spec", "containers", 0, "probes")).line == 8
+
+
+def test_a_schema_with_remote_references_is_not_downloaded(web):
+    # Helm's validator would download the $ref; policylint renders without that schema and says so.
+    (web / "values.schema.json").write_text(
+        '{"type": "object", "properties": {"resources": {"$ref": "https://schemas.example.invalid/resources.json"}}}')
+    report, found = _findings([web], select=["k8s-privileged-container", "helm-values-invalid"])
+    assert [(path, line, rule) for path, line, rule, _ in found] == [("web/templates/deployment.yaml", 31, "k8s-privileged-container")]
+    notices = [(item.path, item.reason) for item in report.skipped]
+    assert notices == [("web/values.schema.json", "refers to a remote schema (https://schemas.example.invalid/resources.json), "
+                        "which policylint does not download: the chart is rendered without validating values against it")]
+    assert (web / "values.schema.json").is_file()  # the user's chart is never changed
