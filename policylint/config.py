@@ -455,6 +455,15 @@ def apply_config(options: RunOptions, config: Config, explicit: Collection[str] 
         changes["kustomize"] = values["kustomize"]
     if "relation-scope" in values and "relation_scope" not in explicit:
         changes["relation_scope"] = values["relation-scope"]
+    helm = values.get("helm")
+    if helm is False and "helm" not in explicit:
+        changes["helm"] = False
+    elif isinstance(helm, dict):
+        changes["helm_values"] = [*options.helm_values, *(_relative_to_cwd(file, config.base_dir) for file in helm.get("values", ()))]
+        if "release-name" in helm:
+            changes["helm_release_name"] = helm["release-name"]
+        if "namespace" in helm:
+            changes["helm_namespace"] = helm["namespace"]
     changes["ignore_rules"] = [*config.ignore_rules(), *options.ignore_rules]
     return dataclasses.replace(options, **{k: v for k, v in changes.items() if k in field_names})
 

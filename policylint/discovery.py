@@ -7,11 +7,20 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
+from typing import Any
 
 from policylint.loaders import detect_by_name
 
-SKIPPED_DIRS = frozenset({".git", "node_modules", "vendor", "__pycache__", ".venv", "venv", ".tox"})
-ALLOWED_HIDDEN_DIRS = frozenset({".github"})
+#: Folders never walked: version-control data, dependencies and tool caches (the list ruff and
+#: ripgrep users expect). Every other folder is walked, hidden or not (.github, .devcontainer, .k8s),
+#: unless a .gitignore says otherwise. A path named on the command line is always checked.
+SKIPPED_DIRS = frozenset({
+    ".git", ".hg", ".svn", ".bzr", "_darcs", ".jj", ".sl",
+    "node_modules", "bower_components", "vendor", ".venv", "venv", ".tox", ".nox", ".direnv",
+    ".terraform", ".terragrunt-cache", ".serverless", ".pulumi",
+    "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache", ".hypothesis", ".cache",
+    ".idea", ".vscode", ".eggs", ".gradle", ".m2", ".npm", ".yarn", ".pnpm-store", ".next", ".nuxt",
+})
 STDIN = "-"
 STDIN_NAME = "<stdin>"
 
@@ -48,7 +57,7 @@ def _excluded(display: str, excludes: Iterable[str]) -> bool:
     )
 
 
-def _walk(root: Path, seen: set[tuple[int, int]]) -> Iterator[Path]:
+def _walk(root: Path, seen: set[tuple[int, int]], ignores: GitIgnores | None) -> Iterator[Path]:
     try:
         stat = root.stat()
     except OSError:
@@ -61,25 +70,26 @@ def _walk(root: Path, seen: set[tuple[int, int]]) -> Iterator[Path]:
         entries = sorted(os.scandir(root), key=lambda entry: entry.name)
     except OSError:
         return
+    rules = ignores.enter(root, entries) if ignores is not None else None
     for entry in entries:
         try:
             is_dir = entry.is_dir()
         except OSError:
             continue
         if is_dir:
-            name = entry.name
-            if name in SKIPPED_DIRS or (name.startswith(".") and name not in ALLOWED_HIDDEN_DIRS):
+            if entry.name in SKIPPED_DIRS or (rules is not None and rules.ignored(entry.path, True)):
                 continue
-            yield from _walk(Path(entry.path), seen)
-        elif entry.is_file() or entry.is_symlink():
+            yield from _walk(Path(entry.path), seen, ignores)
+        elif (entry.is_file() or entry.is_symlink()) and not (rules is not None and rules.ignored(entry.path, False)):
             yield Path(entry.path)
 
 
-def discover(paths: Iterable[str], excludes: Iterable[str] = ()) -> list[Candidate]:
+def discover(paths: Iterable[str], excludes: Iterable[str] = (), respect_gitignore: bool = True) -> list[Candidate]:
     """Expand directories, keep files of a known kind, and sort by path for deterministic runs.
 
     Files named on the command line are always checked (as YAML when the name says nothing);
-    files found under a directory are checked only when their name marks a known kind.
+    files found under a directory are checked only when their name marks a known kind and no
+    .gitignore (with `respect_gitignore`) ignores them.
     """
     excludes = tuple(excludes)
     found: dict[str, Candidate] = {}
@@ -90,7 +100,8 @@ def discover(paths: Iterable[str], excludes: Iterable[str] = ()) -> list[Candida
             continue
         path = Path(raw)
         if path.is_dir():
-            for file in _walk(path, seen):
+            ignores = GitIgnores.for_root(path) if respect_gitignore else None
+            for file in _walk(path, seen, ignores):
                 kind = detect_by_name(str(file))
                 display = display_path(file)
                 if kind is None or _excluded(display, excludes):
@@ -106,6 +117,78 @@ def discover(paths: Iterable[str], excludes: Iterable[str] = ()) -> list[Candida
             raise DiscoveryError(f"{raw}: no such file or directory")
     _add_dependabot_files(found, excludes)
     return [found[key] for key in sorted(found)]
+
+
+class _Rules:
+    """The ignore files in force inside one folder: (folder, spec) pairs, outermost first."""
+
+    def __init__(self, specs: tuple[tuple[str, Any], ...]) -> None:
+        self.specs = specs
+
+    def ignored(self, path: str, is_dir: bool) -> bool:
+        """Git's answer: the last matching pattern of the deepest file that has one decides."""
+        verdict = False
+        for folder, spec in self.specs:
+            relative = os.path.relpath(path, folder).replace(os.sep, "/")
+            if relative.startswith(".."):
+                continue
+            result = spec.check_file(relative + "/" if is_dir else relative)
+            if result.include is not None:
+                verdict = result.include
+        return verdict
+
+
+class GitIgnores:
+    """`.gitignore` files (every folder's, and the repository's `.git/info/exclude`), read as walked.
+
+    pathspec's GitIgnoreSpec implements git's own matching (negation, anchoring, `**`, folder-only
+    patterns), so no globbing is written here; it is imported only when an ignore file exists.
+    """
+
+    def __init__(self, base: tuple[tuple[str, Any], ...]) -> None:
+        self.by_folder: dict[str, _Rules] = {}
+        self.base = base
+
+    @classmethod
+    def for_root(cls, root: Path) -> GitIgnores:
+        """Rules for a walk starting at `root`: the repository's exclude file and the ignore files above `root`."""
+        absolute = Path(os.path.abspath(root))
+        chain = [absolute, *absolute.parents]
+        repository = next((folder for folder in chain if (folder / ".git").exists()), None)
+        specs: list[tuple[str, Any]] = []
+        if repository is not None:
+            exclude = _spec(repository / ".git" / "info" / "exclude")
+            if exclude is not None:
+                specs.append((str(repository), exclude))
+            for folder in reversed(chain[1 : chain.index(repository) + 1]):
+                spec = _spec(folder / ".gitignore")
+                if spec is not None:
+                    specs.append((str(folder), spec))
+        return cls(tuple(specs))
+
+    def enter(self, folder: Path, entries: list[os.DirEntry[str]]) -> _Rules:
+        """The rules in force inside `folder` (its own .gitignore added to its parent's)."""
+        key = os.path.abspath(folder)
+        parent = self.by_folder.get(os.path.dirname(key))
+        inherited = parent.specs if parent is not None else self.base
+        own = _spec(Path(key) / ".gitignore") if any(entry.name == ".gitignore" for entry in entries) else None
+        rules = _Rules((*inherited, (key, own)) if own is not None else inherited)
+        self.by_folder[key] = rules
+        return rules
+
+
+def _spec(file: Path) -> Any:
+    """The GitIgnoreSpec of one ignore file, or None when it is absent, unreadable or empty."""
+    try:
+        text = file.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    lines = text.splitlines()
+    if not any(line.strip() and not line.lstrip().startswith("#") for line in lines):
+        return None
+    import pathspec  # only when an ignore file exists: plain runs never pay for it
+
+    return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
 DEPENDABOT_NAMES = ("dependabot.yml", "dependabot.yaml")

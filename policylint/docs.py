@@ -105,6 +105,7 @@ _FENCE_LANGUAGE = {"kubernetes": "yaml", "compose": "yaml", "github-actions": "y
 _DOMAIN_TITLES = (
     ("k8s", "Kubernetes"), ("docker", "Dockerfile"), ("compose", "docker-compose"), ("gha", "GitHub Actions"),
     ("gitlab", "GitLab CI"),
+    ("helm", "Helm charts"),
 )
 
 
@@ -145,7 +146,8 @@ def _example_markdown(policy: Policy, example: object, failing: bool) -> str:
 
 
 _FILE_KIND_NAMES = {"kubernetes": "Kubernetes manifests", "dockerfile": "Dockerfiles", "compose": "docker-compose files",
-                    "github-actions": "GitHub Actions workflows", "gitlab-ci": "GitLab CI pipelines"}
+                    "github-actions": "GitHub Actions workflows", "gitlab-ci": "GitLab CI pipelines",
+                    "helm": "Helm chart values"}
 
 
 def _what_it_does(policy: Policy) -> str:

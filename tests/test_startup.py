@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-HEAVY = ("jsonschema", "referencing", "multiprocessing", "concurrent.futures")
+HEAVY = ("jsonschema", "referencing", "multiprocessing", "concurrent.futures", "helm_python", "pathspec")
 
 PROBE = """
 import sys
@@ -44,3 +44,10 @@ def test_valid_config_file_is_checked_without_jsonschema(tmp_path: Path) -> None
     manifest = tmp_path / "deployment.yaml"
     manifest.write_text((ROOT / "fixtures" / "guide" / "k8s" / "base" / "deployment.yaml").read_text())
     assert _imported(str(manifest), cwd=tmp_path) == ""
+
+
+def test_helm_library_is_loaded_only_when_a_chart_is_found(tmp_path: Path) -> None:
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "plain" / "deployment.yaml").write_text((ROOT / "fixtures" / "guide" / "k8s" / "base" / "deployment.yaml").read_text())
+    assert "helm_python" not in _imported("plain", cwd=tmp_path).split()
+    assert "helm_python" in _imported(str(ROOT / "fixtures" / "helm" / "web"), cwd=tmp_path).split()

@@ -23,6 +23,7 @@ TARGETS: Registry[TargetFunction] = Registry(
         "compose": "policylint.targets.compose",
         "github-actions": "policylint.targets.github_actions",
         "gitlab-ci": "policylint.targets.gitlab_ci",
+        "helm": "policylint.targets.helm",
     }
 )
 
