@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from policylint.conditions import Condition, Violation
-from policylint.documents import Document, DocumentSet, LoadResult
+from policylint.documents import Document, DocumentSet, LoadResult, ParseFailure
 from policylint.findings import PARSE_ERROR, POLICY_ERROR, Finding, Location, assign_fingerprints
 from policylint.policies import Policy
 from policylint.views import View
@@ -106,8 +106,20 @@ def parse_error_findings(load: LoadResult) -> list[Finding]:
             file_kind=failure.file_kind,
             logical=f"parse@{failure.line}",
         )
-        for failure in load.failures
+        for failure in _distinct(load.failures)
     ]
+
+
+def _distinct(failures: list[ParseFailure]) -> list[ParseFailure]:
+    """Each failure once: a file found by the walk may also be read by a loader (a GitLab include)."""
+    seen: set[tuple[str, int, int, str]] = set()
+    kept = []
+    for failure in failures:
+        key = (failure.path, failure.line, failure.column, failure.reason)
+        if key not in seen:
+            seen.add(key)
+            kept.append(failure)
+    return kept
 
 
 def evaluate(
