@@ -292,6 +292,22 @@ def _expanded_size(root: yaml.Node, limit: int) -> int:
     return sizes.get(id(root), 1)
 
 
+#: Positions are immutable, so one object serves every node at the same line and column (of any
+#: file): fewer objects to make and to keep on large sets. Bounded like the tag memo.
+_SHARED_POSITIONS: dict[int, Position] = {}
+_SHARED_POSITIONS_MAX = 1_000_000
+
+
+def _shared_position(line: int, column: int) -> Position:
+    code = (line << 32) | column
+    found = _SHARED_POSITIONS.get(code)
+    if found is None:
+        found = Position(line, column)
+        if len(_SHARED_POSITIONS) < _SHARED_POSITIONS_MAX:
+            _SHARED_POSITIONS[code] = found
+    return found
+
+
 _ScalarNode = yaml.ScalarNode
 _SequenceNode = yaml.SequenceNode
 _MappingNode = yaml.MappingNode
@@ -318,8 +334,8 @@ class _Builder:
         mark = node.start_mark
         if self.lines is not None:
             line, column = self.lines.at(mark.index)
-            return Position(line + 1 + self.offset, column + 1)
-        return Position(mark.line + 1 + self.offset, mark.column + 1)
+            return _shared_position(line + 1 + self.offset, column + 1)
+        return _shared_position(mark.line + 1 + self.offset, mark.column + 1)
 
     def build(self, node: yaml.Node, pointer: Pointer, depth: int = 0) -> Any:
         self.budget -= 1
@@ -356,7 +372,7 @@ class _Builder:
             child = (*pointer, key)
             key_mark = key_node.start_mark
             positions[child] = (
-                Position(key_mark.line + offset, key_mark.column + 1) if plain_lines else self._pos(key_node)
+                _shared_position(key_mark.line + offset, key_mark.column + 1) if plain_lines else self._pos(key_node)
             )
             if type(value_node) is _ScalarNode:
                 style = value_node.style
