@@ -126,7 +126,8 @@ def split_documents(text: str) -> list[tuple[int, str]]:
     Returns (0-based line offset, chunk) pairs. A chunk keeps its `---` line so that content on
     the marker line (`--- !tag`, `--- |`) still parses with the right positions.
     """
-    starts = [m.start() for m in _DOC_START.finditer(text)]
+    # substring tests first: the multi-line pattern tried at every position costs more
+    starts = [m.start() for m in _DOC_START.finditer(text)] if "---" in text or "..." in text else []
     if not starts:
         return [(0, text)]
     chunks: list[tuple[int, str]] = []
@@ -143,18 +144,24 @@ def split_documents(text: str) -> list[tuple[int, str]]:
 
 
 def _may_hold_alias(chunk: str) -> bool:
-    """False when no `*` of the text can start an alias, so expanding aliases cannot grow the document.
+    """False when the text cannot hold an alias, so expanding aliases cannot grow the document.
 
-    Errs towards True (a `*` in a plain scalar such as a cron line also counts); a regular expression
-    for the same test cost more than composing small files.
+    An alias needs a `*name` and an `&name` anchor, each where a node may start. Errs towards True
+    (a `*` in a plain scalar such as `*int32` in a description, `&&` in a script, also count); a
+    regular expression for the same test cost more than composing small files.
     """
-    at = chunk.find("*")
+    return _may_start_node(chunk, "*") and _may_start_node(chunk, "&")
+
+
+def _may_start_node(chunk: str, indicator: str) -> bool:
+    """True when `indicator` (`*` or `&`) occurs where a node may start, followed by a name character."""
+    at = chunk.find(indicator)
     last = len(chunk) - 1
     while 0 <= at < last:
         before, after = chunk[at - 1] if at else " ", chunk[at + 1]
         if (before.isspace() or before in _NODE_START_AFTER) and not after.isspace() and after not in _NOT_ALIAS_NAME:
             return True
-        at = chunk.find("*", at + 1)
+        at = chunk.find(indicator, at + 1)
     return False
 
 
@@ -164,7 +171,9 @@ def _has_odd_breaks(text: str) -> bool:
 
 
 def _check_nesting(chunk: str, offset: int) -> YamlError | None:
-    deep = _DEEP_INDENT.search(chunk) if len(chunk) > MAX_INDENT else None
+    # `_DEEP_INDENT` needs MAX_INDENT blanks in a row: without a tab, that many spaces (a fast substring test)
+    may_be_deep = len(chunk) > MAX_INDENT and ("\t" in chunk or " " * MAX_INDENT in chunk)
+    deep = _DEEP_INDENT.search(chunk) if may_be_deep else None
     if deep:
         line = chunk.count("\n", 0, deep.start()) + offset + 1
         return YamlError(line, 1, f"indentation deeper than {MAX_INDENT} columns")

@@ -79,19 +79,23 @@ def test_tuned_parser_matches_plain_pyyaml(monkeypatch: pytest.MonkeyPatch):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("a: *x\n", True),
-        ("- *x\n", True),
-        ("[*x, *y]\n", True),
-        ("{a: *x}\n", True),
-        ('{"a":*x}\n', True),
-        ("*x : 1\n", True),
-        ("a:\n  - b\n  -\t*x\n", True),
-        ("cron: '*/5 * * * 1'\n", False),
-        ("cron: '0 * * * *'\n", True),  # errs towards True: `*'` could be an alias named `'`
-        ('glob: "*.yaml"\n', False),
-        ("a: b*c\n", False),
-        ("a: * \n", False),
-        ("a: [*]\n", False),
+        ("a: &x 1\nb: *x\n", True),
+        ("a: &x 1\nb:\n- *x\n", True),
+        ("- &x 1\n- [*x, *x]\n", True),
+        ("- &x 1\n- {a: *x}\n", True),
+        ('- &x 1\n- {"a":*x}\n', True),
+        ("- &x 1\n- *x : 1\n", True),
+        ("a: &x 1\nb:\n  - c\n  -\t*x\n", True),
+        ("- &x [1]\n- [&y 2, *y]\n", True),
+        ("a: *x\n", False),  # no anchor: an undefined alias fails to compose anyway
+        ("a: &x 1\ncron: '*/5 * * * 1'\n", False),
+        ("a: &x 1\ncron: '0 * * * *'\n", True),  # errs towards True: `*'` could be an alias named `'`
+        ('a: &x 1\nglob: "*.yaml"\n', False),
+        ("a: &x 1\nb: c*d\n", False),
+        ("a: &x 1\nb: * \n", False),
+        ("a: &x 1\nb: [*]\n", False),
+        ("run: make && make *.o\n", True),  # errs towards True: `&&` could start an anchor
+        ("run: make & echo *done\n", False),
     ],
 )
 def test_alias_precheck_never_misses_an_alias(text: str, expected: bool):
