@@ -15,7 +15,6 @@ import contextlib
 import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +61,8 @@ def write(name: str, key: str, value: Any) -> bool:
     folder = cache_dir()
     if folder is None:
         return False
+    import tempfile  # only when writing: it costs about 5 ms of every start-up (shutil, random)
+
     temporary = None
     try:
         folder.mkdir(parents=True, exist_ok=True)

@@ -142,14 +142,20 @@ def evaluate(
         severity = options.severity_overrides.get(policy.id, policy.severity)
         by_file_kind[policy.file_kind].append(_Compiled(policy, severity, policy.id in options.severity_overrides))
 
+    # The policies that can match each (file kind, kind), in policy order, worked out once per pair.
+    by_kind: dict[tuple[str, str], list[_Compiled]] = {}
     findings: list[Finding] = []
     for doc in documents:
         if report_paths is not None and doc.path not in report_paths:
             continue
         kind = doc.kind
-        for compiled in by_file_kind.get(doc.file_kind, ()):
-            if compiled.kinds is not None and kind not in compiled.kinds:
-                continue
+        applicable = by_kind.get((doc.file_kind, kind))
+        if applicable is None:
+            applicable = by_kind[(doc.file_kind, kind)] = [
+                compiled for compiled in by_file_kind.get(doc.file_kind, ())
+                if compiled.kinds is None or kind in compiled.kinds
+            ]
+        for compiled in applicable:
             policy = compiled.policy
             try:
                 target = get_target(doc.file_kind, policy.target)

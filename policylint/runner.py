@@ -13,6 +13,7 @@ from typing import Any
 
 from policylint.documents import Document, LoadResult, Skipped
 from policylint.findings import PARSE_ERROR, Finding, severity_at_least
+from policylint.gctuning import fewer_collections
 from policylint.policies import Policy, PolicySet, load_policies
 
 
@@ -204,6 +205,7 @@ def load_paths(paths: Sequence[str], options: RunOptions) -> tuple[LoadResult, l
     return result, files
 
 
+@fewer_collections()
 def check(options: RunOptions, policy_set: PolicySet | None = None) -> RunReport:
     """Run the whole pipeline and return the report (raises UsageError for bad input)."""
     from policylint.discovery import DiscoveryError

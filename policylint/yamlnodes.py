@@ -18,9 +18,9 @@ from typing import Any
 import yaml
 
 try:  # pragma: no branch - libyaml is present in every supported wheel of PyYAML
-    from yaml import CSafeLoader as _Loader
+    from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
 Pointer = tuple[str | int, ...]
 
@@ -40,6 +40,48 @@ _BRACKETS = re.compile(r"[\[\]{}]")
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _STR_TAG = "tag:yaml.org,2002:str"
 _constructor = yaml.constructor.SafeConstructor()
+#: Characters after which a node (so an alias, `*name`) may start.
+_NODE_START_AFTER = frozenset("[{,:")
+#: Characters that cannot follow the `*` of an alias.
+_NOT_ALIAS_NAME = frozenset("[]{},")
+#: Plain scalars resolved so far (value -> tag); bounded so a huge file cannot grow it without end.
+_PLAIN_TAGS: dict[str, str] = {}
+_PLAIN_TAGS_MAX = 100_000
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """libyaml's composer with PyYAML's own tag resolution, memoised.
+
+    libyaml calls the Python `resolve` once per node; on real files that call (regular expressions
+    tried on every scalar) costs about a third of composing. The tag depends only on the node kind,
+    the text and whether it was plain, so the answer is looked up instead of recomputed: the same
+    tags, so the same values (a differential test over every fixture pins that).
+    """
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is yaml.ScalarNode and implicit[0]:
+            tag = _PLAIN_TAGS.get(value)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(_PLAIN_TAGS) >= _PLAIN_TAGS_MAX:
+                    _PLAIN_TAGS.clear()
+                _PLAIN_TAGS[value] = tag
+            return tag
+        # Without path resolvers (SafeLoader has none) the rest get their kind's default tag.
+        return _DEFAULT_TAGS[kind]
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        """Path resolvers only (SafeLoader has none): nothing to track."""
+
+    def ascend_resolver(self) -> None:
+        """Path resolvers only (SafeLoader has none): nothing to track."""
+
+
+_DEFAULT_TAGS = {
+    yaml.ScalarNode: _BaseLoader.DEFAULT_SCALAR_TAG,
+    yaml.SequenceNode: _BaseLoader.DEFAULT_SEQUENCE_TAG,
+    yaml.MappingNode: _BaseLoader.DEFAULT_MAPPING_TAG,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +126,8 @@ def split_documents(text: str) -> list[tuple[int, str]]:
     Returns (0-based line offset, chunk) pairs. A chunk keeps its `---` line so that content on
     the marker line (`--- !tag`, `--- |`) still parses with the right positions.
     """
-    starts = [m.start() for m in _DOC_START.finditer(text)]
+    # substring tests first: the multi-line pattern tried at every position costs more
+    starts = [m.start() for m in _DOC_START.finditer(text)] if "---" in text or "..." in text else []
     if not starts:
         return [(0, text)]
     chunks: list[tuple[int, str]] = []
@@ -100,8 +143,37 @@ def split_documents(text: str) -> list[tuple[int, str]]:
     return chunks
 
 
+def _may_hold_alias(chunk: str) -> bool:
+    """False when the text cannot hold an alias, so expanding aliases cannot grow the document.
+
+    An alias needs a `*name` and an `&name` anchor, each where a node may start. Errs towards True
+    (a `*` in a plain scalar such as `*int32` in a description, `&&` in a script, also count); a
+    regular expression for the same test cost more than composing small files.
+    """
+    return _may_start_node(chunk, "*") and _may_start_node(chunk, "&")
+
+
+def _may_start_node(chunk: str, indicator: str) -> bool:
+    """True when `indicator` (`*` or `&`) occurs where a node may start, followed by a name character."""
+    at = chunk.find(indicator)
+    last = len(chunk) - 1
+    while 0 <= at < last:
+        before, after = chunk[at - 1] if at else " ", chunk[at + 1]
+        if (before.isspace() or before in _NODE_START_AFTER) and not after.isspace() and after not in _NOT_ALIAS_NAME:
+            return True
+        at = chunk.find(indicator, at + 1)
+    return False
+
+
+def _has_odd_breaks(text: str) -> bool:
+    """True when the text holds a line break that only YAML counts (see `_Lines`)."""
+    return "\x85" in text or "\u2028" in text or "\u2029" in text
+
+
 def _check_nesting(chunk: str, offset: int) -> YamlError | None:
-    deep = _DEEP_INDENT.search(chunk)
+    # `_DEEP_INDENT` needs MAX_INDENT blanks in a row: without a tab, that many spaces (a fast substring test)
+    may_be_deep = len(chunk) > MAX_INDENT and ("\t" in chunk or " " * MAX_INDENT in chunk)
+    deep = _DEEP_INDENT.search(chunk) if may_be_deep else None
     if deep:
         line = chunk.count("\n", 0, deep.start()) + offset + 1
         return YamlError(line, 1, f"indentation deeper than {MAX_INDENT} columns")
@@ -140,11 +212,12 @@ def parse_yaml_stream(text: str) -> Iterator[YamlDocument | YamlError]:
             continue
         if node is None:
             continue
-        if "*" in chunk and _expanded_size(node, budget) > budget:
-            line = _where(node.start_mark, chunk, offset)[0]
+        lines = _Lines(chunk) if _has_odd_breaks(chunk) else None
+        if _may_hold_alias(chunk) and _expanded_size(node, budget) > budget:
+            line = _where(node.start_mark, chunk, offset, lines)[0]
             yield YamlError(line, 1, "document expands to too many nodes through aliases (alias bomb?)")
             continue
-        builder = _Builder(offset, budget, _Lines(chunk) if _ODD_BREAKS.search(chunk) else None)
+        builder = _Builder(offset, budget, lines)
         limit = sys.getrecursionlimit()
         if limit < _BUILD_RECURSION:  # three frames per level: let MAX_DEPTH, not Python, stop deep input
             sys.setrecursionlimit(_BUILD_RECURSION)
@@ -154,7 +227,8 @@ def parse_yaml_stream(text: str) -> Iterator[YamlDocument | YamlError]:
             yield YamlError(exc.line, 1, exc.reason)
             continue
         except RecursionError:
-            yield YamlError(_where(node.start_mark, chunk, offset)[0], 1, f"document nested deeper than {MAX_DEPTH}")
+            line = _where(node.start_mark, chunk, offset, lines)[0]
+            yield YamlError(line, 1, f"document nested deeper than {MAX_DEPTH}")
             continue
         finally:
             sys.setrecursionlimit(limit)
@@ -162,8 +236,8 @@ def parse_yaml_stream(text: str) -> Iterator[YamlDocument | YamlError]:
             data=data,
             positions=builder.positions,
             value_positions=builder.value_positions,
-            start_line=_where(node.start_mark, chunk, offset)[0],
-            end_line=_where(node.end_mark, chunk, offset)[0],
+            start_line=_where(node.start_mark, chunk, offset, lines)[0],
+            end_line=_where(node.end_mark, chunk, offset, lines)[0],
         )
 
 
@@ -186,10 +260,12 @@ class _Lines:
         return line, index - self.starts[line]
 
 
-def _where(mark: Any, chunk: str, offset: int) -> tuple[int, int]:
-    """1-based (line, column) of a mark, counting `\n` line breaks only."""
-    if _ODD_BREAKS.search(chunk):
-        line, column = _Lines(chunk).at(min(mark.index, len(chunk)))
+def _where(mark: Any, chunk: str, offset: int, lines: _Lines | None = None) -> tuple[int, int]:
+    """1-based (line, column) of a mark, counting `\n` line breaks only (`lines`: the chunk's, when it has odd breaks)."""
+    if lines is None and _has_odd_breaks(chunk):
+        lines = _Lines(chunk)
+    if lines is not None:
+        line, column = lines.at(min(mark.index, len(chunk)))
     else:
         line, column = mark.line, mark.column
     return line + 1 + offset, column + 1
@@ -225,8 +301,50 @@ def _expanded_size(root: yaml.Node, limit: int) -> int:
     return sizes.get(id(root), 1)
 
 
+#: Positions are immutable, so one object serves every node at the same line and column (of any
+#: file): fewer objects to make and to keep on large sets. Bounded like the tag memo.
+_SHARED_POSITIONS: dict[int, Position] = {}
+_SHARED_POSITIONS_MAX = 1_000_000
+
+
+def _shared_position(line: int, column: int) -> Position:
+    code = (line << 32) | column
+    found = _SHARED_POSITIONS.get(code)
+    if found is None:
+        found = Position(line, column)
+        if len(_SHARED_POSITIONS) < _SHARED_POSITIONS_MAX:
+            _SHARED_POSITIONS[code] = found
+    return found
+
+
+#: Pointers are tuples, and the same ones recur in every file of a kind (`spec.template.spec...`):
+#: one shared tuple per distinct pointer keeps large sets small (760k pointers, 169k distinct, on
+#: 8,000 real files: about 90 MiB). Bounded: past the limit the table starts afresh.
+_SHARED_POINTERS: dict[Pointer, Pointer] = {}
+_SHARED_POINTERS_MAX = 1_000_000
+
+
+def _shared_pointer(pointer: Pointer) -> Pointer:
+    found = _SHARED_POINTERS.get(pointer)
+    if found is None:
+        if len(_SHARED_POINTERS) >= _SHARED_POINTERS_MAX:
+            _SHARED_POINTERS.clear()
+        found = _SHARED_POINTERS[pointer] = pointer
+    return found
+
+
+_ScalarNode = yaml.ScalarNode
+_SequenceNode = yaml.SequenceNode
+_MappingNode = yaml.MappingNode
+_BLOCK_STYLES = ("|", ">")
+
+
 class _Builder:
-    """Turns a composed node tree into plain data, recording positions as it goes."""
+    """Turns a composed node tree into plain data, recording positions as it goes.
+
+    The hot paths (a plain-text key, a scalar value) are written out inline: this walk visits every
+    node of every file, and a call per node cost as much as composing it.
+    """
 
     __slots__ = ("budget", "lines", "offset", "positions", "value_positions")
 
@@ -241,8 +359,8 @@ class _Builder:
         mark = node.start_mark
         if self.lines is not None:
             line, column = self.lines.at(mark.index)
-            return Position(line + 1 + self.offset, column + 1)
-        return Position(mark.line + 1 + self.offset, mark.column + 1)
+            return _shared_position(line + 1 + self.offset, column + 1)
+        return _shared_position(mark.line + 1 + self.offset, mark.column + 1)
 
     def build(self, node: yaml.Node, pointer: Pointer, depth: int = 0) -> Any:
         self.budget -= 1
@@ -252,31 +370,46 @@ class _Builder:
             raise _TooLarge(f"document nested deeper than {MAX_DEPTH}", self._pos(node).line)
         if pointer not in self.positions:
             self.positions[pointer] = self._pos(node)
-        if isinstance(node, yaml.ScalarNode):
-            if node.style in ("|", ">"):
+        cls = type(node)
+        if cls is _ScalarNode:
+            if node.style in _BLOCK_STYLES:
                 self.value_positions[pointer] = (self._pos(node), node.style)
-            return _scalar(node)
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, (*pointer, i), depth + 1) for i, item in enumerate(node.value)]
-        if isinstance(node, yaml.MappingNode):
+            return node.value if node.tag == _STR_TAG else _scalar(node)
+        if cls is _SequenceNode:
+            return [self.build(item, _shared_pointer((*pointer, i)), depth + 1) for i, item in enumerate(node.value)]
+        if cls is _MappingNode:
             return self._mapping(node, pointer, depth)
         return None  # pragma: no cover - PyYAML has only these three node types
 
     def _mapping(self, node: yaml.MappingNode, pointer: Pointer, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}
         merged: list[yaml.Node] = []
+        positions = self.positions
+        value_positions = self.value_positions
+        offset = self.offset + 1
+        plain_lines = self.lines is None
+        shared = _SHARED_POINTERS
         for key_node, value_node in node.value:
-            if key_node.tag == _MERGE_TAG:
+            key_tag = key_node.tag
+            if key_tag == _MERGE_TAG:
                 merged.extend(value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node])
                 continue
-            key = _key(key_node)
+            key = key_node.value if key_tag == _STR_TAG and type(key_node) is _ScalarNode else _key(key_node)
             child = (*pointer, key)
-            self.positions[child] = self._pos(key_node)
-            if isinstance(value_node, yaml.ScalarNode) and value_node.style in ("|", ">"):
-                self.value_positions[child] = (self._pos(value_node), value_node.style)
-            elif value_node.start_mark.line != key_node.start_mark.line and isinstance(value_node, yaml.ScalarNode):
-                self.value_positions[child] = (self._pos(value_node), value_node.style or "")
-            result[key] = self._value(value_node, child, depth)
+            child = shared.get(child) or _shared_pointer(child)
+            key_mark = key_node.start_mark
+            positions[child] = (
+                _shared_position(key_mark.line + offset, key_mark.column + 1) if plain_lines else self._pos(key_node)
+            )
+            if type(value_node) is _ScalarNode:
+                style = value_node.style
+                if style in _BLOCK_STYLES or value_node.start_mark.line != key_mark.line:
+                    value_positions[child] = (self._pos(value_node), style or "")
+                self.budget -= 1
+                result[key] = value_node.value if value_node.tag == _STR_TAG else _scalar(value_node)
+            else:
+                # Collections: their pointer already holds the key position; children get their own.
+                result[key] = self.build(value_node, child, depth + 1)
         for source in merged:  # explicit keys win over merged ones; earlier merges win over later
             if not isinstance(source, yaml.MappingNode):
                 continue
@@ -285,14 +418,14 @@ class _Builder:
                 if key in result or key_node.tag == _MERGE_TAG:
                     continue
                 child = (*pointer, key)
-                self.positions.setdefault(child, self._pos(key_node))
+                positions.setdefault(child, self._pos(key_node))
                 result[key] = self._value(value_node, child, depth)
         return result
 
     def _value(self, node: yaml.Node, pointer: Pointer, depth: int) -> Any:
         if isinstance(node, yaml.ScalarNode):
             self.budget -= 1
-            if node.style in ("|", ">"):
+            if node.style in _BLOCK_STYLES:
                 self.value_positions.setdefault(pointer, (self._pos(node), node.style))
             return _scalar(node)
         # Collections: their pointer already holds the key position; children get their own.

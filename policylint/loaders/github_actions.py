@@ -17,6 +17,7 @@ The dependabot file becomes a document too: the repository-level policy looks fo
 
 from __future__ import annotations
 
+import functools
 import re
 from bisect import bisect_right
 from collections.abc import Iterator, Mapping
@@ -61,8 +62,12 @@ def iter_expressions(text: str) -> Iterator[ExpressionMatch]:
         position = end + 2
 
 
+@functools.lru_cache(maxsize=4096)
 def role(path: str) -> str:
-    """`workflow`, `action` (action.y*ml) or `dependabot` (.github/dependabot.y*ml), from the path."""
+    """`workflow`, `action` (action.y*ml) or `dependabot` (.github/dependabot.y*ml), from the path.
+
+    Memoised: asked for every step of every workflow, and a path object per call was a tenth of a run.
+    """
     name = PurePosixPath(path.replace("\\", "/")).name.lower()
     if name in ("action.yml", "action.yaml"):
         return "action"

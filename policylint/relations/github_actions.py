@@ -201,11 +201,16 @@ def _local_action_paths(doc: Document, documents: DocumentSet) -> set[str]:
     """Folders (relative to the repository root) of the action files scanned with this workflow."""
     root = _repository_root(doc.path)
     prefix = f"{root}/" if root and root != "." else ""
+    key = ("gha-local-action-paths", prefix)  # one answer per repository root, not one scan per workflow
+    cached = documents.cache.get(key)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
     found: set[str] = set()
     for other in documents.of_file_kind(FILE_KIND):
         other_path = other.path.replace("\\", "/")
         if role(other_path) == "action" and other_path.startswith(prefix):
             found.add(str(PurePosixPath(other_path[len(prefix):]).parent).lower())
+    documents.cache[key] = found
     return found
 
 
