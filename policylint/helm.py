@@ -383,10 +383,61 @@ def _source_file(chart: Chart, name: str) -> Path | None:
 _REMOTE_REF = re.compile(r'"\$(?:ref|schema)"\s*:\s*"(?!https?://json-schema\.org/)(https?://[^"]+)"')
 
 
-def _without_remote_schemas(chart: Chart, stack: Any, result: LoadResult) -> Path:
-    """The folder to load: the chart itself, or a temporary copy without the values.schema.json files
-    (the chart's or a subchart's) that refer to remote schemas. Helm downloads those while it
-    validates values, and policylint makes no network calls: such values are not validated."""
+#: Template functions whose output changes from one rendering to the next (random strings, UUIDs,
+#: the clock, salted hashes, generated keys), each with a deterministic stand-in of the same arity
+#: and result type. Charts use them for `rollme:` annotations, test-pod names and generated
+#: passwords; left alone they would make two runs on the same chart differ.
+_UNSTABLE_FUNCTIONS = {
+    "randAlphaNum": "toString", "randAlpha": "toString", "randNumeric": "toString", "randAscii": "toString",
+    "randBytes": "toString", "randInt": "min", "shuffle": "toString", "bcrypt": "toString", "htpasswd": "print",
+    "genPrivateKey": "toString", "uuidv4": '"00000000-0000-4000-8000-000000000000"',
+    "now": '(toDate "2006-01-02" "2000-01-01")',
+    # genCA CN DAYS and genSelfSignedCert CN IPS DNS DAYS: a dict with .Cert and .Key (even argument counts).
+    "genCA": 'dict "Cert" "" "Key" ""', "genSelfSignedCert": 'dict "Cert" "" "Key" ""',
+}
+_ACTION = re.compile(r"\{\{.*?\}\}", re.S)
+_UNSTABLE_CALL = re.compile(r"(?<![\w.$])(" + "|".join(sorted(_UNSTABLE_FUNCTIONS, key=len, reverse=True)) + r")\b")
+_STRING_LITERAL = re.compile(r'"(?:[^"\\]|\\.)*"|`[^`]*`')
+
+
+def stable_template(text: str) -> str:
+    """The template with every call of an unstable function replaced by its stand-in.
+
+    Only the code inside `{{ ... }}` actions changes, never a string literal in it, and no line is
+    added or removed, so rendered lines still map onto the template's.
+    """
+    if not _UNSTABLE_CALL.search(text):
+        return text
+
+    def code(match: re.Match[str]) -> str:
+        pieces, last = [], 0
+        action = match.group(0)
+        for literal in _STRING_LITERAL.finditer(action):
+            pieces.append(_UNSTABLE_CALL.sub(lambda m: _UNSTABLE_FUNCTIONS[m.group(1)], action[last:literal.start()]))
+            pieces.append(literal.group(0))
+            last = literal.end()
+        pieces.append(_UNSTABLE_CALL.sub(lambda m: _UNSTABLE_FUNCTIONS[m.group(1)], action[last:]))
+        return "".join(pieces)
+
+    return _ACTION.sub(code, text)
+
+
+def _template_files(root: Path) -> Iterable[Path]:
+    """The template files of a chart and of the subcharts unpacked under it."""
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and "templates" in path.relative_to(root).parts[:-1]:
+            yield path
+
+
+def _render_folder(chart: Chart, stack: Any, result: LoadResult) -> Path:
+    """The folder to load: the chart itself, or a temporary copy of it that renders the same way
+    every time and offline.
+
+    The copy leaves out the values.schema.json files (the chart's or a subchart's) that refer to
+    remote schemas: Helm downloads those while it validates values, and policylint makes no network
+    calls, so such values are not validated. It also gives unstable template functions their
+    deterministic stand-ins (`stable_template`), since the same input must give the same output.
+    """
     remote: dict[Path, str] = {}
     for schema in sorted(chart.root.rglob("values.schema.json")):
         try:
@@ -395,7 +446,16 @@ def _without_remote_schemas(chart: Chart, stack: Any, result: LoadResult) -> Pat
             continue
         if found is not None:
             remote[schema] = found.group(1)
-    if not remote:
+    unstable: dict[Path, str] = {}
+    for template in _template_files(chart.root):
+        try:
+            text = template.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        stable = stable_template(text)
+        if stable != text:
+            unstable[template.relative_to(chart.root)] = stable
+    if not remote and not unstable:
         return chart.root
     import shutil
     import tempfile
@@ -406,6 +466,10 @@ def _without_remote_schemas(chart: Chart, stack: Any, result: LoadResult) -> Pat
         return ["values.schema.json"] if Path(where, "values.schema.json") in remote else []
 
     shutil.copytree(chart.root, folder, symlinks=True, ignore=leave_out)
+    for relative, text in unstable.items():
+        target = folder / relative
+        target.unlink()  # a symlink in the copy must not lead the write back into the user's tree
+        target.write_text(text, encoding="utf-8")
     for schema, url in remote.items():
         result.skipped.append(Skipped(display_path(schema), f"refers to a remote schema ({url}), which policylint does not "
                                       "download: the chart is rendered without validating values against it"))
@@ -426,7 +490,7 @@ def _render_chart(chart: Chart, settings: HelmSettings, start_index: int, stack:
     result = LoadResult()
     _dependency_failures(chart, helm, result)
     try:
-        loaded = helm.Chart.load(str(_without_remote_schemas(chart, stack, result)))
+        loaded = helm.Chart.load(str(_render_folder(chart, stack, result)))
     except helm.HelmError as exc:
         result.failures.append(ParseFailure(display_path(chart.file), "helm", 1, 1, f"helm chart cannot be loaded: {_one_line(str(exc))}"))
         return result

@@ -196,3 +196,41 @@ def test_a_schema_with_remote_references_is_not_downloaded(web):
     assert notices == [("web/values.schema.json", "refers to a remote schema (https://schemas.example.invalid/resources.json), "
                         "which policylint does not download: the chart is rendered without validating values against it")]
     assert (web / "values.schema.json").is_file()  # the user's chart is never changed
+
+
+def test_unstable_template_functions_render_the_same_every_time(web):
+    # Charts name test pods and force rollouts with random strings, UUIDs and the clock; the same
+    # input must still give the same findings, named the same, at the same template lines.
+    (web / "templates" / "test-pod.yaml").write_text(
+        "apiVersion: v1\n"
+        "kind: Pod\n"
+        "metadata:\n"
+        '  name: {{ .Release.Name }}-test-{{ randAlphaNum 5 | lower }}\n'
+        "  annotations:\n"
+        '    rollme: {{ uuidv4 | quote }}\n'
+        '    built: {{ now | date "2006" | quote }}\n'
+        '    note: {{ printf "%s" "randAlphaNum stays in strings" | quote }}\n'
+        "spec:\n"
+        "  containers:\n"
+        "    - name: probe\n"
+        "      image: busybox:1.36\n"
+        "      securityContext:\n"
+        "        privileged: true\n"
+    )
+    runs = []
+    for _ in range(2):
+        report = check(RunOptions(paths=[str(web)], jobs=1, select=["k8s-privileged-container"]))
+        runs.append(sorted((f.path, f.line, f.policy_id, f.resource_name, f.fingerprint) for f in report.active))
+    assert runs[0] == runs[1]
+    pods = [finding for finding in runs[0] if finding[0] == "web/templates/test-pod.yaml"]
+    assert [finding[:4] for finding in pods] == [("web/templates/test-pod.yaml", 14, "k8s-privileged-container", "release-name-test-5")]
+    assert (web / "templates" / "test-pod.yaml").read_text().count("randAlphaNum 5") == 1  # the chart itself is untouched
+
+
+def test_stable_template_leaves_strings_fields_and_line_count_alone():
+    from policylint.helm import stable_template
+
+    text = '{{ .Values.now }} {{ printf "now uuidv4" }}\n{{- $ca := genCA "ca" 365 }}\n{{ randInt 1 9 }}\n'
+    stable = stable_template(text)
+    assert stable.count("\n") == text.count("\n")
+    assert stable == '{{ .Values.now }} {{ printf "now uuidv4" }}\n{{- $ca := dict "Cert" "" "Key" "" "ca" 365 }}\n{{ min 1 9 }}\n'
