@@ -357,15 +357,8 @@ def _env_maps(doc: Document) -> Iterator[tuple[str, Any, tuple[Any, ...]]]:
         yield "workflow env", data.get("env"), ("env",)
         for job_id, item, pointer in iter_jobs(doc):
             yield f"job {job_id} env", item.get("env"), (*pointer, "env")
-            container = item.get("container")
-            if isinstance(container, Mapping):
-                yield f"job {job_id} container env", container.get("env"), (*pointer, "container", "env")
-            services = item.get("services")
-            if isinstance(services, Mapping):
-                for service_name, service in services.items():
-                    if isinstance(service, Mapping):
-                        where = f"service {service_name} env"
-                        yield where, service.get("env"), (*pointer, "services", service_name, "env")
+        for where, container, pointer in _job_containers(doc):
+            yield f"{where} env", container.get("env"), (*pointer, "env")
     for job_id, index, item, pointer in iter_steps(doc):
         yield f"step {index + 1} of {f'job {job_id}' if job_id else 'the action'} env", item.get("env"), (*pointer, "env")
 
@@ -374,16 +367,21 @@ def _credential_maps(doc: Document) -> Iterator[tuple[str, Any, tuple[Any, ...]]
     """The registry `credentials` of the job container and of each service container."""
     if role(doc.path) != "workflow":
         return
+    for where, container, pointer in _job_containers(doc):
+        yield f"{where} credentials", container.get("credentials"), (*pointer, "credentials")
+
+
+def _job_containers(doc: Document) -> Iterator[tuple[str, Mapping[str, Any], tuple[Any, ...]]]:
+    """Each job's container and service containers, named as messages name them, job by job."""
     for job_id, item, pointer in iter_jobs(doc):
         container = item.get("container")
         if isinstance(container, Mapping):
-            yield f"job {job_id} container credentials", container.get("credentials"), (*pointer, "container", "credentials")
+            yield f"job {job_id} container", container, (*pointer, "container")
         services = item.get("services")
         if isinstance(services, Mapping):
             for service_name, service in services.items():
                 if isinstance(service, Mapping):
-                    where = f"service {service_name} credentials"
-                    yield where, service.get("credentials"), (*pointer, "services", service_name, "credentials")
+                    yield f"service {service_name}", service, (*pointer, "services", service_name)
 
 
 @target(FILE_KIND, "env")
