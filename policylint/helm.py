@@ -319,15 +319,15 @@ def _template_positions(rendered: YamlDocument, template: str, index: int, count
 # --- rendering ----------------------------------------------------------------------------------
 
 
-def _dependency_failures(chart: Chart, helm: Any, result: LoadResult) -> None:
-    """A parse-error at each `Chart.yaml` dependency entry that is missing from `charts/`."""
+def _dependency_failures(chart: Chart, helm: Any, result: LoadResult) -> bool:
+    """A parse-error at each `Chart.yaml` dependency entry that is missing from `charts/`; whether any is."""
     try:
         dependencies = helm.dependency_list(str(chart.root))
     except helm.HelmError:
-        return
+        return False
     broken = [item for item in dependencies if item.get("status") not in ("ok", "unpacked")]
     if not broken:
-        return
+        return False
     display = display_path(chart.file)
     positions: dict[Pointer, Position] = {}
     declared: list[Any] = []
@@ -347,7 +347,9 @@ def _dependency_failures(chart: Chart, helm: Any, result: LoadResult) -> None:
         result.failures.append(ParseFailure(
             display, "helm", position.line, position.column,
             f"helm chart dependency {name!r} {item.get('version', '')} {what}: run `helm dependency build "
-            f"{display_path(chart.root)}` (policylint never downloads charts); the chart's own templates are still checked"))
+            f"{display_path(chart.root)}` (policylint never downloads charts); the chart's own templates are still checked "
+            "where they render without it"))
+    return True
 
 
 def _variants(chart: Chart, settings: HelmSettings) -> list[list[Path]]:
@@ -488,7 +490,7 @@ def _render_chart(chart: Chart, settings: HelmSettings, start_index: int, stack:
     import helm_python as helm
 
     result = LoadResult()
-    _dependency_failures(chart, helm, result)
+    dependencies_missing = _dependency_failures(chart, helm, result)
     try:
         loaded = helm.Chart.load(str(_render_folder(chart, stack, result)))
     except helm.HelmError as exc:
@@ -525,6 +527,10 @@ def _render_chart(chart: Chart, settings: HelmSettings, start_index: int, stack:
                     index += 1000
                     continue
                 except helm.HelmError as exc:
+                    if dependencies_missing:
+                        # Most often a template of the missing chart (`include "common.names.fullname"`):
+                        # the dependency's own parse-error already says what to do, once.
+                        continue
                     failure = _render_failure(chart, str(exc), label)
                     key = (failure.path, failure.line, failure.reason[: failure.reason.rfind(" (helm chart ")])
                     if key not in seen_failures:

@@ -234,3 +234,25 @@ def test_stable_template_leaves_strings_fields_and_line_count_alone():
     stable = stable_template(text)
     assert stable.count("\n") == text.count("\n")
     assert stable == '{{ .Values.now }} {{ printf "now uuidv4" }}\n{{- $ca := dict "Cert" "" "Key" "" "ca" 365 }}\n{{ min 1 9 }}\n'
+
+
+def test_a_template_that_needs_the_missing_dependency_gives_one_parse_error_per_entry(tmp_path, monkeypatch):
+    # The shape of most public charts: every template includes the `common` library chart, which
+    # `helm dependency build` would fetch. The missing entry is the one error to fix, said once.
+    monkeypatch.chdir(tmp_path)
+    chart = tmp_path / "app"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text(
+        "apiVersion: v2\nname: app\nversion: 1.0.0\ndependencies:\n"
+        "  - name: common\n    version: 2.x.x\n    repository: oci://registry.example.com/charts\n"
+    )
+    (chart / "values.yaml").write_text("replicaCount: 2\n")
+    (chart / "templates" / "deployment.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n"
+        '  name: {{ include "common.names.fullname" . }}\n'
+        "spec:\n  replicas: {{ .Values.replicaCount }}\n"
+    )
+    report, found = _findings(["app"], select=["k8s"])
+    assert [(path, line, rule) for path, line, rule, _ in found] == [("app/Chart.yaml", 5, "parse-error")]
+    assert "'common' 2.x.x is missing from charts/" in found[0][3]
+    assert report.exit_code() == 1
