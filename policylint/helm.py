@@ -36,6 +36,7 @@ _TEMPLATE_ERROR = re.compile(
     r"(?:template: )?(?P<name>[^\s:]+/templates/[^\s:]+):(?P<line>\d+)(?::(?P<column>\d+))?:?\s+(?P<reason>.*)", re.S)
 _SCHEMA_ERROR = re.compile(r"^- at '(?P<path>[^']*)': (?P<reason>.*)$")
 _WORD = re.compile(r"[A-Za-z0-9_\-]+")
+_INCLUDE_ACTION = re.compile(r"\{\{-?\s*(?:include|template)\s")
 _KEY_LINE = re.compile(r"^(?P<indent>\s*)(?:-\s+)*(?P<key>[\"']?[A-Za-z0-9_.\-/$]+[\"']?)\s*:(?:\s|$)")
 
 
@@ -305,7 +306,11 @@ def _template_positions(rendered: YamlDocument, template: str, index: int, count
     if () not in positions:
         lines = lines or _template_lines(text)
         kind = positions.get(("kind",)) or lines.locate(("kind",))
-        start = kind.line if ("kind",) in positions and kind is not None else (kind.line + offset - 1 if kind else offset)
+        if kind is None:  # the whole object comes from a named template: point at the action that includes it
+            producer = next((number for number, line in enumerate(text.split("\n"), start=1) if _INCLUDE_ACTION.search(line)), 1)
+            start = producer + offset - 1
+        else:
+            start = kind.line if ("kind",) in positions else kind.line + offset - 1
         positions[()] = Position(start, 1)
     for pointer in rendered.positions:  # a node left unplaced takes its nearest placed parent's position
         if pointer not in positions:

@@ -256,3 +256,25 @@ def test_a_template_that_needs_the_missing_dependency_gives_one_parse_error_per_
     assert [(path, line, rule) for path, line, rule, _ in found] == [("app/Chart.yaml", 5, "parse-error")]
     assert "'common' 2.x.x is missing from charts/" in found[0][3]
     assert report.exit_code() == 1
+
+
+def test_an_object_written_by_a_named_template_points_at_the_include(tmp_path, monkeypatch):
+    # A template that is nothing but a guarded `include` of a helper (the shape of large charts):
+    # the finding lands on the include line, not on line 1's `if`.
+    monkeypatch.chdir(tmp_path)
+    chart = tmp_path / "cache"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: cache\nversion: 1.0.0\n")
+    (chart / "values.yaml").write_text("enabled: true\n")
+    (chart / "templates" / "_statefulset.tpl").write_text(
+        '{{- define "cache.statefulset" -}}\n'
+        "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: {{ .Release.Name }}-cache\n"
+        "spec:\n  serviceName: cache\n  template:\n    spec:\n      containers:\n"
+        "        - name: memcached\n          image: memcached:1.6\n          securityContext: {privileged: true}\n"
+        "{{- end }}\n"
+    )
+    (chart / "templates" / "statefulset.yaml").write_text(
+        "{{- if .Values.enabled }}\n\n{{- include \"cache.statefulset\" . }}\n{{- end }}\n"
+    )
+    _, found = _findings(["cache"], select=["k8s-privileged-container"])
+    assert [(path, line, rule) for path, line, rule, _ in found] == [("cache/templates/statefulset.yaml", 3, "k8s-privileged-container")]
