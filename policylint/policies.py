@@ -256,30 +256,32 @@ def load_policies(user_dirs: Iterable[Path] = (), include_builtin: bool = True) 
 
     user_dirs = list(user_dirs)
     policies: dict[str, Policy] = {}
-    digest = sha256()
+    builtin_paths = policy_files(builtin_policy_dir()) if include_builtin else []
     sources: list[tuple[Path, bool]] = []
-    if include_builtin:
-        sources.extend((path, False) for path in policy_files(builtin_policy_dir()))
     for directory in user_dirs:
         if not directory.is_dir():
             raise PolicyFormatError(f"{directory}: policy folder not found")
         sources.extend((path, True) for path in policy_files(directory))
-    texts: list[str] = []
-    for path, _ in sources:
-        try:
-            texts.append(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError) as exc:
-            raise PolicyFormatError(f"{path}: cannot read policy: {exc}") from exc
-    builtin_data = _builtin_data(sources, texts)
+    texts = [_read_policy(path) for path, _ in sources]
+    builtin_data, builtin_digest = _builtin_data(builtin_paths)
+    digest = sha256()
+    if user_dirs:  # the set's hash continues over the user files: feed it the built-in texts again
+        for path in builtin_paths:
+            digest.update(path.name.encode())
+            digest.update(_read_policy(path).encode())
+    for path in builtin_paths:
+        policy = policy_from_data(path, builtin_data[str(path)])
+        if policy.id in policies:
+            raise PolicyFormatError(f"{path}: duplicate policy id {policy.id!r} (also in {policies[policy.id].source})")
+        policies[policy.id] = policy
     own_objects: list[tuple[Path, Any]] = []
     problems: list[Any] = []
     for (path, validate), text in zip(sources, texts, strict=True):
-        data = builtin_data.get(str(path)) if not validate else None
         if validate and _collect_kubernetes_objects(path, text, own_objects):
             digest.update(path.name.encode())
             digest.update(text.encode())
             continue
-        policy = policy_from_data(path, data if data is not None else policy_data(path, text, validate))
+        policy = policy_from_data(path, policy_data(path, text, validate))
         if policy.id in policies:
             raise PolicyFormatError(f"{path}: duplicate policy id {policy.id!r} (also in {policies[policy.id].source})")
         if policy.relation is not None and validate and policy.relation not in relation_names(policy.file_kind):
@@ -315,7 +317,16 @@ def load_policies(user_dirs: Iterable[Path] = (), include_builtin: bool = True) 
         for path in rego_files:
             digest.update(path.name.encode())
             digest.update(path.read_bytes())
-    return PolicySet(policies, digest.hexdigest()[:16], problems)
+    # Without user folders the set is the built-in files alone: their hash comes with the cache entry.
+    return PolicySet(policies, (digest.hexdigest() if user_dirs else builtin_digest)[:16], problems)
+
+
+def _read_policy(path: Path) -> str:
+    """The text of one policy file (a read failure is a PolicyFormatError, exit 2)."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PolicyFormatError(f"{path}: cannot read policy: {exc}") from exc
 
 
 def _collect_kubernetes_objects(path: Path, text: str, found: list[tuple[Path, Any]]) -> bool:
@@ -339,24 +350,36 @@ def _duplicate_problem(policy: Policy, other: Policy) -> Any:
     return LoadProblem(str(policy.source), policy.source_line, f"duplicate policy id {policy.id!r} (also in {other.source})")
 
 
-def _builtin_data(sources: list[tuple[Path, bool]], texts: list[str]) -> dict[str, dict[str, Any]]:
-    """The parsed data of the built-in policy files, from the user cache when nothing changed.
+def _builtin_data(paths: list[Path]) -> tuple[dict[str, dict[str, Any]], str]:
+    """The parsed data of the built-in policy files and the hash of their names and texts.
 
-    The key hashes every built-in file's name and content (plus policylint's and Python's version),
-    so an edited, added or removed policy re-reads them all. User policies are always re-read.
+    Both come from the user cache when nothing changed, in one read: the key is built from each
+    file's path, size and modification time (stat only, plus policylint's and Python's version), so
+    an edited, added or removed policy misses. Only then are the files read, parsed and hashed (the
+    hash is the `policy_set` of reports, the same value as hashing the files on every start).
+    User policies are always re-read.
     """
     from policylint import cache
 
-    builtin = [(path, text) for (path, validate), text in zip(sources, texts, strict=True) if not validate]
-    if not builtin:
-        return {}
+    if not paths:
+        return {}, sha256().hexdigest()
     key = sha256(cache.stamp().encode())
-    for path, text in builtin:
-        key.update(b"\0" + str(path).encode() + b"\0" + text.encode())
-    digest = key.hexdigest()
-    stored = cache.read("builtin-policies", digest)
-    if isinstance(stored, dict):
-        return stored
-    data = {str(path): policy_data(path, text, validate=False) for path, text in builtin}
-    cache.write("builtin-policies", digest, data)
-    return data
+    try:
+        for path in paths:
+            status = path.stat()
+            key.update(f"\0{path}\0{status.st_size}\0{status.st_mtime_ns}".encode())
+    except OSError as exc:
+        raise PolicyFormatError(f"{path}: cannot read policy: {exc}") from exc
+    stamp = key.hexdigest()
+    stored = cache.read("builtin-policies", stamp)
+    if isinstance(stored, dict) and isinstance(stored.get("data"), dict) and isinstance(stored.get("digest"), str):
+        return stored["data"], stored["digest"]
+    digest = sha256()
+    data: dict[str, dict[str, Any]] = {}
+    for path in paths:
+        text = _read_policy(path)
+        digest.update(path.name.encode())
+        digest.update(text.encode())
+        data[str(path)] = policy_data(path, text, validate=False)
+    cache.write("builtin-policies", stamp, {"data": data, "digest": digest.hexdigest()})
+    return data, digest.hexdigest()
