@@ -111,6 +111,13 @@ class Policy:
         clone._compiled = None
         return clone
 
+    def without_param_nodes(self) -> Policy:
+        """What `with_params({})` gives for a policy with no `$param` node, without walking its condition."""
+        self.condition = self.raw.get("condition", True)
+        self.when = self.raw.get("when")
+        self.severity_when = tuple(dict(case) for case in self.raw.get("severity_when") or ())
+        return self
+
 
 def substitute_params(node: Any, params: Mapping[str, Any], policy_id: str) -> Any:
     """Replace every `{"$param": name}` node by the parameter's value (structurally, not as text)."""
@@ -170,8 +177,11 @@ def policy_data(source: Path, text: str, validate: bool = True) -> dict[str, Any
     return data
 
 
-def policy_from_data(source: Path, data: dict[str, Any]) -> Policy:
-    """Build the Policy of a file's data (already validated when it had to be)."""
+def policy_from_data(source: Path, data: dict[str, Any], has_params: bool = True) -> Policy:
+    """Build the Policy of a file's data (already validated when it had to be).
+
+    `has_params=False` (a file whose text never says `$param`) skips the substitution walk.
+    """
     policy_id = data["id"]
     if source.stem != policy_id:
         raise PolicyFormatError(f"{source}: id {policy_id!r} must equal the file name {source.stem!r}")
@@ -208,6 +218,8 @@ def policy_from_data(source: Path, data: dict[str, Any]) -> Policy:
         report_at=data.get("report_at"),
         raw=data,
     )
+    if not has_params:
+        return policy.without_param_nodes()
     return policy.with_params({})
 
 
@@ -263,14 +275,14 @@ def load_policies(user_dirs: Iterable[Path] = (), include_builtin: bool = True) 
             raise PolicyFormatError(f"{directory}: policy folder not found")
         sources.extend((path, True) for path in policy_files(directory))
     texts = [_read_policy(path) for path, _ in sources]
-    builtin_data, builtin_digest = _builtin_data(builtin_paths)
+    builtin_data, builtin_digest, parametrised = _builtin_data(builtin_paths)
     digest = sha256()
     if user_dirs:  # the set's hash continues over the user files: feed it the built-in texts again
         for path in builtin_paths:
             digest.update(path.name.encode())
             digest.update(_read_policy(path).encode())
     for path in builtin_paths:
-        policy = policy_from_data(path, builtin_data[str(path)])
+        policy = policy_from_data(path, builtin_data[str(path)], str(path) in parametrised)
         if policy.id in policies:
             raise PolicyFormatError(f"{path}: duplicate policy id {policy.id!r} (also in {policies[policy.id].source})")
         policies[policy.id] = policy
@@ -350,8 +362,9 @@ def _duplicate_problem(policy: Policy, other: Policy) -> Any:
     return LoadProblem(str(policy.source), policy.source_line, f"duplicate policy id {policy.id!r} (also in {other.source})")
 
 
-def _builtin_data(paths: list[Path]) -> tuple[dict[str, dict[str, Any]], str]:
-    """The parsed data of the built-in policy files and the hash of their names and texts.
+def _builtin_data(paths: list[Path]) -> tuple[dict[str, dict[str, Any]], str, set[str]]:
+    """The parsed data of the built-in policy files, the hash of their names and texts, and the
+    files that mention `$param` (only their conditions need the substitution walk).
 
     Both come from the user cache when nothing changed, in one read: the key is built from each
     file's path, size and modification time (stat only, plus policylint's and Python's version), so
@@ -362,7 +375,7 @@ def _builtin_data(paths: list[Path]) -> tuple[dict[str, dict[str, Any]], str]:
     from policylint import cache
 
     if not paths:
-        return {}, sha256().hexdigest()
+        return {}, sha256().hexdigest(), set()
     key = sha256(cache.stamp().encode())
     try:
         for path in paths:
@@ -372,14 +385,18 @@ def _builtin_data(paths: list[Path]) -> tuple[dict[str, dict[str, Any]], str]:
         raise PolicyFormatError(f"{path}: cannot read policy: {exc}") from exc
     stamp = key.hexdigest()
     stored = cache.read("builtin-policies", stamp)
-    if isinstance(stored, dict) and isinstance(stored.get("data"), dict) and isinstance(stored.get("digest"), str):
-        return stored["data"], stored["digest"]
+    if (isinstance(stored, dict) and isinstance(stored.get("data"), dict) and isinstance(stored.get("digest"), str)
+            and isinstance(stored.get("parametrised"), list)):
+        return stored["data"], stored["digest"], set(stored["parametrised"])
     digest = sha256()
     data: dict[str, dict[str, Any]] = {}
+    parametrised: list[str] = []
     for path in paths:
         text = _read_policy(path)
         digest.update(path.name.encode())
         digest.update(text.encode())
         data[str(path)] = policy_data(path, text, validate=False)
-    cache.write("builtin-policies", stamp, {"data": data, "digest": digest.hexdigest()})
-    return data, digest.hexdigest()
+        if "$param" in text:
+            parametrised.append(str(path))
+    cache.write("builtin-policies", stamp, {"data": data, "digest": digest.hexdigest(), "parametrised": parametrised})
+    return data, digest.hexdigest(), set(parametrised)

@@ -137,3 +137,17 @@ def test_user_folder_changes_are_seen_and_hashed_after_builtins(builtin: Path, t
     (own / "k8s-own-check.yaml").unlink()
     assert "k8s-own-check" not in load_policies([own]).policies
     assert load_policies([own]).digest == load_policies().digest == _content_hash(builtin)
+
+
+def test_cached_policies_without_params_equal_the_substituted_ones(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files that never say `$param` skip the substitution walk; the result must not differ."""
+    monkeypatch.setenv("POLICYLINT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("POLICYLINT_NO_CACHE", raising=False)
+    load_policies()
+    cached = list(load_policies())
+    walked = [policy.with_params({}) for policy in cached]
+    assert len(cached) > 50
+    for fast, slow in zip(cached, walked, strict=True):
+        assert (fast.condition, fast.when, fast.severity_when, fast.params) == \
+            (slow.condition, slow.when, slow.severity_when, slow.params), fast.id
+    assert any(policy.params for policy in cached)  # some policies do take the walk
