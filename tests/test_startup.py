@@ -13,11 +13,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 HEAVY = ("jsonschema", "referencing", "multiprocessing", "concurrent.futures", "helm_python", "pathspec")
-#: policylint's own modules a plain manifest does not need: renderers, other reporters, other loaders.
+#: policylint's own modules a lone Deployment does not need: renderers, other reporters, loaders and relations
+#: of other kinds, the port helpers (only Service and NetworkPolicy relations read ports).
 LAZY = ("policylint.helm", "policylint.kustomize", "policylint.reporters.sarif", "policylint.reporters.text",
         "policylint.reporters.junit", "policylint.loaders.dockerfile", "policylint.loaders.compose",
         "policylint.loaders.github_actions", "policylint.loaders.gitlab_ci", "policylint.relations.compose",
-        "policylint.relations.github_actions", "policylint.relations.gitlab_ci", "policylint.ownpolicies")
+        "policylint.relations.github_actions", "policylint.relations.gitlab_ci", "policylint.ownpolicies",
+        "policylint.k8s.ports")
 
 PROBE = """
 import sys
