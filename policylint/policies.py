@@ -367,8 +367,9 @@ def _builtin_data(paths: list[Path]) -> tuple[dict[str, dict[str, Any]], str, se
     files that mention `$param` (only their conditions need the substitution walk).
 
     Both come from the user cache when nothing changed, in one read: the key is built from each
-    file's path, size and modification time (stat only, plus policylint's and Python's version), so
-    an edited, added or removed policy misses. Only then are the files read, parsed and hashed (the
+    file's path, size, modification and change times and inode (stat only, plus policylint's and
+    Python's version), so an edited, replaced, added or removed policy misses (the change time
+    also catches an edit that kept the size and put the old modification time back). Only then are the files read, parsed and hashed (the
     hash is the `policy_set` of reports, the same value as hashing the files on every start).
     User policies are always re-read.
     """
@@ -380,7 +381,7 @@ def _builtin_data(paths: list[Path]) -> tuple[dict[str, dict[str, Any]], str, se
     try:
         for path in paths:
             status = path.stat()
-            key.update(f"\0{path}\0{status.st_size}\0{status.st_mtime_ns}".encode())
+            key.update(f"\0{path}\0{status.st_size}\0{status.st_mtime_ns}\0{status.st_ctime_ns}\0{status.st_ino}".encode())
     except OSError as exc:
         raise PolicyFormatError(f"{path}: cannot read policy: {exc}") from exc
     stamp = key.hexdigest()

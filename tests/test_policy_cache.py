@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from hashlib import sha256
 from pathlib import Path
 
@@ -101,6 +102,23 @@ def test_changed_mtime_same_size_invalidates(builtin: Path, monkeypatch: pytest.
     assert len(parsed) == len(PICKED)
     assert after.policies["k8s-privileged-container"].title == same_size.split("title: ", 1)[1].splitlines()[0]
     assert after.digest == _content_hash(builtin) != before.digest
+
+
+def test_same_size_with_the_old_mtime_put_back_invalidates(builtin: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Restoring the modification time (cp -p, tar) cannot hide an edit: the change time moves."""
+    load_policies()
+    path = _policy(builtin, "docker-user-root")
+    text = path.read_text()
+    title_start = text.index("title: ") + len("title: ")
+    same_size = text[:title_start] + text[title_start + 1] + text[title_start] + text[title_start + 2:]
+    stat = path.stat()
+    time.sleep(0.05)  # past the file system's timestamp granularity
+    path.write_text(same_size)
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (stat.st_size, stat.st_mtime_ns)
+    after = load_policies()
+    assert after.policies["docker-user-root"].title == same_size.split("title: ", 1)[1].splitlines()[0]
+    assert after.digest == _content_hash(builtin)
 
 
 def test_added_and_removed_files_invalidate(builtin: Path, monkeypatch: pytest.MonkeyPatch) -> None:
