@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -239,9 +239,21 @@ class PolicySet:
     """Every policy read for a run, by id, plus a hash that names the exact set (for reports)."""
 
     policies: dict[str, Policy]
-    digest: str
+    #: The hash, or a function that computes it when a report first asks (see `digest`).
+    hash_or_maker: str | Callable[[], str]
     #: User policies that could not be loaded (policylint.ownpolicies.LoadProblem): `policy-error` findings.
     problems: list[Any] = field(default_factory=list)
+
+    @property
+    def digest(self) -> str:
+        """The set's hash (16 hex digits of SHA-256 over every file's name and text, built-in files first).
+
+        With user folders it is computed on first use: it needs the built-in texts, which a run
+        whose report never shows the hash (text, GitHub, GitLab output) then need not read.
+        """
+        if callable(self.hash_or_maker):
+            self.hash_or_maker = self.hash_or_maker()
+        return self.hash_or_maker
 
     def __iter__(self) -> Any:
         """Iterate over policies in id order."""
@@ -276,11 +288,7 @@ def load_policies(user_dirs: Iterable[Path] = (), include_builtin: bool = True) 
         sources.extend((path, True) for path in policy_files(directory))
     texts = [_read_policy(path) for path, _ in sources]
     builtin_data, builtin_digest, parametrised = _builtin_data(builtin_paths)
-    digest = sha256()
-    if user_dirs:  # the set's hash continues over the user files: feed it the built-in texts again
-        for path in builtin_paths:
-            digest.update(path.name.encode())
-            digest.update(_read_policy(path).encode())
+    user_parts: list[bytes] = []  # what the set's hash takes from user files, after the built-in texts
     for path in builtin_paths:
         policy = policy_from_data(path, builtin_data[str(path)], str(path) in parametrised)
         if policy.id in policies:
@@ -290,8 +298,7 @@ def load_policies(user_dirs: Iterable[Path] = (), include_builtin: bool = True) 
     problems: list[Any] = []
     for (path, validate), text in zip(sources, texts, strict=True):
         if validate and _collect_kubernetes_objects(path, text, own_objects):
-            digest.update(path.name.encode())
-            digest.update(text.encode())
+            user_parts += [path.name.encode(), text.encode()]
             continue
         policy = policy_from_data(path, policy_data(path, text, validate))
         if policy.id in policies:
@@ -313,8 +320,7 @@ def load_policies(user_dirs: Iterable[Path] = (), include_builtin: bool = True) 
                     problems.append(problem)
                     continue
         policies[policy.id] = policy
-        digest.update(path.name.encode())
-        digest.update(text.encode())
+        user_parts += [path.name.encode(), text.encode()]
     rego_files = sorted(path for directory in user_dirs for path in directory.rglob("*.rego"))
     if own_objects or rego_files:
         from policylint.ownpolicies import load_own_policies
@@ -327,10 +333,20 @@ def load_policies(user_dirs: Iterable[Path] = (), include_builtin: bool = True) 
                 continue
             policies[policy.id] = policy
         for path in rego_files:
+            user_parts += [path.name.encode(), path.read_bytes()]
+    if not user_parts:  # the set is the built-in files alone: their hash comes with the cache entry
+        return PolicySet(policies, builtin_digest[:16], problems)
+
+    def user_set_hash() -> str:
+        digest = sha256()
+        for path in builtin_paths:  # the built-in texts again: sha256 cannot resume from the cached hash
             digest.update(path.name.encode())
-            digest.update(path.read_bytes())
-    # Without user folders the set is the built-in files alone: their hash comes with the cache entry.
-    return PolicySet(policies, (digest.hexdigest() if user_dirs else builtin_digest)[:16], problems)
+            digest.update(_read_policy(path).encode())
+        for part in user_parts:
+            digest.update(part)
+        return digest.hexdigest()[:16]
+
+    return PolicySet(policies, user_set_hash, problems)
 
 
 def _read_policy(path: Path) -> str:

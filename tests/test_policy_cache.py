@@ -169,3 +169,26 @@ def test_cached_policies_without_params_equal_the_substituted_ones(tmp_path: Pat
         assert (fast.condition, fast.when, fast.severity_when, fast.params) == \
             (slow.condition, slow.when, slow.severity_when, slow.params), fast.id
     assert any(policy.params for policy in cached)  # some policies do take the walk
+
+
+def test_with_user_folders_built_in_texts_are_read_only_when_a_report_needs_the_hash(
+        builtin: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    own = tmp_path / "own"
+    own.mkdir()
+    (own / "k8s-own-check.yaml").write_text(
+        _policy(builtin, "k8s-host-port").read_text().replace("id: k8s-host-port", "id: k8s-own-check"))
+    load_policies()  # fills the cache
+    read: list[Path] = []
+    original = policies_module._read_policy
+
+    def counting(path: Path) -> str:
+        read.append(path)
+        return original(path)
+
+    monkeypatch.setattr(policies_module, "_read_policy", counting)
+    loaded = load_policies([own])
+    assert read == [own / "k8s-own-check.yaml"]  # the user file only
+    assert loaded.digest == _content_hash(builtin, own)
+    assert sorted(read[1:]) == sorted(policy_files(builtin))  # the built-in texts, for the hash
+    assert loaded.digest == _content_hash(builtin, own)  # computed once
+    assert len(read) == 1 + len(PICKED)
