@@ -25,9 +25,10 @@ from typing import Any
 
 from policylint.discovery import Candidate, display_path
 from policylint.documents import Document, LoadResult, ParseFailure, Skipped
+from policylint.renderplan import CHART_FILE
+from policylint.renderplan import may_be_chart_file as _may_be_chart_file
 from policylint.yamlnodes import Pointer, Position, YamlDocument, YamlError, parse_yaml_stream
 
-CHART_FILE = "Chart.yaml"
 INSTALL_HINT = 'Helm charts found but not rendered: install the Helm library with pip install "policylint[helm]"'
 #: helm template's own default release name, so names match what users see from `helm template`.
 DEFAULT_RELEASE = "release-name"
@@ -82,12 +83,6 @@ def _chart_root(path: Path, cache: dict[Path, Path | None]) -> Path | None:
         if cache[folder] is not None:
             found = folder
     return found
-
-
-def _may_be_chart_file(candidate: Candidate) -> bool:
-    parts = candidate.display.split("/")
-    return candidate.file_kind == "yaml" and (parts[-1] == CHART_FILE or "templates" in parts[:-1]
-                                             or parts[-1].startswith("values") or "ci" in parts[:-1])
 
 
 def plan(candidates: list[Candidate], render: bool) -> HelmPlan:

@@ -24,9 +24,9 @@ from typing import Any
 
 from policylint.discovery import Candidate, DiscoveryError, display_path
 from policylint.documents import Document, LoadResult, ParseFailure, Skipped
+from policylint.renderplan import is_kustomization
 from policylint.yamlnodes import YamlDocument, YamlError, parse_yaml_stream
 
-KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 ORIGIN_ANNOTATION = "config.kubernetes.io/origin"
 RENDER_TIMEOUT_SECONDS = 120
 #: Fields of a kustomization that name files or folders of the build.
@@ -51,11 +51,6 @@ def is_remote(entry: str, local: Path) -> bool:
         return False
     host = entry.split("/", 1)[0]
     return "/" in entry and "." in host.strip(".")
-
-
-def is_kustomization(path: str | Path) -> bool:
-    """True for a kustomization file name."""
-    return Path(path).name in KUSTOMIZATION_FILES
 
 
 @dataclass

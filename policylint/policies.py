@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -111,6 +111,13 @@ class Policy:
         clone._compiled = None
         return clone
 
+    def without_param_nodes(self) -> Policy:
+        """What `with_params({})` gives for a policy with no `$param` node, without walking its condition."""
+        self.condition = self.raw.get("condition", True)
+        self.when = self.raw.get("when")
+        self.severity_when = tuple(dict(case) for case in self.raw.get("severity_when") or ())
+        return self
+
 
 def substitute_params(node: Any, params: Mapping[str, Any], policy_id: str) -> Any:
     """Replace every `{"$param": name}` node by the parameter's value (structurally, not as text)."""
@@ -170,8 +177,11 @@ def policy_data(source: Path, text: str, validate: bool = True) -> dict[str, Any
     return data
 
 
-def policy_from_data(source: Path, data: dict[str, Any]) -> Policy:
-    """Build the Policy of a file's data (already validated when it had to be)."""
+def policy_from_data(source: Path, data: dict[str, Any], has_params: bool = True) -> Policy:
+    """Build the Policy of a file's data (already validated when it had to be).
+
+    `has_params=False` (a file whose text never says `$param`) skips the substitution walk.
+    """
     policy_id = data["id"]
     if source.stem != policy_id:
         raise PolicyFormatError(f"{source}: id {policy_id!r} must equal the file name {source.stem!r}")
@@ -208,6 +218,8 @@ def policy_from_data(source: Path, data: dict[str, Any]) -> Policy:
         report_at=data.get("report_at"),
         raw=data,
     )
+    if not has_params:
+        return policy.without_param_nodes()
     return policy.with_params({})
 
 
@@ -227,9 +239,21 @@ class PolicySet:
     """Every policy read for a run, by id, plus a hash that names the exact set (for reports)."""
 
     policies: dict[str, Policy]
-    digest: str
+    #: The hash, or a function that computes it when a report first asks (see `digest`).
+    hash_or_maker: str | Callable[[], str]
     #: User policies that could not be loaded (policylint.ownpolicies.LoadProblem): `policy-error` findings.
     problems: list[Any] = field(default_factory=list)
+
+    @property
+    def digest(self) -> str:
+        """The set's hash (16 hex digits of SHA-256 over every file's name and text, built-in files first).
+
+        With user folders it is computed on first use: it needs the built-in texts, which a run
+        whose report never shows the hash (text, GitHub, GitLab output) then need not read.
+        """
+        if callable(self.hash_or_maker):
+            self.hash_or_maker = self.hash_or_maker()
+        return self.hash_or_maker
 
     def __iter__(self) -> Any:
         """Iterate over policies in id order."""
@@ -256,30 +280,27 @@ def load_policies(user_dirs: Iterable[Path] = (), include_builtin: bool = True) 
 
     user_dirs = list(user_dirs)
     policies: dict[str, Policy] = {}
-    digest = sha256()
+    builtin_paths = policy_files(builtin_policy_dir()) if include_builtin else []
     sources: list[tuple[Path, bool]] = []
-    if include_builtin:
-        sources.extend((path, False) for path in policy_files(builtin_policy_dir()))
     for directory in user_dirs:
         if not directory.is_dir():
             raise PolicyFormatError(f"{directory}: policy folder not found")
         sources.extend((path, True) for path in policy_files(directory))
-    texts: list[str] = []
-    for path, _ in sources:
-        try:
-            texts.append(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError) as exc:
-            raise PolicyFormatError(f"{path}: cannot read policy: {exc}") from exc
-    builtin_data = _builtin_data(sources, texts)
+    texts = [_read_policy(path) for path, _ in sources]
+    builtin_data, builtin_digest, parametrised = _builtin_data(builtin_paths)
+    user_parts: list[bytes] = []  # what the set's hash takes from user files, after the built-in texts
+    for path in builtin_paths:
+        policy = policy_from_data(path, builtin_data[str(path)], str(path) in parametrised)
+        if policy.id in policies:
+            raise PolicyFormatError(f"{path}: duplicate policy id {policy.id!r} (also in {policies[policy.id].source})")
+        policies[policy.id] = policy
     own_objects: list[tuple[Path, Any]] = []
     problems: list[Any] = []
     for (path, validate), text in zip(sources, texts, strict=True):
-        data = builtin_data.get(str(path)) if not validate else None
         if validate and _collect_kubernetes_objects(path, text, own_objects):
-            digest.update(path.name.encode())
-            digest.update(text.encode())
+            user_parts += [path.name.encode(), text.encode()]
             continue
-        policy = policy_from_data(path, data if data is not None else policy_data(path, text, validate))
+        policy = policy_from_data(path, policy_data(path, text, validate))
         if policy.id in policies:
             raise PolicyFormatError(f"{path}: duplicate policy id {policy.id!r} (also in {policies[policy.id].source})")
         if policy.relation is not None and validate and policy.relation not in relation_names(policy.file_kind):
@@ -299,8 +320,7 @@ def load_policies(user_dirs: Iterable[Path] = (), include_builtin: bool = True) 
                     problems.append(problem)
                     continue
         policies[policy.id] = policy
-        digest.update(path.name.encode())
-        digest.update(text.encode())
+        user_parts += [path.name.encode(), text.encode()]
     rego_files = sorted(path for directory in user_dirs for path in directory.rglob("*.rego"))
     if own_objects or rego_files:
         from policylint.ownpolicies import load_own_policies
@@ -313,9 +333,28 @@ def load_policies(user_dirs: Iterable[Path] = (), include_builtin: bool = True) 
                 continue
             policies[policy.id] = policy
         for path in rego_files:
+            user_parts += [path.name.encode(), path.read_bytes()]
+    if not user_parts:  # the set is the built-in files alone: their hash comes with the cache entry
+        return PolicySet(policies, builtin_digest[:16], problems)
+
+    def user_set_hash() -> str:
+        digest = sha256()
+        for path in builtin_paths:  # the built-in texts again: sha256 cannot resume from the cached hash
             digest.update(path.name.encode())
-            digest.update(path.read_bytes())
-    return PolicySet(policies, digest.hexdigest()[:16], problems)
+            digest.update(_read_policy(path).encode())
+        for part in user_parts:
+            digest.update(part)
+        return digest.hexdigest()[:16]
+
+    return PolicySet(policies, user_set_hash, problems)
+
+
+def _read_policy(path: Path) -> str:
+    """The text of one policy file (a read failure is a PolicyFormatError, exit 2)."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PolicyFormatError(f"{path}: cannot read policy: {exc}") from exc
 
 
 def _collect_kubernetes_objects(path: Path, text: str, found: list[tuple[Path, Any]]) -> bool:
@@ -339,24 +378,42 @@ def _duplicate_problem(policy: Policy, other: Policy) -> Any:
     return LoadProblem(str(policy.source), policy.source_line, f"duplicate policy id {policy.id!r} (also in {other.source})")
 
 
-def _builtin_data(sources: list[tuple[Path, bool]], texts: list[str]) -> dict[str, dict[str, Any]]:
-    """The parsed data of the built-in policy files, from the user cache when nothing changed.
+def _builtin_data(paths: list[Path]) -> tuple[dict[str, dict[str, Any]], str, set[str]]:
+    """The parsed data of the built-in policy files, the hash of their names and texts, and the
+    files that mention `$param` (only their conditions need the substitution walk).
 
-    The key hashes every built-in file's name and content (plus policylint's and Python's version),
-    so an edited, added or removed policy re-reads them all. User policies are always re-read.
+    Both come from the user cache when nothing changed, in one read: the key is built from each
+    file's path, size, modification and change times and inode (stat only, plus policylint's and
+    Python's version), so an edited, replaced, added or removed policy misses (the change time
+    also catches an edit that kept the size and put the old modification time back). Only then are the files read, parsed and hashed (the
+    hash is the `policy_set` of reports, the same value as hashing the files on every start).
+    User policies are always re-read.
     """
     from policylint import cache
 
-    builtin = [(path, text) for (path, validate), text in zip(sources, texts, strict=True) if not validate]
-    if not builtin:
-        return {}
+    if not paths:
+        return {}, sha256().hexdigest(), set()
     key = sha256(cache.stamp().encode())
-    for path, text in builtin:
-        key.update(b"\0" + str(path).encode() + b"\0" + text.encode())
-    digest = key.hexdigest()
-    stored = cache.read("builtin-policies", digest)
-    if isinstance(stored, dict):
-        return stored
-    data = {str(path): policy_data(path, text, validate=False) for path, text in builtin}
-    cache.write("builtin-policies", digest, data)
-    return data
+    try:
+        for path in paths:
+            status = path.stat()
+            key.update(f"\0{path}\0{status.st_size}\0{status.st_mtime_ns}\0{status.st_ctime_ns}\0{status.st_ino}".encode())
+    except OSError as exc:
+        raise PolicyFormatError(f"{path}: cannot read policy: {exc}") from exc
+    stamp = key.hexdigest()
+    stored = cache.read("builtin-policies", stamp)
+    if (isinstance(stored, dict) and isinstance(stored.get("data"), dict) and isinstance(stored.get("digest"), str)
+            and isinstance(stored.get("parametrised"), list)):
+        return stored["data"], stored["digest"], set(stored["parametrised"])
+    digest = sha256()
+    data: dict[str, dict[str, Any]] = {}
+    parametrised: list[str] = []
+    for path in paths:
+        text = _read_policy(path)
+        digest.update(path.name.encode())
+        digest.update(text.encode())
+        data[str(path)] = policy_data(path, text, validate=False)
+        if "$param" in text:
+            parametrised.append(str(path))
+    cache.write("builtin-policies", stamp, {"data": data, "digest": digest.hexdigest(), "parametrised": parametrised})
+    return data, digest.hexdigest(), set(parametrised)

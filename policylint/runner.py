@@ -153,18 +153,25 @@ def load_paths(paths: Sequence[str], options: RunOptions) -> tuple[LoadResult, l
     """Discover and load every file; unreadable files found while walking become parse errors."""
     from policylint.discovery import STDIN_NAME, discover
     from policylint.documents import ParseFailure
-    from policylint.helm import plan as plan_charts
     from policylint.k8s.scope import tag_from_candidates
-    from policylint.kustomize import plan, render
     from policylint.loaders import load_bytes
+    from policylint.renderplan import holds_kustomization, may_hold_chart
 
     result = LoadResult()
     discovered = discover(paths, options.excludes, options.respect_gitignore)
-    charts = plan_charts(discovered, options.helm)
-    result.skipped.extend(charts.skipped)
-    kustomize = plan(charts.candidates, options.kustomize)
-    candidates = kustomize.candidates
-    result.skipped.extend(kustomize.skipped)
+    candidates, charts, kustomize_roots = list(discovered), [], []
+    if may_hold_chart(candidates):  # the renderers are imported only when a file may need them
+        from policylint.helm import plan as plan_charts
+
+        chart_plan = plan_charts(candidates, options.helm)
+        candidates, charts = chart_plan.candidates, chart_plan.charts
+        result.skipped.extend(chart_plan.skipped)
+    if holds_kustomization(candidates):
+        from policylint.kustomize import plan
+
+        kustomize = plan(candidates, options.kustomize)
+        candidates, kustomize_roots = kustomize.candidates, kustomize.roots
+        result.skipped.extend(kustomize.skipped)
     files = []
     for done, candidate in enumerate(candidates):
         if options.progress is not None:
@@ -183,17 +190,19 @@ def load_paths(paths: Sequence[str], options: RunOptions) -> tuple[LoadResult, l
         result.extend(load_bytes(candidate.display, raw, candidate.file_kind))
     tag_from_candidates(result.documents, discovered)
     files.extend(sorted(set(result.sources) - set(files)))  # read by a loader itself: GitLab local includes
-    for root in kustomize.roots:
+    for root in kustomize_roots:
+        from policylint.kustomize import render
+
         rendered = render(root)
         paths_seen = {doc.path for doc in rendered.documents} | {failure.path for failure in rendered.failures}
         files.extend(sorted(paths_seen - set(files)))
         result.extend(rendered)
-    if charts.charts:
+    if charts:
         from policylint.helm import HelmSettings, render_all
 
         settings = HelmSettings(tuple(Path(file) for file in options.helm_values), options.helm_release_name,
                                 options.helm_namespace or options.default_namespace)
-        rendered = render_all(charts.charts, settings)
+        rendered = render_all(charts, settings)
         paths_seen = {doc.path for doc in rendered.documents} | {failure.path for failure in rendered.failures}
         files.extend(sorted(paths_seen - set(files)))
         result.extend(rendered)

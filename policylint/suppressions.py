@@ -26,6 +26,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -49,8 +50,14 @@ UNSUPPRESSIBLE = frozenset({PARSE_ERROR, *META_IDS})
 ANNOTATION = "policylint.io/ignore"
 BASELINE_VERSION = 1
 
-_COMMENT = re.compile(r"(?:^|(?<=\s))#\s*policylint\s*:\s*(?P<scope>ignore-file|ignore)(?![\w-])(?P<rest>.*)$")
-_UNTIL = re.compile(r"\buntil\s*=\s*(?P<date>\S+)")
+_COMMENT = r"(?:^|(?<=\s))#\s*policylint\s*:\s*(?P<scope>ignore-file|ignore)(?![\w-])(?P<rest>.*)$"
+_UNTIL = r"\buntil\s*=\s*(?P<date>\S+)"
+
+
+@cache
+def _pattern(source: str) -> re.Pattern[str]:
+    """Compiled on first use: most runs meet no suppression, and compiling costs start-up time."""
+    return re.compile(source)
 
 
 class SuppressionError(Exception):
@@ -120,8 +127,9 @@ def parse_comments(path: str, text: str, file_kind: str = "") -> list[Directive]
     lines = text.split("\n")
     found: list[Directive] = []
     pending: list[Directive] = []  # comment-only lines waiting for the next code line
+    comment = _pattern(_COMMENT)
     for number, line in enumerate(lines, start=1):
-        match = _COMMENT.search(line)
+        match = comment.search(line)
         if match is not None and not _outside_quotes(line[: match.start()]):
             match = None
         stripped = line.strip()
@@ -154,7 +162,7 @@ def _directive(path: str, line: int, column: int, scope: str, rest: str) -> Dire
     options, reason = options.strip(), reason.strip()
     ids = tuple(item.strip() for item in ids_text.split(",") if item.strip())
     directive = Directive(kind, path, line, column, ids, reason)
-    until = _UNTIL.search(options)
+    until = _pattern(_UNTIL).search(options)
     if until is not None:
         directive.expires = _parse_date(until.group("date"))
         if directive.expires is None:
@@ -200,7 +208,7 @@ def parse_annotations(doc: Document) -> list[Directive]:
             ids = tuple(item.strip() for item in ids_text.split(",") if item.strip()) if colon else ()
             directive = Directive("annotation", doc.path, position.line, position.column, ids, "",
                                   resource=resource, file_kind=doc.file_kind)
-            until = _UNTIL.search(reason)
+            until = _pattern(_UNTIL).search(reason)
             if until is not None:
                 directive.expires = _parse_date(until.group("date"))
                 if directive.expires is None:

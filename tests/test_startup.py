@@ -13,6 +13,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 HEAVY = ("jsonschema", "referencing", "multiprocessing", "concurrent.futures", "helm_python", "pathspec")
+#: policylint's own modules a lone Deployment does not need: renderers, other reporters, loaders and relations
+#: of other kinds, the port helpers (only Service and NetworkPolicy relations read ports).
+LAZY = ("policylint.helm", "policylint.kustomize", "policylint.reporters.sarif", "policylint.reporters.text",
+        "policylint.reporters.junit", "policylint.loaders.dockerfile", "policylint.loaders.compose",
+        "policylint.loaders.github_actions", "policylint.loaders.gitlab_ci", "policylint.relations.compose",
+        "policylint.relations.github_actions", "policylint.relations.gitlab_ci", "policylint.ownpolicies",
+        "policylint.k8s.ports")
 
 PROBE = """
 import sys
@@ -22,10 +29,10 @@ print(" ".join(name for name in {heavy!r} if name in sys.modules))
 """
 
 
-def _imported(*args: str, cwd: Path = ROOT) -> str:
+def _imported(*args: str, cwd: Path = ROOT, watched: tuple[str, ...] = HEAVY) -> str:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     completed = subprocess.run(
-        [sys.executable, "-c", PROBE.format(heavy=HEAVY), "check", *args, "--format", "json", "-o", os.devnull],
+        [sys.executable, "-c", PROBE.format(heavy=watched), "check", *args, "--format", "json", "-o", os.devnull],
         cwd=cwd, env=env, capture_output=True, text=True, timeout=120, check=False,
     )
     assert "Traceback" not in completed.stderr, completed.stderr
@@ -51,3 +58,18 @@ def test_helm_library_is_loaded_only_when_a_chart_is_found(tmp_path: Path) -> No
     (tmp_path / "plain" / "deployment.yaml").write_text((ROOT / "fixtures" / "guide" / "k8s" / "base" / "deployment.yaml").read_text())
     assert "helm_python" not in _imported("plain", cwd=tmp_path).split()
     assert "helm_python" in _imported(str(ROOT / "fixtures" / "helm" / "web"), cwd=tmp_path).split()
+
+
+def test_plain_manifest_loads_no_renderer_and_no_module_of_other_kinds(tmp_path: Path) -> None:
+    manifest = tmp_path / "deployment.yaml"
+    manifest.write_text((ROOT / "fixtures" / "guide" / "k8s" / "base" / "deployment.yaml").read_text())
+    assert _imported(str(manifest), "--select", "k8s,docker,compose,gha", cwd=tmp_path, watched=LAZY) == ""
+
+
+def test_renderers_are_loaded_when_their_files_are_found(tmp_path: Path) -> None:
+    (tmp_path / "base").mkdir()
+    (tmp_path / "base" / "deployment.yaml").write_text((ROOT / "fixtures" / "guide" / "k8s" / "base" / "deployment.yaml").read_text())
+    (tmp_path / "base" / "kustomization.yaml").write_text("resources:\n  - deployment.yaml\n")
+    renderers = ("policylint.helm", "policylint.kustomize")
+    assert _imported("base", cwd=tmp_path, watched=renderers).split() == ["policylint.kustomize"]
+    assert _imported(str(ROOT / "fixtures" / "helm" / "web"), cwd=tmp_path, watched=renderers).split()[0] == "policylint.helm"

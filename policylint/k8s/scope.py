@@ -155,7 +155,7 @@ def tag_from_candidates(documents: Iterable[Any], candidates: Iterable[Any]) -> 
     """
     import os
 
-    from policylint.kustomize import is_kustomization, read_kustomization
+    from policylint.renderplan import is_kustomization
 
     disk: dict[str, str] = {}
     listings: list[KustomizationListing] = []
@@ -165,6 +165,8 @@ def tag_from_candidates(documents: Iterable[Any], candidates: Iterable[Any]) -> 
         absolute = os.path.normpath(os.path.abspath(candidate.disk)).replace(os.sep, "/")
         disk[candidate.display] = absolute
         if is_kustomization(candidate.disk):
+            from policylint.kustomize import read_kustomization
+
             found = read_kustomization(candidate.disk)
             if found is not None:
                 listings.append(KustomizationListing(

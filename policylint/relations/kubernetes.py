@@ -17,17 +17,9 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from policylint.documents import WORKLOAD_KINDS, Document, DocumentSet
-from policylint.k8s.ports import (
-    ContainerPort,
-    declared_ports,
-    parse_port_ref,
-    port_matches,
-    protocol_of,
-    workload_ports,
-)
 from policylint.k8s.scope import DEFAULT_MODE, SCOPE_PARAM, Folder, ancestors, folder_of, nearest
 from policylint.k8s.selectors import (
     LabelIndex,
@@ -40,6 +32,9 @@ from policylint.k8s.unseen import possible_pod_owner, without_controller_labels
 from policylint.k8s.workloads import SCALABLE_KINDS, containers, pod_labels, pod_spec, replicas
 from policylint.relations import relation
 from policylint.views import Anchor, View, ViewPath
+
+if TYPE_CHECKING:
+    from policylint.k8s.ports import ContainerPort
 
 INDEX_KEY = "kubernetes.index"
 DNS_PORT = 53
@@ -597,6 +592,8 @@ def _pdb_blocks(idx: Index, pdb: Document, selected: list[Document]) -> bool:
 
 def undeclared_ports(workloads: Iterable[Document]) -> bool:
     """True when a main container of these workloads declares no ports (declaring them is optional)."""
+    from policylint.k8s.ports import declared_ports  # port modules only for the relations that read ports
+
     for workload in workloads:
         found = False
         for _, _, container in containers(workload, main_only=True):
@@ -616,6 +613,8 @@ def _port_entry(
     A number cannot be judged when some selected container declares no ports (`unjudgeable`): it
     may listen there all the same. A name must be declared to resolve.
     """
+    from policylint.k8s.ports import parse_port_ref, port_matches, protocol_of
+
     ref = parse_port_ref(ref_value, end)
     wanted = protocol_of(protocol)
     if ref is None or (isinstance(ref_value, str) and any(mark in ref_value for mark in UNRENDERED)):
@@ -649,6 +648,8 @@ def selected_workloads(view: View, documents: DocumentSet, params: Mapping[str, 
         "namespaceHasWorkloads": idx.has_workloads(doc),
     }
     anchors: dict[ViewPath, Anchor] = {("selectsSomething",): Anchor(doc, pointer)}
+    from policylint.k8s.ports import workload_ports
+
     ports = [port for workload in selected for port in workload_ports(workload)]
     unjudgeable = bool(selected) and undeclared_ports(selected)
     if doc.kind == "PodDisruptionBudget":
@@ -698,6 +699,8 @@ def egress_applies(doc: Document) -> bool:
 
 def allows_dns(doc: Document) -> bool:
     """True when some egress rule of the policy allows port 53 (UDP or TCP) or every port."""
+    from policylint.k8s.ports import parse_port_ref, protocol_of
+
     rules = doc.get(("spec", "egress"))
     if not isinstance(rules, list):
         return False
