@@ -16,6 +16,7 @@ inside `$(...)`, backticks or `<(...)` in its words), `depth` (subshell nesting)
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 #: Commands that run their first non-option argument as the real program.
@@ -37,6 +38,16 @@ _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _OPERATORS = ("&&", "||", ";;", "|&", ";", "|", "&", "\n")
 #: A run of characters with no meaning to the tokenizer (the fast path of word reading).
 _ORDINARY = re.compile(r"[^\s;&|()<>\\'\"`$]+")
+
+
+def command_facts(command: Mapping[str, Any]) -> dict[str, Any]:
+    """One split command as policies see it (camelCase keys, lists they may index)."""
+    return {
+        "program": command["program"],
+        "words": list(command["words"]),
+        "pipedFrom": list(command["piped_from"]),
+        "substituted": list(command["substituted"]),
+    }
 
 
 def split_commands(script: str, depth: int = 0) -> list[dict[str, Any]]:

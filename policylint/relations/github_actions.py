@@ -280,7 +280,7 @@ def later_steps(view: View, documents: DocumentSet, params: Mapping[str, Any]) -
 @relation(FILE_KIND, "run-commands")
 def run_commands(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
     """Adds `runCommands`: {program, pipedFrom, substituted, words} for each command of `run:`."""
-    from policylint.shell import split_commands
+    from policylint.shell import command_facts, split_commands
 
     step = view.instance.get("step") or {}
     script = step.get("run") if isinstance(step, Mapping) else None
@@ -288,14 +288,7 @@ def run_commands(view: View, documents: DocumentSet, params: Mapping[str, Any]) 
     if isinstance(script, str):
         run_pointer = (*view.anchors[("step",)].pointer, "run")
         for number, command in enumerate(split_commands(script)):
-            commands.append(
-                {
-                    "program": command["program"],
-                    "pipedFrom": list(command["piped_from"]),
-                    "substituted": list(command["substituted"]),
-                    "words": list(command["words"]),
-                }
-            )
+            commands.append(command_facts(command))
             line = script.count("\n", 0, max(command["offset"], 0))
             view.anchors[("runCommands", number)] = Anchor(view.subject, (*run_pointer, LINE_STEP, line))
     view.instance["runCommands"] = commands

@@ -148,7 +148,7 @@ def variable(doc: Document, match: Mapping[str, Any]) -> Iterator[View]:
 def script(doc: Document, match: Mapping[str, Any]) -> Iterator[View]:
     """Each script entry as written, with its simple commands (`program`, `words`, `pipedFrom`,
     `substituted`), each anchored to its own line."""
-    from policylint.shell import split_commands
+    from policylint.shell import command_facts, split_commands
 
     if not _config_documents(doc):
         return
@@ -162,14 +162,7 @@ def script(doc: Document, match: Mapping[str, Any]) -> Iterator[View]:
             commands = []
             anchors = {(): Anchor(doc, item_pointer), ("text",): Anchor(doc, item_pointer)}
             for number, command in enumerate(split_commands(text)):
-                commands.append(
-                    {
-                        "program": command["program"],
-                        "words": list(command["words"]),
-                        "pipedFrom": list(command["piped_from"]),
-                        "substituted": list(command["substituted"]),
-                    }
-                )
+                commands.append(command_facts(command))
                 line = text.count("\n", 0, max(command["offset"], 0))
                 anchors[("commands", number)] = Anchor(doc, (*item_pointer, LINE_STEP, line))
             instance = {"job": owner, "key": key, "text": text, "commands": commands}
