@@ -278,3 +278,10 @@ def test_an_object_written_by_a_named_template_points_at_the_include(tmp_path, m
     )
     _, found = _findings(["cache"], select=["k8s-privileged-container"])
     assert [(path, line, rule) for path, line, rule, _ in found] == [("cache/templates/statefulset.yaml", 3, "k8s-privileged-container")]
+
+
+def test_naming_a_helper_template_renders_its_chart(web):
+    # What the pre-commit hook passes when only `_helpers.tpl` changed: the chart is rendered and
+    # its objects are checked, since the helper may have changed any of them.
+    _, found = _findings([web / "templates" / "_helpers.tpl"], select=["k8s-privileged-container"])
+    assert [(path, line, rule) for path, line, rule, _ in found] == [("web/templates/deployment.yaml", 31, "k8s-privileged-container")]
