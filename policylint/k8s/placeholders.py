@@ -17,8 +17,15 @@ NOTICE = (
     "envsubst-style placeholders (${VAR}, ##VAR##) stand where numbers or booleans belong: those fields are "
     "not schema-checked; render the file first (envsubst < file | policylint check -)"
 )
+#: Marks of a value still to be substituted (envsubst, Helm, Kustomize vars, `$(VAR)` expansion).
+UNRENDERED_MARKS = ("${", "{{", "$(")
 #: Cheap test on the file's text before any schema is consulted.
 _MAYBE = re.compile(r"\$\{?[A-Za-z_]|##[A-Za-z_]|#\{[A-Za-z_]|__[A-Za-z]")
+
+
+def is_unrendered(value: object) -> bool:
+    """True for a string still to be substituted: a port or name written so cannot be judged yet."""
+    return isinstance(value, str) and any(mark in value for mark in UNRENDERED_MARKS)
 
 
 def placeholder_notice(path: str, text: str, documents: Iterable[Document]) -> Skipped | None:

@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from policylint.k8s.placeholders import is_unrendered
+
 PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
 PROBE_HANDLERS = ("httpGet", "tcpSocket", "grpc")
-_TEMPLATE_MARKS = ("${", "$(", "{{")
 
 
 def _as_int(value: Any) -> int | None:
@@ -49,7 +50,7 @@ def probe_port_problems(container: Mapping[str, Any]) -> Iterator[tuple[tuple[st
             if str(port) in texts:
                 continue
             if isinstance(port, str) and not port.isdigit():
-                if any(mark in port for mark in _TEMPLATE_MARKS):
+                if is_unrendered(port):
                     continue
                 if port not in protocols:
                     if not declared:

@@ -40,8 +40,6 @@ INDEX_KEY = "kubernetes.index"
 DNS_PORT = 53
 DNS_PORT_NAMES = frozenset({"dns", "dns-tcp", "dns-udp"})
 METRIC_SOURCES = {"Resource": "resource", "ContainerResource": "containerResource"}
-#: Marks of a value still to be substituted (envsubst, Helm, Kustomize vars): such a port cannot be judged.
-UNRENDERED = ("${", "{{", "$(")
 #: A message names at most this many related objects, then says how many more.
 NAMES_IN_MESSAGE = 3
 #: A finding lists at most this many related locations; the last one says how many were left out.
@@ -613,11 +611,12 @@ def _port_entry(
     A number cannot be judged when some selected container declares no ports (`unjudgeable`): it
     may listen there all the same. A name must be declared to resolve.
     """
+    from policylint.k8s.placeholders import is_unrendered
     from policylint.k8s.ports import parse_port_ref, port_matches, protocol_of
 
     ref = parse_port_ref(ref_value, end)
     wanted = protocol_of(protocol)
-    if ref is None or (isinstance(ref_value, str) and any(mark in ref_value for mark in UNRENDERED)):
+    if ref is None or is_unrendered(ref_value):
         return {"matched": True, "port": str(ref_value), "protocol": wanted}
     if ref.name is None and unjudgeable:
         return {"matched": True, "port": ref.label, "protocol": wanted}
