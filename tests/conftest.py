@@ -35,3 +35,19 @@ def run_json(run_cli):
         return code, json.loads(out)
 
     return run
+
+
+@pytest.fixture
+def selection_calls(monkeypatch):
+    """Count label selections (`LabelIndex.select`) during a test: relations must stay linear."""
+    from policylint.k8s.selectors import LabelIndex
+
+    counter = {"calls": 0}
+    original = LabelIndex.select
+
+    def counting(self, selector):
+        counter["calls"] += 1
+        return original(self, selector)
+
+    monkeypatch.setattr(LabelIndex, "select", counting)
+    return counter

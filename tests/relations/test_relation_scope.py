@@ -18,7 +18,7 @@ from policylint.k8s.scope import (
     listing_from_data,
     nearest,
 )
-from policylint.k8s.selectors import LabelIndex, parse_map_selector
+from policylint.k8s.selectors import parse_map_selector
 from policylint.k8s.unseen import is_controller_label, possible_pod_owner, without_controller_labels
 from policylint.loaders import load_bytes
 from policylint.policies import load_policies
@@ -389,7 +389,7 @@ def test_messages_name_three_objects_and_related_locations_are_capped():
     assert names(["Deployment/a", "Deployment/a", "Deployment/b"]) == "Deployment/a, Deployment/b"
 
 
-def test_nested_folders_stay_linear():
+def test_nested_folders_stay_linear(selection_calls):
     files = {}
     for number in range(40):
         folder = f"apps/team{number % 4}/app{number}"
@@ -398,25 +398,13 @@ def test_nested_folders_stay_linear():
         files[f"{folder}/pdb.yaml"] = pdb(f"{{app: app{number}}}")
     files["apps/netpol.yaml"] = netpol("{tier: none}")  # one file high up: every app sees it
     documents = DocumentSet(loaded(files).documents)
-    calls = 0
-    original = LabelIndex.select
+    run_once = [POLICIES.get(name) for name in ("k8s-service-selector-mismatch", "k8s-pdb-missing",
+                                                 "k8s-pdb-selects-nothing", "k8s-networkpolicy-missing")]
+    from policylint.engine import evaluate
 
-    def counting(self, selector):
-        nonlocal calls
-        calls += 1
-        return original(self, selector)
-
-    LabelIndex.select = counting
-    try:
-        run_once = [POLICIES.get(name) for name in ("k8s-service-selector-mismatch", "k8s-pdb-missing",
-                                                     "k8s-pdb-selects-nothing", "k8s-networkpolicy-missing")]
-        from policylint.engine import evaluate
-
-        evaluate(documents, run_once)
-    finally:
-        LabelIndex.select = original
+    evaluate(documents, run_once)
     # One selection per selector and region of its scope (its folder's subtree, apps/'s own files), not per pair.
-    assert calls == 80 * 2 + 1
+    assert selection_calls["calls"] == 80 * 2 + 1
 
 
 # --- the runner, the CLI and the configuration ----------------------------------------------------------
