@@ -49,12 +49,6 @@ _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 _SCRIPT_KEYS = ("script", "before_script", "after_script")
 
 
-def is_gitlab_ci_name(name: str) -> bool:
-    """`.gitlab-ci.yml` and `<anything>.gitlab-ci.yml` (also `.yaml`)."""
-    lowered = name.lower()
-    return lowered.endswith((".gitlab-ci.yml", ".gitlab-ci.yaml"))
-
-
 @dataclass(eq=False)
 class IncludeEntry:
     """One `include:` entry as written: where, what kind, and its fields."""
