@@ -16,17 +16,17 @@ documented in the README.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from policylint.images import parse_image
 from policylint.k8s.quantities import parse_quantity
+from policylint.records import record
 from policylint.sensitive import has_private_key, is_credential_url, is_not_a_secret, is_placeholder, is_secret_like_name
 
 Path = tuple[str | int, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Violation:
     """One way the view departs from the compliant shape: where, and jsonschema's own words."""
 

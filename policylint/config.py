@@ -8,17 +8,17 @@ its relative paths are resolved against the folder the file lives in.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import json
 import os
 import re
 import sys
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from policylint import records
+from policylint.records import field, record
 from policylint.suggest import did_you_mean
 
 if TYPE_CHECKING:
@@ -80,7 +80,7 @@ class ConfigError(Exception):
     """The configuration file is missing, unreadable or invalid (exit 2)."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class IgnoreRule:
     """A config-level suppression: these policies on these paths (globs relative to the cwd)."""
 
@@ -92,7 +92,7 @@ class IgnoreRule:
     line: int = 1
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Config:
     """A validated configuration file (or the empty configuration when there is none)."""
 
@@ -392,7 +392,7 @@ def resolve_policy_ids(config: Config, policy_set: PolicySet) -> tuple[Config, l
             if kept:
                 entries.append({**entry, "policies": kept})
         values["ignore"] = entries
-    return dataclasses.replace(config, values=values), warnings
+    return records.replace(config, values=values), warnings
 
 
 def _json_type(value: Any) -> str:
@@ -444,7 +444,7 @@ def apply_config(options: RunOptions, config: Config, explicit: Collection[str] 
         *(Path(os.path.normpath(config.base_dir / d)) for d in values.get("policy-dirs", ())),
         *options.policy_dirs,
     ]
-    field_names = {f.name for f in dataclasses.fields(options)}
+    field_names = set(records.field_names(options))
     if "context" in values and not options.context:
         changes["context"] = [_relative_to_cwd(item, config.base_dir) for item in values["context"]]
     if "baseline" in values and options.baseline is None:
@@ -465,7 +465,7 @@ def apply_config(options: RunOptions, config: Config, explicit: Collection[str] 
         if "namespace" in helm:
             changes["helm_namespace"] = helm["namespace"]
     changes["ignore_rules"] = [*config.ignore_rules(), *options.ignore_rules]
-    return dataclasses.replace(options, **{k: v for k, v in changes.items() if k in field_names})
+    return records.replace(options, **{k: v for k, v in changes.items() if k in field_names})
 
 
 def write_starter(path: Path) -> None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
 from policylint.loaders import detect_by_name
+from policylint.records import record
 
 #: Folders never walked: version-control data, dependencies and tool caches (the list ruff and
 #: ripgrep users expect). Every other folder is walked, hidden or not (.github, .devcontainer, .k8s),
@@ -29,7 +29,7 @@ class DiscoveryError(Exception):
     """A path given on the command line cannot be read (exit 2)."""
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Candidate:
     """A file to load: the path as shown to the user, the path on disk, and its kind by name."""
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
+from policylint.records import field, record
 from policylint.yamlnodes import Pointer, Position, YamlDocument
 
 #: Kinds of file policylint understands; a policy's `match.file` names one of these.
@@ -52,7 +52,7 @@ CLUSTER_SCOPED_KINDS = frozenset(
 )
 
 
-@dataclass(slots=True, eq=False)
+@record(slots=True, eq=False)
 class Document:
     """One parsed document with the position of every node.
 
@@ -156,7 +156,7 @@ class Document:
         return node
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Skipped:
     """A file that was seen but not checked, and why (shown as a notice, not a finding)."""
 
@@ -164,7 +164,7 @@ class Skipped:
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class ParseFailure:
     """A recognised file, or one document of it, that could not be parsed."""
 
@@ -175,7 +175,7 @@ class ParseFailure:
     reason: str
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class LoadResult:
     """What loading a set of paths produced."""
 

@@ -5,20 +5,20 @@ from __future__ import annotations
 import string
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from policylint.conditions import Condition, Violation
 from policylint.documents import Document, DocumentSet, LoadResult, ParseFailure
 from policylint.findings import PARSE_ERROR, POLICY_ERROR, Finding, Location, assign_fingerprints
 from policylint.policies import Policy
+from policylint.records import field, record
 from policylint.views import View
 
 PARSE_ERROR_SEVERITY = "high"
 POLICY_ERROR_SEVERITY = "high"
 
 
-@dataclass
+@record
 class EngineOptions:
     """What a run changes about the policies themselves."""
 

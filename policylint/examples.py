@@ -156,7 +156,7 @@ def _load_chart_example(files: dict[str, str], expected: set[tuple[str, int, str
         document.path = relative(document.path)
         document.origin = document.origin.replace(folder + "/", "")
         result.documents.append(document)
-    from dataclasses import replace
+    from policylint.records import replace
 
     result.failures = [replace(failure, path=relative(failure.path)) for failure in loaded.failures]
     result.sources = {relative(path): text for path, text in loaded.sources.items()}

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-
 from policylint.digests import sha256
+from policylint.records import field, record, replace
 
 SEVERITIES = ("critical", "high", "medium", "low")
 SEVERITY_RANK = {name: rank for rank, name in enumerate(reversed(SEVERITIES), start=1)}
@@ -15,7 +14,7 @@ PARSE_ERROR = "parse-error"
 POLICY_ERROR = "policy-error"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Location:
     """A place in a scanned file."""
 
@@ -25,7 +24,7 @@ class Location:
     message: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Suppression:
     """Why a finding is not counted: the kind of suppression and the justification given."""
 
@@ -35,7 +34,7 @@ class Suppression:
     location: Location | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Finding:
     """One violation of one policy at one place.
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from policylint.records import record
 
 #: `algorithm:encoded` as the OCI image spec defines a digest (e.g. `sha256:` + 64 hex digits).
 _DIGEST = re.compile(r"^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$")
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class ImageReference:
     """A parsed image reference; `tag` and `digest` are empty when absent."""
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from policylint.digests import sha256
 from policylint.documents import WORKLOAD_KINDS
 from policylint.k8s.workloads import LONG_RUNNING_KINDS, SCALABLE_KINDS
+from policylint.records import field, record
 from policylint.yamlnodes import YamlError, parse_yaml_stream
 
 #: Kind aliases usable in `match.kinds`.
@@ -38,7 +38,7 @@ def builtin_policy_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "policies"
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class Policy:
     """One policy, as read from its file. `condition` and `when` already have params substituted."""
 
@@ -234,7 +234,7 @@ def policy_files(directory: Path) -> list[Path]:
     return sorted(files)
 
 
-@dataclass
+@record
 class PolicySet:
     """Every policy read for a run, by id, plus a hash that names the exact set (for reports)."""
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +14,14 @@ from policylint.documents import Document, LoadResult, Skipped
 from policylint.findings import PARSE_ERROR, Finding, severity_at_least
 from policylint.gctuning import fewer_collections
 from policylint.policies import Policy, PolicySet, load_policies
+from policylint.records import field, record
 
 
 class UsageError(Exception):
     """Bad options, configuration or policies: exit 2 with this message."""
 
 
-@dataclass
+@record
 class RunOptions:
     """Everything a `check` run needs to know."""
 
@@ -66,7 +66,7 @@ class RunOptions:
     verbose: bool = False
 
 
-@dataclass
+@record
 class RunReport:
     """What a run found, and what reporters need to describe it."""
 

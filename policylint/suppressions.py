@@ -24,13 +24,13 @@ import datetime
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from policylint.findings import PARSE_ERROR, POLICY_ERROR, Finding, Location, Suppression
+from policylint.records import field, record, replace
 
 if TYPE_CHECKING:
     from policylint.documents import Document, LoadResult
@@ -64,7 +64,7 @@ class SuppressionError(Exception):
     """The baseline file cannot be used (exit 2)."""
 
 
-@dataclass
+@record
 class Directive:
     """One suppression as written: where, which policies, why, until when, and what it covers."""
 

@@ -7,16 +7,16 @@ so any error path the condition produces resolves to a file, a line and a column
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from policylint.documents import Document
+from policylint.records import field, record
 from policylint.yamlnodes import Pointer, Position
 
 ViewPath = tuple[str | int, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Anchor:
     """A document node that a part of a view stands for."""
 
@@ -24,7 +24,7 @@ class Anchor:
     pointer: Pointer
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class View:
     """One thing a policy judges: a container, a pod spec, a service, a workflow step, ...
 

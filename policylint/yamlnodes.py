@@ -11,11 +11,12 @@ import re
 import sys
 from bisect import bisect_right
 from collections.abc import Iterator
-from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
 import yaml
+
+from policylint.records import record
 
 try:  # pragma: no branch - libyaml is present in every supported wheel of PyYAML
     from yaml import CSafeLoader as _BaseLoader
@@ -84,7 +85,7 @@ _DEFAULT_TAGS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Position:
     """1-based line and column of a node (for a mapping entry: of its key)."""
 
@@ -92,7 +93,7 @@ class Position:
     column: int
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class YamlDocument:
     """One YAML document: its data, the position of each node, where it starts and ends."""
 
@@ -104,7 +105,7 @@ class YamlDocument:
     end_line: int
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class YamlError:
     """A document that could not be parsed: the line (1-based) and the reason."""
 

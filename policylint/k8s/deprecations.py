@@ -7,12 +7,11 @@ guide; add rows here, nowhere else.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from policylint.k8s.versions import KubeVersion, format_version
+from policylint.records import record
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Deprecation:
     """One deprecated apiVersion/kind."""
 

@@ -13,17 +13,17 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from policylint.k8s.versions import KubeVersion, schema_root
+from policylint.records import field, record
 from policylint.yamlnodes import Pointer
 
 _GROUP_DOMAIN = re.compile(r"^([^./]*)(?:\.[^/]*)?/")
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class SchemaError:
     """One way an object departs from its schema: where, and why."""
 
@@ -129,7 +129,7 @@ def self_contained(schema: Mapping[str, Any], definitions: Mapping[str, Any]) ->
     return top
 
 
-@dataclass
+@record
 class KindSchema:
     """One kind's schema: a compiled fast check, and jsonschema (only for invalid objects) to explain."""
 
@@ -166,7 +166,7 @@ class KindSchema:
         return found
 
 
-@dataclass
+@record
 class SchemaSet:
     """The strict schemas of one Kubernetes version, loaded lazily and compiled once per kind."""
 

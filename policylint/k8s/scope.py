@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
+
+from policylint.records import field, record
 
 SCOPE_MODES = ("folder", "run")
 DEFAULT_MODE = "folder"
@@ -64,7 +65,7 @@ def nearest(origin: Folder, candidates: Sequence[T], folder: Any) -> tuple[T | N
 # --- kustomization groups --------------------------------------------------------------------
 
 
-@dataclass
+@record
 class KustomizationListing:
     """What one kustomization file lists, as normalised posix paths."""
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
+
+from policylint.records import record
 
 OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
 
@@ -46,7 +47,7 @@ def normalise_labels(labels: Any) -> dict[str, str]:
     return result
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Requirement:
     """One condition on one label key."""
 
@@ -66,7 +67,7 @@ class Requirement:
         return not present  # DoesNotExist
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Selector:
     """A parsed selector.
 

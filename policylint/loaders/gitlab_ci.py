@@ -29,6 +29,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from policylint.documents import Document, LoadResult, ParseFailure, Skipped
+from policylint.records import record
 from policylint.yamlnodes import Pointer, Position, YamlError, parse_yaml_stream
 
 FILE_KIND = "gitlab-ci"
@@ -89,7 +90,7 @@ class Pipeline:
         return [entry for entry in self.includes if entry.kind != "local"]
 
 
-@dataclass(slots=True, eq=False)
+@record(slots=True, eq=False)
 class GitlabDocument(Document):
     """A GitLab CI document: `role` is `pipeline` (a root), `include` or `header` (a `spec:` header)."""
 

@@ -19,12 +19,13 @@ from typing import Any
 
 from policylint.conditions import Violation
 from policylint.policies import Policy
+from policylint.records import record
 
 #: Finding severity for a policy that cannot be loaded or evaluated.
 SEVERITY_NAMES = ("critical", "high", "medium", "low")
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class OwnViolation(Violation):
     """A violation that may carry its own severity (a Rego `warn`, a result's `severity`)."""
 

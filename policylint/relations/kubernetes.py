@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from policylint.documents import WORKLOAD_KINDS, Document, DocumentSet
@@ -30,6 +29,7 @@ from policylint.k8s.selectors import (
 )
 from policylint.k8s.unseen import possible_pod_owner, without_controller_labels
 from policylint.k8s.workloads import SCALABLE_KINDS, containers, pod_labels, pod_spec, replicas
+from policylint.records import field, record
 from policylint.relations import relation
 from policylint.views import Anchor, View, ViewPath
 
@@ -46,7 +46,7 @@ NAMES_IN_MESSAGE = 3
 RELATED_LIMIT = 20
 
 
-@dataclass
+@record
 class Bucket:
     """The objects of one namespace in one region."""
 
@@ -60,7 +60,7 @@ class Bucket:
     pod_owners: list[Document] = field(default_factory=list)
 
 
-@dataclass
+@record
 class Region:
     """Documents that all relate to whoever sees the region, by namespace."""
 
@@ -93,7 +93,7 @@ class Region:
 _EMPTY = Bucket()
 
 
-@dataclass
+@record
 class Resolution:
     """Where a reference by name leads: `target`, or None with `tied` holding the equally near candidates."""
 
@@ -106,7 +106,7 @@ class Resolution:
         return self.target is None and len(self.tied) > 1
 
 
-@dataclass
+@record
 class Index:
     """Every region of the run, built in one pass over the documents."""
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from dataclasses import field as dataclass_field
 from typing import Any
 
 from policylint.documents import CLUSTER_SCOPED_KINDS, Document
 from policylint.k8s.workloads import containers, pod_metadata_pointer, pod_spec, pod_spec_pointer
+from policylint.records import field as dataclass_field
+from policylint.records import record
 from policylint.targets import target
 from policylint.views import Anchor, View
 
@@ -82,7 +82,7 @@ def container(doc: Document, match: Mapping[str, Any]) -> Iterator[View]:
             yield _fresh(view)
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class _Prepared:
     """The views of one document, built once and handed out as copies (see `_prepared`)."""
 
