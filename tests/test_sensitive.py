@@ -136,6 +136,7 @@ def test_named_properties_ties_key_names_to_values_and_points_at_the_key():
 # --- the vocabulary (policylint/secret_vocabulary.yaml), as real-shaped names in both directions ---
 
 SECRET_NAMES = [
+    "VAULT_SECRET_ID",  # an AppRole secret_id is the credential: `id` alone is no safe suffix
     "AWS_SECRET_ACCESS_KEY",
     "AZURE_STORAGE_KEY",
     "AZURE_STORAGE_ACCOUNT_KEY",
@@ -191,6 +192,13 @@ NOT_SECRET_NAMES = [
     "SECRET_FORCED_LANGUAGE",
     "SECRET_VERSION",
     "KAFKA_SSL_CLIENT_AUTH",
+    "passwordPattern",
+    "PASSWORD_REGEX",
+    "passwordPolicy",
+    "MIN_PASSWORD_LENGTH",
+    "dex.auth.connectorId",
+    "OAUTH_CLIENT_ID",
+    "AUTH_TENANT_ID",
     "prepare-token.sh",
     "tls.key",  # "key" alone is no secret word; a PEM body under it is found by its value
     "SORT_KEY",

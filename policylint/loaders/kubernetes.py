@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
 from policylint.documents import Document, LoadResult, ParseFailure, Skipped
 from policylint.yamlnodes import Pointer, Position, YamlDocument, YamlError, parse_yaml_stream
 
-_HELM = re.compile(r"\{\{-?\s*[^}]*\}\}")
+_ACTION = re.compile(r"\{\{-?\s*[^}]*\}\}")
+#: What only Helm's template language reads: its built-in objects and its own functions. Other
+#: tools keep Go-template text inside YAML strings (Prometheus and Alertmanager rules with
+#: `{{ $labels.pod }}`, Argo Workflows' `{{inputs.parameters.x}}`): those files are plain manifests.
+_HELM_ONLY = re.compile(
+    r"(?:\$?\.(?:Values|Release|Chart|Capabilities|Files|Template|Subcharts)\b)"
+    r"|\b(?:include|tpl|toYaml|fromYaml|required|lookup|toJson|fromJson)\b"
+)
 _HELM_NOTICE = "Helm template ({{ ... }}): render it first (helm template ... | policylint check -)"
 
 
@@ -23,27 +31,42 @@ def is_kubernetes_object(data: Any) -> bool:
     )
 
 
-def looks_like_helm_template(text: str) -> bool:
-    """True when the text carries Go-template actions (`{{ ... }}`, not `${{ ... }}`) outside comments."""
+def template_actions(text: str) -> list[str]:
+    """The Go-template actions (`{{ ... }}`, not GitHub's `${{ ... }}`) outside comment lines."""
     if "{{" not in text:
-        return False
+        return []
+    found: list[str] = []
     for line in text.splitlines():
         stripped = line.lstrip()
-        if stripped.startswith("#"):
-            continue
-        if _HELM.search(stripped.replace("${{", "")):
-            return True
-    return False
+        if not stripped.startswith("#"):
+            found.extend(_ACTION.findall(stripped.replace("${{", "")))
+    return found
+
+
+def looks_like_helm_template(text: str) -> bool:
+    """True when Go-template actions in the text read Helm's objects or functions (`.Values`, `include`)."""
+    return any(_HELM_ONLY.search(action) for action in template_actions(text))
 
 
 def load(path: str, text: str) -> LoadResult:
-    """Parse every document; non-Kubernetes YAML is skipped quietly, Helm templates with a notice."""
+    """Parse every document; non-Kubernetes YAML is skipped quietly, Helm templates with a notice.
+
+    A file with template actions is a Helm template when an action reads Helm's objects or
+    functions, or when an action is not text inside a YAML string (it breaks the YAML or becomes a
+    mapping); otherwise the actions belong to another tool (alerting rules, workflow parameters)
+    and the manifest is checked as written.
+    """
     result = LoadResult()
-    if looks_like_helm_template(text):
+    templated = bool(template_actions(text))
+    if templated and looks_like_helm_template(text):
+        result.skipped.append(Skipped(path, _HELM_NOTICE))
+        return result
+    items = list(parse_yaml_stream(text))
+    if templated and not _actions_inside_strings(template_actions(text), items):
         result.skipped.append(Skipped(path, _HELM_NOTICE))
         return result
     index = 0
-    for item in parse_yaml_stream(text):
+    for item in items:
         if isinstance(item, YamlError):
             result.failures.append(ParseFailure(path, "kubernetes", item.line, item.column, item.reason))
             index += 1
@@ -57,6 +80,32 @@ def load(path: str, text: str) -> LoadResult:
     if notice is not None:
         result.skipped.append(notice)
     return result
+
+
+def _actions_inside_strings(actions: list[str], items: list[YamlDocument | YamlError]) -> bool:
+    """True when the YAML parses and every action is text inside a string: an action in a key or
+    value position (`replicas: {{ $n }}`) breaks the YAML or turns into a mapping instead."""
+    strings: list[str] = []
+    for item in items:
+        if isinstance(item, YamlError):
+            return False
+        _collect_strings(item.data, strings)
+    counts = Counter(actions)  # each occurrence must be inside a string, not just the same text once
+    return all(sum(string.count(action) for string in strings) >= count for action, count in counts.items())
+
+
+def _collect_strings(value: Any, into: list[str]) -> None:
+    stack = [value]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, str):
+            if "{{" in current:
+                into.append(current)
+        elif isinstance(current, dict):
+            stack.extend(current.keys())
+            stack.extend(current.values())
+        elif isinstance(current, list):
+            stack.extend(current)
 
 
 def _objects(path: str, parsed: YamlDocument, index: int) -> list[Document]:

@@ -35,6 +35,57 @@ def test_helm_template_is_skipped_with_notice():
     assert len(result.skipped) == 1 and "render it first" in result.skipped[0].reason
 
 
+def test_helm_template_that_is_valid_yaml_is_still_skipped():
+    """Quoted actions parse as strings, but `.Release`/`.Values` mean the values are Helm's to fill."""
+    for text in (
+        'apiVersion: v1\nkind: Service\nmetadata:\n  name: "{{ .Release.Name }}-web"\n',
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  cfg: |\n    {{- include \"x\" . }}\n",
+    ):
+        result = load(text)
+        assert not result.documents and not result.failures
+        assert [item.reason.split(":")[0] for item in result.skipped] == ["Helm template ({{ ... }})"]
+
+
+def test_actions_outside_strings_make_a_template_not_a_manifest():
+    """`replicas: {{ $n }}` parses as a mapping, `name: {{ $a }}-{{ $b }` not at all: neither is checked as written,
+    even when the same action also appears inside a string (`name: etcd-{{cell}}`)."""
+    for text in (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\nspec:\n  replicas: {{ $replicas }}\n",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: etcd-{{cell}}\n  labels:\n    cell: {{cell}}\n",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ $name }}-{{ $id }\n",
+    ):
+        result = load(text)
+        assert not result.documents and not result.failures
+        assert [item.reason.split(":")[0] for item in result.skipped] == ["Helm template ({{ ... }})"]
+
+
+def test_alerting_and_workflow_templates_inside_strings_are_plain_manifests():
+    """Prometheus rules (`{{ $labels.pod }}`), Alertmanager templates and Argo Workflows parameters
+    keep Go-template text inside YAML strings: the file is a manifest, checked as written."""
+    rule = (
+        "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata:\n  name: alerts\nspec:\n"
+        "  groups:\n  - name: pods\n    rules:\n    - alert: PodDown\n      annotations:\n"
+        "        description: Pod {{ $labels.namespace }}/{{ $labels.pod }} is down ({{ $value }}).\n"
+        "        summary: '{{ if gt $value 1.0 }}many{{ else }}one{{ end }}'\n"
+    )
+    workflow = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: WorkflowTemplate\nmetadata:\n  name: hello\nspec:\n"
+        "  templates:\n  - name: say\n    container:\n      image: busybox:1.36\n"
+        '      args: ["{{inputs.parameters.message}}"]\n'
+    )
+    alertmanager = (
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: alertmanager\nstringData:\n  slack.tmpl: |\n"
+        '    {{ define "slack.title" }}[{{ .Status }}] {{ .CommonLabels.alertname }}{{ end }}\n'
+        '    {{ template "slack.title" . }}\n'
+    )
+    for text, kind in ((rule, "PrometheusRule"), (workflow, "WorkflowTemplate"), (alertmanager, "Secret")):
+        result = load(text)
+        assert not result.skipped and not result.failures
+        assert [doc.kind for doc in result.documents] == [kind]
+    description, _ = load(rule).documents[0].position(("spec", "groups", 0, "rules", 0, "annotations", "description"))
+    assert description.line == 11
+
+
 def test_github_expression_is_not_helm():
     result = load("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  x: ${{ secrets.X }}\n")
     assert len(result.documents) == 1
