@@ -20,7 +20,7 @@ from typing import Any
 
 from policylint import __version__
 
-FORMAT = 1
+FORMAT = 2  # 2: built-in policy entries without their examples
 
 
 def cache_dir() -> Path | None:

@@ -192,3 +192,19 @@ def test_with_user_folders_built_in_texts_are_read_only_when_a_report_needs_the_
     assert sorted(read[1:]) == sorted(policy_files(builtin))  # the built-in texts, for the hash
     assert loaded.digest == _content_hash(builtin, own)  # computed once
     assert len(read) == 1 + len(PICKED)
+
+
+def test_policy_files_lists_what_a_sorted_glob_lists(tmp_path):
+    """The os.walk listing keeps the order and the skips of sorted(rglob) (frameworks/, profiles.yaml)."""
+    for relative in ("a.yaml", "a-b/c.yml", "a/b.yaml", "a.b/x.yaml", "frameworks/cis.yaml", "frameworks/sub/kept.yaml",
+                     "profiles.yaml", "z/frameworks.yaml", "notes.txt", ".hidden.yaml"):
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text("x: 1\n")
+    globbed = sorted(
+        path for pattern in ("*.yaml", "*.yml") for path in tmp_path.rglob(pattern)
+        if path.parent.name != "frameworks" and path.name not in ("profiles.yaml", "frameworks.yaml")
+    )
+    assert policy_files(tmp_path) == globbed
+    assert [path.relative_to(tmp_path).as_posix() for path in policy_files(tmp_path)] == [
+        ".hidden.yaml", "a/b.yaml", "a-b/c.yml", "a.b/x.yaml", "a.yaml", "frameworks/sub/kept.yaml",
+    ]  # by path parts, as Path orders them: "a/b.yaml" before "a-b/...", unlike a plain string sort

@@ -74,7 +74,7 @@ def own_policy(
         message="{reason}",
         match={"target": target, "file": file_kind},
         condition=True,
-        examples={},
+        example_data={},
         file_kind=file_kind,
         source=source,
         description=description,
