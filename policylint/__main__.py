@@ -1,6 +1,6 @@
 """`python -m policylint`."""
 
-from policylint.cli import main
+from policylint.entry import main
 
 if __name__ == "__main__":
     raise SystemExit(main())
