@@ -334,6 +334,9 @@ def _shared_pointer(pointer: Pointer) -> Pointer:
     return found
 
 
+#: Mapping keys repeat in every file of a kind (`metadata`, `containers`, `image`): one string per
+#: distinct key instead of one per occurrence (about 20 MiB on 8,000 real files).
+_intern = sys.intern
 _ScalarNode = yaml.ScalarNode
 _SequenceNode = yaml.SequenceNode
 _MappingNode = yaml.MappingNode
@@ -395,7 +398,7 @@ class _Builder:
             if key_tag == _MERGE_TAG:
                 merged.extend(value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node])
                 continue
-            key = key_node.value if key_tag == _STR_TAG and type(key_node) is _ScalarNode else _key(key_node)
+            key = _intern(key_node.value) if key_tag == _STR_TAG and type(key_node) is _ScalarNode else _key(key_node)
             child = (*pointer, key)
             child = shared.get(child) or _shared_pointer(child)
             key_mark = key_node.start_mark
