@@ -6,6 +6,13 @@ millions of dicts, lists and tuples that hold no cycles: on 8,000 real files the
 about half of the CPU time. During a run it now starts every 50,000 objects instead. Reference
 counting still frees everything as before, and cycles (a recursive YAML alias, a traceback) are
 still collected, only less often; the caller's thresholds come back when the run ends.
+
+While files load, the collector does not run at all (`paused_while_loading`): everything loading
+makes is either kept (documents, positions) or freed by reference counting, so each collection
+only traversed the growing set of documents to find nothing (about 2 s of a 20 s run on 8,000 real
+files). What loading leaves is then frozen out of later collections until the run ends. Cyclic
+garbage from loading (a recursive YAML alias, an exception kept with its traceback) waits for the
+next collection after the run; it is bounded by the size of the input.
 """
 
 from __future__ import annotations
@@ -28,3 +35,19 @@ def fewer_collections() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*previous)
+
+
+@contextlib.contextmanager
+def paused_while_loading() -> Iterator[None]:
+    """No cyclic collection in the body; afterwards, what exists is frozen (see the module doc).
+
+    The caller undoes the freeze with `gc.unfreeze()` when the run ends.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()

@@ -12,7 +12,7 @@ from typing import Any
 
 from policylint.documents import Document, LoadResult, Skipped
 from policylint.findings import PARSE_ERROR, Finding, severity_at_least
-from policylint.gctuning import fewer_collections
+from policylint.gctuning import fewer_collections, paused_while_loading
 from policylint.policies import Policy, PolicySet, load_policies
 from policylint.records import field, record
 
@@ -217,6 +217,15 @@ def load_paths(paths: Sequence[str], options: RunOptions) -> tuple[LoadResult, l
 @fewer_collections()
 def check(options: RunOptions, policy_set: PolicySet | None = None) -> RunReport:
     """Run the whole pipeline and return the report (raises UsageError for bad input)."""
+    import gc
+
+    try:
+        return _check(options, policy_set)
+    finally:
+        gc.unfreeze()  # what loading left frozen (gctuning.paused_while_loading) is collectable again
+
+
+def _check(options: RunOptions, policy_set: PolicySet | None) -> RunReport:
     from policylint.discovery import DiscoveryError
     from policylint.engine import EngineOptions, run
     from policylint.policies import PolicyFormatError
@@ -233,14 +242,15 @@ def check(options: RunOptions, policy_set: PolicySet | None = None) -> RunReport
 
     report_paths: set[str] | None = None
     try:
-        load, files = load_paths(options.paths, options)
-        if options.context:
-            report_paths = set(files)
-            context, _ = load_paths(options.context, options)
-            load.documents.extend(doc for doc in context.documents if doc.path not in report_paths)
-            groups = {doc.path: doc.groups for doc in context.documents if doc.groups}
-            for doc in load.documents:  # a kustomization seen only in the context ties the reported files too
-                doc.groups = doc.groups or groups.get(doc.path, ())
+        with paused_while_loading():
+            load, files = load_paths(options.paths, options)
+            if options.context:
+                report_paths = set(files)
+                context, _ = load_paths(options.context, options)
+                load.documents.extend(doc for doc in context.documents if doc.path not in report_paths)
+                groups = {doc.path: doc.groups for doc in context.documents if doc.groups}
+                for doc in load.documents:  # a kustomization seen only in the context ties the reported files too
+                    doc.groups = doc.groups or groups.get(doc.path, ())
     except DiscoveryError as exc:
         raise UsageError(str(exc)) from exc
     if options.progress is not None:
