@@ -352,8 +352,13 @@ def _where(mark: Any, chunk: str, offset: int, lines: _Lines | None = None) -> t
 
 
 def _expanded_size(root: yaml.Node, limit: int) -> int:
-    """Node count once aliases are expanded, computed over unique nodes (memoised), stopping past `limit`."""
+    """Node count once aliases are expanded, computed over unique nodes (memoised), stopping past `limit`.
+
+    An alias inside its own anchor (`&a [x, *a]`, which libyaml composes into a cycle and go-yaml
+    refuses) expands without end: it counts as past `limit`.
+    """
     sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()  # expanded, children not yet summed: the path from the root
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
     while stack:
         node, children_done = stack.pop()
@@ -367,6 +372,7 @@ def _expanded_size(root: yaml.Node, limit: int) -> int:
             [child for pair in node.value for child in pair] if isinstance(node, yaml.MappingNode) else list(node.value)
         )
         if children_done:
+            open_nodes.discard(key)
             total = 1 + sum(sizes.get(id(child), 1) for child in children)
             sizes[key] = total
             if total > limit:
@@ -376,6 +382,9 @@ def _expanded_size(root: yaml.Node, limit: int) -> int:
         if not sizes_missing:
             stack.append((node, True))
             continue
+        open_nodes.add(key)
+        if any(id(child) in open_nodes for child in sizes_missing):
+            return limit + 1
         stack.append((node, True))
         stack.extend((child, False) for child in sizes_missing)
     return sizes.get(id(root), 1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import time
 
 import pytest
@@ -169,3 +170,31 @@ def test_many_such_colons_stay_fast_and_a_flood_is_refused():
     (error,) = parse_yaml_stream(flood)
     assert isinstance(error, YamlError) and error.line == 1
     assert time.perf_counter() - start < 10  # generous bound: a flood of swaps must not turn quadratic
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("&a [x, *a]\n", 1),
+        ("k: v\nm: &a {b: *a}\n", 1),
+        ("- &a\n  - [x, &b [*a]]\n- 1\n", 1),
+        ("---\nx: 1\n---\nl: &a\n  - *a\n", 4),
+    ],
+)
+def test_alias_inside_its_own_anchor_is_refused_not_hanging(text: str, line: int):
+    def give_up(signum: int, frame: object) -> None:
+        raise TimeoutError("parsing a recursive alias did not stop")  # it used to loop, growing a list
+
+    previous = signal.signal(signal.SIGALRM, give_up)
+    signal.alarm(5)
+    try:
+        docs = list(parse_yaml_stream(text))
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert docs[-1] == YamlError(line, 1, "document expands to too many nodes through aliases (alias bomb?)")
+
+
+def test_shared_but_not_recursive_aliases_still_expand():
+    doc = only("a: &a [1, 2]\nb: [*a, *a, {c: *a}]\n")
+    assert doc.data == {"a": [1, 2], "b": [[1, 2], [1, 2], {"c": [1, 2]}]}
