@@ -192,13 +192,14 @@ def _check_nesting(chunk: str, offset: int) -> YamlError | None:
 def parse_yaml_stream(text: str) -> Iterator[YamlDocument | YamlError]:
     """Yield each document of a YAML stream, or the error that stopped it, in order."""
     budget = max(MIN_NODE_BUDGET, len(text) // 2)
+    swap_budget = [_SWAP_BUDGET + _SWAP_BUDGET_PER_CHAR * len(text)]  # shared by the documents, spent by _compose
     for offset, chunk in split_documents(text):
         problem = _check_nesting(chunk, offset)
         if problem:
             yield problem
             continue
         try:
-            node = yaml.compose(chunk, Loader=_Loader)
+            node = _compose(chunk, swap_budget)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line, column = _where(mark, chunk, offset) if mark else (offset + 1, 1)
@@ -242,6 +243,85 @@ def parse_yaml_stream(text: str) -> Iterator[YamlDocument | YamlError]:
         )
 
 
+def _compose(chunk: str, swap_budget: list[int]) -> yaml.Node | None:
+    """libyaml's node tree of one document; where it refuses only what go-yaml accepts, go-yaml's reading."""
+    try:
+        return yaml.compose(chunk, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        if exc.problem == _REFUSED_COLON and exc.context == _IN_PLAIN_SCALAR:
+            node = _compose_with_go_yaml_colons(chunk, exc, swap_budget)
+            if node is not None:
+                return node
+        raise
+
+
+_REFUSED_COLON = "found unexpected ':'"
+_IN_PLAIN_SCALAR = "while scanning a plain scalar"
+#: What go-yaml lets end a plain scalar just after a `:` in a flow collection (libyaml refuses them).
+_FLOW_END_AFTER_COLON = frozenset(",[]{}")
+#: Characters libyaml reads as plain text; a colon it refuses is swapped for one the chunk lacks.
+_STAND_INS = ("\ue000", "\ue001", "\ue002", "\ue003")
+#: Work allowed per stream while swapping colons, in characters libyaml reads up to each refusal
+#: plus a share for copying the text: this much plus two reads of the whole stream, so a flood of
+#: such colons costs a few times a normal read instead of growing quadratically.
+_SWAP_BUDGET = 1_000_000
+_SWAP_BUDGET_PER_CHAR = 2
+
+
+def _compose_with_go_yaml_colons(chunk: str, error: yaml.MarkedYAMLError, budget: list[int]) -> yaml.Node | None:
+    """Compose a chunk as go-yaml (so Kubernetes) does where libyaml refuses a colon, or None.
+
+    Inside a plain scalar in a flow collection, go-yaml ends the scalar at a `:` followed by a blank,
+    or at `,?[]{}`; any other `:` is text. libyaml ends it at the same `:` and at `,[]{}`, but
+    refuses a `:` followed by one of `,?[]{}` ("found unexpected ':'"), so `[1.2.3.4, 2001:db8::]`
+    fails. For `,[]{}` after the colon go-yaml keeps the colon as the scalar's last character; that
+    one difference is taken over here (after `?` go-yaml fails too, so that stays an error).
+    Each refused colon is swapped for a stand-in of the same length (every mark stays exact), the
+    chunk recomposed by libyaml, and the colon put back in the plain scalars. Such a scalar ends
+    in `:` either way, which no YAML 1.1 tag but `str` matches, so its tag is the same too.
+    """
+    stand_in = next((char for char in _STAND_INS if char not in chunk), None)
+    if stand_in is None:
+        return None
+    bom = 1 if chunk.startswith("\ufeff") else 0  # libyaml's marks do not count a leading BOM
+    text = chunk
+    while error.problem == _REFUSED_COLON and error.context == _IN_PLAIN_SCALAR and error.problem_mark is not None:
+        at = error.problem_mark.index + bom
+        budget[0] -= at + len(text) // 16
+        if budget[0] < 0 or text[at : at + 1] != ":" or text[at + 1 : at + 2] not in _FLOW_END_AFTER_COLON:
+            return None
+        text = text[:at] + stand_in + text[at + 1 :]
+        try:
+            node = yaml.compose(text, Loader=_Loader)
+        except yaml.MarkedYAMLError as exc:
+            error = exc
+            continue
+        except (yaml.YAMLError, ValueError, RecursionError):
+            return None
+        if node is not None:
+            _put_colons_back(node, stand_in)
+        return node
+    return None
+
+
+def _put_colons_back(root: yaml.Node, stand_in: str) -> None:
+    """Turn the stand-in back into `:` in every plain scalar (only swaps put it there: quoted text may hold it through an escape)."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            if not node.style and stand_in in node.value:
+                node.value = node.value.replace(stand_in, ":")
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(child for pair in node.value for child in pair)
+        else:
+            stack.extend(node.value)
+
+
 #: Line breaks for YAML (and libyaml's marks) that editors and SARIF viewers do not count as lines.
 _ODD_BREAKS = re.compile("[\x85\u2028\u2029]")
 
@@ -273,8 +353,13 @@ def _where(mark: Any, chunk: str, offset: int, lines: _Lines | None = None) -> t
 
 
 def _expanded_size(root: yaml.Node, limit: int) -> int:
-    """Node count once aliases are expanded, computed over unique nodes (memoised), stopping past `limit`."""
+    """Node count once aliases are expanded, computed over unique nodes (memoised), stopping past `limit`.
+
+    An alias inside its own anchor (`&a [x, *a]`, which libyaml composes into a cycle and go-yaml
+    refuses) expands without end: it counts as past `limit`.
+    """
     sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()  # expanded, children not yet summed: the path from the root
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
     while stack:
         node, children_done = stack.pop()
@@ -288,6 +373,7 @@ def _expanded_size(root: yaml.Node, limit: int) -> int:
             [child for pair in node.value for child in pair] if isinstance(node, yaml.MappingNode) else list(node.value)
         )
         if children_done:
+            open_nodes.discard(key)
             total = 1 + sum(sizes.get(id(child), 1) for child in children)
             sizes[key] = total
             if total > limit:
@@ -297,6 +383,9 @@ def _expanded_size(root: yaml.Node, limit: int) -> int:
         if not sizes_missing:
             stack.append((node, True))
             continue
+        open_nodes.add(key)
+        if any(id(child) in open_nodes for child in sizes_missing):
+            return limit + 1
         stack.append((node, True))
         stack.extend((child, False) for child in sizes_missing)
     return sizes.get(id(root), 1)

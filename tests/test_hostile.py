@@ -208,3 +208,17 @@ def test_unicode_line_separator_does_not_shift_lines(tmp_path: Path) -> None:
     found = {(rule, line) for rule, line, _ in brief(findings)}
     assert {("k8s-cpu-limit-missing", 8), ("k8s-run-as-root", 10)} <= found  # the container, runAsUser: 0
     assert max(line for _, line in found) <= 10
+
+
+def test_alias_inside_its_own_anchor_is_a_parse_error(tmp_path: Path) -> None:
+    """`&a [.., *a]` composes into a cycle: refused like an alias bomb (go-yaml refuses it too), other documents still checked."""
+    manifest = tmp_path / "loop.yaml"
+    manifest.write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: loop}\ndata: &d {a: *d}\n---\n"
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - {name: app, image: app:1.0}\n"
+    )
+    code, findings, _ = run_check(manifest, timeout=60)
+    assert code == 1
+    found = brief(findings)
+    assert found[0] == ("parse-error", 1, "cannot parse kubernetes file: document expands to too many nodes through aliases (alias bomb?)")
+    assert ("k8s-run-as-root", 11, "container app may run as root (effective runAsNonRoot is not true or runAsUser is 0)") in found

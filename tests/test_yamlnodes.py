@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import signal
 import time
+
+import pytest
 
 from policylint.yamlnodes import MAX_DEPTH, Position, YamlDocument, YamlError, parse_yaml_stream, split_documents
 
@@ -90,3 +93,108 @@ def test_deep_block_nesting_is_refused():
     text = "".join("  " * i + "k:\n" for i in range(1500))
     docs = list(parse_yaml_stream(text))
     assert isinstance(docs[0], YamlError)
+
+
+# A colon just before a flow indicator, inside a plain scalar in a flow collection: go-yaml (so
+# Kubernetes, through sigs.k8s.io/yaml) keeps it in the scalar, libyaml refuses it.
+
+
+def test_flow_scalar_ending_in_colon_reads_as_go_yaml_does():
+    doc = only("apiVersion: v1\nspec:\n  externalIPs: [1.2.3.4, 2001:db8::]\n  other: {ip: fe80::, v6: '::1'}\n")
+    assert doc.data == {"apiVersion": "v1", "spec": {"externalIPs": ["1.2.3.4", "2001:db8::"], "other": {"ip": "fe80::", "v6": "::1"}}}
+    assert doc.positions[("spec", "externalIPs", 0)] == Position(3, 17)
+    assert doc.positions[("spec", "externalIPs", 1)] == Position(3, 26)
+    assert doc.positions[("spec", "other", "ip")] == Position(4, 11)
+    assert doc.positions[("spec", "other", "v6")] == Position(4, 23)
+    assert (doc.start_line, doc.end_line) == (1, 5)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[a:]", ["a:"]),
+        ("[a::]", ["a::"]),
+        ("[a:,b:, c]", ["a:", "b:", "c"]),
+        ("{a:}", {"a:": None}),
+        ("{a:: b:}", {"a:": "b:"}),  # `: ` still separates key and value
+        ("[a: b:]", [{"a": "b:"}]),
+        ('[fe80::1, "x"]', ["fe80::1", "x"]),  # libyaml reads this one already
+        ("[1:, 0:, null:, true:]", ["1:", "0:", "null:", "true:"]),  # ends in `:`: a string, never a number
+        ("k: [\n  a:,\n  b::\n]\n", {"k": ["a:", {"b:": None}]}),
+        ('["\\ue000", a:]', ["\ue000", "a:"]),  # a stand-in character escaped in quotes stays itself
+        ("[\ue000, a:]", ["\ue000", "a:"]),  # ... and written as itself too
+        ("- &x [a:]\n- *x\n", [["a:"], ["a:"]]),
+    ],
+)
+def test_colon_before_flow_indicator_values(text: str, expected: object):
+    assert only(text).data == expected
+
+
+def test_colon_before_flow_indicator_keeps_exact_positions_through_bom_crlf_and_odd_breaks():
+    doc = only("\ufeffk: [a:, b:]\r\n")
+    assert doc.data == {"k": ["a:", "b:"]}
+    assert [doc.positions[("k", i)] for i in (0, 1)] == [Position(1, 5), Position(1, 9)]
+    doc = only("k:\r\n  - [a:, 'b\u2028c', d:]\r\n  - x\r\n")
+    assert doc.data == {"k": [["a:", "b\u2028c", "d:"], "x"]}
+    assert doc.positions[("k", 0, 0)] == Position(2, 6)
+    assert doc.positions[("k", 0, 2)] == Position(2, 17)
+    assert doc.positions[("k", 1)] == Position(3, 5)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column"),
+    [
+        ("[a:[b]]\n", 1, 3),  # go-yaml: `a:` then a collection where `,` or `]` must come
+        ("k: [a:}\n", 1, 6),  # mismatched bracket
+        ("[a:?]\n", 1, 3),  # go-yaml ends the scalar at `?` and then fails too
+        ("k: v\nl: [x, y:]\nm: [z:, [\n", 2, 9),  # a later, real error: the first colon is reported, as today
+    ],
+)
+def test_still_invalid_input_keeps_libyamls_first_error(text: str, line: int, column: int):
+    assert list(parse_yaml_stream(text)) == [YamlError(line, column, "while scanning a plain scalar found unexpected ':'")]
+
+
+def test_one_broken_document_does_not_stop_the_colon_reading_in_others():
+    docs = list(parse_yaml_stream("[a:]\n---\n[b:, c\n---\n[d::]\n"))
+    assert isinstance(docs[0], YamlDocument) and docs[0].data == ["a:"]
+    assert docs[1] == YamlError(3, 3, "while scanning a plain scalar found unexpected ':'")
+    assert isinstance(docs[2], YamlDocument) and docs[2].data == ["d::"]
+    assert docs[2].positions[(0,)] == Position(5, 2)
+
+
+def test_many_such_colons_stay_fast_and_a_flood_is_refused():
+    many = "ips: [" + ", ".join(f"2001:db8::{i:x}:" for i in range(300)) + "]\n"
+    start = time.perf_counter()
+    assert only(many).data["ips"][299] == "2001:db8::12b:"
+    flood = "x: [" + "a:," * 200_000 + "]\n"
+    (error,) = parse_yaml_stream(flood)
+    assert isinstance(error, YamlError) and error.line == 1
+    assert time.perf_counter() - start < 10  # generous bound: a flood of swaps must not turn quadratic
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("&a [x, *a]\n", 1),
+        ("k: v\nm: &a {b: *a}\n", 1),
+        ("- &a\n  - [x, &b [*a]]\n- 1\n", 1),
+        ("---\nx: 1\n---\nl: &a\n  - *a\n", 4),
+    ],
+)
+def test_alias_inside_its_own_anchor_is_refused_not_hanging(text: str, line: int):
+    def give_up(signum: int, frame: object) -> None:
+        raise TimeoutError("parsing a recursive alias did not stop")  # it used to loop, growing a list
+
+    previous = signal.signal(signal.SIGALRM, give_up)
+    signal.alarm(5)
+    try:
+        docs = list(parse_yaml_stream(text))
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert docs[-1] == YamlError(line, 1, "document expands to too many nodes through aliases (alias bomb?)")
+
+
+def test_shared_but_not_recursive_aliases_still_expand():
+    doc = only("a: &a [1, 2]\nb: [*a, *a, {c: *a}]\n")
+    assert doc.data == {"a": [1, 2], "b": [[1, 2], [1, 2], {"c": [1, 2]}]}

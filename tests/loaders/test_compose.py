@@ -274,3 +274,23 @@ def test_schema_errors_point_at_the_offending_key():
     (joined,) = get_relation("compose", "compose-schema")(view, DocumentSet([doc]), {})
     found = [(error["message"], line_of(joined, "schema_errors", n)) for n, error in enumerate(joined.instance["schema_errors"])]
     assert found == [("unexpected key 'enviroment'", 4), ("unexpected key 'intervall'", 8), ("unexpected key 'publishd'", 11)]
+
+
+def test_ipv6_address_ending_in_colons_in_flow_style_is_read_as_docker_compose_reads_it():
+    # libyaml alone refuses `2001:db8::}` (a colon before a flow indicator); the go-yaml reading keeps it
+    doc = load(
+        """
+        services:
+          app:
+            image: app:1
+            networks: {front: {ipv6_address: 2001:db8::}}
+            dns: [1.1.1.1, fe80::]
+            environment: [A=1]
+        """
+    )
+    service = doc.data["services"]["app"]
+    assert service["networks"] == {"front": {"ipv6_address": "2001:db8::"}}
+    assert service["dns"] == ["1.1.1.1", "fe80::"]
+    assert doc.position(("services", "app", "dns", 1))[0].line == 5
+    assert doc.position(("services", "app", "dns", 1))[0].column == 20
+    assert line_of(services(doc)["app"], "environment", 0) == 6

@@ -273,3 +273,14 @@ def test_synthetic_positions_do_not_touch_the_data():
     doc = only_document(SCRIPTS)
     assert json.loads(json.dumps(doc.data)) == doc.data
     assert doc.get(("jobs", "a", "steps", 0, "run", EXPRESSION_STEP, 0)) is None
+
+
+def test_flow_scalar_ending_in_colons_is_not_a_parse_error():
+    doc = only_document(
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    env: {DNS: fe80::, LIST: [a:, b]}\n"
+        "    steps:\n      - run: echo ${{ env.DNS }}\n"
+    )
+    assert doc.data["jobs"]["a"]["env"] == {"DNS": "fe80::", "LIST": ["a:", "b"]}
+    assert doc.position(("jobs", "a", "env", "LIST", 0))[0].line == 5
+    assert doc.position(("jobs", "a", "env", "LIST", 0))[0].column == 31
+    assert expression_lines(doc) == [("env.DNS", 7)]

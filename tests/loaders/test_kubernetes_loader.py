@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from policylint.loaders import load_bytes
+from policylint.yamlnodes import Position
 
 
 def load(text: str | bytes, path: str = "m.yaml"):
@@ -125,3 +126,61 @@ def test_namespace_defaulting_and_cluster_scope():
     namespace, pod = result.documents
     assert namespace.namespace == "" and namespace.identity == "Namespace/n"
     assert pod.namespace == "default" and pod.identity == "Pod/default/p"
+
+
+# Flow lists with a scalar ending in `:` (IPv6 addresses such as `2001:db8::`): Kubernetes reads them
+# (go-yaml keeps the colon in the scalar), libyaml alone refuses them.
+
+SERVICE_AND_POD = """\
+apiVersion: v1
+kind: Service
+metadata: {name: edge}
+spec:
+  selector: {app: edge}
+  externalIPs: [1.2.3.4, 2001:db8::]
+  ports: [{port: 80, targetPort: 8080}]
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: edge
+  labels: {app: edge}
+spec:
+  hostAliases: [{ip: fe80::, hostnames: [gw]}, {ip: "10.0.0.1", hostnames: [db]}]
+  containers:
+    - name: app
+      image: nginx:1.27
+      ports: [{containerPort: 8080}]
+      securityContext: {privileged: true}
+"""
+
+
+def test_ipv6_in_flow_lists_is_read_as_kubernetes_reads_it():
+    result = load(SERVICE_AND_POD)
+    assert result.failures == []
+    service, pod = result.documents
+    assert service.data["spec"]["externalIPs"] == ["1.2.3.4", "2001:db8::"]
+    assert service.position(("spec", "externalIPs", 1))[0] == Position(6, 26)
+    assert pod.data["spec"]["hostAliases"] == [{"ip": "fe80::", "hostnames": ["gw"]}, {"ip": "10.0.0.1", "hostnames": ["db"]}]
+    assert pod.position(("spec", "hostAliases", 0, "ip"))[0] == Position(15, 18)
+    assert pod.position(("spec", "hostAliases", 1, "ip"))[0] == Position(15, 49)
+    assert pod.position(("spec", "containers", 0, "securityContext", "privileged"))[0] == Position(20, 25)
+
+
+def test_ipv6_manifest_end_to_end_has_no_parse_error_and_exact_finding_lines(run_json, tmp_path):
+    (tmp_path / "edge.yaml").write_text(SERVICE_AND_POD)
+    code, report = run_json("edge.yaml", cwd=tmp_path)
+    assert code == 1
+    found = {(f["rule_id"], f["line"], f["column"]) for f in report["findings"]}
+    assert not any(rule == "parse-error" for rule, _, _ in found)
+    assert ("k8s-privileged-container", 20, 25) in found
+    assert ("k8s-run-as-root", 20, 7) in found
+    assert ("k8s-service-account-token-mounted", 14, 1) in found
+    # the Service selects the Pod and its targetPort is the container's port: the relation saw both documents
+    assert not {rule for rule, _, _ in found} & {"k8s-service-selector-mismatch", "k8s-service-target-port-mismatch"}
+
+
+def test_flow_colon_that_kubernetes_refuses_too_stays_a_parse_error():
+    result = load("apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  externalIPs: [2001:db8::[1]]\n")
+    assert result.documents == []
+    assert [(f.line, f.reason) for f in result.failures] == [(5, "while scanning a plain scalar found unexpected ':'")]
