@@ -211,9 +211,12 @@ class _Compiler:
             raise Unsupported(f"type {value!r}")
         checks = tuple(_TYPES[name] for name in names)
         reprs = ", ".join(repr(name) for name in names)
+        if len(checks) == 1:  # the usual case: the check itself, without a generator per call
+            valid = checks[0]
+        else:
 
-        def valid(instance: Any) -> bool:
-            return any(check(instance) for check in checks)
+            def valid(instance: Any) -> bool:
+                return any(check(instance) for check in checks)
 
         def errors(instance: Any) -> Iterator[Error]:
             if not valid(instance):
