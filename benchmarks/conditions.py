@@ -566,21 +566,26 @@ def per_call_ns(check: Callable[[Any], Any], instance: Any, calls: int) -> float
     return median_seconds(loop, 5) / calls * 1e9
 
 
+class NoOpKeyword:
+    """A jsonschema-rs custom keyword that does nothing: what calling back into Python costs."""
+
+    def __init__(self, parent_schema: Any, value: Any, schema_path: Any) -> None:
+        pass
+
+    def validate(self, instance: Any) -> None:
+        return None
+
+
+def no_op_keyword(validator: Any, value: Any, instance: Any, schema: Any) -> Iterator[Any]:
+    """The same keyword for fastschema."""
+    return iter(())
+
+
 def callback_costs(calls: int) -> list[tuple[str, float, float]]:
     """(what, jsonschema-rs ns/call, fastschema ns/call) for a Python format, a Python keyword, and neither."""
     import jsonschema_rs
 
     from policylint.fastschema import compile_schema
-
-    class NoOpKeyword:
-        def __init__(self, parent_schema: Any, value: Any, schema_path: Any) -> None:
-            pass
-
-        def validate(self, instance: Any) -> None:
-            return None
-
-    def no_op_keyword(validator: Any, value: Any, instance: Any, schema: Any) -> Iterator[Any]:
-        return iter(())
 
     def accept(value: Any) -> bool:
         return True
@@ -610,16 +615,6 @@ def size_costs(workload: Workload) -> list[tuple[str, int, float, float, float, 
     import jsonschema_rs
 
     from policylint.fastschema import compile_schema
-
-    class NoOpKeyword:
-        def __init__(self, parent_schema: Any, value: Any, schema_path: Any) -> None:
-            pass
-
-        def validate(self, instance: Any) -> None:
-            return None
-
-    def no_op_keyword(validator: Any, value: Any, instance: Any, schema: Any) -> Iterator[Any]:
-        return iter(())
 
     schema = {"properties": {"name": {"type": "string"}}}
     validators = [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from policylint.loaders import load_bytes
 from policylint.yamlnodes import Position
 
@@ -36,28 +38,20 @@ def test_helm_template_is_skipped_with_notice():
     assert len(result.skipped) == 1 and "render it first" in result.skipped[0].reason
 
 
-def test_helm_template_that_is_valid_yaml_is_still_skipped():
-    """Quoted actions parse as strings, but `.Release`/`.Values` mean the values are Helm's to fill."""
-    for text in (
-        'apiVersion: v1\nkind: Service\nmetadata:\n  name: "{{ .Release.Name }}-web"\n',
-        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  cfg: |\n    {{- include \"x\" . }}\n",
-    ):
-        result = load(text)
-        assert not result.documents and not result.failures
-        assert [item.reason.split(":")[0] for item in result.skipped] == ["Helm template ({{ ... }})"]
-
-
-def test_actions_outside_strings_make_a_template_not_a_manifest():
-    """`replicas: {{ $n }}` parses as a mapping, `name: {{ $a }}-{{ $b }` not at all: neither is checked as written,
-    even when the same action also appears inside a string (`name: etcd-{{cell}}`)."""
-    for text in (
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\nspec:\n  replicas: {{ $replicas }}\n",
-        "apiVersion: v1\nkind: Service\nmetadata:\n  name: etcd-{{cell}}\n  labels:\n    cell: {{cell}}\n",
-        "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ $name }}-{{ $id }\n",
-    ):
-        result = load(text)
-        assert not result.documents and not result.failures
-        assert [item.reason.split(":")[0] for item in result.skipped] == ["Helm template ({{ ... }})"]
+@pytest.mark.parametrize("text", [
+    # Quoted actions parse as strings, but `.Release`/`.Values`/`include` mean the values are Helm's to fill.
+    'apiVersion: v1\nkind: Service\nmetadata:\n  name: "{{ .Release.Name }}-web"\n',
+    "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  cfg: |\n    {{- include \"x\" . }}\n",
+    # `replicas: {{ $n }}` parses as a mapping, `{{ $id }` not at all: not checked as written, even when
+    # the same action also appears inside a string (`name: etcd-{{cell}}`).
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\nspec:\n  replicas: {{ $replicas }}\n",
+    "apiVersion: v1\nkind: Service\nmetadata:\n  name: etcd-{{cell}}\n  labels:\n    cell: {{cell}}\n",
+    "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ $name }}-{{ $id }\n",
+], ids=["quoted-release", "include-in-block", "action-as-value", "same-action-in-string-and-value", "broken-yaml"])
+def test_helm_templates_are_skipped_with_the_notice(text):
+    result = load(text)
+    assert not result.documents and not result.failures
+    assert [item.reason.split(":")[0] for item in result.skipped] == ["Helm template ({{ ... }})"]
 
 
 def test_alerting_and_workflow_templates_inside_strings_are_plain_manifests():
