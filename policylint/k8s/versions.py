@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from importlib.util import find_spec
+from importlib.machinery import PathFinder
 from pathlib import Path
 
 KubeVersion = tuple[int, int]
@@ -36,7 +36,7 @@ def format_version(version: KubeVersion) -> str:
 @lru_cache(maxsize=1)
 def schema_root() -> Path | None:
     """The `kubernetes-json-schema` folder of the installed kubernetes-validate, or None."""
-    spec = find_spec("kubernetes_validate")
+    spec = PathFinder.find_spec("kubernetes_validate")  # importlib.util would cost an import per start-up
     if spec is None or not spec.submodule_search_locations:
         return None
     root = Path(next(iter(spec.submodule_search_locations))) / "kubernetes-json-schema"
