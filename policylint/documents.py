@@ -72,6 +72,9 @@ class Document:
     origin: str = ""
     #: Kustomization files whose build lists this (plain) file: its relation scope reaches their other files.
     groups: tuple[str, ...] = ()
+    #: One of those kustomizations writes labels into selectors (`commonLabels`): its build creates a
+    #: `spec.selector` this file leaves out (policylint.k8s.scope.adds_selector_labels).
+    selector_labels: bool = False
     default_namespace: str = "default"
     #: Trailing comments a loader kept because they carry meaning (`uses: x@<sha>  # v4.1.1`).
     comments: dict[Pointer, str] = field(default_factory=dict)

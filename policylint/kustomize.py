@@ -24,6 +24,7 @@ from typing import Any
 
 from policylint.discovery import Candidate, DiscoveryError, display_path
 from policylint.documents import Document, LoadResult, ParseFailure, Skipped
+from policylint.k8s.scope import adds_selector_labels
 from policylint.renderplan import is_kustomization
 from policylint.yamlnodes import YamlDocument, YamlError, parse_yaml_stream
 
@@ -62,6 +63,8 @@ class Kustomization:
     files: set[Path] = field(default_factory=set)
     patches: set[Path] = field(default_factory=set)
     folders: set[Path] = field(default_factory=set)
+    #: Its build writes labels into selectors (policylint.k8s.scope.adds_selector_labels).
+    adds_selectors: bool = False
     #: Entries kustomize would download, as (line, column, entry): policylint does not render their builds.
     remote: list[tuple[int, int, str]] = field(default_factory=list)
     #: The first kustomization of this build (itself or one it includes) with a remote entry.
@@ -84,6 +87,7 @@ def read_kustomization(file: Path) -> Kustomization | None:
     data = parsed.data
     root = _normal(file.parent)
     found = Kustomization(root, _normal(file))
+    found.adds_selectors = adds_selector_labels(data)
 
     def entries(value: Any) -> Iterable[str]:
         return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []

@@ -248,9 +248,12 @@ def _check(options: RunOptions, policy_set: PolicySet | None) -> RunReport:
                 report_paths = set(files)
                 context, _ = load_paths(options.context, options)
                 load.documents.extend(doc for doc in context.documents if doc.path not in report_paths)
-                groups = {doc.path: doc.groups for doc in context.documents if doc.groups}
+                seen = {doc.path: doc for doc in context.documents if doc.groups}
                 for doc in load.documents:  # a kustomization seen only in the context ties the reported files too
-                    doc.groups = doc.groups or groups.get(doc.path, ())
+                    other = seen.get(doc.path)
+                    if other is not None:
+                        doc.groups = tuple(sorted({*doc.groups, *other.groups}))
+                        doc.selector_labels = doc.selector_labels or other.selector_labels
     except DiscoveryError as exc:
         raise UsageError(str(exc)) from exc
     if options.progress is not None:

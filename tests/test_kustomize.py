@@ -294,3 +294,29 @@ def test_remote_base_below_the_scanned_folder_fails_without_downloading(tmp_path
     assert finding.policy_id == "parse-error"
     assert "kustomize build failed" in finding.message
     assert finding.message.endswith("(policylint blocks kustomize's network access: vendor remote bases)")
+
+
+DEPLOYMENT_WITHOUT_SELECTOR = (
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: grafana}\nspec:\n  template:\n    spec:\n"
+    "      containers: [{name: grafana, image: grafana/grafana:11.2.0}]\n"
+)
+
+
+@pytest.mark.parametrize(("kustomization", "expected"), [
+    ("commonLabels: {app.kubernetes.io/name: grafana}\n", []),
+    ("labels:\n- pairs: {app: grafana}\n  includeSelectors: true\n", []),
+    ("labels:\n- pairs: {app: grafana}\n", [("k8s-schema-invalid", 4)]),  # labels without includeSelectors
+    ("namespace: monitoring\n", [("k8s-schema-invalid", 4)]),
+])
+def test_a_selector_that_common_labels_creates_is_not_missing(tmp_path, monkeypatch, kustomization, expected):
+    """kustomize's commonLabels creates spec.selector; the base file is judged with that in mind,
+    also when a pre-commit run names the changed file alone (its folder's kustomization is read)."""
+    (tmp_path / "grafana").mkdir()
+    (tmp_path / "grafana" / "kustomization.yaml").write_text(
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n" + kustomization + "resources:\n- deployment.yaml\n"
+    )
+    (tmp_path / "grafana" / "deployment.yaml").write_text(DEPLOYMENT_WITHOUT_SELECTOR)
+    monkeypatch.chdir(tmp_path)
+    for paths in (["."], ["grafana/deployment.yaml"]):
+        report = check(RunOptions(paths=paths, select=("k8s-schema-invalid",)))
+        assert [(finding.policy_id, finding.line) for finding in report.findings] == expected, paths

@@ -72,6 +72,9 @@ class KustomizationListing:
     file: str
     files: set[str] = field(default_factory=set)
     folders: set[str] = field(default_factory=set)
+    #: Its build adds labels to selectors (`commonLabels`, or `labels` with `includeSelectors: true`),
+    #: creating `spec.selector` where a workload lacks one.
+    adds_selectors: bool = False
 
     @property
     def folder(self) -> str:
@@ -83,12 +86,31 @@ KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization
 _LISTING_FIELDS = ("resources", "bases", "components", "crds")
 
 
+def adds_selector_labels(data: Any) -> bool:
+    """True when a kustomization's build writes labels into selectors (and creates missing ones).
+
+    `commonLabels` does, for every resource of the build; the newer `labels` list does for entries
+    with `includeSelectors: true` (kustomize's `commonLabels` and `labels` field specs).
+    """
+    if not isinstance(data, Mapping):
+        return False
+    common = data.get("commonLabels")
+    if isinstance(common, Mapping) and common:
+        return True
+    entries = data.get("labels")
+    return any(
+        isinstance(entry, Mapping) and entry.get("includeSelectors") is True and isinstance(entry.get("pairs"), Mapping)
+        and bool(entry["pairs"])
+        for entry in (entries if isinstance(entries, list) else ())
+    )
+
+
 def listing_from_data(file: str, data: Any, is_folder: Any) -> KustomizationListing:
     """A listing from a kustomization's parsed data; `is_folder(path)` tells folders from files.
 
     Remote entries (URLs, `github.com/...`) are not local files and are left out.
     """
-    listing = KustomizationListing(posixpath.normpath(file))
+    listing = KustomizationListing(posixpath.normpath(file), adds_selectors=adds_selector_labels(data))
     if not isinstance(data, Mapping):
         return listing
     for name in _LISTING_FIELDS:
@@ -142,10 +164,12 @@ def tag_groups(documents: Iterable[Any], listings: Sequence[KustomizationListing
         return
     keyed = [(key(doc) if key else posixpath.normpath(doc.path), doc) for doc in docs]
     groups = kustomize_groups(listings, (path for path, _ in keyed))
+    labelling = {listing.file for listing in listings if listing.adds_selectors}
     for path, doc in keyed:
         found = groups.get(path)
         if found:
             doc.groups = found
+            doc.selector_labels = any(file in labelling for file in found)
 
 
 def tag_from_candidates(documents: Iterable[Any], candidates: Iterable[Any]) -> None:
@@ -159,23 +183,61 @@ def tag_from_candidates(documents: Iterable[Any], candidates: Iterable[Any]) -> 
     from policylint.renderplan import is_kustomization
 
     disk: dict[str, str] = {}
-    listings: list[KustomizationListing] = []
+    kustomizations: list[Any] = []
     for candidate in candidates:
         if candidate.disk is None:
             continue
         absolute = os.path.normpath(os.path.abspath(candidate.disk)).replace(os.sep, "/")
         disk[candidate.display] = absolute
         if is_kustomization(candidate.disk):
-            from policylint.kustomize import read_kustomization
-
-            found = read_kustomization(candidate.disk)
-            if found is not None:
-                listings.append(KustomizationListing(
-                    found.file.as_posix(), {path.as_posix() for path in found.files},
-                    {path.as_posix() for path in found.folders},
-                ))
+            kustomizations.append(candidate.disk)
     plain = [doc for doc in documents if not doc.origin and doc.path in disk]
+    if plain and not kustomizations:  # files named alone (a pre-commit run): their folders' kustomizations
+        kustomizations = _enclosing_kustomizations({disk[doc.path] for doc in plain})
+    listings: list[KustomizationListing] = []
+    for file in kustomizations:
+        from pathlib import Path
+
+        from policylint.kustomize import read_kustomization
+
+        found = read_kustomization(Path(file))
+        if found is not None:
+            listings.append(KustomizationListing(
+                found.file.as_posix(), {path.as_posix() for path in found.files},
+                {path.as_posix() for path in found.folders}, found.adds_selectors,
+            ))
     tag_groups(plain, listings, key=lambda doc: disk[doc.path])
+
+
+#: How far up from a file named alone to look for the kustomizations that may list it.
+ENCLOSING_LEVELS = 4
+
+
+def _enclosing_kustomizations(files: Iterable[str]) -> list[str]:
+    """Kustomization files in the folders of `files` and a few levels above, inside the working folder.
+
+    A pre-commit run names the changed files only; the kustomization listing one of them still
+    decides what its build adds (a selector from `commonLabels`). Only names are tested (a stat each).
+    """
+    import os
+
+    from policylint.renderplan import KUSTOMIZATION_FILES
+
+    top = os.path.normpath(os.getcwd()).replace(os.sep, "/")
+    found: list[str] = []
+    seen: set[str] = set()
+    for file in sorted(files):
+        folder = posixpath.dirname(file)
+        for _ in range(ENCLOSING_LEVELS + 1):
+            if folder in seen or not (folder == top or folder.startswith(top.rstrip("/") + "/")):
+                break
+            seen.add(folder)
+            found.extend(
+                candidate for candidate in (posixpath.join(folder, name) for name in KUSTOMIZATION_FILES)
+                if os.path.isfile(candidate)
+            )
+            folder = posixpath.dirname(folder)
+    return found
 
 
 def with_relation_scope(policies: Sequence[Any], mode: str) -> list[Any]:

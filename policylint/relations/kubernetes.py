@@ -852,6 +852,11 @@ def ambiguous_references(documents: DocumentSet, mode: str = DEFAULT_MODE) -> li
 # --- schema-errors and api-deprecation ---------------------------------------------------------
 
 
+def _selector_kustomize_creates(error: Any) -> bool:
+    """A workload's missing `spec.selector`, which `commonLabels` creates in the kustomize build."""
+    return tuple(error.pointer) == ("spec",) and error.message == "spec: 'selector' is a required property"
+
+
 @relation("kubernetes", "schema-errors")
 def schema_errors(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
     """The object with `schemaErrors`: one message per error, each anchored at the offending key.
@@ -870,6 +875,10 @@ def schema_errors(view: View, documents: DocumentSet, params: Mapping[str, Any])
     errors = schemas.errors(doc.data)
     if errors is None:
         return
+    if doc.selector_labels:  # its kustomization's build creates the selector (commonLabels)
+        errors = [error for error in errors if not _selector_kustomize_creates(error)]
+        if not errors:
+            return
     ordered = sorted(errors, key=lambda error: (doc.position(error.pointer)[0].line, error.message))
     anchors: dict[ViewPath, Anchor] = {
         ("schemaErrors", number): Anchor(doc, error.pointer) for number, error in enumerate(ordered)
