@@ -71,10 +71,7 @@ def project_key(path: str) -> tuple[str, str, int] | None:
 
 def merged_services(doc: Document, documents: DocumentSet) -> dict[str, MergedService]:
     """The merged services of the project `doc` belongs to (itself alone if it is in none)."""
-    projects = documents.cache.get("compose-projects")
-    if projects is None:
-        projects = _build_projects(documents)
-        documents.cache["compose-projects"] = projects
+    projects = documents.memo("compose-projects", lambda: _build_projects(documents))
     found = projects.get(id(doc))
     if found is None:
         found = _merge([doc])

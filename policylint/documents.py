@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, TypeVar
 
 from policylint.records import field, record
 from policylint.yamlnodes import Pointer, Position, YamlDocument
+
+T = TypeVar("T")
 
 #: Kinds of file policylint understands; a policy's `match.file` names one of these.
 FILE_KINDS = ("kubernetes", "dockerfile", "compose", "github-actions", "gitlab-ci", "helm")
@@ -217,8 +219,17 @@ class DocumentSet:
         self._by_kind: dict[str, list[Document]] | None = None
         self._by_identity: dict[tuple[str, str, str], Document] | None = None
         self._by_namespace: dict[tuple[str, str], list[Document]] | None = None
-        #: Per-run memo for relations, so several policies share one join.
+        #: Per-run memo for relations, so several policies share one join (see `memo`).
         self.cache: dict[Any, Any] = {}
+
+    def memo(self, key: Any, build: Callable[[], T]) -> T:
+        """`build()` the first time `key` is asked for, the same value after: a join or index that
+        several policies (or several views of one document) share, computed once per run."""
+        try:
+            return self.cache[key]  # type: ignore[no-any-return]
+        except KeyError:
+            value = self.cache[key] = build()
+            return value
 
     def __iter__(self) -> Iterator[Document]:
         """Iterate over every document in the set."""

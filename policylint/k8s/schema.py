@@ -31,6 +31,8 @@ class SchemaError:
     message: str
     #: True when the offending value is an unrendered envsubst placeholder where a number or boolean belongs.
     placeholder: bool = False
+    #: For a missing required field: its name (the error's pointer is the object that lacks it).
+    missing: str = ""
 
 
 #: A whole value that envsubst (`${VAR}`, `$VAR`) or a token-replacement step (`##VAR##`,
@@ -53,7 +55,7 @@ def without_nulls(data: Any) -> Any:
 
 def _at_null_key(error: SchemaError, original: Any) -> SchemaError:
     """A required field written as `null` is reported at its own key, not at its parent."""
-    if not error.message.endswith("is a required property"):
+    if not error.missing:
         return error
     node = original
     for step in error.pointer:
@@ -61,11 +63,8 @@ def _at_null_key(error: SchemaError, original: Any) -> SchemaError:
             node = node[step]
         except (KeyError, IndexError, TypeError):
             return error
-    if not isinstance(node, Mapping):
-        return error
-    for key, value in node.items():
-        if value is None and f"{key!r} is a required property" in error.message:
-            return SchemaError((*error.pointer, key), f"{error.message} (null means unset)")
+    if isinstance(node, Mapping) and error.missing in node and node[error.missing] is None:
+        return SchemaError((*error.pointer, error.missing), f"{error.message} (null means unset)", missing=error.missing)
     return error
 
 
@@ -277,7 +276,17 @@ def _explain(error: Any) -> Iterator[SchemaError]:
     message = error.message
     if error.validator in ("oneOf", "anyOf") and error.context:
         message = f"{_short(error.instance)} is not a valid value"
-    yield SchemaError(pointer, f"{where}: {message}", _is_placeholder_type_error(error))
+    yield SchemaError(pointer, f"{where}: {message}", _is_placeholder_type_error(error), _missing_field(error))
+
+
+def _missing_field(error: Any) -> str:
+    """The name a `required` error is about (jsonschema reports one error per missing name)."""
+    if error.validator != "required" or not isinstance(error.instance, Mapping):
+        return ""
+    for name in error.validator_value or ():
+        if name not in error.instance and error.message == f"{name!r} is a required property":
+            return str(name)
+    return ""
 
 
 def _close_match(key: str, known: Mapping[str, Any]) -> str:

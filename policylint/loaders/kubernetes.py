@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from policylint.documents import Document, LoadResult, ParseFailure, Skipped
@@ -43,28 +43,25 @@ def template_actions(text: str) -> list[str]:
     return found
 
 
-def looks_like_helm_template(text: str) -> bool:
-    """True when Go-template actions in the text read Helm's objects or functions (`.Values`, `include`)."""
-    return any(_HELM_ONLY.search(action) for action in template_actions(text))
-
-
 def load(path: str, text: str) -> LoadResult:
     """Parse every document; non-Kubernetes YAML is skipped quietly, Helm templates with a notice.
 
     A file with template actions is a Helm template when an action reads Helm's objects or
-    functions, or when an action is not text inside a YAML string (it breaks the YAML or becomes a
-    mapping); otherwise the actions belong to another tool (alerting rules, workflow parameters)
-    and the manifest is checked as written.
+    functions (`.Values`, `include`), or when an action is not text inside a YAML string (it breaks
+    the YAML or becomes a mapping); otherwise the actions belong to another tool (alerting rules,
+    workflow parameters) and the manifest is checked as written.
     """
     result = LoadResult()
-    templated = bool(template_actions(text))
-    if templated and looks_like_helm_template(text):
+    actions = template_actions(text)
+    if any(_HELM_ONLY.search(action) for action in actions):
         result.skipped.append(Skipped(path, _HELM_NOTICE))
         return result
-    items = list(parse_yaml_stream(text))
-    if templated and not _actions_inside_strings(template_actions(text), items):
-        result.skipped.append(Skipped(path, _HELM_NOTICE))
-        return result
+    items: Iterable[YamlDocument | YamlError] = parse_yaml_stream(text)
+    if actions:  # all documents first: one action outside a string makes the whole file a template
+        items = list(items)
+        if not _actions_inside_strings(actions, items):
+            result.skipped.append(Skipped(path, _HELM_NOTICE))
+            return result
     index = 0
     for item in items:
         if isinstance(item, YamlError):

@@ -4,7 +4,7 @@ A policy that needs more than one document names a relation (`relation: hpa-targ
 function receives the view the policy's target produced, the whole `DocumentSet` and the policy's
 params, and yields the views the condition is evaluated on (usually the same view with the related
 documents mounted and a few computed facts added). Relations are pure, use the set's indexes, and
-memoise shared joins in `documents.cache`.
+memoise shared joins with `documents.memo`.
 """
 
 from __future__ import annotations
@@ -27,6 +27,13 @@ RELATIONS: Registry[RelationFunction] = Registry(
         "gitlab-ci": "policylint.relations.gitlab_ci",
     }
 )
+
+
+def params_key(params: Mapping[str, Any]) -> str:
+    """A policy's params as a memo key (`DocumentSet.memo`): the same params, the same shared join."""
+    import json
+
+    return json.dumps(params, sort_keys=True, default=str)
 
 
 def relation(file_kind: str, name: str) -> Callable[[RelationFunction], RelationFunction]:

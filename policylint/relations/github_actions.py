@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from fnmatch import fnmatchcase
@@ -23,7 +22,7 @@ from typing import Any
 from policylint.documents import Document, DocumentSet
 from policylint.gha_expressions import matches_context
 from policylint.loaders.github_actions import LINE_STEP, iter_steps, role, uses_pointers
-from policylint.relations import relation
+from policylint.relations import params_key, relation
 from policylint.targets.github_actions import parse_uses
 from policylint.views import Anchor, View
 
@@ -201,17 +200,16 @@ def _local_action_paths(doc: Document, documents: DocumentSet) -> set[str]:
     """Folders (relative to the repository root) of the action files scanned with this workflow."""
     root = _repository_root(doc.path)
     prefix = f"{root}/" if root and root != "." else ""
-    key = ("gha-local-action-paths", prefix)  # one answer per repository root, not one scan per workflow
-    cached = documents.cache.get(key)
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
-    found: set[str] = set()
-    for other in documents.of_file_kind(FILE_KIND):
-        other_path = other.path.replace("\\", "/")
-        if role(other_path) == "action" and other_path.startswith(prefix):
-            found.add(str(PurePosixPath(other_path[len(prefix):]).parent).lower())
-    documents.cache[key] = found
-    return found
+
+    def scan() -> set[str]:
+        found: set[str] = set()
+        for other in documents.of_file_kind(FILE_KIND):
+            other_path = other.path.replace("\\", "/")
+            if role(other_path) == "action" and other_path.startswith(prefix):
+                found.add(str(PurePosixPath(other_path[len(prefix):]).parent).lower())
+        return found
+
+    return documents.memo(("gha-local-action-paths", prefix), scan)  # once per repository root, not per workflow
 
 
 def same_repository(parsed: Mapping[str, Any], own: set[str], local_actions: set[str]) -> bool:
@@ -233,10 +231,12 @@ def _risky_steps(
     Computed once per document and params (shared by every checkout step), so a job with many
     steps stays linear.
     """
-    key = ("gha-risky-steps", id(doc), json.dumps(params, sort_keys=True, default=str))
-    cached = documents.cache.get(key)
-    if cached is not None:
-        return cached
+    return documents.memo(("gha-risky-steps", id(doc), params_key(params)), lambda: _gather_risky_steps(doc, documents, params))
+
+
+def _gather_risky_steps(
+    doc: Document, documents: DocumentSet, params: Mapping[str, Any]
+) -> dict[str, list[tuple[int, str, Mapping[str, Any] | None]]]:
     uploads = {str(name).lower() for name in params.get("upload_actions") or ()}
     trusted = {str(owner).lower() for owner in params.get("trusted_owners") or ()}
     own = _own_repositories(doc)
@@ -254,7 +254,6 @@ def _risky_steps(
                 local_actions = _local_action_paths(doc, documents)
             if not same_repository(parsed, own, local_actions):
                 risky.setdefault(job_id, []).append((index, f"runs third-party code ({uses})", None))
-    documents.cache[key] = risky
     return risky
 
 
@@ -304,10 +303,10 @@ def _github_dir(path: str) -> str:
 
 
 def _audit_facts(documents: DocumentSet, params: Mapping[str, Any]) -> dict[str, Any]:
-    key = ("gha-dependency-audit", json.dumps(params, sort_keys=True, default=str))
-    cached = documents.cache.get(key)
-    if cached is not None:
-        return cached
+    return documents.memo(("gha-dependency-audit", params_key(params)), lambda: _gather_audit_facts(documents, params))
+
+
+def _gather_audit_facts(documents: DocumentSet, params: Mapping[str, Any]) -> dict[str, Any]:
     commands = re.compile(str(params.get("scanner_commands") or r"(?!)"))
     actions = [str(prefix).lower() for prefix in params.get("scanner_actions") or ()]
     first: Document | None = None
@@ -331,13 +330,11 @@ def _audit_facts(documents: DocumentSet, params: Mapping[str, Any]) -> dict[str,
             name = value.lower().split("@", 1)[0]
             if any(name == prefix or name.startswith(prefix + "/") for prefix in actions):
                 scanners.append(f"{doc.path}: {value}")
-    facts = {
+    return {
         "first": first,
         "scanners": scanners,
         "dependabot": sorted(workflow_dirs & dependabot_dirs),
     }
-    documents.cache[key] = facts
-    return facts
 
 
 @relation(FILE_KIND, "dependency-audit")

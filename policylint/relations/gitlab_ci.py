@@ -12,14 +12,13 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from policylint.documents import DocumentSet
 from policylint.loaders.gitlab_ci import GitlabDocument
-from policylint.relations import relation
+from policylint.relations import params_key, relation
 from policylint.views import Anchor, View
 from policylint.yamlnodes import Pointer
 
@@ -82,10 +81,10 @@ def tainted_commands(view: View, documents: DocumentSet, params: Mapping[str, An
 
 
 def _scanning_facts(documents: DocumentSet, params: Mapping[str, Any]) -> dict[str, Any]:
-    key = ("gitlab-dependency-scanning", json.dumps(params, sort_keys=True, default=str))
-    cached = documents.cache.get(key)
-    if cached is not None:
-        return cached
+    return documents.memo(("gitlab-dependency-scanning", params_key(params)), lambda: _gather_scanning_facts(documents, params))
+
+
+def _gather_scanning_facts(documents: DocumentSet, params: Mapping[str, Any]) -> dict[str, Any]:
     commands = re.compile(str(params.get("scanner_commands") or r"(?!)"))
     includes = re.compile(str(params.get("scanner_includes") or r"(?!)"), re.IGNORECASE)
     first: dict[str, GitlabDocument] = {}
@@ -110,9 +109,7 @@ def _scanning_facts(documents: DocumentSet, params: Mapping[str, Any]) -> dict[s
                     match = commands.search(text)
                     if match:
                         found.append(f"{file.path}: {match.group(0)}")
-    facts = {"first": {id(doc) for doc in first.values()}, "scanners": scanners}
-    documents.cache[key] = facts
-    return facts
+    return {"first": {id(doc) for doc in first.values()}, "scanners": scanners}
 
 
 @relation(FILE_KIND, "dependency-scanning")

@@ -1,6 +1,6 @@
 """Kubernetes relations: joins between objects that belong together (HPA ↔ workload, selectors ↔ pods, ...).
 
-Every relation reads one per-run index (`index(documents, mode)`, memoised in `documents.cache`).
+Every relation reads one per-run index (`index(documents, mode)`, memoised with `documents.memo`).
 Which objects meet is the *relation scope* (`policylint.k8s.scope`): plain files relate along
 their folder tree and through the kustomizations that list them; objects rendered from one
 overlay or chart (one `Document.origin`) relate only with each other; `relation_scope: run`
@@ -214,15 +214,14 @@ def relation_mode(params: Mapping[str, Any]) -> str:
 
 def index(documents: DocumentSet, mode: str = DEFAULT_MODE) -> Index:
     """The run's Kubernetes index for one relation scope mode, built once and shared by every relation."""
-    key = INDEX_KEY if mode == DEFAULT_MODE else f"{INDEX_KEY}.{mode}"
-    cached = documents.cache.get(key)
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
-    built = Index(mode=mode, documents=documents)
-    for doc in documents.of_file_kind("kubernetes"):
-        built.add(doc)
-    documents.cache[key] = built
-    return built
+
+    def build() -> Index:
+        built = Index(mode=mode, documents=documents)
+        for doc in documents.of_file_kind("kubernetes"):
+            built.add(doc)
+        return built
+
+    return documents.memo(INDEX_KEY if mode == DEFAULT_MODE else f"{INDEX_KEY}.{mode}", build)
 
 
 def _memo(idx: Index, name: str, doc: Document, compute: Any) -> Any:
@@ -854,7 +853,7 @@ def ambiguous_references(documents: DocumentSet, mode: str = DEFAULT_MODE) -> li
 
 def _selector_kustomize_creates(error: Any) -> bool:
     """A workload's missing `spec.selector`, which `commonLabels` creates in the kustomize build."""
-    return tuple(error.pointer) == ("spec",) and error.message == "spec: 'selector' is a required property"
+    return error.missing == "selector" and tuple(error.pointer) == ("spec",)
 
 
 @relation("kubernetes", "schema-errors")
