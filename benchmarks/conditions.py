@@ -5,7 +5,7 @@
     python benchmarks/conditions.py --repeat 7 --runs 11     # more timing rounds (medians)
     python benchmarks/conditions.py --examples 3             # show 3 disagreements of each sort
 
-Evaluators: policylint's own `policylint.fastschema` (what runs today), `jsonschema` (the
+Evaluators: policylint's own `policylint.core.fastschema` (what runs today), `jsonschema` (the
 reference every other one is compared with), and, when importable, `jsonschema_rs` (Rust) and
 `fastjsonschema` (generated Python), plus one hybrid row (jsonschema-rs's `is_valid`, fastschema's
 error listing) to show what keeping two evaluators would buy. The libraries under test are never
@@ -24,7 +24,7 @@ not taken). A condition or instance an evaluator does not take is handed to json
 runs (what a single evaluator would have to do), and counted.
 
 Figures: import time (fresh interpreters, median, minus a bare interpreter and minus one that
-imports policylint.conditions, which every evaluator needs for the formats), compile time of every
+imports policylint.core.conditions, which every evaluator needs for the formats), compile time of every
 condition, and time over all (schema, instance) pairs for `is_valid`, for listing every error with
 its instance path and message, and for the engine's pattern (`is_valid` of every `when` and
 condition, then a condition's errors only when it is invalid); CPU time (steadier than wall time on
@@ -104,10 +104,11 @@ def policy_schemas(policies: list[Any]) -> tuple[Workload, dict[str, tuple[int |
 
 def example_load() -> Any:
     """Every policy example's files, loaded as the suite's differential test loads them."""
-    from policylint.documents import LoadResult
+    from policylint.catalog import load_policies
+    from policylint.core.documents import LoadResult
+    from policylint.core.kinds import detect_by_name
+    from policylint.core.loading import load_bytes
     from policylint.examples import example_files, iter_examples, strip_markers
-    from policylint.loaders import detect_by_name, load_bytes
-    from policylint.policies import load_policies
 
     loads = []
     for policy in load_policies():
@@ -122,7 +123,8 @@ def example_load() -> Any:
 
 def real_load(folder: Path) -> Any:
     """A folder loaded as `policylint check` loads it (charts rendered when Helm is installed)."""
-    from policylint.runner import RunOptions, load_paths
+    from policylint.options import RunOptions
+    from policylint.runner import load_paths
 
     load, _ = load_paths([str(folder)], RunOptions(paths=[str(folder)]))
     return load
@@ -131,9 +133,8 @@ def real_load(folder: Path) -> Any:
 def collect_pairs(workload: Workload, index: dict[str, tuple[int | None, int]], policies: list[Any], loads: list[Any],
                   reference: list[Any]) -> None:
     """Add the engine's (schema, instance) pairs over each load: `when` on every view, the condition where it holds."""
-    from policylint.documents import DocumentSet
-    from policylint.relations import get_relation
-    from policylint.targets import get_target
+    from policylint.core.documents import DocumentSet
+    from policylint.core.kinds import get_relation, get_target
 
     for load in loads:
         documents = DocumentSet(load.documents)
@@ -183,7 +184,7 @@ class Evaluator:
 
 def jsonschema_evaluator() -> Evaluator:
     """jsonschema's Draft 2020-12 validator with policylint's keywords and formats (the reference)."""
-    from policylint import conditions
+    from policylint.core import conditions
 
     cls, checker = conditions._setup()
 
@@ -195,19 +196,19 @@ def jsonschema_evaluator() -> Evaluator:
 
 
 def fastschema_evaluator() -> Evaluator:
-    """policylint.fastschema, as policylint.conditions.Condition uses it."""
-    from policylint.conditions import KEYWORDS, format_checks
-    from policylint.fastschema import Unsupported, compile_schema
+    """policylint.core.fastschema, as policylint.core.conditions.Condition uses it."""
+    from policylint.core.conditions import format_checks, keywords
+    from policylint.core.fastschema import Unsupported, compile_schema
 
     formats = format_checks()
 
     def compile_one(schema: Any) -> Any:
         try:
-            return compile_schema(schema, KEYWORDS, formats)
+            return compile_schema(schema, keywords(), formats)
         except Unsupported as exc:
             raise NotTaken(str(exc)) from exc
 
-    return Evaluator("fastschema", "policylint.fastschema", compile_one, lambda compiled: compiled.is_valid,
+    return Evaluator("fastschema", "policylint.core.fastschema", compile_one, lambda compiled: compiled.is_valid,
                      lambda compiled: lambda instance: list(compiled.iter_errors(instance)))
 
 
@@ -225,7 +226,7 @@ def jsonschema_rs_evaluator() -> Evaluator:
     """jsonschema-rs with policylint's formats (`formats=` callbacks) and keywords (Python keyword classes)."""
     import jsonschema_rs
 
-    from policylint.conditions import KEYWORDS, format_checks
+    from policylint.core.conditions import format_checks, keywords
 
     formats = format_checks()
     keyword_classes: dict[str, Any] = {}
@@ -271,7 +272,7 @@ def jsonschema_rs_evaluator() -> Evaluator:
 
         return Keyword
 
-    keyword_classes.update({name: keyword_class(function) for name, function in KEYWORDS.items()})
+    keyword_classes.update({name: keyword_class(function) for name, function in keywords().items()})
 
     def errors(validator: Any) -> Callable[[Any], list[Error]]:
         return lambda instance: [(tuple(error.instance_path), error.message) for error in validator.iter_errors(instance)]
@@ -303,14 +304,14 @@ def fastjsonschema_evaluator() -> Evaluator:
     """fastjsonschema (draft 7 code generation) with policylint's formats; it has no custom keywords."""
     import fastjsonschema
 
-    from policylint.conditions import KEYWORDS, format_checks
+    from policylint.core.conditions import format_checks, keywords
 
     formats = format_checks()
     failure = fastjsonschema.JsonSchemaValueException
 
     def compile_one(schema: Any) -> Any:
         used = set(_keywords_in(schema))
-        missing = sorted(used & (set(KEYWORDS) | NEWER_DRAFT_KEYWORDS))
+        missing = sorted(used & (set(keywords()) | NEWER_DRAFT_KEYWORDS))
         if missing:
             raise NotTaken(", ".join(missing))
         try:
@@ -390,12 +391,12 @@ def median_seconds(action: Callable[[], Any], repeat: int) -> float:
 
 
 #: What every evaluator needs anyway: policylint's formats and keywords.
-CONDITIONS_MODULE = "policylint.conditions"
+CONDITIONS_MODULE = "policylint.core.conditions"
 
 
 def import_ms(modules: list[str], runs: int) -> dict[str, tuple[float, float]]:
     """Median CPU milliseconds a fresh interpreter spends importing each module: alone (beyond a
-    bare start) and on top of policylint.conditions (what it adds to policylint's start-up).
+    bare start) and on top of policylint.core.conditions (what it adds to policylint's start-up).
 
     Interleaved rounds (one start of each per round) so a busy minute on the shared machine weighs
     on all alike; bytecode caches are warm (one unmeasured start each first)."""
@@ -585,7 +586,7 @@ def callback_costs(calls: int) -> list[tuple[str, float, float]]:
     """(what, jsonschema-rs ns/call, fastschema ns/call) for a Python format, a Python keyword, and neither."""
     import jsonschema_rs
 
-    from policylint.fastschema import compile_schema
+    from policylint.core.fastschema import compile_schema
 
     def accept(value: Any) -> bool:
         return True
@@ -614,7 +615,7 @@ def size_costs(workload: Workload) -> list[tuple[str, int, float, float, float, 
     jsonschema-rs: it hands the keyword the instance as Python objects again."""
     import jsonschema_rs
 
-    from policylint.fastschema import compile_schema
+    from policylint.core.fastschema import compile_schema
 
     schema = {"properties": {"name": {"type": "string"}}}
     validators = [
@@ -728,7 +729,7 @@ def main() -> int:
     if os.environ.get("PYTHONHASHSEED") != "0":
         os.execve(sys.executable, [sys.executable, *sys.argv], {**os.environ, "PYTHONHASHSEED": "0"})
 
-    from policylint.policies import load_policies
+    from policylint.catalog import load_policies
 
     print("# condition evaluators")
     print(f"Python {sys.version.split()[0]}, nproc={os.cpu_count()}, load average {', '.join(f'{v:.1f}' for v in os.getloadavg())}")

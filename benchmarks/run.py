@@ -250,7 +250,8 @@ def profile(documents: int) -> int:
     import pstats
 
     sys.path.insert(0, str(ROOT))
-    from policylint.runner import RunOptions, check
+    from policylint.options import RunOptions
+    from policylint.runner import check
 
     with tempfile.TemporaryDirectory(prefix="policylint-profile-") as folder:
         generate(Path(folder), documents)

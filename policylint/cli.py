@@ -17,7 +17,7 @@ import click
 from policylint import __version__
 
 if TYPE_CHECKING:
-    from policylint.policies import PolicySet
+    from policylint.core.policies import PolicySet
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 FORMATS = ("text", "json", "sarif", "junit", "github", "gitlab")
@@ -41,7 +41,8 @@ def _emit(text: str, target: str | None) -> None:
 
 def _policy_set(directories: Sequence[Path], include_builtin: bool = True) -> PolicySet:
     """Read the policies; an invalid policy file is a usage error (exit 2)."""
-    from policylint.policies import PolicyFormatError, load_policies
+    from policylint.catalog import load_policies
+    from policylint.core.policies import PolicyFormatError
 
     try:
         return load_policies(directories, include_builtin=include_builtin)
@@ -136,10 +137,10 @@ def check(
 ) -> int:
     """Check files and directories (default: the current directory); `-` reads stdin."""
     from policylint.config import ConfigError, configure
-    from policylint.policies import PolicyFormatError
+    from policylint.core.policies import PolicyFormatError
+    from policylint.options import RunOptions, UsageError
     from policylint.progress import Progress, wanted
     from policylint.reporters import render
-    from policylint.runner import RunOptions, UsageError
     from policylint.runner import check as run_check
     from policylint.suppressions import SuppressionError, apply_baseline, read_baseline
     from policylint.suppressions import write_baseline as record_baseline
@@ -292,11 +293,11 @@ def report(
 ) -> int:
     """Compliance report: every control of the chosen frameworks with its status and evidence."""
     from policylint.config import ConfigError, configure
+    from policylint.core.policies import PolicyFormatError
     from policylint.frameworks import FrameworkError, load_frameworks
     from policylint.gitinfo import git_state
-    from policylint.policies import PolicyFormatError
+    from policylint.options import RunOptions, UsageError
     from policylint.reporters.audit import build_audit, render_json, render_markdown, report_date
-    from policylint.runner import RunOptions, UsageError
     from policylint.runner import check as run_check
 
     try:
@@ -306,7 +307,7 @@ def report(
         raise
     for framework_id in _split(framework_ids):
         if framework_id not in frameworks:
-            from policylint.suggest import did_you_mean
+            from policylint.core.suggest import did_you_mean
 
             _fail(f"unknown framework {framework_id!r}{did_you_mean(framework_id, frameworks, quote=False)}"
                   f"; known: {', '.join(sorted(frameworks))}")
@@ -325,7 +326,7 @@ def report(
         click.echo(f"policylint: warning: {warning}", err=True)
     kube_text = options.kube_version or ""
     if not kube_text:
-        from policylint.k8s.versions import target_version
+        from policylint.kinds.kubernetes.versions import target_version
 
         major, minor = target_version(None)
         kube_text = f"not set; checked against {major}.{minor} (the newest bundled)"
@@ -382,7 +383,7 @@ def explain(policy_id: str, policy_dirs: tuple[Path, ...]) -> int:
     policy_set = _policy_set(policy_dirs)
     policy = policy_set.get(policy_id)
     if policy is None:
-        from policylint.suggest import did_you_mean
+        from policylint.core.suggest import did_you_mean
 
         _fail(f"unknown policy {policy_id!r}{did_you_mean(policy_id, policy_set.policies, quote=False)}")
         raise AssertionError  # unreachable

@@ -17,13 +17,13 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from policylint import records
-from policylint.records import field, record
-from policylint.suggest import did_you_mean
+from policylint.core import records
+from policylint.core.records import field, record
+from policylint.core.suggest import did_you_mean
 
 if TYPE_CHECKING:
-    from policylint.policies import PolicySet
-    from policylint.runner import RunOptions
+    from policylint.core.policies import PolicySet
+    from policylint.options import RunOptions
 
 CONFIG_NAMES = (".policylint.yaml", ".policylint.yml")
 PYPROJECT = "pyproject.toml"
@@ -233,7 +233,7 @@ def read_config(path: Path) -> Config:
         data = _plain(data.get("tool", {}).get("policylint", {}))
         where = "[tool.policylint]"
     else:
-        from policylint.yamlnodes import YamlError, parse_yaml_stream
+        from policylint.core.yamlnodes import YamlError, parse_yaml_stream
 
         documents = list(parse_yaml_stream(text))
         if any(isinstance(doc, YamlError) for doc in documents):
@@ -283,7 +283,7 @@ def key_path(path: Iterable[Any]) -> str:
 
 def validate(config: Config, where: str = "") -> None:
     """Raise ConfigError for the first schema violation, with the key's path and a suggestion."""
-    from policylint.fastschema import Unsupported, compile_schema
+    from policylint.core.fastschema import Unsupported, compile_schema
 
     schema = _load_schema()
     try:  # the compiled check (same verdict) spares every run with a config the jsonschema import
@@ -483,7 +483,7 @@ def configure(
     Returns the merged options, the policy set and warnings (unknown policy ids, renamed ids).
     Raises ConfigError (or PolicyFormatError for a bad policy folder): both are exit 2.
     """
-    from policylint.policies import load_policies
+    from policylint.catalog import load_policies
 
     config = load_config(options.paths, config_file)
     folders = [Path(os.path.normpath(config.base_dir / d)) for d in config.values.get("policy-dirs", ())]

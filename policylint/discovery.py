@@ -8,8 +8,9 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
-from policylint.loaders import detect_by_name
-from policylint.records import record
+import policylint.kinds  # noqa: F401  (registers every file kind: a file's name tells its kind)
+from policylint.core.files import STDIN, STDIN_NAME, Candidate, DiscoveryError, display_path
+from policylint.core.kinds import detect_by_name
 
 #: Folders never walked: version-control data, dependencies and tool caches (the list ruff and
 #: ripgrep users expect). Every other folder is walked, hidden or not (.github, .devcontainer, .k8s),
@@ -21,34 +22,6 @@ SKIPPED_DIRS = frozenset({
     "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache", ".hypothesis", ".cache",
     ".idea", ".vscode", ".eggs", ".gradle", ".m2", ".npm", ".yarn", ".pnpm-store", ".next", ".nuxt",
 })
-STDIN = "-"
-STDIN_NAME = "<stdin>"
-
-
-class DiscoveryError(Exception):
-    """A path given on the command line cannot be read (exit 2)."""
-
-
-@record(frozen=True, slots=True)
-class Candidate:
-    """A file to load: the path as shown to the user, the path on disk, and its kind by name."""
-
-    display: str
-    disk: Path | None
-    file_kind: str
-
-
-def display_path(path: Path) -> str:
-    """The path relative to the current directory when below it, with forward slashes."""
-    try:
-        relative = os.path.relpath(path)
-    except ValueError:  # pragma: no cover - another drive on Windows
-        relative = str(path)
-    if relative.startswith(".."):
-        relative = str(path)
-    return relative.replace(os.sep, "/")
-
-
 def _excluded(display: str, excludes: Iterable[str]) -> bool:
     return any(
         fnmatchcase(display, pattern) or fnmatchcase(display, pattern.rstrip("/") + "/*")

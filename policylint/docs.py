@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from policylint.catalog import load_policies
+from policylint.core.policies import Policy
 from policylint.examples import example_files, strip_markers
-from policylint.policies import Policy
 
 
 def _kinds(policy: Policy) -> str:
@@ -265,7 +266,6 @@ def index_page(policies: Sequence[Policy]) -> str:
 def render_policy_docs() -> dict[str, str]:
     """File name → content for every generated page of the built-in policies."""
     from policylint.frameworks import load_frameworks
-    from policylint.policies import load_policies
 
     policies = list(load_policies())
     frameworks = load_frameworks()

@@ -13,8 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from policylint.k8s.scope import KUSTOMIZATION_NAMES
-from policylint.policies import Policy
+from policylint.core.policies import Policy
+from policylint.kinds.kubernetes.scope import KUSTOMIZATION_NAMES
 
 MARKER = re.compile(r"[ \t]*#[ \t]*expect:[ \t]*([a-z0-9][a-z0-9, -]*?)[ \t]*$")
 DEFAULT_PATHS = {
@@ -73,10 +73,11 @@ def example_files(policy: Policy, example: Any) -> dict[str, str]:
 
 def run_example(policy: Policy, example: Any, name: str, expect_findings: bool) -> ExampleResult:
     """Load the example's files, evaluate just this policy, and compare with the markers."""
-    from policylint.documents import LoadResult
-    from policylint.engine import run
-    from policylint.loaders import detect_by_name, load_bytes
-    from policylint.loaders.gitlab_ci import VIRTUAL_FILES
+    from policylint.core.documents import LoadResult
+    from policylint.core.engine import run
+    from policylint.core.kinds import detect_by_name
+    from policylint.core.loading import load_bytes
+    from policylint.kinds.gitlab_ci.loader import VIRTUAL_FILES
 
     load = LoadResult()
     expected: set[tuple[str, int, str]] = set()
@@ -114,8 +115,8 @@ def _tag_kustomize_groups(load: Any, kustomizations: dict[str, str], paths: list
     """Tie the example's files listed by its kustomization files, as a run does."""
     import posixpath
 
-    from policylint.k8s.scope import listing_from_data, tag_groups
-    from policylint.yamlnodes import YamlDocument, parse_yaml_stream
+    from policylint.core.yamlnodes import YamlDocument, parse_yaml_stream
+    from policylint.kinds.kubernetes.scope import listing_from_data, tag_groups
 
     def is_folder(target: str) -> bool:
         return any(path.startswith(target + "/") for path in paths)
@@ -134,8 +135,9 @@ def _load_chart_example(files: dict[str, str], expected: set[tuple[str, int, str
     import tempfile
     from pathlib import Path
 
-    from policylint.documents import LoadResult
-    from policylint.runner import RunOptions, load_paths
+    from policylint.core.documents import LoadResult
+    from policylint.options import RunOptions
+    from policylint.runner import load_paths
 
     with tempfile.TemporaryDirectory(prefix="policylint-example-") as folder:
         for path, text in files.items():
@@ -156,7 +158,7 @@ def _load_chart_example(files: dict[str, str], expected: set[tuple[str, int, str
         document.path = relative(document.path)
         document.origin = document.origin.replace(folder + "/", "")
         result.documents.append(document)
-    from policylint.records import replace
+    from policylint.core.records import replace
 
     result.failures = [replace(failure, path=relative(failure.path)) for failure in loaded.failures]
     result.sources = {relative(path): text for path, text in loaded.sources.items()}

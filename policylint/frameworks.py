@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from policylint.policies import builtin_policy_dir
-from policylint.yamlnodes import YamlError, parse_yaml_stream
+from policylint.core.policies import builtin_policy_dir
+from policylint.core.yamlnodes import YamlError, parse_yaml_stream
 
 SCOPES = ("static", "static — no rule yet", "manual")
 COVERAGES = ("automated", "partial", "manual")

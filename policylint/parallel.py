@@ -20,8 +20,8 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-from policylint.documents import Document, DocumentSet
-from policylint.findings import Finding
+from policylint.core.documents import Document, DocumentSet
+from policylint.core.findings import Finding
 
 #: Below this many documents per worker a pool costs more than it saves: measured with
 #: benchmarks/run.py on 2 CPUs, 1,000 documents took 1.3 s in one process and 1.9 s with two
@@ -49,7 +49,7 @@ def worker_count(jobs: int, documents: int) -> int:
 
 def _evaluate_share(paths: tuple[str, ...]) -> list[Finding]:
     """In a worker: every finding of the policies on the documents of `paths`."""
-    from policylint.engine import evaluate
+    from policylint.core.engine import evaluate
 
     return evaluate(_state["set"], _state["policies"], _state["options"], set(paths))
 
@@ -81,7 +81,7 @@ def evaluate_in_workers(
 
     size = max(1, -(-len(paths) // (workers * SLICES_PER_WORKER)))
     shares = [tuple(paths[start : start + size]) for start in range(0, len(paths), size)]
-    from policylint.engine import evaluate
+    from policylint.core.engine import evaluate
 
     _state.clear()
     shared = DocumentSet(documents)

@@ -6,64 +6,16 @@ The CLI builds `RunOptions` and calls `check`; so do tests and the benchmark. No
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-from policylint.documents import Document, LoadResult, Skipped
-from policylint.findings import PARSE_ERROR, Finding, severity_at_least
+from policylint.catalog import load_policies
+from policylint.core.documents import Document, LoadResult, Skipped
+from policylint.core.findings import PARSE_ERROR, Finding, severity_at_least
+from policylint.core.policies import Policy, PolicySet
+from policylint.core.records import field, record
 from policylint.gctuning import fewer_collections, paused_while_loading
-from policylint.policies import Policy, PolicySet, load_policies
-from policylint.records import field, record
-
-
-class UsageError(Exception):
-    """Bad options, configuration or policies: exit 2 with this message."""
-
-
-@record
-class RunOptions:
-    """Everything a `check` run needs to know."""
-
-    paths: Sequence[str] = (".",)
-    policy_dirs: Sequence[Path] = ()
-    select: Sequence[str] = ()
-    ignore: Sequence[str] = ()
-    enable: Sequence[str] = ()
-    profile: str = "default"
-    fail_on: str = "low"
-    severity_overrides: dict[str, str] = field(default_factory=dict)
-    params: dict[str, dict[str, object]] = field(default_factory=dict)
-    excludes: Sequence[str] = ()
-    default_namespace: str = "default"
-    kube_version: str | None = None
-    #: Render folders holding a kustomization.yaml (kubectl kustomize / kustomize build) and check the output.
-    kustomize: bool = False
-    #: Render Helm charts (folders holding Chart.yaml) when the Helm library is installed (policylint.helm).
-    helm: bool = True
-    #: Values files for every chart (`--helm-values`, then the configuration's `helm: {values: ...}`).
-    helm_values: Sequence[str] = ()
-    helm_release_name: str = "release-name"
-    #: The release namespace (default: `--namespace`).
-    helm_namespace: str | None = None
-    #: Leave out what .gitignore files ignore while walking folders.
-    respect_gitignore: bool = True
-    stdin_text: str | None = None
-    #: Files loaded only so relations can see them; findings are reported for `paths` alone.
-    context: Sequence[str] = ()
-    #: Config-file `ignore:` entries (policylint.config.IgnoreRule).
-    ignore_rules: Sequence[Any] = ()
-    use_suppressions: bool = True
-    warn_unused_suppressions: bool = False
-    baseline: Path | None = None
-    #: Called as progress(done, total, what) while loading (see policylint.progress).
-    progress: Callable[[int, int, str], None] | None = None
-    #: Worker processes for large sets (0: one per CPU; 1: never). See policylint.parallel.
-    jobs: int = 0
-    #: Which documents relational policies join: "folder" (folder tree, kustomizations) or "run".
-    relation_scope: str = "folder"
-    #: Collect notes for --verbose (e.g. references by name that no finding may rest on).
-    verbose: bool = False
+from policylint.options import RunOptions, UsageError
 
 
 @record
@@ -113,7 +65,7 @@ def select_policies(policy_set: PolicySet, options: RunOptions) -> list[Policy]:
     known = {selector for policy in policy_set for selector in (policy.id, policy.domain, policy.file_kind, *policy.aliases)}
     for selector in (*options.select, *options.ignore, *options.enable):
         if selector.rstrip("*") and not selector.endswith("*") and selector not in known:
-            from policylint.suggest import did_you_mean
+            from policylint.core.suggest import did_you_mean
 
             raise UsageError(f"unknown policy or domain {selector!r}{did_you_mean(selector, known, quote=False)}")
     chosen = []
@@ -137,7 +89,7 @@ def with_kube_version(policies: list[Policy], kube_version: str | None) -> list[
     """Pass `--kube-version` to the policies that take a `kube_version` param (schema, deprecations)."""
     if not kube_version:
         return policies
-    from policylint.k8s.versions import KubeVersionError, parse_kube_version
+    from policylint.kinds.kubernetes.versions import KubeVersionError, parse_kube_version
 
     try:
         parse_kube_version(kube_version)
@@ -151,23 +103,24 @@ def with_kube_version(policies: list[Policy], kube_version: str | None) -> list[
 
 def load_paths(paths: Sequence[str], options: RunOptions) -> tuple[LoadResult, list[str]]:
     """Discover and load every file; unreadable files found while walking become parse errors."""
-    from policylint.discovery import STDIN_NAME, discover
-    from policylint.documents import ParseFailure
-    from policylint.k8s.scope import tag_from_candidates
-    from policylint.loaders import load_bytes
-    from policylint.renderplan import holds_kustomization, may_hold_chart
+    from policylint.core.documents import ParseFailure
+    from policylint.core.files import STDIN_NAME
+    from policylint.core.loading import load_bytes
+    from policylint.discovery import discover
+    from policylint.kinds.kubernetes.renderplan import holds_kustomization, may_hold_chart
+    from policylint.kinds.kubernetes.scope import tag_from_candidates
 
     result = LoadResult()
     discovered = discover(paths, options.excludes, options.respect_gitignore)
     candidates, charts, kustomize_roots = list(discovered), [], []
     if may_hold_chart(candidates):  # the renderers are imported only when a file may need them
-        from policylint.helm import plan as plan_charts
+        from policylint.kinds.kubernetes.helm import plan as plan_charts
 
         chart_plan = plan_charts(candidates, options.helm)
         candidates, charts = chart_plan.candidates, chart_plan.charts
         result.skipped.extend(chart_plan.skipped)
     if holds_kustomization(candidates):
-        from policylint.kustomize import plan
+        from policylint.kinds.kubernetes.kustomize import plan
 
         kustomize = plan(candidates, options.kustomize)
         candidates, kustomize_roots = kustomize.candidates, kustomize.roots
@@ -191,14 +144,14 @@ def load_paths(paths: Sequence[str], options: RunOptions) -> tuple[LoadResult, l
     tag_from_candidates(result.documents, discovered)
     files.extend(sorted(set(result.sources) - set(files)))  # read by a loader itself: GitLab local includes
     for root in kustomize_roots:
-        from policylint.kustomize import render
+        from policylint.kinds.kubernetes.kustomize import render
 
         rendered = render(root)
         paths_seen = {doc.path for doc in rendered.documents} | {failure.path for failure in rendered.failures}
         files.extend(sorted(paths_seen - set(files)))
         result.extend(rendered)
     if charts:
-        from policylint.helm import HelmSettings, render_all
+        from policylint.kinds.kubernetes.helm import HelmSettings, render_all
 
         settings = HelmSettings(tuple(Path(file) for file in options.helm_values), options.helm_release_name,
                                 options.helm_namespace or options.default_namespace)
@@ -226,15 +179,15 @@ def check(options: RunOptions, policy_set: PolicySet | None = None) -> RunReport
 
 
 def _check(options: RunOptions, policy_set: PolicySet | None) -> RunReport:
-    from policylint.discovery import DiscoveryError
-    from policylint.engine import EngineOptions, run
-    from policylint.policies import PolicyFormatError
+    from policylint.core.engine import EngineOptions, run
+    from policylint.core.files import DiscoveryError
+    from policylint.core.policies import PolicyFormatError
 
     try:
         policy_set = policy_set or load_policies(options.policy_dirs)
     except PolicyFormatError as exc:
         raise UsageError(str(exc)) from exc
-    from policylint.k8s.scope import with_relation_scope
+    from policylint.kinds.kubernetes.scope import with_relation_scope
 
     policies = with_kube_version(select_policies(policy_set, options), options.kube_version)
     policies = with_relation_scope(policies, options.relation_scope)
@@ -264,7 +217,7 @@ def _check(options: RunOptions, policy_set: PolicySet | None) -> RunReport:
     evaluated = evaluate_in_workers(load.documents, policies, engine_options, report_paths, options.jobs)
     problems: list[Finding] = []
     if policy_set.problems:  # user policies that did not load: one policy-error each (policylint.ownpolicies)
-        from policylint.engine import policy_problem_findings
+        from policylint.core.engine import policy_problem_findings
 
         problems = policy_problem_findings(policy_set.problems)
     if evaluated is not None:  # worker processes evaluated every policy on their share of the documents
@@ -272,7 +225,7 @@ def _check(options: RunOptions, policy_set: PolicySet | None) -> RunReport:
     else:
         findings = run(load, policies, engine_options, report_paths, problems)
     if any(doc.origin.startswith("helm chart ") for doc in load.documents):
-        from policylint.helm import deduplicate
+        from policylint.kinds.kubernetes.helm import deduplicate
 
         findings = deduplicate(findings)
     try:
@@ -281,8 +234,8 @@ def _check(options: RunOptions, policy_set: PolicySet | None) -> RunReport:
         raise UsageError(str(exc)) from exc
     notes: list[str] = []
     if options.verbose:
-        from policylint.documents import DocumentSet
-        from policylint.relations.kubernetes import ambiguous_references
+        from policylint.core.documents import DocumentSet
+        from policylint.kinds.kubernetes.relations import ambiguous_references
 
         notes = ambiguous_references(DocumentSet(load.documents), options.relation_scope)
     file_kinds = {doc.path: doc.file_kind for doc in load.documents if report_paths is None or doc.path in report_paths}

@@ -29,13 +29,13 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from policylint.findings import PARSE_ERROR, POLICY_ERROR, Finding, Location, Suppression
-from policylint.records import field, record, replace
+from policylint.core.findings import PARSE_ERROR, POLICY_ERROR, Finding, Location, Suppression
+from policylint.core.records import field, record, replace
 
 if TYPE_CHECKING:
-    from policylint.documents import Document, LoadResult
-    from policylint.policies import Policy, PolicySet
-    from policylint.runner import RunOptions
+    from policylint.core.documents import Document, LoadResult
+    from policylint.core.policies import Policy, PolicySet
+    from policylint.options import RunOptions
 
 SUPPRESSION_INVALID = "suppression-invalid"
 SUPPRESSION_EXPIRED = "suppression-expired"
@@ -180,7 +180,7 @@ def _directive(path: str, line: int, column: int, scope: str, rest: str) -> Dire
 
 def parse_annotations(doc: Document) -> list[Directive]:
     """The `policylint.io/ignore` annotation of a Kubernetes object and of its pod template."""
-    from policylint.k8s.workloads import pod_metadata_pointer
+    from policylint.kinds.kubernetes.workloads import pod_metadata_pointer
 
     if doc.file_kind != "kubernetes":
         return []
@@ -252,7 +252,7 @@ def _canonical(directives: list[Directive], policy_set: PolicySet) -> None:
             elif item in aliases:
                 ids.append(aliases[item])
             else:
-                from policylint.suggest import did_you_mean
+                from policylint.core.suggest import did_you_mean
 
                 directive.problem = f"{directive.label} names unknown policy {item!r}{did_you_mean(item, known)}"
                 break

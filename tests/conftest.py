@@ -40,7 +40,7 @@ def run_json(run_cli):
 @pytest.fixture
 def selection_calls(monkeypatch):
     """Count label selections (`LabelIndex.select`) during a test: relations must stay linear."""
-    from policylint.k8s.selectors import LabelIndex
+    from policylint.kinds.kubernetes.selectors import LabelIndex
 
     counter = {"calls": 0}
     original = LabelIndex.select

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from policylint.catalog import load_policies
 from policylint.config import Config, ConfigError, apply_config, find_config, read_config, rebase_glob
-from policylint.policies import load_policies
-from policylint.runner import RunOptions, select_policies
+from policylint.options import RunOptions
+from policylint.runner import select_policies
 
 ROOT_POD = textwrap.dedent(
     """\

@@ -7,9 +7,9 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from policylint.documents import DocumentSet
-from policylint.relations import relation
-from policylint.views import Anchor, View
+from policylint.core.documents import DocumentSet
+from policylint.core.kinds import relation
+from policylint.core.views import Anchor, View
 
 DEPLOYMENT = textwrap.dedent(
     """\

@@ -53,7 +53,8 @@ def _check(tree: Path, output_format: str, jobs: int) -> bytes:
 
 def test_generated_tree_forks_workers(trees: tuple[Path, Path]) -> None:
     """The tree is large enough that `--jobs 2` takes the worker path (else the test proves little)."""
-    from policylint.runner import RunOptions, load_paths
+    from policylint.options import RunOptions
+    from policylint.runner import load_paths
 
     load, _ = load_paths([str(trees[0])], RunOptions())
     assert parallel.worker_count(2, len(load.documents)) == 2

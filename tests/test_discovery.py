@@ -6,7 +6,8 @@ import os
 
 import pytest
 
-from policylint.discovery import DiscoveryError, discover
+from policylint.core.files import DiscoveryError
+from policylint.discovery import discover
 
 
 def names(candidates):
@@ -72,7 +73,7 @@ def test_source_files_named_after_dockerfiles_are_not_dockerfiles(tmp_path, monk
 
 
 def test_compose_like_name_without_services_is_judged_by_content(tmp_path, monkeypatch):
-    from policylint.loaders import load_bytes
+    from policylint.core.loading import load_bytes
 
     monkeypatch.chdir(tmp_path)
     policy_like = b"id: compose-dev-mode\nmatch: {target: service}\nexamples:\n  fail:\n    - |\n      services: {}\n"

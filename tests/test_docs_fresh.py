@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from policylint.catalog import load_policies
 from policylint.cli import main
 from policylint.docs import DOCS_COMMAND, render_policy_docs, stale_pages
-from policylint.policies import load_policies
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "policies"

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from policylint.engine import render_message
-from policylint.runner import RunOptions, check
+from policylint.core.engine import render_message
+from policylint.options import RunOptions
+from policylint.runner import check
 
 POD = """\
 apiVersion: v1

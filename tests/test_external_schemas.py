@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from policylint.external_schemas import SchemaUnavailable, validate, vendored_schema_path
+from policylint.core.external_schemas import SchemaUnavailable, validate, vendored_schema_path
 
 
 def test_schema_files_are_found_without_importing_check_jsonschema():

@@ -1,6 +1,6 @@
 """The compiled validity check of the vendored schemas agrees with jsonschema.
 
-external_schemas.validate() trusts the compiled check (policylint.fastschema on a rewritten copy
+external_schemas.validate() trusts the compiled check (policylint.core.fastschema on a rewritten copy
 of the schema) to say a document is valid; only a rejected document goes to jsonschema. So the
 check must never accept what jsonschema rejects. These tests compare both on every compose and
 workflow document of the policy examples and fixtures, and on mutations of each (a renamed key,
@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from policylint import external_schemas
+from policylint.catalog import load_policies
+from policylint.core import external_schemas
+from policylint.core.yamlnodes import YamlDocument, parse_yaml_stream
 from policylint.examples import MARKER
-from policylint.policies import load_policies
-from policylint.yamlnodes import YamlDocument, parse_yaml_stream
 
 ROOT = Path(__file__).resolve().parent.parent
 

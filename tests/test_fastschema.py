@@ -1,4 +1,4 @@
-"""The compiled evaluator (policylint.fastschema) must agree with jsonschema exactly.
+"""The compiled evaluator (policylint.core.fastschema) must agree with jsonschema exactly.
 
 Same verdict, same errors in the same order, same paths and messages: checked on every policy
 example (all policies over every example's files), on the fixtures, and on generated schemas and
@@ -14,15 +14,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from policylint import conditions
-from policylint.conditions import KEYWORDS, Condition, format_checks
-from policylint.documents import LoadResult
-from policylint.engine import run
+from policylint.catalog import load_policies
+from policylint.core import conditions
+from policylint.core.conditions import Condition, format_checks, keywords
+from policylint.core.documents import LoadResult
+from policylint.core.engine import run
+from policylint.core.fastschema import DRAFT_2020_12_KEYWORDS, Unsupported, compile_schema
+from policylint.core.kinds import detect_by_name
+from policylint.core.loading import load_bytes
 from policylint.examples import example_files, iter_examples, strip_markers
-from policylint.fastschema import DRAFT_2020_12_KEYWORDS, Unsupported, compile_schema
-from policylint.loaders import detect_by_name, load_bytes
-from policylint.policies import load_policies
-from policylint.runner import RunOptions, load_paths
+from policylint.options import RunOptions
+from policylint.runner import load_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICIES = list(load_policies())
@@ -60,7 +62,7 @@ def test_every_policy_condition_compiles() -> None:
     for policy in POLICIES:
         for schema in (policy.condition, policy.when):
             if schema is not None:
-                compile_schema(schema, KEYWORDS, format_checks())
+                compile_schema(schema, keywords(), format_checks())
 
 
 def _example_loads() -> list[tuple[str, LoadResult]]:
@@ -100,7 +102,7 @@ def test_unsupported_keywords_fall_back_to_jsonschema() -> None:
 def test_custom_keyword_runs_without_jsonschema_validator() -> None:
     schema = {"requestsWithinLimits": True}
     instance = {"requests": {"cpu": "2"}, "limits": {"cpu": "1"}}
-    fast = compile_schema(schema, KEYWORDS, format_checks())
+    fast = compile_schema(schema, keywords(), format_checks())
     assert list(fast.iter_errors(instance)) == _jsonschema_errors(schema, instance)
     assert list(fast.iter_errors(instance)) == [(("requests", "cpu"), "request 2 for cpu exceeds its limit 1")]
 
@@ -168,7 +170,7 @@ DEFINITIONS = st.recursive(LEAVES, lambda children: _schemas(children, False), m
 @given(body=SCHEMAS, definition=DEFINITIONS, instance=INSTANCES)
 def test_generated_schemas_agree_with_jsonschema(body: Any, definition: Any, instance: Any) -> None:
     schema = {"$defs": {"d": definition}, **body} if isinstance(body, dict) else body
-    fast = compile_schema(schema, KEYWORDS, format_checks())
+    fast = compile_schema(schema, keywords(), format_checks())
     expected = _jsonschema_errors(schema, instance)
     assert fast.is_valid(instance) == (not expected)
     assert list(fast.iter_errors(instance)) == expected

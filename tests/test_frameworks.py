@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from policylint.catalog import load_policies
 from policylint.frameworks import (
     FrameworkError,
     control_index,
@@ -17,7 +18,6 @@ from policylint.frameworks import (
     report_controls,
     unknown_references,
 )
-from policylint.policies import load_policies
 
 MAPPING = yaml.safe_load(Path(__file__).with_name("framework_mapping.yaml").read_text(encoding="utf-8"))["rules"]
 FRAMEWORKS = load_frameworks()

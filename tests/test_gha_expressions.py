@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from policylint.gha_expressions import analyse, matches_context
-from policylint.relations.github_actions import tainted_references
+from policylint.kinds.github_actions.expressions import analyse, matches_context
+from policylint.kinds.github_actions.relations import tainted_references
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from policylint.targets.github_actions import indirect_references, typed_dispatch_inputs
+from policylint.kinds.github_actions.targets import indirect_references, typed_dispatch_inputs
 
 WORKFLOW = """\
 on:

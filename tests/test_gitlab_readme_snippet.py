@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from policylint.runner import RunOptions, check
+from policylint.options import RunOptions
+from policylint.runner import check
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

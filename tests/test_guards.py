@@ -64,8 +64,9 @@ def test_guard_is_armed(sealed: None) -> None:
 @pytest.mark.parametrize("jobs", [1, 0])
 def test_full_check_leaves_the_process_alone(sealed: None, jobs: int) -> None:
     """Every fixture and the hostile set, default policies and all policies, every reporter."""
+    from policylint.options import RunOptions
     from policylint.reporters import render
-    from policylint.runner import RunOptions, check
+    from policylint.runner import check
 
     paths = [str(ROOT / "fixtures")]
     for options in (RunOptions(paths=paths, jobs=jobs), RunOptions(paths=paths, jobs=jobs, select=["k8s", "docker", "compose", "gha"])):
@@ -86,8 +87,9 @@ def test_cli_check_leaves_the_process_alone(sealed: None, capsys: pytest.Capture
 
 def test_kustomize_rendering_is_the_one_exception(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """With --kustomize, the only program started is kubectl kustomize / kustomize build."""
-    from policylint import kustomize
-    from policylint.runner import RunOptions, check
+    from policylint.kinds.kubernetes import kustomize
+    from policylint.options import RunOptions
+    from policylint.runner import check
 
     started: list[list[str]] = []
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from policylint.runner import RunOptions, check
+from policylint.options import RunOptions
+from policylint.runner import check
 
 ROOT = Path(__file__).resolve().parent.parent
 CI = "fixtures/guide/.github/workflows/ci.yml"

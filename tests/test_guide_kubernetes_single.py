@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from policylint.runner import RunOptions, check
+from policylint.options import RunOptions
+from policylint.runner import check
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOYMENT = "fixtures/guide/k8s/base/deployment.yaml"
@@ -130,7 +131,7 @@ def test_no_policy_errors_on_the_guide(monkeypatch):
 
 def test_every_single_object_id_is_a_shipped_policy():
     """Guards the filter above: a misspelt id would silently drop its findings from the pin."""
-    from policylint.policies import load_policies
+    from policylint.catalog import load_policies
 
     policies = load_policies()
     assert sorted(rule for rule in SINGLE_OBJECT_IDS if policies.get(rule) is None) == []

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from policylint.helm import TemplateLines, library_available, plan
-from policylint.runner import RunOptions, check
+from policylint.kinds.kubernetes.helm import TemplateLines, library_available, plan
+from policylint.options import RunOptions
+from policylint.runner import check
 
 ROOT = Path(__file__).resolve().parent.parent
 CHARTS = ROOT / "fixtures" / "helm"
@@ -102,7 +103,7 @@ def test_no_helm_skips_templates_with_the_render_notice(web):
 
 
 def test_without_the_library_one_notice_says_how_to_install_it(web, monkeypatch):
-    monkeypatch.setattr("policylint.helm.library_available", lambda: False)
+    monkeypatch.setattr("policylint.kinds.kubernetes.helm.library_available", lambda: False)
     report, _ = _findings([web])
     install = [item for item in report.skipped if "policylint[helm]" in item.reason]
     assert len(install) == 1
@@ -148,7 +149,7 @@ def test_a_rendering_that_runs_too_long_is_given_up_and_other_charts_are_checked
     (slow / "templates" / "loop.yaml").write_text(
         "{{- range $i := until 2500 }}{{- range $j := until 2500 }}{{ $i }}{{ end }}{{ end }}\n")
     shutil.copytree(CHARTS / "web", tmp_path / "web")
-    monkeypatch.setattr("policylint.helm.RENDER_TIMEOUT_SECONDS", 0.5)
+    monkeypatch.setattr("policylint.kinds.kubernetes.helm.RENDER_TIMEOUT_SECONDS", 0.5)
     _, found = _findings(["slow", "web"], select=["k8s-privileged-container"])
     assert [(path, line, rule) for path, line, rule, _ in found] == [
         ("slow/Chart.yaml", 1, "parse-error"),
@@ -228,7 +229,7 @@ def test_unstable_template_functions_render_the_same_every_time(web):
 
 
 def test_stable_template_leaves_strings_fields_and_line_count_alone():
-    from policylint.helm import stable_template
+    from policylint.kinds.kubernetes.helm import stable_template
 
     text = '{{ .Values.now }} {{ printf "now uuidv4" }}\n{{- $ca := genCA "ca" 365 }}\n{{ randInt 1 9 }}\n'
     stable = stable_template(text)

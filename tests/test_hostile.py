@@ -157,7 +157,8 @@ def test_unreadable_file_mode_000(tmp_path: Path) -> None:
 
 def test_read_error_is_a_parse_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The read-error path without relying on file modes (CI runs as root)."""
-    from policylint.runner import RunOptions, check
+    from policylint.options import RunOptions
+    from policylint.runner import check
 
     manifest = tmp_path / "denied.yaml"
     manifest.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from policylint.images import parse_image
+from policylint.core.images import parse_image
 
 DIGEST = "sha256:" + "0123456789abcdef" * 4
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from policylint.k8s.placeholders import NOTICE
-from policylint.k8s.schema import ENVSUBST_PLACEHOLDER, schema_set, without_nulls
-from policylint.k8s.versions import schema_version, target_version
-from policylint.loaders import load_bytes
+from policylint.core.loading import load_bytes
+from policylint.kinds.kubernetes.placeholders import NOTICE
+from policylint.kinds.kubernetes.schema import ENVSUBST_PLACEHOLDER, schema_set, without_nulls
+from policylint.kinds.kubernetes.versions import schema_version, target_version
 
 ENVSUBST_DEPLOYMENT = """\
 apiVersion: apps/v1

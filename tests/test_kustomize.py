@@ -11,9 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from policylint.discovery import Candidate, discover
-from policylint.kustomize import KustomizeError, find_tool, own_kubectl, plan, read_kustomization
-from policylint.runner import RunOptions, check
+from policylint.core.files import Candidate
+from policylint.discovery import discover
+from policylint.kinds.kubernetes.kustomization import read_kustomization
+from policylint.kinds.kubernetes.kustomize import KustomizeError, find_tool, own_kubectl, plan
+from policylint.options import RunOptions
+from policylint.runner import check
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = "fixtures/kustomize"
@@ -79,7 +82,7 @@ def test_plain_files_next_to_kustomizations_are_still_loaded(tmp_path):
 
 def test_missing_renderer_is_a_clear_usage_error(monkeypatch, run_cli):
     monkeypatch.setattr(shutil, "which", lambda name: None)
-    monkeypatch.setattr("policylint.kustomize.own_kubectl", lambda: None)
+    monkeypatch.setattr("policylint.kinds.kubernetes.kustomize.own_kubectl", lambda: None)
     with pytest.raises(KustomizeError, match=r"kubectl .* kustomize"):
         find_tool()
     code, _, err = run_cli("check", "--kustomize", PROD)
@@ -196,13 +199,13 @@ REMOTE_BASE = "github.com/example/repo//deploy/base?ref=v1.0.0"
     ],
 )
 def test_remote_entries_are_recognised(tmp_path, entry, remote):
-    from policylint.kustomize import is_remote
+    from policylint.kinds.kubernetes.kustomization import is_remote
 
     assert is_remote(entry, tmp_path / entry) is remote
 
 
 def test_local_folder_with_a_dotted_name_is_not_remote(tmp_path):
-    from policylint.kustomize import is_remote
+    from policylint.kinds.kubernetes.kustomization import is_remote
 
     (tmp_path / "example.com" / "base").mkdir(parents=True)
     assert is_remote("example.com/base", tmp_path / "example.com" / "base") is False
@@ -246,7 +249,7 @@ def test_remote_entry_of_an_included_base_blocks_its_overlay(tmp_path, monkeypat
 
 
 def test_renderer_environment_is_offline(monkeypatch):
-    from policylint.kustomize import offline_environment
+    from policylint.kinds.kubernetes.kustomize import offline_environment
 
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
     monkeypatch.setenv("no_proxy", "*")
@@ -261,7 +264,7 @@ def test_renderer_environment_is_offline(monkeypatch):
 
 
 def test_kubectl_error_loses_its_klog_framing():
-    from policylint.kustomize import render_error
+    from policylint.kinds.kubernetes.kustomize import render_error
 
     stderr = (
         'E1128 21:01:35.097172    9487 run.go:72] "command failed" err=<\n'

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from policylint.cli import main
-from policylint.runner import RunOptions, check
+from policylint.options import RunOptions
+from policylint.runner import check
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "own-policies"
 OWN_IDS = ("demo-policy.example.com", "team-label", "replicalimit-policy.example.com", "owner-label", "main", "team-memory-limit")

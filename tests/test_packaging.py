@@ -31,7 +31,7 @@ def test_wheel_ships_policies_and_runs_elsewhere(tmp_path):
     workdir = tmp_path / "elsewhere"
     workdir.mkdir()
     location = subprocess.run(
-        [str(python), "-c", "import policylint, policylint.policies as p; print(policylint.__file__); print(p.builtin_policy_dir())"],
+        [str(python), "-c", "import policylint, policylint.core.policies as p; print(policylint.__file__); print(p.builtin_policy_dir())"],
         capture_output=True, text=True, cwd=workdir, check=True,
     ).stdout.splitlines()
     assert location[0].startswith(str(env_dir)), location
@@ -58,7 +58,7 @@ def _renders_with_only_its_own_environment_on_path(env_dir: Path, workdir: Path)
     import os
 
     python = env_dir / "bin" / "python"
-    probe = "from importlib.util import find_spec; from policylint.kustomize import own_kubectl; " \
+    probe = "from importlib.util import find_spec; from policylint.kinds.kubernetes.kustomize import own_kubectl; " \
             "print(bool(find_spec('helm_python')), bool(own_kubectl()))"
     has = subprocess.run([str(python), "-c", probe], capture_output=True, text=True, cwd=workdir, check=True).stdout.split()
     if has != ["True", "True"]:  # a development venv whose base interpreter lacks the extras

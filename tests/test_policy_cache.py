@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from policylint import policies as policies_module
-from policylint.policies import builtin_policy_dir, load_policies, policy_files
+from policylint.catalog import load_policies
+from policylint.core import policies as policies_module
+from policylint.core.policies import builtin_policy_dir, policy_files
 
 PICKED = ("k8s-host-port", "k8s-privileged-container", "docker-user-root")
 
@@ -65,7 +66,7 @@ def _policy(folder: Path, policy_id: str) -> Path:
 def test_second_start_reads_no_policy_file(builtin: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     first = load_policies()
     parsed = _count_parses(monkeypatch)
-    monkeypatch.setattr(policies_module, "_read_policy", lambda path: pytest.fail(f"read {path}"))
+    monkeypatch.setattr(policies_module, "read_policy", lambda path: pytest.fail(f"read {path}"))
     second = load_policies()
     assert parsed == []
     assert first.digest == second.digest == _content_hash(builtin)
@@ -179,13 +180,13 @@ def test_with_user_folders_built_in_texts_are_read_only_when_a_report_needs_the_
         _policy(builtin, "k8s-host-port").read_text().replace("id: k8s-host-port", "id: k8s-own-check"))
     load_policies()  # fills the cache
     read: list[Path] = []
-    original = policies_module._read_policy
+    original = policies_module.read_policy
 
     def counting(path: Path) -> str:
         read.append(path)
         return original(path)
 
-    monkeypatch.setattr(policies_module, "_read_policy", counting)
+    monkeypatch.setattr(policies_module, "read_policy", counting)
     loaded = load_policies([own])
     assert read == [own / "k8s-own-check.yaml"]  # the user file only
     assert loaded.digest == _content_hash(builtin, own)

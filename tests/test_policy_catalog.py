@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from policylint.conditions import check_schema
-from policylint.policies import builtin_policy_dir, load_policies, parse_policy
+from policylint.catalog import load_policies
+from policylint.core.conditions import check_schema
+from policylint.core.policies import builtin_policy_dir, parse_policy
 
 REQUIRED = [
     line.strip()

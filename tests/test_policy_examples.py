@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from policylint.catalog import load_policies
 from policylint.examples import check_policy_examples, iter_examples, run_example
-from policylint.policies import load_policies
 
 POLICIES = list(load_policies())
 CASES = [

@@ -96,7 +96,7 @@ def test_hook_filter_agrees_with_the_tools_own_detection(name):
     A chart's helper template (`templates/*.tpl`) is no file kind of its own, but naming any file of
     a chart renders that chart, so a changed helper re-checks what it renders.
     """
-    from policylint.loaders import detect_by_name
+    from policylint.core.kinds import detect_by_name
 
     hooks = {hook["id"]: hook for hook in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
     for hook in hooks.values():

@@ -16,11 +16,12 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from policylint.documents import LoadResult
-from policylint.engine import run
-from policylint.loaders import detect_by_name, load_bytes
-from policylint.policies import load_policies
-from policylint.sensitive import credential_url_password
+from policylint.catalog import load_policies
+from policylint.core.documents import LoadResult
+from policylint.core.engine import run
+from policylint.core.kinds import detect_by_name
+from policylint.core.loading import load_bytes
+from policylint.core.sensitive import credential_url_password
 
 POLICIES = list(load_policies())
 PATHS = ("manifest.yaml", "Dockerfile", "docker-compose.yml", ".github/workflows/ci.yml", "data.json")
@@ -140,7 +141,7 @@ _OLD_CREDENTIAL_URL = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@]*:([^@\s/]+
 @given(value=st.text(alphabet=st.sampled_from("ab1+.-:/@ $x{}P"), max_size=40))
 def test_linear_credential_url_search_matches_the_regex(value: str) -> None:
     """The hand-written scan finds what the (quadratic) regex found."""
-    from policylint.sensitive import is_placeholder
+    from policylint.core.sensitive import is_placeholder
 
     expected = next((m.group(1) for m in _OLD_CREDENTIAL_URL.finditer(value) if not is_placeholder(m.group(1))), None)
     assert credential_url_password(value) == expected

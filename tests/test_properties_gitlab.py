@@ -11,11 +11,12 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from policylint.documents import LoadResult
-from policylint.engine import run
-from policylint.loaders import detect_by_name, load_bytes
-from policylint.loaders.gitlab_ci import VIRTUAL_FILES
-from policylint.policies import load_policies
+from policylint.catalog import load_policies
+from policylint.core.documents import LoadResult
+from policylint.core.engine import run
+from policylint.core.kinds import detect_by_name
+from policylint.core.loading import load_bytes
+from policylint.kinds.gitlab_ci.loader import VIRTUAL_FILES
 
 POLICIES = list(load_policies())
 SETTINGS = settings(

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from policylint.k8s.quantities import parse_quantity
+from policylint.kinds.kubernetes.quantities import parse_quantity
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""policylint.records.record behaves as dataclasses.dataclass for what policylint uses."""
+"""policylint.core.records.record behaves as dataclasses.dataclass for what policylint uses."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from policylint import records
+from policylint.core import records
 
 
 def _pair(frozen: bool, slots: bool, eq: bool = True) -> tuple[type, type]:

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from policylint.runner import RunOptions, check
+from policylint.options import RunOptions
+from policylint.runner import check
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "fixtures" / "scenarios" / "dockerfiles"

@@ -12,8 +12,8 @@ import json
 
 import pytest
 
-from policylint.external_schemas import _schema, validate, vendored_schema_path
-from policylint.schema_relaxations import RELAXATIONS, relax
+from policylint.core.external_schemas import _schema, validate, vendored_schema_path
+from policylint.core.schema_relaxations import RELAXATIONS, relax
 
 JOB = {"runs-on": "ubuntu-latest", "steps": [{"run": "make"}]}
 

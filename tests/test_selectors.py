@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from policylint.documents import Document
-from policylint.k8s.ports import (
+from policylint.core.documents import Document
+from policylint.kinds.kubernetes.ports import (
     ContainerPort,
     PortRef,
     as_port_number,
@@ -17,7 +17,7 @@ from policylint.k8s.ports import (
     protocol_of,
     workload_ports,
 )
-from policylint.k8s.selectors import (
+from policylint.kinds.kubernetes.selectors import (
     LabelIndex,
     normalise_labels,
     parse_label_selector,

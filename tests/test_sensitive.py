@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from policylint.conditions import Condition
-from policylint.sensitive import credential_url_password, is_credential_url, is_placeholder, is_secret_like_name
+from policylint.core.conditions import Condition
+from policylint.core.sensitive import credential_url_password, is_credential_url, is_placeholder, is_secret_like_name
 
 
 @pytest.mark.parametrize(
@@ -218,7 +218,7 @@ def test_vocabulary_not_secret_names(name):
 
 def test_vocabulary_is_data():
     """The vocabulary file is the source: every word it lists is honoured by the name check."""
-    from policylint.sensitive import vocabulary, words
+    from policylint.core.sensitive import vocabulary, words
 
     found = vocabulary()
     for entry in ("storage_key", "key_content", "batch_key"):
@@ -249,7 +249,7 @@ _BODY = (
     ],
 )
 def test_private_key_blocks(value, opening):
-    from policylint.sensitive import has_private_key, private_key_block
+    from policylint.core.sensitive import has_private_key, private_key_block
 
     assert private_key_block(value) == opening
     assert has_private_key(value)
@@ -269,7 +269,7 @@ def test_private_key_blocks(value, opening):
     ],
 )
 def test_not_private_keys(value):
-    from policylint.sensitive import has_private_key
+    from policylint.core.sensitive import has_private_key
 
     assert not has_private_key(value)
 
@@ -302,7 +302,7 @@ def test_more_placeholders(value):
     ],
 )
 def test_values_that_are_not_secrets(value):
-    from policylint.sensitive import is_not_a_secret
+    from policylint.core.sensitive import is_not_a_secret
 
     assert is_not_a_secret(value)
 
@@ -313,6 +313,6 @@ def test_values_that_are_not_secrets(value):
     ["1", "hunter2", "admin", "password", 12345, "/K7MDENG/bPxRfiCYEXAMPLEKEY", "/wJalrXUtnFEMI/K7MDENG", "sk_live_abc123", "s3cr3t value"],
 )
 def test_values_that_may_be_secrets(value):
-    from policylint.sensitive import is_not_a_secret
+    from policylint.core.sensitive import is_not_a_secret
 
     assert not is_not_a_secret(value)

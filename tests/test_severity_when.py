@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from policylint.documents import DocumentSet
-from policylint.engine import EngineOptions, evaluate
-from policylint.loaders import load_bytes
-from policylint.policies import PolicyFormatError, parse_policy
+from policylint.core.documents import DocumentSet
+from policylint.core.engine import EngineOptions, evaluate
+from policylint.core.loading import load_bytes
+from policylint.core.policies import PolicyFormatError, parse_policy
 
 POLICY = """\
 id: gha-step-name-missing

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from policylint.shell import split_commands
+from policylint.core.shell import split_commands
 
 
 def programs(script):

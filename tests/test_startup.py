@@ -15,11 +15,12 @@ ROOT = Path(__file__).resolve().parent.parent
 HEAVY = ("jsonschema", "referencing", "multiprocessing", "concurrent.futures", "helm_python", "pathspec")
 #: policylint's own modules a lone Deployment does not need: renderers, other reporters, loaders and relations
 #: of other kinds, the port helpers (only Service and NetworkPolicy relations read ports).
-LAZY = ("policylint.helm", "policylint.kustomize", "policylint.reporters.sarif", "policylint.reporters.text",
-        "policylint.reporters.junit", "policylint.loaders.dockerfile", "policylint.loaders.compose",
-        "policylint.loaders.github_actions", "policylint.loaders.gitlab_ci", "policylint.relations.compose",
-        "policylint.relations.github_actions", "policylint.relations.gitlab_ci", "policylint.ownpolicies",
-        "policylint.k8s.ports")
+LAZY = ("policylint.kinds.kubernetes.helm", "policylint.kinds.kubernetes.kustomize", "policylint.reporters.sarif",
+        "policylint.reporters.text",
+        "policylint.reporters.junit", "policylint.kinds.dockerfile.loader", "policylint.kinds.compose.loader",
+        "policylint.kinds.github_actions.loader", "policylint.kinds.gitlab_ci.loader", "policylint.kinds.compose.relations",
+        "policylint.kinds.github_actions.relations", "policylint.kinds.gitlab_ci.relations", "policylint.ownpolicies",
+        "policylint.kinds.kubernetes.ports")
 
 PROBE = """
 import sys
@@ -70,6 +71,7 @@ def test_renderers_are_loaded_when_their_files_are_found(tmp_path: Path) -> None
     (tmp_path / "base").mkdir()
     (tmp_path / "base" / "deployment.yaml").write_text((ROOT / "fixtures" / "guide" / "k8s" / "base" / "deployment.yaml").read_text())
     (tmp_path / "base" / "kustomization.yaml").write_text("resources:\n  - deployment.yaml\n")
-    renderers = ("policylint.helm", "policylint.kustomize")
-    assert _imported("base", cwd=tmp_path, watched=renderers).split() == ["policylint.kustomize"]
-    assert _imported(str(ROOT / "fixtures" / "helm" / "web"), cwd=tmp_path, watched=renderers).split()[0] == "policylint.helm"
+    renderers = ("policylint.kinds.kubernetes.helm", "policylint.kinds.kubernetes.kustomize")
+    assert _imported("base", cwd=tmp_path, watched=renderers).split() == ["policylint.kinds.kubernetes.kustomize"]
+    helm_run = _imported(str(ROOT / "fixtures" / "helm" / "web"), cwd=tmp_path, watched=renderers)
+    assert helm_run.split()[0] == "policylint.kinds.kubernetes.helm"

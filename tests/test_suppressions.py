@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from policylint.documents import LoadResult
-from policylint.findings import Finding
-from policylint.policies import load_policies
-from policylint.runner import RunOptions
+from policylint.catalog import load_policies
+from policylint.core.documents import LoadResult
+from policylint.core.findings import Finding
+from policylint.options import RunOptions
 from policylint.suppressions import apply_suppressions, parse_comments
 
 POD = textwrap.dedent(

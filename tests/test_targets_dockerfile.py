@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import textwrap
 
-from policylint.loaders.dockerfile import parse_dockerfile
-from policylint.targets import get_target
+from policylint.core.kinds import get_target
+from policylint.kinds.dockerfile.loader import parse_dockerfile
 
 
 def views(text, name):

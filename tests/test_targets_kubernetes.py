@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from policylint.loaders import load_bytes
-from policylint.targets.kubernetes import container, namespaced
+from policylint.core.loading import load_bytes
+from policylint.kinds.kubernetes.targets import container, namespaced
 
 
 def _docs(text: str):

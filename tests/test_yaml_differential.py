@@ -1,6 +1,6 @@
 """The tuned YAML layer gives what plain PyYAML gives: same values, positions and errors.
 
-`policylint.yamlnodes` memoises tag resolution, walks nodes with inlined fast paths and counts
+`policylint.core.yamlnodes` memoises tag resolution, walks nodes with inlined fast paths and counts
 alias expansion only when a `*` can start an alias. Each is a speed choice, never a semantic one:
 every fixture file and every policy example (the texts whose values, lines and columns the rest of
 the suite pins) is parsed twice, once as shipped and once with PyYAML's unmemoised loader and the
@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 import yaml
 
-from policylint import yamlnodes
+from policylint.catalog import load_policies
+from policylint.core import yamlnodes
+from policylint.core.yamlnodes import YamlDocument, YamlError, parse_yaml_stream
 from policylint.examples import example_files, iter_examples, strip_markers
-from policylint.policies import load_policies
-from policylint.yamlnodes import YamlDocument, YamlError, parse_yaml_stream
 
 ROOT = Path(__file__).resolve().parent.parent
 YAML_SUFFIXES = (".yaml", ".yml")

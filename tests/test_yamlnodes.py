@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from policylint.yamlnodes import MAX_DEPTH, Position, YamlDocument, YamlError, parse_yaml_stream, split_documents
+from policylint.core.yamlnodes import MAX_DEPTH, Position, YamlDocument, YamlError, parse_yaml_stream, split_documents
 
 
 def only(text: str) -> YamlDocument:

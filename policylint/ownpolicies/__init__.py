@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from policylint.conditions import Violation
-from policylint.policies import Policy
-from policylint.records import record
+from policylint.core.conditions import Violation
+from policylint.core.policies import Policy
+from policylint.core.records import record
 
 #: Finding severity for a policy that cannot be loaded or evaluated.
 SEVERITY_NAMES = ("critical", "high", "medium", "low")
@@ -84,20 +84,6 @@ def own_policy(
         language=language,
         source_line=line,
     )
-
-
-def load_own_policies(kubernetes_objects: list[tuple[Path, Any]], rego_files: list[Path]) -> OwnPolicies:
-    """Policies from the Kubernetes objects (parsed YAML documents) and Rego files of the user's folders."""
-    result = OwnPolicies()
-    if kubernetes_objects:
-        from policylint.ownpolicies.vap import load_admission_policies
-
-        load_admission_policies(kubernetes_objects, result)
-    if rego_files:
-        from policylint.ownpolicies.rego import load_rego_policies
-
-        load_rego_policies(rego_files, result)
-    return result
 
 
 def is_kubernetes_object(data: Any) -> bool:

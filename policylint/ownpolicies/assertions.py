@@ -41,7 +41,7 @@ class AssertionEvaluator:
 
 def _assert_line(text: str, index: int) -> int:
     """The line of the `assert:` key (or of its index-th item) in the policy file."""
-    from policylint.yamlnodes import YamlError, parse_yaml_stream
+    from policylint.core.yamlnodes import YamlError, parse_yaml_stream
 
     for document in parse_yaml_stream(text):
         if isinstance(document, YamlError):

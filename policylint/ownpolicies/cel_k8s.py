@@ -27,7 +27,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
-from policylint.k8s.quantities import parse_quantity
+from policylint.kinds.kubernetes.quantities import parse_quantity
 
 QUANTITY_KEY = "__quantity__"
 URL_KEY = "__url__"

@@ -189,7 +189,7 @@ def _metadata(source: str, package_at: int) -> dict[str, Any]:
     for index, line in enumerate(block):
         if line.strip().lstrip("#").strip() == "METADATA":
             yaml_text = "\n".join(re.sub(r"^\s*# ?", "", item) for item in block[index + 1:])
-            from policylint.yamlnodes import YamlError, parse_yaml_stream
+            from policylint.core.yamlnodes import YamlError, parse_yaml_stream
 
             parsed = next(iter(parse_yaml_stream(yaml_text)), None)
             if parsed is not None and not isinstance(parsed, YamlError) and isinstance(parsed.data, dict):

@@ -98,7 +98,7 @@ def _resources_match(match: dict[str, Any] | None, data: dict[str, Any]) -> bool
         return False
     selector = match.get("objectSelector")
     if selector:
-        from policylint.k8s.selectors import normalise_labels, parse_label_selector
+        from policylint.kinds.kubernetes.selectors import normalise_labels, parse_label_selector
 
         labels = normalise_labels((data.get("metadata") or {}).get("labels"))
         if not parse_label_selector(selector).matches(labels):
@@ -270,7 +270,7 @@ def _frameworks(data: dict[str, Any], document: Any) -> dict[str, list[str]]:
     text = _annotation(data, FRAMEWORKS_ANNOTATION)
     if not text:
         return {}
-    from policylint.yamlnodes import YamlError, parse_yaml_stream
+    from policylint.core.yamlnodes import YamlError, parse_yaml_stream
 
     parsed = next(iter(parse_yaml_stream(text)), None)
     value = None if parsed is None or isinstance(parsed, YamlError) else parsed.data
@@ -292,7 +292,7 @@ def _select_params(binding: dict[str, Any], param_kind: dict[str, Any], objects:
     if ref.get("name"):
         chosen = [data for data in candidates if (data.get("metadata") or {}).get("name") == ref["name"]]
     elif ref.get("selector") is not None:
-        from policylint.k8s.selectors import normalise_labels, parse_label_selector
+        from policylint.kinds.kubernetes.selectors import normalise_labels, parse_label_selector
 
         selector = parse_label_selector(ref["selector"])
         chosen = [data for data in candidates if selector.matches(normalise_labels((data.get("metadata") or {}).get("labels")))]

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from policylint import __version__
-from policylint.findings import PARSE_ERROR, POLICY_ERROR, Finding
+from policylint.core.findings import PARSE_ERROR, POLICY_ERROR, Finding
 
 if TYPE_CHECKING:
     from policylint.frameworks import Control, Framework

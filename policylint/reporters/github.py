@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from policylint.findings import Finding
+from policylint.core.findings import Finding
 
 if TYPE_CHECKING:
     from policylint.runner import RunReport

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from policylint.findings import Finding
+from policylint.core.findings import Finding
 
 if TYPE_CHECKING:
     from policylint.runner import RunReport

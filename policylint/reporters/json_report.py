@@ -7,7 +7,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from policylint import __version__
-from policylint.findings import SEVERITIES, Finding
+from policylint.core.findings import SEVERITIES, Finding
 
 if TYPE_CHECKING:
     from policylint.runner import RunReport

@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
-from policylint.findings import SEVERITY_RANK, Finding
+from policylint.core.findings import SEVERITY_RANK, Finding
 
 if TYPE_CHECKING:
     from policylint.runner import RunReport

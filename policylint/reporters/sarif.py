@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from policylint import __version__
-from policylint.findings import PARSE_ERROR, POLICY_ERROR, Finding, Location
+from policylint.core.findings import PARSE_ERROR, POLICY_ERROR, Finding, Location
 
 if TYPE_CHECKING:
-    from policylint.policies import Policy
+    from policylint.core.policies import Policy
     from policylint.runner import RunReport
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

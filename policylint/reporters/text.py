@@ -6,7 +6,7 @@ from collections import Counter
 from itertools import groupby
 from typing import TYPE_CHECKING
 
-from policylint.findings import SEVERITIES
+from policylint.core.findings import SEVERITIES
 
 if TYPE_CHECKING:
     from policylint.runner import RunReport

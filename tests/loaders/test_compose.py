@@ -7,11 +7,10 @@ import textwrap
 
 import pytest
 
-from policylint.documents import DocumentSet
-from policylint.loaders import detect_by_content, detect_by_name, load_bytes
-from policylint.relations import get_relation
-from policylint.targets import get_target
-from policylint.targets.compose import parse_port
+from policylint.core.documents import DocumentSet
+from policylint.core.kinds import detect_by_content, detect_by_name, get_relation, get_target
+from policylint.core.loading import load_bytes
+from policylint.kinds.compose.targets import parse_port
 
 
 def load(text: str, path: str = "docker-compose.yml"):

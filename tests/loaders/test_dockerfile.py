@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from policylint.loaders import detect_by_name, load_bytes
-from policylint.loaders.dockerfile import parse_dockerfile, substitute
+from policylint.core.kinds import detect_by_name
+from policylint.core.loading import load_bytes
+from policylint.kinds.dockerfile.loader import parse_dockerfile, substitute
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 

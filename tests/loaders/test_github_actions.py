@@ -8,9 +8,10 @@ import json
 
 import pytest
 
-from policylint.loaders import detect_by_content, detect_by_name, load_bytes
-from policylint.loaders.github_actions import EXPRESSION_STEP, LINE_STEP, role
-from policylint.targets.github_actions import expression, job, parse_uses, step, triggers, uses
+from policylint.core.kinds import detect_by_content, detect_by_name
+from policylint.core.loading import load_bytes
+from policylint.kinds.github_actions.loader import EXPRESSION_STEP, LINE_STEP, role
+from policylint.kinds.github_actions.targets import expression, job, parse_uses, step, triggers, uses
 
 WORKFLOW = ".github/workflows/ci.yml"
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from policylint.documents import DocumentSet
-from policylint.gitlab_pipeline import model
-from policylint.loaders import detect_by_content, detect_by_name, load_bytes
-from policylint.loaders.gitlab_ci import GitlabDocument
-from policylint.runner import RunOptions, check
+from policylint.core.documents import DocumentSet
+from policylint.core.kinds import detect_by_content, detect_by_name
+from policylint.core.loading import load_bytes
+from policylint.kinds.gitlab_ci.loader import GitlabDocument
+from policylint.kinds.gitlab_ci.pipeline import model
+from policylint.options import RunOptions
+from policylint.runner import check
 
 
 def _write(root: Path, files: dict[str, str]) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from policylint.loaders import load_bytes
-from policylint.yamlnodes import Position
+from policylint.core.loading import load_bytes
+from policylint.core.yamlnodes import Position
 
 
 def load(text: str | bytes, path: str = "m.yaml"):

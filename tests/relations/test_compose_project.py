@@ -7,11 +7,11 @@ import textwrap
 
 import pytest
 
-from policylint.compose_project import merged_services, project_key
-from policylint.documents import DocumentSet, LoadResult
-from policylint.engine import run
-from policylint.loaders import load_bytes
-from policylint.policies import load_policies
+from policylint.catalog import load_policies
+from policylint.core.documents import DocumentSet, LoadResult
+from policylint.core.engine import run
+from policylint.core.loading import load_bytes
+from policylint.kinds.compose.project import merged_services, project_key
 
 POLICIES = load_policies()
 

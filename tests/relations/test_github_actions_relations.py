@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
-from policylint.documents import DocumentSet, LoadResult
-from policylint.loaders import detect_by_name, load_bytes
-from policylint.policies import load_policies
-from policylint.relations.github_actions import dependency_audit, external_schema, find_deprecation, later_steps
-from policylint.targets.github_actions import document, parse_uses, step, workflow
+from policylint.catalog import load_policies
+from policylint.core.documents import DocumentSet, LoadResult
+from policylint.core.kinds import detect_by_name
+from policylint.core.loading import load_bytes
+from policylint.kinds.github_actions.relations import dependency_audit, external_schema, find_deprecation, later_steps
+from policylint.kinds.github_actions.targets import document, parse_uses, step, workflow
 
 POLICIES = load_policies()
 DEPRECATION = POLICIES.get("gha-deprecated-action").params
@@ -113,7 +114,8 @@ def test_external_schema_yields_one_view_per_error_at_its_key():
 
 def test_naming_only_a_workflow_still_sees_the_dependabot_file_next_to_it(tmp_path, monkeypatch):
     from policylint.discovery import discover
-    from policylint.runner import RunOptions, check
+    from policylint.options import RunOptions
+    from policylint.runner import check
 
     workflows = tmp_path / ".github" / "workflows"
     workflows.mkdir(parents=True)
@@ -128,7 +130,7 @@ def test_naming_only_a_workflow_still_sees_the_dependabot_file_next_to_it(tmp_pa
 
 
 def test_upload_paths_that_may_hold_the_checkouts_git_folder():
-    from policylint.relations.github_actions import upload_may_hold_git
+    from policylint.kinds.github_actions.relations import upload_may_hold_git
 
     def risky(path, checkout_path=None):
         return upload_may_hold_git({"uses": "actions/upload-artifact@v5", "with": {"path": path}}, checkout_path)

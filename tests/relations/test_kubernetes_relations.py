@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import textwrap
 
-from policylint.documents import DocumentSet, LoadResult
-from policylint.engine import run
-from policylint.loaders import load_bytes
-from policylint.policies import load_policies
-from policylint.relations import get_relation
-from policylint.relations.kubernetes import INDEX_KEY, allows_dns, egress_applies, index
-from policylint.targets import get_target
+from policylint.catalog import load_policies
+from policylint.core.documents import DocumentSet, LoadResult
+from policylint.core.engine import run
+from policylint.core.kinds import get_relation, get_target
+from policylint.core.loading import load_bytes
+from policylint.kinds.kubernetes.relations import INDEX_KEY, allows_dns, egress_applies, index
 
 POLICIES = load_policies()
 

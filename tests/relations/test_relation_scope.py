@@ -8,9 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from policylint.documents import DocumentSet, LoadResult
-from policylint.engine import run
-from policylint.k8s.scope import (
+from policylint.catalog import load_policies
+from policylint.core.documents import DocumentSet, LoadResult
+from policylint.core.engine import run
+from policylint.core.loading import load_bytes
+from policylint.kinds.kubernetes.relations import NAMES_IN_MESSAGE, RELATED_LIMIT, ambiguous_references, index, names
+from policylint.kinds.kubernetes.scope import (
     KustomizationListing,
     distance,
     folder_of,
@@ -18,12 +21,10 @@ from policylint.k8s.scope import (
     listing_from_data,
     nearest,
 )
-from policylint.k8s.selectors import parse_map_selector
-from policylint.k8s.unseen import is_controller_label, possible_pod_owner, without_controller_labels
-from policylint.loaders import load_bytes
-from policylint.policies import load_policies
-from policylint.relations.kubernetes import NAMES_IN_MESSAGE, RELATED_LIMIT, ambiguous_references, index, names
-from policylint.runner import RunOptions, check
+from policylint.kinds.kubernetes.selectors import parse_map_selector
+from policylint.kinds.kubernetes.unseen import is_controller_label, possible_pod_owner, without_controller_labels
+from policylint.options import RunOptions
+from policylint.runner import check
 
 POLICIES = load_policies()
 
@@ -400,7 +401,7 @@ def test_nested_folders_stay_linear(selection_calls):
     documents = DocumentSet(loaded(files).documents)
     run_once = [POLICIES.get(name) for name in ("k8s-service-selector-mismatch", "k8s-pdb-missing",
                                                  "k8s-pdb-selects-nothing", "k8s-networkpolicy-missing")]
-    from policylint.engine import evaluate
+    from policylint.core.engine import evaluate
 
     evaluate(documents, run_once)
     # One selection per selector and region of its scope (its folder's subtree, apps/'s own files), not per pair.

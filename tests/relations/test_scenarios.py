@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from policylint.runner import RunOptions, check
+from policylint.options import RunOptions
+from policylint.runner import check
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOP = "fixtures/scenarios/k8s-shop"

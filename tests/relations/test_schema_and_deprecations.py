@@ -7,19 +7,19 @@ import textwrap
 
 import pytest
 
-from policylint.documents import LoadResult
-from policylint.engine import run
-from policylint.k8s import deprecations
-from policylint.k8s.schema import schema_file_name, schema_set
-from policylint.k8s.versions import (
+from policylint.catalog import load_policies
+from policylint.core.documents import LoadResult
+from policylint.core.engine import run
+from policylint.core.loading import load_bytes
+from policylint.kinds.kubernetes import deprecations
+from policylint.kinds.kubernetes.schema import schema_file_name, schema_set
+from policylint.kinds.kubernetes.versions import (
     KubeVersionError,
     bundled_versions,
     parse_kube_version,
     schema_version,
     target_version,
 )
-from policylint.loaders import load_bytes
-from policylint.policies import load_policies
 
 POLICIES = load_policies()
 
@@ -196,7 +196,7 @@ def test_fast_check_agrees_with_jsonschema():
 
 
 def test_self_contained_schemas_are_cached_and_a_bad_cache_is_a_miss(tmp_path, monkeypatch):
-    from policylint.k8s.schema import SchemaSet
+    from policylint.kinds.kubernetes.schema import SchemaSet
 
     monkeypatch.setenv("POLICYLINT_CACHE_DIR", str(tmp_path))
     monkeypatch.delenv("POLICYLINT_NO_CACHE", raising=False)

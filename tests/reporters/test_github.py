@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from policylint.findings import Finding, Location
+from policylint.core.findings import Finding, Location
 from policylint.reporters.github import annotation
 
 SELECT = ("--select", "k8s-privilege-escalation,k8s-privileged-container,k8s-run-as-root")

@@ -1,0 +1,265 @@
+"""The file kinds, as the core sees them: one `Kind` record each, registered in one place.
+
+Each kind lives in its own package (`policylint/kinds/<kind>/`: loader, targets, relations and
+helpers) and describes itself with a `Kind`. `policylint.kinds` registers them all, with the order in
+which they claim a file; from then on the core asks this registry for a file kind's loader, targets,
+relations, condition vocabulary and object model, and never names a kind itself.
+
+Modules are named as strings and imported the first time a run needs them, so start-up pays only
+for what it reads. Targets and relations register themselves with the `target` and `relation`
+decorators when their module is imported.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import PurePosixPath
+from typing import Any
+
+from policylint.core.records import field, record
+
+#: Names of YAML and JSON files: a kind that claims none of them by name is chosen by their content.
+YAML_SUFFIXES = (".yaml", ".yml")
+JSON_SUFFIXES = (".json",)
+#: What `detect_by_name` returns for YAML or JSON that no kind claims by name: the content decides.
+BY_CONTENT = "yaml"
+
+#: target(document, match) -> views; relation(view, document set, params) -> views.
+TargetFunction = Callable[[Any, Mapping[str, Any]], Iterator[Any]]
+RelationFunction = Callable[[Any, Any, Mapping[str, Any]], Iterable[Any]]
+
+
+@record(frozen=True, slots=True)
+class Kind:
+    """What the core needs to know of one file kind; module names are relative to `package`."""
+
+    #: The file kind of its documents (`match.file`, `file_kind` in every report).
+    name: str
+    package: str
+    #: Policy id prefixes and the file kind each selects (`k8s-` → kubernetes, `helm-` → helm).
+    domains: Mapping[str, str]
+    #: Every file kind this package's targets and relations serve: its own, and documents it makes
+    #: itself (Kubernetes makes `helm` documents, one per chart rendering).
+    file_kinds: tuple[str, ...] = ()
+    loader: str | None = "loader"
+    targets: str | None = "targets"
+    relations: str | None = None
+    #: A module with `FORMATS` and `KEYWORDS` that conditions may use (`k8s-quantity`, ...).
+    vocabulary: str | None = None
+    #: True when a file of this name is of this kind, whatever it holds.
+    claims_name: Callable[[PurePosixPath], bool] | None = None
+    #: True when YAML of no telling name is of this kind by its content.
+    claims_content: Callable[[str], bool] | None = None
+    #: For a name this kind claims loosely: False when the content says otherwise (then it decides).
+    confirms: Callable[[str, str], bool] | None = None
+    #: Its documents are API objects named by `kind`, namespace and name (relations index them so).
+    objects: bool = False
+    #: Object kinds that take no namespace.
+    cluster_scoped: frozenset[str] = frozenset()
+    #: Aliases usable in `match.kinds` (`workload`: every kind that runs pods).
+    kind_aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: "module:function" given every document of a set: returns those the set should judge (a
+    #: pipeline's included files are judged once, inside the pipeline that includes them).
+    settle: str | None = None
+
+
+#: Policy id prefixes and the file kind each selects (`k8s` → kubernetes), from every kind.
+DOMAINS: dict[str, str] = {}
+#: The aliases usable in `match.kinds` (`workload`), from every kind.
+KIND_ALIASES: dict[str, tuple[str, ...]] = {}
+#: File kinds whose documents are API objects, each with its object kinds that take no namespace
+#: (filled in place by `register`, so a module may hold it from import time).
+OBJECT_KINDS: dict[str, frozenset[str]] = {}
+
+
+class _Registry:
+    """The registered kinds, and the functions their modules register on import."""
+
+    def __init__(self) -> None:
+        self.kinds: dict[str, Kind] = {}
+        #: File kind -> the kind whose package serves it.
+        self.serving: dict[str, Kind] = {}
+        self.by_name: tuple[Kind, ...] = ()
+        self.by_content: tuple[Kind, ...] = ()
+        self.functions: dict[tuple[str, str, str], Callable[..., Any]] = {}
+        self.imported: set[tuple[str, str]] = set()
+        self.loaders: dict[str, Callable[[str, str], Any] | None] = {}
+
+    def module(self, part: str, file_kind: str) -> None:
+        """Import the module of `part` ("targets", "relations") for a file kind, once."""
+        if (part, file_kind) in self.imported:
+            return
+        self.imported.add((part, file_kind))
+        kind = self.serving.get(file_kind)
+        name = getattr(kind, part) if kind is not None else None
+        if name is None:
+            return
+        importlib.import_module(f"{kind.package}.{name}")  # type: ignore[union-attr]
+
+
+_REGISTRY = _Registry()
+
+
+def register(kinds: Iterable[Kind], by_name: Iterable[str], by_content: Iterable[str]) -> None:
+    """Register every kind, with the order in which they claim a file by name and by content.
+
+    The last kind of `by_content` is the one YAML falls back to when no other claims it.
+    """
+    for kind in kinds:
+        _REGISTRY.kinds[kind.name] = kind
+        for file_kind in kind.file_kinds or (kind.name,):
+            _REGISTRY.serving[file_kind] = kind
+        if kind.objects:
+            OBJECT_KINDS[kind.name] = kind.cluster_scoped
+        DOMAINS.update(kind.domains)
+        KIND_ALIASES.update(kind.kind_aliases)
+    _REGISTRY.by_name = tuple(_REGISTRY.kinds[name] for name in by_name)
+    _REGISTRY.by_content = tuple(_REGISTRY.kinds[name] for name in by_content)
+    _REGISTRY.loaders.clear()
+
+
+def registered() -> list[Kind]:
+    """Every registered kind, in registration order."""
+    return list(_REGISTRY.kinds.values())
+
+
+def kind_of(file_kind: str) -> Kind | None:
+    """The kind whose package serves a file kind (`helm` is served by Kubernetes), or None."""
+    return _REGISTRY.serving.get(file_kind)
+
+
+def file_kinds() -> tuple[str, ...]:
+    """Every file kind a policy may name in `match.file`."""
+    return tuple(_REGISTRY.serving)
+
+
+def vocabularies() -> list[Any]:
+    """The modules of extra condition formats and keywords, imported."""
+    return [
+        importlib.import_module(f"{kind.package}.{kind.vocabulary}")
+        for kind in _REGISTRY.kinds.values()
+        if kind.vocabulary is not None
+    ]
+
+
+def settlers() -> dict[str, str]:
+    """File kind -> "module:function" that settles which of a set's documents are judged."""
+    return {kind.name: f"{kind.package}.{kind.settle}" for kind in _REGISTRY.kinds.values() if kind.settle}
+
+
+# -- telling a file's kind ---------------------------------------------------------------------
+
+
+def detect_by_name(path: str) -> str | None:
+    """The file kind implied by a path alone, or None when it is no file policylint reads.
+
+    Returns "yaml" for YAML/JSON files whose kind the content decides.
+    """
+    pure = PurePosixPath(path.replace("\\", "/"))
+    for kind in _REGISTRY.by_name:
+        if kind.claims_name is not None and kind.claims_name(pure):
+            return kind.name
+    if not pure.name.lower().endswith(YAML_SUFFIXES + JSON_SUFFIXES):
+        return None
+    return BY_CONTENT
+
+
+def detect_by_content(text: str) -> str:
+    """The kind of YAML of unknown name, by the first kind whose content test holds."""
+    for kind in _REGISTRY.by_content:
+        if kind.claims_content is None or kind.claims_content(text):
+            return kind.name
+    return fallback_kind()
+
+
+def fallback_kind() -> str:
+    """The kind YAML falls back to when no other kind claims it."""
+    return _REGISTRY.by_content[-1].name if _REGISTRY.by_content else BY_CONTENT
+
+
+def settled_kind(path: str, text: str, file_kind: str) -> str:
+    """The kind to load a file as: its kind by name, unless that name needs the content to agree."""
+    if file_kind == BY_CONTENT:
+        return detect_by_content(text)
+    kind = _REGISTRY.kinds.get(file_kind)
+    if kind is not None and kind.confirms is not None and not kind.confirms(path, text):
+        return detect_by_content(text)
+    return file_kind
+
+
+def loader_for(file_kind: str) -> Callable[[str, str], Any] | None:
+    """The `load(path, text)` function of a file kind, or None when that kind has no loader."""
+    try:
+        return _REGISTRY.loaders[file_kind]
+    except KeyError:
+        pass
+    kind = _REGISTRY.kinds.get(file_kind)
+    load = None
+    if kind is not None and kind.loader is not None:
+        module_name = f"{kind.package}.{kind.loader}"
+        try:
+            load = importlib.import_module(module_name).load
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+    _REGISTRY.loaders[file_kind] = load
+    return load
+
+
+# -- targets and relations ---------------------------------------------------------------------
+
+
+def _register(part: str, file_kind: str, name: str) -> Callable[[Any], Any]:
+    def decorate(function: Any) -> Any:
+        _REGISTRY.functions[(part, file_kind, name)] = function
+        return function
+
+    return decorate
+
+
+def _get(part: str, file_kind: str, name: str) -> Any:
+    _REGISTRY.module(part, file_kind)
+    return _REGISTRY.functions.get((part, file_kind, name))
+
+
+def _names(part: str, file_kind: str) -> list[str]:
+    _REGISTRY.module(part, file_kind)
+    return sorted(name for kind_part, kind, name in _REGISTRY.functions if kind_part == part and kind == file_kind)
+
+
+def target(file_kind: str, name: str) -> Callable[[TargetFunction], TargetFunction]:
+    """Register a target function for `match.target: name` on files of `file_kind`."""
+    return _register("targets", file_kind, name)
+
+
+def get_target(file_kind: str, name: str) -> TargetFunction | None:
+    """The target function for a file kind and target name, or None when it does not exist."""
+    return _get("targets", file_kind, name)  # type: ignore[no-any-return]
+
+
+def target_names(file_kind: str) -> list[str]:
+    """Every target name known for a file kind (for policy validation messages)."""
+    return _names("targets", file_kind)
+
+
+def relation(file_kind: str, name: str) -> Callable[[RelationFunction], RelationFunction]:
+    """Register a relation under a name, for policies on files of `file_kind`."""
+    return _register("relations", file_kind, name)
+
+
+def get_relation(file_kind: str, name: str) -> RelationFunction | None:
+    """The relation registered under `name` for a file kind, or None."""
+    return _get("relations", file_kind, name)  # type: ignore[no-any-return]
+
+
+def relation_names(file_kind: str) -> list[str]:
+    """Every relation name known for a file kind."""
+    return _names("relations", file_kind)
+
+
+def params_key(params: Mapping[str, Any]) -> str:
+    """A policy's params as a memo key (`DocumentSet.memo`): the same params, the same shared join."""
+    import json
+
+    return json.dumps(params, sort_keys=True, default=str)

@@ -1,1 +1,0 @@
-"""Kubernetes semantics written once: workloads, label selectors, quantities, images."""

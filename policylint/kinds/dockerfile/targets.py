@@ -1,0 +1,204 @@
+"""Dockerfile targets: the file, each stage (or just the final one), each instruction.
+
+A stage view carries the facts the final-stage rules need, already resolved: the effective `USER`
+and `HEALTHCHECK` (inherited through `FROM <stage>`), the CMD/ENTRYPOINT instructions beyond the
+first, and the base image reached through earlier stages. An instruction view is the instruction
+plus `stage: {index, name, role}`, where `role` is `final`, `base` (a stage the final one is built
+FROM, directly or through others: part of the final image), `build` or `global` (ARGs before the
+first FROM), so a policy picks the stages it judges in `when`: the final image is `[final, base]`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from policylint.core.documents import Document
+from policylint.core.kinds import target
+from policylint.core.views import Anchor, View
+from policylint.kinds.dockerfile.loader import substitute
+
+ROOT_USERS = frozenset({"root", "0"})
+
+
+@target("dockerfile", "file")
+def file(doc: Document, match: Mapping[str, Any]) -> Iterator[View]:
+    """The whole Dockerfile (directives, global ARGs, stages, syntax errors)."""
+    yield View(doc.data, {(): Anchor(doc, ())}, doc, label=doc.path, fields={"file": doc.path})
+
+
+@target("dockerfile", "stage")
+def stage(doc: Document, match: Mapping[str, Any]) -> Iterator[View]:
+    """Every stage, with its resolved facts."""
+    yield from _stage_views(doc)
+
+
+@target("dockerfile", "final-stage")
+def final_stage(doc: Document, match: Mapping[str, Any]) -> Iterator[View]:
+    """The last stage: what the image runs as."""
+    views = _stage_views(doc)
+    if views:
+        yield views[-1]
+
+
+@target("dockerfile", "instruction")
+def instruction(doc: Document, match: Mapping[str, Any]) -> Iterator[View]:
+    """Every instruction (global ARGs first), with the stage it belongs to.
+
+    An ONBUILD also yields the instruction it wraps (`onbuild: true`), judged like that instruction
+    and reported at the ONBUILD line. A CMD or ENTRYPOINT that a later one of the final image
+    replaces carries `superseded: true`.
+    """
+    data = doc.data
+    for number, item in enumerate(data.get("args", [])):
+        yield _instruction_view(doc, item, ("args", number), {"index": None, "name": None, "role": "global"}, None)
+    stages = data.get("stages", [])
+    roles = stage_roles(stages)
+    superseded = _superseded(stages, roles)
+    for index, current in enumerate(stages):
+        summary = {"index": index, "name": current.get("name"), "role": roles[index]}
+        for number, item in enumerate(current.get("instructions", [])):
+            pointer = ("stages", index, "instructions", number)
+            extra = {"superseded": (index, number) in superseded} if item["instruction"] in ("CMD", "ENTRYPOINT") else {}
+            yield _instruction_view(doc, item, pointer, summary, index, extra)
+            wrapped = item.get("wrapped")
+            if item["instruction"] == "ONBUILD" and isinstance(wrapped, Mapping):
+                extra = {"onbuild": True, "superseded": False}
+                yield _instruction_view(doc, wrapped, (*pointer, "wrapped"), summary, index, extra)
+
+
+def stage_roles(stages: list[Mapping[str, Any]]) -> list[str]:
+    """Each stage's role: `final` (the last), `base` (a stage the final one is built FROM, directly
+    or through other stages: its layers and settings are part of the final image) or `build`."""
+    roles = ["build"] * len(stages)
+    if not stages:
+        return roles
+    roles[-1] = "final"
+    index, seen = len(stages) - 1, {len(stages) - 1}
+    while stages[index].get("base_kind") == "stage":
+        index = _stage_index(stages, stages[index].get("from_stage"))
+        if index in seen:
+            break
+        seen.add(index)
+        roles[index] = "base"
+    return roles
+
+
+def _superseded(stages: list[Mapping[str, Any]], roles: list[str]) -> set[tuple[int, int]]:
+    """(stage, instruction) of each CMD/ENTRYPOINT of a base stage that a later stage replaces.
+
+    A later CMD replaces a CMD, a later ENTRYPOINT replaces an ENTRYPOINT and also resets the CMD
+    inherited from an earlier stage (Docker's rule for base images). Repeats within one stage stay
+    unmarked: docker-multiple-cmd reports them.
+    """
+    chain = [index for index, role in enumerate(roles) if role != "build"]  # a stage is built FROM an earlier one
+    found: set[tuple[int, int]] = set()
+    later = {"CMD": False, "ENTRYPOINT": False}
+    for index in reversed(chain):
+        kinds = {item["instruction"] for item in stages[index].get("instructions", [])}
+        for number, item in enumerate(stages[index].get("instructions", [])):
+            kind = item["instruction"]
+            if kind in later and (later[kind] or (kind == "CMD" and later["ENTRYPOINT"])):
+                found.add((index, number))
+        later = {kind: later[kind] or kind in kinds for kind in later}
+    return found
+
+
+def _instruction_view(
+    doc: Document,
+    item: Mapping[str, Any],
+    pointer: tuple[Any, ...],
+    summary: Mapping[str, Any],
+    index: int | None,
+    extra: Mapping[str, Any] | None = None,
+) -> View:
+    instance = dict(item)
+    instance.update(extra or {})
+    instance["stage"] = dict(summary)
+    anchors = {(): Anchor(doc, pointer)}
+    if index is not None:
+        anchors[("stage",)] = Anchor(doc, ("stages", index))
+    stage_name = "global" if summary["role"] == "global" else summary.get("name") or summary.get("index")
+    place = f"ONBUILD@{pointer[-2]}/" if pointer[-1] == "wrapped" else ""
+    label = f"{doc.path}#{stage_name}/{place}{item['instruction']}@{pointer[-2] if place else pointer[-1]}"
+    fields = {"instruction": item["instruction"], "stage": stage_name, "arguments": item.get("arguments", "")}
+    return View(instance, anchors, doc, label=label, fields=fields)
+
+
+def _stage_views(doc: Document) -> list[View]:
+    data = doc.data
+    stages = data.get("stages", [])
+    global_args = {entry["name"]: entry["value"] for item in data.get("args", []) for entry in item.get("env", [])}
+    facts: list[dict[str, Any]] = []
+    views: list[View] = []
+    roles = stage_roles(stages)
+    for index, current in enumerate(stages):
+        parent = facts[_stage_index(stages, current["from_stage"])] if current.get("base_kind") == "stage" else None
+        state: dict[str, Any] = {
+            "user": parent["user"] if parent else None,
+            "healthcheck": parent["healthcheck"] if parent else None,
+            "variables": dict(parent["variables"]) if parent else {},
+            "base_image": parent["base_image"] if parent else current.get("image"),
+        }
+        cmds: list[int] = []
+        entrypoints: list[int] = []
+        for number, item in enumerate(current.get("instructions", [])):
+            kind = item["instruction"]
+            pointer = ("stages", index, "instructions", number)
+            if kind in ("ARG", "ENV"):
+                for entry in item.get("env", []):
+                    value = entry["value"]
+                    if kind == "ARG" and value is None:
+                        value = global_args.get(entry["name"])
+                    state["variables"][entry["name"]] = value
+            elif kind == "USER":
+                state["user"] = (_user_fact(item.get("user", ""), state["variables"]), pointer)
+            elif kind == "HEALTHCHECK":
+                state["healthcheck"] = ({"disabled": bool(item.get("disabled"))}, pointer)
+            elif kind == "CMD":
+                cmds.append(number)
+            elif kind == "ENTRYPOINT":
+                entrypoints.append(number)
+        facts.append(state)
+        instance: dict[str, Any] = {
+            "stage": current,
+            "index": index,
+            "name": current.get("name"),
+            "role": roles[index],
+            "base_kind": current.get("base_kind"),
+            "image": current.get("image"),
+            "base_image": state["base_image"],
+            "extra_cmds": [current["instructions"][n] for n in cmds[1:]],
+            "extra_entrypoints": [current["instructions"][n] for n in entrypoints[1:]],
+        }
+        stage_pointer = ("stages", index)
+        anchors = {
+            (): Anchor(doc, stage_pointer),
+            ("stage",): Anchor(doc, stage_pointer),
+            ("image",): Anchor(doc, (*stage_pointer, "instructions", 0)),
+        }
+        for key, numbers in (("extra_cmds", cmds[1:]), ("extra_entrypoints", entrypoints[1:])):
+            for position, number in enumerate(numbers):
+                anchors[(key, position)] = Anchor(doc, (*stage_pointer, "instructions", number))
+        for key in ("user", "healthcheck"):
+            if state[key] is not None:
+                value, pointer = state[key]
+                instance[key] = value
+                anchors[(key,)] = Anchor(doc, pointer)
+        name = current.get("name") or str(index)
+        views.append(View(instance, anchors, doc, label=f"{doc.path}#stage[{name}]", fields={"stage": name, "image": current.get("base")}))
+    return views
+
+
+def _stage_index(stages: list[Mapping[str, Any]], name: str | None) -> int:
+    for index, current in enumerate(stages):
+        if current.get("name") == name:
+            return index
+    return 0  # pragma: no cover - the loader only sets from_stage for an earlier stage
+
+
+def _user_fact(raw: str, variables: Mapping[str, str | None]) -> dict[str, Any]:
+    """The USER value resolved from ARG/ENV defaults, and whether it is root (name or UID 0)."""
+    resolved, missing = substitute(raw, dict(variables))
+    user, _, group = resolved.partition(":")
+    return {"value": raw, "user": user, "group": group, "resolved": not missing, "root": not missing and user in ROOT_USERS}

@@ -1,0 +1,692 @@
+"""Helm charts: recognise chart folders, render them in-process, and check what they render.
+
+A folder holding `Chart.yaml` is a chart. With the Helm library installed (`pip install
+"policylint[helm]"`: helm-python-sdk, Helm 4's Go SDK behind a C ABI, loaded with ctypes) a chart
+is rendered offline — no cluster, no network, no plugins or post-renderers; `lookup` returns
+nothing — once with its `values.yaml` (plus any `--helm-values` files) and once more for each
+chart-testing `ci/*-values.yaml` file. Rendered objects point at their template file and line: the
+line where the offending key is written literally, else the nearest template line holding the
+key's name (see `TemplateLines`). The library is imported only when a chart is found, so a run
+on plain manifests never loads it.
+
+Declared dependencies missing from `charts/` give a parse-error at their `Chart.yaml` entry;
+values that break `values.schema.json` become `helm` documents that `helm-values-invalid` judges.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from policylint.core.documents import Document, LoadResult, ParseFailure, Skipped
+from policylint.core.files import Candidate, display_path
+from policylint.core.yamlnodes import Pointer, Position, YamlDocument, YamlError, parse_yaml_stream
+from policylint.kinds.kubernetes.renderplan import CHART_FILE
+from policylint.kinds.kubernetes.renderplan import may_be_chart_file as _may_be_chart_file
+
+INSTALL_HINT = 'Helm charts found but not rendered: install the Helm library with pip install "policylint[helm]"'
+#: helm template's own default release name, so names match what users see from `helm template`.
+DEFAULT_RELEASE = "release-name"
+#: A render error names `<chart>/templates/<file>:<line>:<column>` before its reason.
+_TEMPLATE_ERROR = re.compile(
+    r"(?:template: )?(?P<name>[^\s:]+/templates/[^\s:]+):(?P<line>\d+)(?::(?P<column>\d+))?:?\s+(?P<reason>.*)", re.S)
+_SCHEMA_ERROR = re.compile(r"^- at '(?P<path>[^']*)': (?P<reason>.*)$")
+_WORD = re.compile(r"[A-Za-z0-9_\-]+")
+_INCLUDE_ACTION = re.compile(r"\{\{-?\s*(?:include|template)\s")
+_KEY_LINE = re.compile(r"^(?P<indent>\s*)(?:-\s+)*(?P<key>[\"']?[A-Za-z0-9_.\-/$]+[\"']?)\s*:(?:\s|$)")
+
+
+@dataclass(frozen=True)
+class HelmSettings:
+    """How charts are rendered: extra values files (in order), release name and namespace."""
+
+    values: tuple[Path, ...] = ()
+    release_name: str = DEFAULT_RELEASE
+    namespace: str = "default"
+
+
+@dataclass
+class Chart:
+    """A chart folder to render."""
+
+    root: Path
+    file: Path
+
+
+@dataclass
+class HelmPlan:
+    """What a run does with the candidates once charts are known."""
+
+    candidates: list[Candidate]
+    charts: list[Chart] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+def library_available() -> bool:
+    """True when the Helm library is installed (checked without importing it)."""
+    from importlib.util import find_spec
+
+    return find_spec("helm_python") is not None
+
+
+def _chart_root(path: Path, cache: dict[Path, Path | None]) -> Path | None:
+    """The outermost chart folder holding `path` (a subchart renders as part of its parent)."""
+    found: Path | None = None
+    for folder in path.parents:
+        if folder not in cache:
+            cache[folder] = folder if (folder / CHART_FILE).is_file() else None
+        if cache[folder] is not None:
+            found = folder
+    return found
+
+
+def plan(candidates: list[Candidate], render: bool) -> HelmPlan:
+    """Split candidates into plain files and chart folders to render.
+
+    With `render` off, or without the library, charts are not rendered: their templates are then
+    skipped by the Kubernetes loader with its notice (and, without the library, one notice says
+    how to install it).
+    """
+    cache: dict[Path, Path | None] = {}
+    roots: dict[Path, Chart] = {}
+    owner: dict[int, Path] = {}
+    for index, candidate in enumerate(candidates):
+        if candidate.disk is None or not _may_be_chart_file(candidate):
+            continue
+        root = _chart_root(Path(os.path.abspath(candidate.disk)), cache)
+        if root is not None:
+            owner[index] = root
+            roots.setdefault(root, Chart(root, root / CHART_FILE))
+    if not roots:
+        return HelmPlan(list(candidates))
+    if not render:
+        return HelmPlan(list(candidates))
+    if not library_available():
+        return HelmPlan(list(candidates), skipped=[Skipped(display_path(sorted(roots)[0]), INSTALL_HINT)])
+    kept = [candidate for index, candidate in enumerate(candidates) if index not in owner]
+    return HelmPlan(kept, [roots[root] for root in sorted(roots)])
+
+
+# --- values -------------------------------------------------------------------------------------
+
+
+@dataclass
+class ValuesFile:
+    """A values file read for a rendering: its data and key positions."""
+
+    path: Path
+    data: dict[str, Any]
+    positions: dict[Pointer, Position]
+
+
+def read_values(path: Path, result: LoadResult) -> ValuesFile | None:
+    """Parse a values file (a parse-error, and None, when it is unreadable or not a mapping)."""
+    display = display_path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        result.failures.append(ParseFailure(display, "helm", 1, 1, f"cannot read file: {getattr(exc, 'strerror', None) or exc}"))
+        return None
+    result.sources[display] = text
+    parsed = next(iter(parse_yaml_stream(text)), None)
+    if isinstance(parsed, YamlError):
+        result.failures.append(ParseFailure(display, "helm", parsed.line, parsed.column, parsed.reason))
+        return None
+    if parsed is None or parsed.data is None:
+        return ValuesFile(path, {}, {})
+    if not isinstance(parsed.data, dict):
+        result.failures.append(ParseFailure(display, "helm", parsed.start_line, 1, "a values file must be a mapping"))
+        return None
+    return ValuesFile(path, parsed.data, parsed.positions)
+
+
+def merge_values(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """Helm's `-f a -f b` merge: mappings merge key by key, anything else replaces."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = merge_values(dict(merged[key]), value)
+        else:
+            merged[key] = value
+    return merged
+
+
+# --- mapping rendered objects back to template lines ------------------------------------------
+
+
+class TemplateLines:
+    """Where each key is written in one template: lines of `key:` with their YAML key path.
+
+    Templates are not YAML, so the path of a literal key is read from indentation alone (template
+    actions on their own line are passed over). A rendered key then maps to the literal line whose
+    path agrees most with its own, else to its nearest parent's line (a block that `toYaml` wrote),
+    else to the first line that names the key at all.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.split("\n")
+        self.keys: dict[str, list[tuple[int, int, tuple[str, ...]]]] = {}
+        stack: list[tuple[int, str]] = []
+        for number, line in enumerate(self.lines, start=1):
+            stripped = line.strip()
+            if not stripped or (stripped.startswith(("#", "{{")) and stripped.endswith("}}")):
+                continue
+            if stripped == "---":
+                stack = []
+                continue
+            match = _KEY_LINE.match(line)
+            if match is None:
+                continue
+            key = match.group("key").strip("\"'")
+            column = match.start("key") + 1
+            while stack and stack[-1][0] >= column - 1:
+                stack.pop()
+            stack.append((column - 1, key))
+            self.keys.setdefault(key, []).append((number, column, tuple(name for _, name in stack)))
+        #: Every word of the template (`.Values.resources` holds `resources`) -> where it appears.
+        self.words: dict[str, list[tuple[int, int]]] = {}
+        for number, line in enumerate(self.lines, start=1):
+            for word in _WORD.finditer(line):
+                self.words.setdefault(word.group(), []).append((number, word.start() + 1))
+
+    def locate(self, pointer: Pointer, after: int = 0) -> Position | None:
+        """The template position of a rendered pointer: its key written literally, else the key's name
+        anywhere, else the same for its parents (None when nothing fits)."""
+        names = tuple(step for step in pointer if isinstance(step, str))
+        for size in range(len(names), 0, -1):
+            key = names[size - 1]
+            entries = self.keys.get(key)
+            if not entries:
+                found = self.mention((key,), after)
+                if found is not None:
+                    return found
+                continue
+            wanted = names[:size]
+
+            def score(entry: tuple[int, int, tuple[str, ...]], wanted: tuple[str, ...] = wanted) -> tuple[int, int, int]:
+                line, _, path = entry
+                common = 0
+                for mine, theirs in zip(reversed(path), reversed(wanted), strict=False):
+                    if mine != theirs:
+                        break
+                    common += 1
+                return common, int(line >= after), -abs(line - after)
+
+            line, column, _ = max(entries, key=score)
+            return Position(line, column)
+        return None
+
+    def mention(self, pointer: Pointer, after: int = 0) -> Position | None:
+        """The template line nearest `after` that names the pointer's key (or, failing that, a parent's) at all."""
+        names = [step for step in pointer if isinstance(step, str)]
+        for name in reversed(names):
+            found = self.words.get(name)
+            if found:
+                line, column = min(found, key=lambda place: (place[0] < after, abs(place[0] - after)))
+                return Position(line, column)
+        return None
+
+
+@lru_cache(maxsize=32)
+def _template_lines(text: str) -> TemplateLines:
+    return TemplateLines(text)
+
+
+def _segments(text: str) -> list[tuple[int, str]]:
+    """The template split at `---` lines: (first line number, text) of each part."""
+    parts: list[tuple[int, str]] = []
+    start, current = 1, []
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line.strip() == "---":
+            parts.append((start, "\n".join(current)))
+            start, current = number + 1, []
+        else:
+            current.append(line)
+    parts.append((start, "\n".join(current)))
+    return [part for part in parts if part[1].strip()]
+
+
+def line_map(rendered: str, template: str) -> dict[int, int]:
+    """Rendered line -> template line, for every line the template holds word for word.
+
+    Most of a template is literal YAML (a CRD, a Deployment with a few actions): those lines map
+    exactly, whatever the actions above them printed. difflib is the standard library's sequence
+    matcher; it aligns the two texts in near-linear time when they are mostly the same.
+    """
+    from difflib import SequenceMatcher
+
+    ours, theirs = rendered.split("\n"), template.split("\n")
+    matcher = SequenceMatcher(None, ours, theirs, autojunk=False)
+    mapping: dict[int, int] = {}
+    for start, other, size in matcher.get_matching_blocks():
+        for step in range(size):
+            if ours[start + step].strip():
+                mapping[start + step + 1] = other + step + 1
+    return mapping
+
+
+#: A pointer whose line is not literal in the template is placed by key name; past this many
+#: such pointers in one object (a huge generated block) the rest take their nearest located parent's place.
+_MAX_SEARCHED = 2000
+
+
+def _template_positions(rendered: YamlDocument, template: str, index: int, count: int,
+                        mapping: dict[int, int]) -> tuple[dict[Pointer, Position], int]:
+    """Positions of every rendered node in the template, and the object's first template line."""
+    segments = _segments(template)
+    offset, text = segments[index] if len(segments) == count and index < len(segments) else (1, template)
+    lines: TemplateLines | None = None
+    positions: dict[Pointer, Position] = {}
+    searched = 0
+    previous = 0
+    for pointer, position in rendered.positions.items():
+        literal = mapping.get(position.line)
+        if literal is not None:
+            positions[pointer] = Position(literal, position.column)
+            previous = literal - offset + 1
+            continue
+        if not pointer or searched >= _MAX_SEARCHED:
+            continue
+        searched += 1
+        lines = lines or _template_lines(text)
+        found = lines.locate(pointer, previous)
+        if found is not None:
+            previous = found.line
+            positions[pointer] = Position(found.line + offset - 1, found.column)
+    if () not in positions:
+        lines = lines or _template_lines(text)
+        kind = positions.get(("kind",)) or lines.locate(("kind",))
+        if kind is None:  # the whole object comes from a named template: point at the action that includes it
+            producer = next((number for number, line in enumerate(text.split("\n"), start=1) if _INCLUDE_ACTION.search(line)), 1)
+            start = producer + offset - 1
+        else:
+            start = kind.line if ("kind",) in positions else kind.line + offset - 1
+        positions[()] = Position(start, 1)
+    for pointer in rendered.positions:  # a node left unplaced takes its nearest placed parent's position
+        if pointer not in positions:
+            parent = pointer[:-1]
+            while parent not in positions:
+                parent = parent[:-1]
+            positions[pointer] = positions[parent]
+    return positions, positions[()].line
+
+
+# --- rendering ----------------------------------------------------------------------------------
+
+
+def _dependency_failures(chart: Chart, helm: Any, result: LoadResult) -> bool:
+    """A parse-error at each `Chart.yaml` dependency entry that is missing from `charts/`; whether any is."""
+    try:
+        dependencies = helm.dependency_list(str(chart.root))
+    except helm.HelmError:
+        return False
+    broken = [item for item in dependencies if item.get("status") not in ("ok", "unpacked")]
+    if not broken:
+        return False
+    display = display_path(chart.file)
+    positions: dict[Pointer, Position] = {}
+    declared: list[Any] = []
+    try:
+        text = chart.file.read_text(encoding="utf-8")
+        parsed = next(iter(parse_yaml_stream(text)), None)
+        if isinstance(parsed, YamlDocument) and isinstance(parsed.data, dict):
+            positions, declared = parsed.positions, parsed.data.get("dependencies") or []
+    except (OSError, UnicodeDecodeError):
+        pass
+    for item in broken:
+        name = item.get("name", "")
+        entry = next((i for i, dep in enumerate(declared) if isinstance(dep, Mapping) and dep.get("name") == name), None)
+        position = positions.get(("dependencies", entry), Position(1, 1)) if entry is not None else Position(1, 1)
+        status = item.get("status")
+        what = "is missing from charts/" if status == "missing" else f"in charts/ is {status}"
+        result.failures.append(ParseFailure(
+            display, "helm", position.line, position.column,
+            f"helm chart dependency {name!r} {item.get('version', '')} {what}: run `helm dependency build "
+            f"{display_path(chart.root)}` (policylint never downloads charts); the chart's own templates are still checked "
+            "where they render without it"))
+    return True
+
+
+def _variants(chart: Chart, settings: HelmSettings) -> list[list[Path]]:
+    """The values files of each rendering: the user's, then one more for each `ci/*-values.yaml`."""
+    base = list(settings.values)
+    ci = sorted((chart.root / "ci").glob("*-values.yaml")) if (chart.root / "ci").is_dir() else []
+    return [base, *([*base, file] for file in ci)]
+
+
+def _label(chart: Chart, files: Sequence[Path]) -> str:
+    label = f"helm chart {display_path(chart.root)}"
+    return f"{label} (values {', '.join(display_path(file) for file in files)})" if files else label
+
+
+def _source_file(chart: Chart, name: str) -> Path | None:
+    """The file on disk of a rendered template name (`web/charts/sub/templates/x.yaml`)."""
+    parts = name.split("/")[1:]
+    path = chart.root.joinpath(*parts)
+    if path.is_file():
+        return path
+    # A subchart folder named differently from the chart: charts/<folder>/templates/...
+    for index in range(len(parts) - 1):
+        if parts[index] == "charts" and index + 2 < len(parts):
+            folder = chart.root.joinpath(*parts[:index + 1])
+            rest = parts[index + 2:]
+            for candidate in sorted(folder.iterdir()) if folder.is_dir() else []:
+                if (candidate / Path(*rest)).is_file():
+                    return candidate / Path(*rest)
+    return None
+
+
+#: A schema reference Helm's validator would download (the standard drafts' `$schema` URLs are built in).
+_REMOTE_REF = re.compile(r'"\$(?:ref|schema)"\s*:\s*"(?!https?://json-schema\.org/)(https?://[^"]+)"')
+
+
+#: Template functions whose output changes from one rendering to the next (random strings, UUIDs,
+#: the clock, salted hashes, generated keys), each with a deterministic stand-in of the same arity
+#: and result type. Charts use them for `rollme:` annotations, test-pod names and generated
+#: passwords; left alone they would make two runs on the same chart differ.
+_UNSTABLE_FUNCTIONS = {
+    "randAlphaNum": "toString", "randAlpha": "toString", "randNumeric": "toString", "randAscii": "toString",
+    "randBytes": "toString", "randInt": "min", "shuffle": "toString", "bcrypt": "toString", "htpasswd": "print",
+    "genPrivateKey": "toString", "uuidv4": '"00000000-0000-4000-8000-000000000000"',
+    "now": '(toDate "2006-01-02" "2000-01-01")',
+    # genCA CN DAYS and genSelfSignedCert CN IPS DNS DAYS: a dict with .Cert and .Key (even argument counts).
+    "genCA": 'dict "Cert" "" "Key" ""', "genSelfSignedCert": 'dict "Cert" "" "Key" ""',
+}
+_ACTION = re.compile(r"\{\{.*?\}\}", re.S)
+_UNSTABLE_CALL = re.compile(r"(?<![\w.$])(" + "|".join(sorted(_UNSTABLE_FUNCTIONS, key=len, reverse=True)) + r")\b")
+_STRING_LITERAL = re.compile(r'"(?:[^"\\]|\\.)*"|`[^`]*`')
+
+
+def stable_template(text: str) -> str:
+    """The template with every call of an unstable function replaced by its stand-in.
+
+    Only the code inside `{{ ... }}` actions changes, never a string literal in it, and no line is
+    added or removed, so rendered lines still map onto the template's.
+    """
+    if not _UNSTABLE_CALL.search(text):
+        return text
+
+    def code(match: re.Match[str]) -> str:
+        pieces, last = [], 0
+        action = match.group(0)
+        for literal in _STRING_LITERAL.finditer(action):
+            pieces.append(_UNSTABLE_CALL.sub(lambda m: _UNSTABLE_FUNCTIONS[m.group(1)], action[last:literal.start()]))
+            pieces.append(literal.group(0))
+            last = literal.end()
+        pieces.append(_UNSTABLE_CALL.sub(lambda m: _UNSTABLE_FUNCTIONS[m.group(1)], action[last:]))
+        return "".join(pieces)
+
+    return _ACTION.sub(code, text)
+
+
+def _template_files(root: Path) -> Iterable[Path]:
+    """The template files of a chart and of the subcharts unpacked under it."""
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and "templates" in path.relative_to(root).parts[:-1]:
+            yield path
+
+
+def _render_folder(chart: Chart, stack: Any, result: LoadResult) -> Path:
+    """The folder to load: the chart itself, or a temporary copy of it that renders the same way
+    every time and offline.
+
+    The copy leaves out the values.schema.json files (the chart's or a subchart's) that refer to
+    remote schemas: Helm downloads those while it validates values, and policylint makes no network
+    calls, so such values are not validated. It also gives unstable template functions their
+    deterministic stand-ins (`stable_template`), since the same input must give the same output.
+    """
+    remote: dict[Path, str] = {}
+    for schema in sorted(chart.root.rglob("values.schema.json")):
+        try:
+            found = _REMOTE_REF.search(schema.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError):
+            continue
+        if found is not None:
+            remote[schema] = found.group(1)
+    unstable: dict[Path, str] = {}
+    for template in _template_files(chart.root):
+        try:
+            text = template.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        stable = stable_template(text)
+        if stable != text:
+            unstable[template.relative_to(chart.root)] = stable
+    if not remote and not unstable:
+        return chart.root
+    import shutil
+    import tempfile
+
+    folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="policylint-helm-"))) / chart.root.name
+
+    def leave_out(where: str, names: list[str]) -> list[str]:
+        return ["values.schema.json"] if Path(where, "values.schema.json") in remote else []
+
+    shutil.copytree(chart.root, folder, symlinks=True, ignore=leave_out)
+    for relative, text in unstable.items():
+        target = folder / relative
+        target.unlink()  # a symlink in the copy must not lead the write back into the user's tree
+        target.write_text(text, encoding="utf-8")
+    for schema, url in remote.items():
+        result.skipped.append(Skipped(display_path(schema), f"refers to a remote schema ({url}), which policylint does not "
+                                      "download: the chart is rendered without validating values against it"))
+    return folder
+
+
+def render_chart(chart: Chart, settings: HelmSettings, start_index: int = 0) -> LoadResult:
+    """Render every values variant of one chart into documents located in its templates."""
+    from contextlib import ExitStack
+
+    with ExitStack() as stack:
+        return _render_chart(chart, settings, start_index, stack)
+
+
+def _render_chart(chart: Chart, settings: HelmSettings, start_index: int, stack: Any) -> LoadResult:
+    import helm_python as helm
+
+    result = LoadResult()
+    dependencies_missing = _dependency_failures(chart, helm, result)
+    try:
+        loaded = helm.Chart.load(str(_render_folder(chart, stack, result)))
+    except helm.HelmError as exc:
+        result.failures.append(ParseFailure(display_path(chart.file), "helm", 1, 1, f"helm chart cannot be loaded: {_one_line(str(exc))}"))
+        return result
+    default_values = chart.root / "values.yaml"
+    chart_values = read_values(default_values, LoadResult()) if default_values.is_file() else None
+    index = start_index
+    templates: dict[str, str] = {}
+    placed: dict[tuple[str, str], _Placed] = {}
+    seen_failures: set[tuple[str, int, str]] = set()
+    with loaded:
+        for files in _variants(chart, settings):
+            label = _label(chart, files)
+            overrides: dict[str, Any] = {}
+            values_files: list[ValuesFile] = []
+            for file in files:
+                read = read_values(file, result)
+                if read is None:
+                    break
+                values_files.append(read)
+                overrides = merge_values(overrides, read.data)
+            else:
+                try:
+                    rendered = loaded.render(overrides, name=settings.release_name, namespace=settings.namespace,
+                                             is_install=True)
+                except helm.HelmValuesError as exc:
+                    found = _schema_documents(str(exc), [*values_files[::-1], *([chart_values] if chart_values else [])],
+                                              chart, label, index)
+                    if not found:  # not a schema violation Helm could name: say so instead of dropping the chart quietly
+                        result.failures.append(ParseFailure(display_path(chart.file), "helm", 1, 1,
+                                                            f"helm chart values rejected: {_one_line(str(exc))} ({label})"))
+                    result.documents.extend(found)
+                    index += 1000
+                    continue
+                except helm.HelmError as exc:
+                    if dependencies_missing:
+                        # Most often a template of the missing chart (`include "common.names.fullname"`):
+                        # the dependency's own parse-error already says what to do, once.
+                        continue
+                    failure = _render_failure(chart, str(exc), label)
+                    key = (failure.path, failure.line, failure.reason[: failure.reason.rfind(" (helm chart ")])
+                    if key not in seen_failures:
+                        seen_failures.add(key)
+                        result.failures.append(failure)
+                    continue
+                index = _add_rendered(chart, rendered, label, index, templates, result, placed)
+    return result
+
+
+def _one_line(text: str) -> str:
+    return " ".join(line.strip() for line in text.strip().splitlines() if line.strip())
+
+
+def _render_failure(chart: Chart, message: str, label: str) -> ParseFailure:
+    """A render error at the template line Helm names, else at Chart.yaml."""
+    match = _TEMPLATE_ERROR.search(message)
+    if match:
+        source = _source_file(chart, match.group("name"))
+        if source is not None:
+            return ParseFailure(display_path(source), "helm", int(match.group("line")), int(match.group("column") or 1),
+                                f"helm template failed: {_one_line(match.group('reason'))} ({label})")
+    return ParseFailure(display_path(chart.file), "helm", 1, 1, f"helm template failed: {_one_line(message)} ({label})")
+
+
+_Placed = tuple[list[tuple[Any, dict[Pointer, Position], int]], list[str]]
+
+
+def _place(text: str, template: str) -> _Placed:
+    """The objects of one rendered template with their template positions, and YAML errors."""
+    mapping = line_map(text, template) if template else {}
+    items = list(parse_yaml_stream(text))
+    objects = [item for item in items if isinstance(item, YamlDocument) and isinstance(item.data, dict) and "kind" in item.data]
+    errors = [item.reason for item in items if isinstance(item, YamlError)]
+    placed = []
+    for number, item in enumerate(objects):
+        if template:
+            positions, start = _template_positions(item, template, number, len(objects), mapping)
+        else:
+            positions, start = {(): Position(1, 1)}, 1
+        placed.append((item.data, positions, start))
+    return placed, errors
+
+
+def _add_rendered(chart: Chart, rendered: Mapping[str, str], label: str, index: int, templates: dict[str, str],
+                  result: LoadResult, placed: dict[tuple[str, str], _Placed]) -> int:
+    for name in sorted(rendered):
+        text = rendered[name]
+        if not text.strip() or not name.endswith((".yaml", ".yml", ".json", ".tpl")) or name.endswith("NOTES.txt"):
+            continue
+        source = _source_file(chart, name)
+        display = display_path(source) if source is not None else display_path(chart.file)
+        if source is not None and display not in templates:
+            try:
+                templates[display] = source.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                templates[display] = ""
+            result.sources[display] = templates[display]
+        template = templates.get(display, "")
+        key = (display, text)
+        if key not in placed:  # variants mostly render a template the same way: parse and place it once
+            placed[key] = _place(text, template if source is not None else "")
+        objects, errors = placed[key]
+        result.failures.extend(
+            ParseFailure(display, "helm", 1, 1, f"helm template rendered invalid YAML: {reason} ({label})") for reason in errors)
+        for data, positions, start in objects:
+            result.documents.append(Document(path=display, file_kind="kubernetes", index=index, data=data,
+                                             positions=positions, start_line=start, end_line=start, origin=label))
+            index += 1
+    return index
+
+
+def _schema_documents(message: str, values: list[ValuesFile], chart: Chart, label: str, index: int) -> list[Document]:
+    """One `helm` document per values.schema.json error, at the key in the values file that sets it."""
+    documents = []
+    for line in message.splitlines():
+        stripped = line.strip()
+        match = _SCHEMA_ERROR.match(stripped)
+        if match is None:
+            continue
+        pointer = tuple(int(step) if step.isdigit() else step for step in match.group("path").strip("/").split("/") if step)
+        file, position = _values_position(values, pointer, chart)
+        text = f"{match.group('path') or '/'}: {match.group('reason')}"
+        documents.append(Document(
+            path=display_path(file), file_kind="helm", index=index + len(documents),
+            data={"chart": display_path(chart.root), "schemaErrors": [text]},
+            positions={(): position, ("schemaErrors", 0): position}, start_line=position.line, end_line=position.line,
+            origin=label if "(values" in label else ""))
+    return documents
+
+
+def _values_position(values: list[ValuesFile], pointer: Pointer, chart: Chart) -> tuple[Path, Position]:
+    """The values file (last given first) that sets the deepest part of `pointer`, and where."""
+    for size in range(len(pointer), 0, -1):
+        for file in values:
+            found = file.positions.get(pointer[:size])
+            if found is not None:
+                return file.path, found
+    if values:
+        return values[0].path, values[0].positions.get((), Position(1, 1))
+    return chart.root / "values.yaml", Position(1, 1)
+
+
+#: A chart whose rendering takes longer than this is given up (templates can loop for hours).
+RENDER_TIMEOUT_SECONDS = 60.0
+
+
+def render_all(charts: Iterable[Chart], settings: HelmSettings) -> LoadResult:
+    """Render every chart; one chart's failure, or a rendering that never ends, never stops the others.
+
+    Each chart renders in a daemon thread that is waited for at most RENDER_TIMEOUT_SECONDS: the
+    Go library cannot be interrupted, so a rendering that runs over is abandoned (it ends with the
+    process) and reported as a parse-error.
+    """
+    import threading
+
+    result = LoadResult()
+    for number, chart in enumerate(charts):
+        outcome: list[LoadResult | BaseException] = []
+
+        def work(chart: Chart = chart, start: int = number * 1_000_000, outcome: list[Any] = outcome) -> None:
+            try:
+                outcome.append(render_chart(chart, settings, start_index=start))
+            except Exception as exc:  # the library failing unexpectedly is this chart's problem only
+                outcome.append(exc)
+
+        thread = threading.Thread(target=work, name=f"policylint-helm-{number}", daemon=True)
+        thread.start()
+        thread.join(RENDER_TIMEOUT_SECONDS)
+        display = display_path(chart.file)
+        if not outcome:
+            result.failures.append(ParseFailure(
+                display, "helm", 1, 1, f"helm chart rendering stopped after {RENDER_TIMEOUT_SECONDS:g} s "
+                "(a template runs too long); its objects are not checked"))
+        elif isinstance(outcome[0], BaseException):
+            error = outcome[0]
+            result.failures.append(ParseFailure(display, "helm", 1, 1, f"helm chart rendering failed: {type(error).__name__}: {error}"))
+        else:
+            result.extend(outcome[0])
+    return result
+
+
+def deduplicate(findings: list[Any]) -> list[Any]:
+    """Drop a finding another values variant of the same chart also made, word for word.
+
+    The one kept names the plainest rendering (the chart's own values before a ci/ variant).
+    """
+    def key(finding: Any) -> tuple[str, str, int, int, str] | None:
+        cut = finding.message.rfind(" (helm chart ")
+        return None if cut < 0 else (finding.policy_id, finding.path, finding.line, finding.column, finding.message[:cut])
+
+    best: dict[tuple[str, str, int, int, str], Any] = {}
+    for finding in findings:
+        found = key(finding)
+        if found is not None:
+            current = best.get(found)
+            if current is None or (len(finding.message), finding.message) < (len(current.message), current.message):
+                best[found] = finding
+    return [finding for finding in findings if (found := key(finding)) is None or best[found] is finding]

