@@ -6,11 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+from support import ROOT
 
 from policylint.cli import main
-
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT / "fixtures"
 
 
 @pytest.fixture

@@ -12,12 +12,10 @@ the same rules are checked here again edge by edge on grimp's graph, so a failur
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import grimp
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
+from support import ROOT
 
 
 @pytest.fixture(scope="module")

@@ -9,13 +9,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from support import ROOT
 
 from policylint import parallel
 
-ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from generate_corpus import generate  # noqa: E402
+from generate_corpus import generate
 
 #: Enough documents that `--jobs 2` really forks two workers (see policylint.parallel).
 DOCUMENTS = 2 * parallel.MIN_DOCUMENTS_PER_WORKER + 60

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from support import ROOT
 
 from policylint.catalog import load_policies
 from policylint.cli import main
 from policylint.docs import DOCS_COMMAND, render_policy_docs, stale_pages
 
-ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "policies"
 SECTIONS = [
     "## What it does", "## Why is this bad?", "## Example (failing)", "## Use instead (passing)", "## Remediation",

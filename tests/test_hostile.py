@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = ROOT / "fixtures" / "hostile"
 #: Address space for the child: far above a normal run, far below what an alias bomb would take.
 MEMORY_LIMIT = 2 * 1024**3

@@ -8,12 +8,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from support import FIXTURES
 
 from policylint.cli import main
 from policylint.options import RunOptions
 from policylint.runner import check
 
-FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "own-policies"
+FIXTURE = FIXTURES / "own-policies"
 OWN_IDS = ("demo-policy.example.com", "team-label", "replicalimit-policy.example.com", "owner-label", "main", "team-memory-limit")
 
 

@@ -9,7 +9,7 @@ import sysconfig
 import venv
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from support import ROOT
 
 
 def test_wheel_ships_policies_and_runs_elsewhere(tmp_path):

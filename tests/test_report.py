@@ -8,11 +8,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from support import ROOT
 
 from policylint.cli import main
 from policylint.gitinfo import git_state
 
-ROOT = Path(__file__).resolve().parent.parent
 GUIDE = ROOT / "fixtures" / "guide"
 DEPLOYMENT = "k8s/base/deployment.yaml"
 #: The guide's Deployment has one container (`- name: app`); with no securityContext, findings point at it.

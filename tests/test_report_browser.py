@@ -14,10 +14,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from support import ROOT
 
 from policylint.cli import main
 
-ROOT = Path(__file__).resolve().parent.parent
 GUIDE = ROOT / "fixtures" / "guide"
 BROWSER = next((found for name in ("chromium", "chromium-browser", "google-chrome") if (found := shutil.which(name))), None)
 pytestmark = pytest.mark.skipif(BROWSER is None, reason="Chromium is not installed (apt-get install chromium); CI installs it")

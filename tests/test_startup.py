@@ -11,7 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from support import ROOT
+
 HEAVY = ("jsonschema", "referencing", "multiprocessing", "concurrent.futures", "helm_python", "pathspec")
 #: policylint's own modules a lone Deployment does not need: renderers, other reporters, loaders and relations
 #: of other kinds, the port helpers (only Service and NetworkPolicy relations read ports).

@@ -9,18 +9,17 @@ alias count forced on, and the two results must be identical.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from support import ROOT
 
 from policylint.catalog import load_policies
 from policylint.core import yamlnodes
 from policylint.core.yamlnodes import YamlDocument, YamlError, parse_yaml_stream
 from policylint.examples import example_files, iter_examples, strip_markers
 
-ROOT = Path(__file__).resolve().parent.parent
 YAML_SUFFIXES = (".yaml", ".yml")
 
 

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
+from support import ROOT
 
 from policylint.kinds.kubernetes.helm import TemplateLines, library_available, plan
 from policylint.options import RunOptions
 from policylint.runner import check
 
-ROOT = Path(__file__).resolve().parent.parent
 CHARTS = ROOT / "fixtures" / "helm"
 
 pytestmark = pytest.mark.skipif(not library_available(), reason='the Helm library is missing: pip install "policylint[helm]"')

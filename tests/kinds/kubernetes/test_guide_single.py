@@ -8,14 +8,12 @@ relational rules (HPA, PDB, NetworkPolicy, ...) are pinned by their own tests.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from support import ROOT
 
 from policylint.options import RunOptions
 from policylint.runner import check
 
-ROOT = Path(__file__).resolve().parent.parent
 DEPLOYMENT = "fixtures/guide/k8s/base/deployment.yaml"
 HPA = "fixtures/guide/k8s/base/hpa.yaml"
 NETWORKPOLICY = "fixtures/guide/k8s/base/networkpolicy.yaml"

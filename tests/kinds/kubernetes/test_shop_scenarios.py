@@ -5,20 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from support import K8S_RELATIONAL, ROOT
 
 from policylint.options import RunOptions
 from policylint.runner import check
 
-ROOT = Path(__file__).resolve().parents[2]
 SHOP = "fixtures/scenarios/k8s-shop"
-RELATIONAL = {
-    "k8s-anti-affinity-missing", "k8s-deprecated-api", "k8s-hpa-max-not-above-min", "k8s-hpa-metric-without-request",
-    "k8s-hpa-min-replicas-low", "k8s-hpa-replicas-conflict", "k8s-hpa-target-missing", "k8s-ingress-no-tls",
-    "k8s-networkpolicy-allow-all", "k8s-networkpolicy-egress-no-dns", "k8s-networkpolicy-missing",
-    "k8s-networkpolicy-port-mismatch", "k8s-networkpolicy-selects-nothing", "k8s-pdb-blocks-eviction",
-    "k8s-pdb-missing", "k8s-pdb-selects-nothing", "k8s-schema-invalid", "k8s-service-selector-mismatch",
-    "k8s-service-target-port-mismatch", "k8s-single-replica",
-}
 DANGLING = {
     "k8s-hpa-target-missing", "k8s-pdb-selects-nothing", "k8s-networkpolicy-selects-nothing",
     "k8s-service-selector-mismatch",
@@ -33,7 +25,7 @@ def _from_repository_root(monkeypatch):
 def relational(*paths: str) -> list[tuple[str, int, str]]:
     report = check(RunOptions(paths=paths))
     return sorted(
-        (Path(f.path).name, f.line, f.policy_id) for f in report.active if f.policy_id in RELATIONAL
+        (Path(f.path).name, f.line, f.policy_id) for f in report.active if f.policy_id in K8S_RELATIONAL
     )
 
 
@@ -64,7 +56,7 @@ def test_shop_scenario_findings_are_exactly_these():
 
 def test_every_relational_rule_is_exercised_by_the_scenario():
     exercised = {policy_id for _, _, policy_id in relational(SHOP)}
-    assert exercised == RELATIONAL - {"k8s-hpa-min-replicas-low"}  # all HPAs keep at least 2 replicas
+    assert exercised == K8S_RELATIONAL - {"k8s-hpa-min-replicas-low"}  # all HPAs keep at least 2 replicas
 
 
 @pytest.mark.parametrize("name", sorted(path.name for path in (ROOT / SHOP).glob("*.yaml")))

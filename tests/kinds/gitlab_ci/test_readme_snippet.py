@@ -4,12 +4,13 @@ GitLab's schema and breaks none of policylint's job-level GitLab rules."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
+
+from support import ROOT
 
 from policylint.options import RunOptions
 from policylint.runner import check
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = ROOT / "README.md"
 
 
 def test_readme_gitlab_job_passes_the_gitlab_rules(tmp_path, monkeypatch):

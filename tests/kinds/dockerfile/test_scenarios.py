@@ -10,11 +10,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from support import ROOT
 
 from policylint.options import RunOptions
 from policylint.runner import check
 
-ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "fixtures" / "scenarios" / "dockerfiles"
 
 EXPECTED = {

@@ -4,15 +4,13 @@ syntax errors as data, and the line of every instruction, command and ENV/ARG en
 from __future__ import annotations
 
 import textwrap
-from pathlib import Path
 
 import pytest
+from support import FIXTURES
 
 from policylint.core.kinds import detect_by_name
 from policylint.core.loading import load_bytes
 from policylint.kinds.dockerfile.loader import parse_dockerfile, substitute
-
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
 
 def parse(text: str):

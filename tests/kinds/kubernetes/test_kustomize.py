@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from support import ROOT
 
 from policylint.core.files import Candidate
 from policylint.discovery import discover
@@ -18,7 +19,6 @@ from policylint.kinds.kubernetes.kustomize import KustomizeError, find_tool, own
 from policylint.options import RunOptions
 from policylint.runner import check
 
-ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = "fixtures/kustomize"
 PROD = f"{FIXTURE}/overlays/production"
 HAS_RENDERER = bool(own_kubectl() or shutil.which("kubectl") or shutil.which("kustomize"))

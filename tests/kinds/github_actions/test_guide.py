@@ -3,12 +3,11 @@ the exact (rule, line) list policylint reports for it, with every finding the ca
 
 from __future__ import annotations
 
-from pathlib import Path
+from support import ROOT
 
 from policylint.options import RunOptions
 from policylint.runner import check
 
-ROOT = Path(__file__).resolve().parent.parent
 CI = "fixtures/guide/.github/workflows/ci.yml"
 
 #: The catalog ("The guide as a fixture"): these must be among the findings on ci.yml.

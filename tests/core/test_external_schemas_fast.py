@@ -15,13 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import ROOT
 
 from policylint.catalog import load_policies
 from policylint.core import external_schemas
 from policylint.core.yamlnodes import YamlDocument, parse_yaml_stream
 from policylint.examples import MARKER
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _texts() -> dict[str, list[str]]:

@@ -7,12 +7,12 @@ instances (hypothesis).
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import ROOT
 
 from policylint.catalog import load_policies
 from policylint.core import conditions
@@ -26,7 +26,6 @@ from policylint.examples import example_files, iter_examples, strip_markers
 from policylint.options import RunOptions
 from policylint.runner import load_paths
 
-ROOT = Path(__file__).resolve().parent.parent
 POLICIES = list(load_policies())
 
 

@@ -3,24 +3,14 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
+from support import K8S_RELATIONAL, ROOT
 
 from policylint.options import RunOptions
 from policylint.runner import check
 
-ROOT = Path(__file__).resolve().parent.parent
-
 GUIDE_K8S = "fixtures/guide/k8s/base"
-RELATIONAL = {
-    "k8s-anti-affinity-missing", "k8s-deprecated-api", "k8s-hpa-max-not-above-min", "k8s-hpa-metric-without-request",
-    "k8s-hpa-min-replicas-low", "k8s-hpa-replicas-conflict", "k8s-hpa-target-missing", "k8s-ingress-no-tls",
-    "k8s-networkpolicy-allow-all", "k8s-networkpolicy-egress-no-dns", "k8s-networkpolicy-missing",
-    "k8s-networkpolicy-port-mismatch", "k8s-networkpolicy-selects-nothing", "k8s-pdb-blocks-eviction",
-    "k8s-pdb-missing", "k8s-pdb-selects-nothing", "k8s-schema-invalid", "k8s-service-selector-mismatch",
-    "k8s-service-target-port-mismatch", "k8s-single-replica",
-}
 
 
 @pytest.fixture(autouse=True)
@@ -30,7 +20,7 @@ def _from_repository_root(monkeypatch):
 
 def relational_findings(paths=("fixtures/guide",), **options):
     report = check(RunOptions(paths=paths, **options))
-    return [finding for finding in report.active if finding.policy_id in RELATIONAL]
+    return [finding for finding in report.active if finding.policy_id in K8S_RELATIONAL]
 
 
 def test_guide_relational_findings_are_exactly_these():

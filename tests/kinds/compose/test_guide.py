@@ -3,14 +3,12 @@ list policylint reports for each, every finding the catalog requires, and none i
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from support import ROOT
 
 from policylint.options import RunOptions
 from policylint.runner import check
 
-ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = "fixtures/guide/Dockerfile"
 COMPOSE = "fixtures/guide/docker-compose.yml"
 

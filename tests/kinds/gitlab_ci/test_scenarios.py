@@ -3,12 +3,11 @@ build with dind, a Kubernetes deploy through `extends:` and `!reference`): the e
 
 from __future__ import annotations
 
-from pathlib import Path
+from support import ROOT
 
 from policylint.options import RunOptions
 from policylint.runner import check
 
-ROOT = Path(__file__).resolve().parent.parent
 BASE = "fixtures/scenarios/gitlab/"
 
 EXPECTED = [

@@ -3,12 +3,10 @@ benchmarks/compare_zizmor.py): the exact findings, and none on the hardened work
 
 from __future__ import annotations
 
-from pathlib import Path
+from support import ROOT
 
 from policylint.options import RunOptions
 from policylint.runner import check
-
-ROOT = Path(__file__).resolve().parent.parent
 
 EXPECTED = [
     ("artifacts.yml", "gha-permissions-write-all", 7),  # contents: write, inherited by build
