@@ -57,9 +57,22 @@ def format_checks() -> dict[str, Any]:
         "image-not-latest": strings_only(lambda value: not parse_image(value).mutable),
         "image-pinned-by-digest": strings_only(lambda value: parse_image(value).pinned_by_digest),
     }
-    for vocabulary in kinds.vocabularies():
-        checks.update(vocabulary.FORMATS)
+    checks.update(_kind_formats())
     return checks
+
+
+_KIND_FORMATS: dict[str, Any] | None = None
+
+
+def _kind_formats() -> dict[str, Any]:
+    """The formats the registered kinds add, gathered once (every condition compile asks)."""
+    global _KIND_FORMATS
+    if _KIND_FORMATS is None:
+        found: dict[str, Any] = {}
+        for vocabulary in kinds.vocabularies():
+            found.update(vocabulary.FORMATS)
+        _KIND_FORMATS = found
+    return _KIND_FORMATS
 
 
 def _formats() -> Any:

@@ -17,8 +17,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import PurePosixPath
 from typing import Any
 
-from policylint.core.records import field, record
-
 #: Names of YAML and JSON files: a kind that claims none of them by name is chosen by their content.
 YAML_SUFFIXES = (".yaml", ".yml")
 JSON_SUFFIXES = (".json",)
@@ -30,38 +28,68 @@ TargetFunction = Callable[[Any, Mapping[str, Any]], Iterator[Any]]
 RelationFunction = Callable[[Any, Any, Mapping[str, Any]], Iterable[Any]]
 
 
-@record(frozen=True, slots=True)
 class Kind:
-    """What the core needs to know of one file kind; module names are relative to `package`."""
+    """What the core needs to know of one file kind; module names are relative to `package`.
 
-    #: The file kind of its documents (`match.file`, `file_kind` in every report).
-    name: str
-    package: str
-    #: Policy id prefixes and the file kind each selects (`k8s-` → kubernetes, `helm-` → helm).
-    domains: Mapping[str, str]
-    #: Every file kind this package's targets and relations serve: its own, and documents it makes
-    #: itself (Kubernetes makes `helm` documents, one per chart rendering).
-    file_kinds: tuple[str, ...] = ()
-    loader: str | None = "loader"
-    targets: str | None = "targets"
-    relations: str | None = None
-    #: A module with `FORMATS` and `KEYWORDS` that conditions may use (`k8s-quantity`, ...).
-    vocabulary: str | None = None
-    #: True when a file of this name is of this kind, whatever it holds.
-    claims_name: Callable[[PurePosixPath], bool] | None = None
-    #: True when YAML of no telling name is of this kind by its content.
-    claims_content: Callable[[str], bool] | None = None
-    #: For a name this kind claims loosely: False when the content says otherwise (then it decides).
-    confirms: Callable[[str, str], bool] | None = None
-    #: Its documents are API objects named by `kind`, namespace and name (relations index them so).
-    objects: bool = False
-    #: Object kinds that take no namespace.
-    cluster_scoped: frozenset[str] = frozenset()
-    #: Aliases usable in `match.kinds` (`workload`: every kind that runs pods).
-    kind_aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    #: "module:function" given every document of a set: returns those the set should judge (a
-    #: pipeline's included files are judged once, inside the pipeline that includes them).
-    settle: str | None = None
+    A plain class with its `__init__` written out: the record is built at every start-up, and a
+    compiled `__init__` (dataclasses, policylint.core.records) costs more than the rest of this module.
+    """
+
+    __slots__ = (
+        "claims_content", "claims_name", "cluster_scoped", "confirms", "domains", "file_kinds", "kind_aliases",
+        "loader", "name", "objects", "package", "relations", "settle", "targets", "vocabulary",
+    )
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        package: str,
+        domains: Mapping[str, str],
+        file_kinds: tuple[str, ...] = (),
+        loader: str | None = "loader",
+        targets: str | None = "targets",
+        relations: str | None = None,
+        vocabulary: str | None = None,
+        claims_name: Callable[[PurePosixPath], bool] | None = None,
+        claims_content: Callable[[str], bool] | None = None,
+        confirms: Callable[[str, str], bool] | None = None,
+        objects: bool = False,
+        cluster_scoped: frozenset[str] = frozenset(),
+        kind_aliases: Mapping[str, tuple[str, ...]] | None = None,
+        settle: str | None = None,
+    ) -> None:
+        #: The file kind of its documents (`match.file`, `file_kind` in every report).
+        self.name = name
+        self.package = package
+        #: Policy id prefixes and the file kind each selects (`k8s-` → kubernetes, `helm-` → helm).
+        self.domains = dict(domains)
+        #: Every file kind this package's targets and relations serve: its own, and documents it makes
+        #: itself (Kubernetes makes `helm` documents, one per chart rendering).
+        self.file_kinds = file_kinds or (name,)
+        self.loader = loader
+        self.targets = targets
+        self.relations = relations
+        #: A module with `FORMATS` and `KEYWORDS` that conditions may use (`k8s-quantity`, ...).
+        self.vocabulary = vocabulary
+        #: True when a file of this name is of this kind, whatever it holds.
+        self.claims_name = claims_name
+        #: True when YAML of no telling name is of this kind by its content (None: always, the fallback).
+        self.claims_content = claims_content
+        #: For a name this kind claims loosely: False when the content says otherwise (then it decides).
+        self.confirms = confirms
+        #: Its documents are API objects named by `kind`, namespace and name (relations index them so).
+        self.objects = objects
+        #: Object kinds that take no namespace.
+        self.cluster_scoped = cluster_scoped
+        #: Aliases usable in `match.kinds` (`workload`: every kind that runs pods).
+        self.kind_aliases = dict(kind_aliases or {})
+        #: "module:function" given every document of a set: returns those the set should judge (a
+        #: pipeline's included files are judged once, inside the pipeline that includes them).
+        self.settle = settle
+
+    def __repr__(self) -> str:
+        return f"Kind(name={self.name!r}, package={self.package!r})"
 
 
 #: Policy id prefixes and the file kind each selects (`k8s` → kubernetes), from every kind.
@@ -108,7 +136,7 @@ def register(kinds: Iterable[Kind], by_name: Iterable[str], by_content: Iterable
     """
     for kind in kinds:
         _REGISTRY.kinds[kind.name] = kind
-        for file_kind in kind.file_kinds or (kind.name,):
+        for file_kind in kind.file_kinds:
             _REGISTRY.serving[file_kind] = kind
         if kind.objects:
             OBJECT_KINDS[kind.name] = kind.cluster_scoped

@@ -9,9 +9,11 @@ from pathlib import PurePosixPath
 from policylint.core.kinds import YAML_SUFFIXES, Kind
 
 _COMPOSE_NAMES = ("docker-compose*.y*ml", "compose*.y*ml")
-_COMPOSE_CONTENT = re.compile(r"^services:\s*(#.*)?$", re.MULTILINE)
-_CANONICAL_COMPOSE = re.compile(r"(docker-compose.*|compose(\..*)?)\.ya?ml$")
-_COMPOSE_TOP_LEVEL = re.compile(r"^(services|include):", re.MULTILINE)
+# Patterns as text: `re` compiles (and caches) each on first use, so a run that never meets a
+# compose-like file never pays for them at start-up.
+_COMPOSE_CONTENT = r"^services:\s*(#.*)?$"
+_CANONICAL_COMPOSE = r"(docker-compose.*|compose(\..*)?)\.ya?ml$"
+_COMPOSE_TOP_LEVEL = r"^(services|include):"
 
 
 def _claims_name(path: PurePosixPath) -> bool:
@@ -21,7 +23,7 @@ def _claims_name(path: PurePosixPath) -> bool:
 
 def _claims_content(text: str) -> bool:
     # `in` first: a multi-line pattern tried at every position costs more than the plain substring scan.
-    return "services:" in text and bool(_COMPOSE_CONTENT.search(text)) and bool(
+    return "services:" in text and bool(re.search(_COMPOSE_CONTENT, text, re.MULTILINE)) and bool(
         re.search(r"^\s+(image|build):", text, re.MULTILINE)
     )
 
@@ -30,7 +32,7 @@ def _confirms(path: str, text: str) -> bool:
     """Canonical names (docker-compose*.yml, compose.yaml, compose.prod.yaml) are compose files
     whatever they hold; a looser `compose-*.yaml` name (a policy file, say) needs a top-level
     `services:` or `include:`, or the content decides."""
-    return bool(_CANONICAL_COMPOSE.match(PurePosixPath(path).name.lower()) or _COMPOSE_TOP_LEVEL.search(text))
+    return bool(re.match(_CANONICAL_COMPOSE, PurePosixPath(path).name.lower()) or re.search(_COMPOSE_TOP_LEVEL, text, re.MULTILINE))
 
 
 KIND = Kind(

@@ -9,9 +9,10 @@ from policylint.core.kinds import Kind
 
 #: GitLab CI content: a top-level `stages:`, or jobs (bodies indented two to four columns) with both
 #: `script:`/`extends:` and `stage:` (Helm values files may have a `script:` or a `workflow:` alone).
-_GITLAB_STAGES = re.compile(r"^stages:", re.MULTILINE)
-_GITLAB_JOB = re.compile(r"^[ \t]{2,4}(script|extends):", re.MULTILINE)
-_GITLAB_STAGE = re.compile(r"^[ \t]{2,4}stage:", re.MULTILINE)
+#: As text: `re` compiles (and caches) each on first use, not at every start-up.
+_GITLAB_STAGES = r"^stages:"
+_GITLAB_JOB = r"^[ \t]{2,4}(script|extends):"
+_GITLAB_STAGE = r"^[ \t]{2,4}stage:"
 
 
 def _claims_name(path: PurePosixPath) -> bool:
@@ -20,7 +21,8 @@ def _claims_name(path: PurePosixPath) -> bool:
 
 def _claims_content(text: str) -> bool:
     return not re.search(r"^(apiVersion|kind|services|jobs):", text, re.MULTILINE) and bool(
-        _GITLAB_STAGES.search(text) or (_GITLAB_JOB.search(text) and _GITLAB_STAGE.search(text))
+        re.search(_GITLAB_STAGES, text, re.MULTILINE)
+        or (re.search(_GITLAB_JOB, text, re.MULTILINE) and re.search(_GITLAB_STAGE, text, re.MULTILINE))
     )
 
 

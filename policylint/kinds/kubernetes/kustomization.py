@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from policylint.core.records import field, record
 from policylint.core.yamlnodes import YamlDocument, parse_yaml_stream
 
 #: Fields of a kustomization that name files or folders of the build.
@@ -53,7 +53,7 @@ def is_remote(entry: str, local: Path) -> bool:
     return "/" in entry and "." in host.strip(".")
 
 
-@dataclass
+@record
 class Kustomization:
     """What one kustomization file pulls into its build."""
 

@@ -22,7 +22,7 @@ from policylint.core.documents import Document, DocumentSet
 from policylint.core.kinds import relation
 from policylint.core.records import field, record
 from policylint.core.views import Anchor, View, ViewPath
-from policylint.kinds.kubernetes.objects import SCALABLE_KINDS, WORKLOAD_KINDS
+from policylint.kinds.kubernetes import SCALABLE_KINDS, WORKLOAD_KINDS
 from policylint.kinds.kubernetes.scope import DEFAULT_MODE, SCOPE_PARAM, Folder, ancestors, folder_of, nearest
 from policylint.kinds.kubernetes.selectors import (
     LabelIndex,

@@ -16,7 +16,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from policylint.core.records import field, record
-from policylint.kinds.kubernetes.kustomization import adds_selector_labels, read_kustomization
 
 SCOPE_MODES = ("folder", "run")
 DEFAULT_MODE = "folder"
@@ -92,6 +91,8 @@ def listing_from_data(file: str, data: Any, is_folder: Any) -> KustomizationList
 
     Remote entries (URLs, `github.com/...`) are not local files and are left out.
     """
+    from policylint.kinds.kubernetes.kustomization import adds_selector_labels  # only where kustomizations are
+
     listing = KustomizationListing(posixpath.normpath(file), adds_selectors=adds_selector_labels(data))
     if not isinstance(data, Mapping):
         return listing
@@ -179,6 +180,8 @@ def tag_from_candidates(documents: Iterable[Any], candidates: Iterable[Any]) -> 
     listings: list[KustomizationListing] = []
     for file in kustomizations:
         from pathlib import Path
+
+        from policylint.kinds.kubernetes.kustomization import read_kustomization  # only where kustomizations are
 
         found = read_kustomization(Path(file))
         if found is not None:

@@ -10,7 +10,7 @@ from policylint.core.kinds import target
 from policylint.core.records import field as dataclass_field
 from policylint.core.records import record
 from policylint.core.views import Anchor, View
-from policylint.kinds.kubernetes.objects import CLUSTER_SCOPED_KINDS
+from policylint.kinds.kubernetes import CLUSTER_SCOPED_KINDS
 from policylint.kinds.kubernetes.workloads import containers, pod_metadata_pointer, pod_spec, pod_spec_pointer
 
 #: securityContext fields a container inherits from the pod when it does not set them itself.

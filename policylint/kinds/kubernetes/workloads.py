@@ -7,7 +7,7 @@ from typing import Any
 
 from policylint.core.documents import Document
 from policylint.core.yamlnodes import Pointer
-from policylint.kinds.kubernetes.objects import WORKLOAD_KINDS
+from policylint.kinds.kubernetes import WORKLOAD_KINDS
 
 CONTAINER_FIELDS = ("containers", "initContainers", "ephemeralContainers")
 
