@@ -152,16 +152,6 @@ def registered() -> list[Kind]:
     return list(_REGISTRY.kinds.values())
 
 
-def kind_of(file_kind: str) -> Kind | None:
-    """The kind whose package serves a file kind (`helm` is served by Kubernetes), or None."""
-    return _REGISTRY.serving.get(file_kind)
-
-
-def file_kinds() -> tuple[str, ...]:
-    """Every file kind a policy may name in `match.file`."""
-    return tuple(_REGISTRY.serving)
-
-
 def vocabularies() -> list[Any]:
     """The modules of extra condition formats and keywords, imported."""
     return [
