@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 
 from policylint.core import records
 from policylint.core.records import field, record
-from policylint.core.suggest import did_you_mean
 
 if TYPE_CHECKING:
     from policylint.core.policies import PolicySet
@@ -293,6 +292,8 @@ def validate(config: Config, where: str = "") -> None:
         pass
     from jsonschema import Draft202012Validator
 
+    from policylint.core.suggest import did_you_mean  # only when the configuration is wrong
+
     validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
     errors = sorted(
         validator.iter_errors(config.values),
@@ -360,6 +361,8 @@ def resolve_policy_ids(config: Config, policy_set: PolicySet) -> tuple[Config, l
             warnings.append(f"{config.display_source}:{config.line_of(*where)}: {key_path(where)}: "
                             f"{value!r} was renamed to {aliases[value]!r}")
             return aliases[value]
+        from policylint.core.suggest import did_you_mean  # only for a policy id no policy has
+
         warnings.append(f"{config.display_source}:{config.line_of(*where)}: {key_path(where)}: unknown policy "
                         f"{value!r}{did_you_mean(value, pool)}; ignored")
         return None
@@ -375,6 +378,8 @@ def resolve_policy_ids(config: Config, policy_set: PolicySet) -> tuple[Config, l
         declared = policy_set.policies[name].params
         for param, value in given.items():
             if param not in declared:
+                from policylint.core.suggest import did_you_mean  # only for an unknown parameter
+
                 names = ", ".join(sorted(declared)) or "none"
                 choices = did_you_mean(param, declared) or f" (parameters: {names})"
                 raise ConfigError(f"{config.display_source}:{config.line_of('params', name, param)}: "
