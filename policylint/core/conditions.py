@@ -38,14 +38,13 @@ _validator_class: Any = None
 _format_checker: Any = None
 
 
-def strings_only(check: Any) -> Any:
-    """A format check that passes every value that is not a string (JSON Schema's rule for formats)."""
-    return lambda value: not isinstance(value, str) or check(value)
-
-
 def format_checks() -> dict[str, Any]:
     """Custom formats by name: value -> bool (shared by jsonschema and policylint.core.fastschema)."""
-    checks = {
+
+    def strings_only(check: Any) -> Any:
+        return lambda value: not isinstance(value, str) or check(value)
+
+    return {
         "secret-like-name": strings_only(is_secret_like_name),
         "placeholder": lambda value: is_placeholder(value) if isinstance(value, str | type(None)) else False,
         "base64-placeholder": _is_base64_placeholder,
@@ -56,23 +55,8 @@ def format_checks() -> dict[str, Any]:
         "private-key": strings_only(has_private_key),
         "image-not-latest": strings_only(lambda value: not parse_image(value).mutable),
         "image-pinned-by-digest": strings_only(lambda value: parse_image(value).pinned_by_digest),
+        **kinds.vocabulary()[0],
     }
-    checks.update(_kind_formats())
-    return checks
-
-
-_KIND_FORMATS: dict[str, Any] | None = None
-
-
-def _kind_formats() -> dict[str, Any]:
-    """The formats the registered kinds add, gathered once (every condition compile asks)."""
-    global _KIND_FORMATS
-    if _KIND_FORMATS is None:
-        found: dict[str, Any] = {}
-        for vocabulary in kinds.vocabularies():
-            found.update(vocabulary.FORMATS)
-        _KIND_FORMATS = found
-    return _KIND_FORMATS
 
 
 def _formats() -> Any:
@@ -135,18 +119,11 @@ KEYWORDS = {
     "propertiesDiffer": _properties_differ,
     "namedProperties": _named_properties,
 }
-_keywords: dict[str, Any] | None = None
 
 
 def keywords() -> dict[str, Any]:
     """Every keyword conditions may use: the core's own and those of each registered kind."""
-    global _keywords
-    if _keywords is None:
-        found = dict(KEYWORDS)
-        for vocabulary in kinds.vocabularies():
-            found.update(vocabulary.KEYWORDS)
-        _keywords = found
-    return _keywords
+    return {**KEYWORDS, **kinds.vocabulary()[1]}
 
 
 def _setup() -> tuple[Any, Any]:

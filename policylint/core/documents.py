@@ -162,18 +162,6 @@ class LoadResult:
         self.sources.update(other.sources)
 
 
-def _judged_once(documents: list[Document]) -> list[Document]:
-    """Without the documents another of the set already judges (a pipeline's included files): each
-    kind that says so in `Kind.settle` decides for its own documents."""
-    import importlib
-
-    for file_kind, settler in kinds.settlers().items():
-        if any(doc.file_kind == file_kind for doc in documents):
-            module, function = settler.split(":")
-            documents = getattr(importlib.import_module(module), function)(documents)
-    return documents
-
-
 class DocumentSet:
     """All documents of one run, with the indexes relational policies share.
 
@@ -182,7 +170,7 @@ class DocumentSet:
 
     def __init__(self, documents: Iterable[Document]) -> None:
         """Index `documents`; the order given is kept for iteration."""
-        self.documents = _judged_once(list(documents))
+        self.documents = kinds.settle(list(documents))
         self._by_kind: dict[str, list[Document]] | None = None
         self._by_identity: dict[tuple[str, str, str], Document] | None = None
         self._by_namespace: dict[tuple[str, str], list[Document]] | None = None

@@ -112,7 +112,8 @@ class _Registry:
         self.by_content: tuple[Kind, ...] = ()
         self.functions: dict[tuple[str, str, str], Callable[..., Any]] = {}
         self.imported: set[tuple[str, str]] = set()
-        self.loaders: dict[str, Callable[[str, str], Any] | None] = {}
+        #: The kinds' condition formats and keywords, merged on first use.
+        self.vocabulary: tuple[dict[str, Any], dict[str, Any]] | None = None
 
     def module(self, part: str, file_kind: str) -> None:
         """Import the module of `part` ("targets", "relations") for a file kind, once."""
@@ -144,7 +145,7 @@ def register(kinds: Iterable[Kind], by_name: Iterable[str], by_content: Iterable
         KIND_ALIASES.update(kind.kind_aliases)
     _REGISTRY.by_name = tuple(_REGISTRY.kinds[name] for name in by_name)
     _REGISTRY.by_content = tuple(_REGISTRY.kinds[name] for name in by_content)
-    _REGISTRY.loaders.clear()
+    _REGISTRY.vocabulary = None
 
 
 def registered() -> list[Kind]:
@@ -152,18 +153,28 @@ def registered() -> list[Kind]:
     return list(_REGISTRY.kinds.values())
 
 
-def vocabularies() -> list[Any]:
-    """The modules of extra condition formats and keywords, imported."""
-    return [
-        importlib.import_module(f"{kind.package}.{kind.vocabulary}")
-        for kind in _REGISTRY.kinds.values()
-        if kind.vocabulary is not None
-    ]
+def vocabulary() -> tuple[dict[str, Any], dict[str, Any]]:
+    """The condition formats and keywords every kind's `vocabulary` module adds, merged once."""
+    if _REGISTRY.vocabulary is None:
+        formats: dict[str, Any] = {}
+        keywords: dict[str, Any] = {}
+        for kind in _REGISTRY.kinds.values():
+            if kind.vocabulary is not None:
+                module = importlib.import_module(f"{kind.package}.{kind.vocabulary}")
+                formats.update(module.FORMATS)
+                keywords.update(module.KEYWORDS)
+        _REGISTRY.vocabulary = formats, keywords
+    return _REGISTRY.vocabulary
 
 
-def settlers() -> dict[str, str]:
-    """File kind -> "module:function" that settles which of a set's documents are judged."""
-    return {kind.name: f"{kind.package}.{kind.settle}" for kind in _REGISTRY.kinds.values() if kind.settle}
+def settle(documents: list[Any]) -> list[Any]:
+    """The documents a set should judge: each kind with a `settle` hook decides for its own
+    (a pipeline's included files are judged once, inside the pipeline that includes them)."""
+    for kind in _REGISTRY.kinds.values():
+        if kind.settle is not None and any(doc.file_kind == kind.name for doc in documents):
+            module, function = kind.settle.split(":")
+            documents = getattr(importlib.import_module(f"{kind.package}.{module}"), function)(documents)
+    return documents
 
 
 # -- telling a file's kind ---------------------------------------------------------------------
@@ -208,20 +219,10 @@ def settled_kind(path: str, text: str, file_kind: str) -> str:
 
 def loader_for(file_kind: str) -> Callable[[str, str], Any] | None:
     """The `load(path, text)` function of a file kind, or None when that kind has no loader."""
-    try:
-        return _REGISTRY.loaders[file_kind]
-    except KeyError:
-        pass
     kind = _REGISTRY.kinds.get(file_kind)
-    load = None
-    if kind is not None and kind.loader is not None:
-        module_name = f"{kind.package}.{kind.loader}"
-        try:
-            load = importlib.import_module(module_name).load
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-    _REGISTRY.loaders[file_kind] = load
+    if kind is None or kind.loader is None:
+        return None
+    load: Callable[[str, str], Any] = importlib.import_module(f"{kind.package}.{kind.loader}").load
     return load
 
 

@@ -7,27 +7,11 @@ only for what it reads. Whatever a loader does, a file becomes documents or a `p
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Protocol
-
 from policylint.core import kinds
 from policylint.core.documents import LoadResult, ParseFailure
 
 #: Files larger than this are reported as a parse-error instead of being read into memory.
 MAX_FILE_BYTES = 64 * 1024 * 1024
-
-
-class Loader(Protocol):
-    """What every loader module provides."""
-
-    def __call__(self, path: str, text: str) -> LoadResult:
-        """Parse `text` (the content of `path`) into documents, failures and skip notices."""
-        ...
-
-
-def loader_for(file_kind: str) -> Callable[[str, str], LoadResult] | None:
-    """The loader of a file kind, or None when that kind has no loader yet."""
-    return kinds.loader_for(file_kind)
 
 
 def decode(path: str, file_kind: str, raw: bytes) -> str | ParseFailure:
@@ -48,7 +32,7 @@ def decode(path: str, file_kind: str, raw: bytes) -> str | ParseFailure:
 def load_text(path: str, text: str, file_kind: str) -> LoadResult:
     """Run the loader for `file_kind` ("yaml" means: decide from the content)."""
     file_kind = kinds.settled_kind(path, text, file_kind)
-    load = loader_for(file_kind)
+    load = kinds.loader_for(file_kind)
     result = LoadResult()
     if load is None:
         return result

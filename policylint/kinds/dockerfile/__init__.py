@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import PurePosixPath
 
 from policylint.core.kinds import Kind
@@ -37,8 +38,6 @@ def _claims_name(path: PurePosixPath) -> bool:
 
 def _claims_content(text: str) -> bool:
     """A Dockerfile of another name: its first instruction (after comments) is FROM."""
-    import re
-
     return text.lstrip().startswith("FROM ") or re.match(r"(?:#.*\n)*\s*FROM\s", text) is not None
 
 
