@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 FORMATS = ("text", "json", "sarif", "junit", "github", "gitlab")
+#: What `-o FILE` without any `--format` writes.
+DEFAULT_FILE_FORMAT = "text"
 
 
 def _fail(message: str) -> None:
@@ -105,7 +107,9 @@ def cli() -> None:
               help="Worker processes for large file sets (default 0: one per CPU; 1: never). Output is identical.")
 @click.option("--relation-scope", type=click.Choice(("folder", "run")), default="folder", show_default=True,
               help="Which files relational policies join: one folder tree and its kustomizations, or the whole run.")
-@click.option("-v", "--verbose", is_flag=True, help="Explain on stderr what relations could not judge (ambiguous references).")
+@click.option("-v", "--verbose", is_flag=True,
+              help="List every skipped file, what relations could not judge, and what libraries logged.")
+@click.option("-q", "--quiet", is_flag=True, help="Print findings and errors only: no notices, warnings or summary line.")
 def check(
     paths: tuple[str, ...],
     formats: tuple[str, ...],
@@ -134,6 +138,7 @@ def check(
     jobs: int,
     relation_scope: str,
     verbose: bool,
+    quiet: bool,
 ) -> int:
     """Check files and directories (default: the current directory); `-` reads stdin."""
     from policylint.config import ConfigError, configure
@@ -170,6 +175,7 @@ def check(
         jobs=jobs,
         relation_scope=relation_scope,
         verbose=verbose,
+        quiet=quiet,
     )
     ctx = click.get_current_context()
     explicit = {name for name in ("fail_on", "profile", "default_namespace", "kube_version", "kustomize", "helm",
@@ -180,48 +186,96 @@ def check(
     except (ConfigError, PolicyFormatError) as exc:
         _fail(str(exc))
         raise  # unreachable: _fail exits
-    for warning in warnings:
-        click.echo(f"policylint: warning: {warning}", err=True)
-    meter = Progress(sys.stderr, interactive=progress is None) if wanted(progress, sys.stderr) else None
+    if not quiet:
+        for warning in warnings:
+            click.echo(f"policylint: warning: {warning}", err=True)
+    meter = Progress(sys.stderr, interactive=progress is None) if not quiet and wanted(progress, sys.stderr) else None
     options.progress = meter
     try:
         report = run_check(options, policy_set)
         if write_baseline is not None:
             count = record_baseline(write_baseline, report.findings)
             report.findings = apply_baseline(report.findings, read_baseline(write_baseline), str(write_baseline))
-            click.echo(f"policylint: wrote {count} finding(s) to baseline {write_baseline}", err=True)
+            if not quiet:
+                click.echo(f"policylint: wrote {count} finding(s) to baseline {write_baseline}", err=True)
     except (UsageError, SuppressionError) as exc:
         _fail(str(exc))
         raise  # unreachable: _fail exits
     finally:
         if meter is not None:
             meter.finish()
-    for item in report.skipped:
-        click.echo(f"policylint: notice: {item.path}: {item.reason}", err=True)
-    for note in report.notes:
-        click.echo(f"policylint: verbose: {note}", err=True)
+    if not quiet:
+        from policylint.notices import notice_lines
+
+        for line in notice_lines(report.skipped, verbose):
+            click.echo(line, err=True)
+        if verbose:
+            for note in report.notes:
+                click.echo(f"policylint: verbose: {note}", err=True)
     for name, target in pairs:
         color = target is None and name == "text" and not no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
         text = render(name, report, color=color)
         _emit(text, target)
+    if not quiet and all(target is not None for _, target in pairs):
+        from policylint.reporters.text import summary_line
+
+        written = ", ".join(f"{name} to {target}" for name, target in pairs)
+        click.echo(f"{summary_line(report)} Wrote {written}.")
     return report.exit_code()
 
 
 def _pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tuple[str, str | None]]:
-    """Pair each `--output` with the `--format` given just before it on the command line.
+    """Pair each `--output` with a `--format`: the one just before it, else the next one without a file.
 
     `--format sarif --output results.sarif --format text` writes SARIF to the file and text to
-    stdout. Click gathers repeated options separately, so the order comes from the raw arguments
-    `main` keeps in the context; without them, outputs pair with formats by position.
+    stdout; `-o report.txt` alone writes the default format (text) to the file. Click gathers
+    repeated options separately, so the order comes from the raw arguments `main` keeps in the
+    context; without them, outputs pair with formats by position. Two formats left for stdout
+    would run together into one unparsable stream: that is a usage error naming the one to send
+    to a file.
     """
     root = click.get_current_context().find_root()
     argv = root.obj.get("argv") if isinstance(root.obj, dict) else None
-    positional = [(name, outputs[i] if i < len(outputs) else None) for i, name in enumerate(formats)]
-    if argv is None:
-        if len(outputs) > len(formats):
-            _fail("each --output needs a --format before it")
-        return positional
+    order = _option_order(argv) if argv is not None else None
+    if order is None or [value for kind, value in order if kind == "format"] != list(formats) \
+            or sum(1 for kind, _ in order if kind == "output") != len(outputs):
+        # no raw arguments, or an option value that looked like --format: trust click's parse, by position
+        order = _interleave(formats, outputs)
     pairs: list[list[Any]] = []
+    waiting: list[str] = []  # outputs given before any format that could take them
+    for kind, value in order:
+        if kind == "format":
+            pairs.append([value, waiting.pop(0) if waiting else None])
+        elif pairs and pairs[-1][1] is None:
+            pairs[-1][1] = value
+        else:
+            waiting.append(value)
+    if waiting:
+        if pairs or len(waiting) > 1:
+            _fail(f"--output {waiting[-1]} has no --format to write: give --format <name> before it")
+        pairs.append([DEFAULT_FILE_FORMAT, waiting[0]])
+    to_stdout = [name for name, target in pairs if target is None]
+    if len(to_stdout) > 1:
+        _fail(f"--format {' and --format '.join(to_stdout)} would all print to the terminal, run together into "
+              f"one unreadable stream: only one format may print; write --format {to_stdout[0]} to a file "
+              f"(--format {to_stdout[0]} --output FILE)")
+    return [(name, target) for name, target in pairs]
+
+
+def _interleave(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tuple[str, str]]:
+    """Formats and outputs paired by position, as click gathered them."""
+    order: list[tuple[str, str]] = []
+    for index, name in enumerate(formats):
+        order.append(("format", name))
+        if index < len(outputs):
+            order.append(("output", outputs[index]))
+    order.extend(("output", target) for target in outputs[len(formats):])
+    return order
+
+
+def _option_order(argv: Sequence[str]) -> list[tuple[str, str]]:
+    """The `--format` and `--output` options of the raw arguments, in the order given."""
+    order: list[tuple[str, str]] = []
     index = 0
     while index < len(argv):
         token = argv[index]
@@ -237,15 +291,8 @@ def _pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tu
             kind, value = "output", token[2:]
         else:
             continue
-        if kind == "format":
-            pairs.append([value, None])
-        elif not pairs or pairs[-1][1] is not None:
-            _fail("each --output needs a --format before it")
-        else:
-            pairs[-1][1] = value
-    if [name for name, _ in pairs] != list(formats) or sum(1 for _, out in pairs if out) != len(outputs):
-        return positional  # an option value that looked like --format: trust click's parse
-    return [(name, target) for name, target in pairs]
+        order.append((kind, value))
+    return order
 
 
 @cli.command()

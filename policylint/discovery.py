@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import policylint.kinds  # noqa: F401  (registers every file kind: a file's name tells its kind)
+from policylint.core.documents import Skipped
 from policylint.core.files import STDIN, STDIN_NAME, Candidate, DiscoveryError, display_path
 from policylint.core.kinds import detect_by_name
 
@@ -57,12 +58,18 @@ def _walk(root: Path, seen: set[tuple[int, int]], ignores: GitIgnores | None) ->
             yield Path(entry.path)
 
 
-def discover(paths: Iterable[str], excludes: Iterable[str] = (), respect_gitignore: bool = True) -> list[Candidate]:
+#: The notice for a file named on the command line that is of no kind policylint reads.
+UNKNOWN_KIND_NOTICE = "not a file kind policylint checks (by its name): skipped"
+
+
+def discover(paths: Iterable[str], excludes: Iterable[str] = (), respect_gitignore: bool = True,
+             notices: list[Skipped] | None = None) -> list[Candidate]:
     """Expand directories, keep files of a known kind, and sort by path for deterministic runs.
 
-    Files named on the command line are always checked (as YAML when the name says nothing);
-    files found under a directory are checked only when their name marks a known kind and no
-    .gitignore (with `respect_gitignore`) ignores them.
+    Files named on the command line are checked when their name marks a known kind; any other
+    (README.md, a script) is skipped with a notice in `notices`, so `git diff --name-only | xargs
+    policylint check` works. Files found under a directory are checked only when their name marks
+    a known kind and no .gitignore (with `respect_gitignore`) ignores them.
     """
     excludes = tuple(excludes)
     found: dict[str, Candidate] = {}
@@ -84,8 +91,14 @@ def discover(paths: Iterable[str], excludes: Iterable[str] = (), respect_gitigno
                 found[display] = Candidate(display, file, kind)
         elif path.exists() or path.is_symlink():
             display = display_path(path)
-            if not _excluded(display, excludes):
-                found[display] = Candidate(display, path, detect_by_name(str(path)) or "yaml")
+            kind = detect_by_name(str(path))
+            if _excluded(display, excludes):
+                continue
+            if kind is None:
+                if notices is not None:
+                    notices.append(Skipped(display, UNKNOWN_KIND_NOTICE))
+                continue
+            found[display] = Candidate(display, path, kind)
         else:
             raise DiscoveryError(f"{raw}: no such file or directory")
     _add_dependabot_files(found, excludes)

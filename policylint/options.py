@@ -56,3 +56,7 @@ class RunOptions:
     relation_scope: str = "folder"
     #: Collect notes for --verbose (e.g. references by name that no finding may rest on).
     verbose: bool = False
+    #: Print findings and errors only (`-q`): no notices, warnings, progress or summary line.
+    quiet: bool = False
+    #: Lines libraries wrote below Python (the Helm SDK's Go log, policylint.notices): shown with --verbose.
+    library_log: list[str] = field(default_factory=list)

@@ -111,7 +111,7 @@ def load_paths(paths: Sequence[str], options: RunOptions) -> tuple[LoadResult, l
     from policylint.kinds.kubernetes.scope import tag_from_candidates
 
     result = LoadResult()
-    discovered = discover(paths, options.excludes, options.respect_gitignore)
+    discovered = discover(paths, options.excludes, options.respect_gitignore, notices=result.skipped)
     candidates, charts, kustomize_roots = list(discovered), [], []
     if may_hold_chart(candidates):  # the renderers are imported only when a file may need them
         from policylint.kinds.kubernetes.helm import plan as plan_charts
@@ -155,7 +155,12 @@ def load_paths(paths: Sequence[str], options: RunOptions) -> tuple[LoadResult, l
 
         settings = HelmSettings(tuple(Path(file) for file in options.helm_values), options.helm_release_name,
                                 options.helm_namespace or options.default_namespace)
-        rendered = render_all(charts, settings)
+        from policylint.notices import captured_fd2
+
+        go_log: list[str] = []
+        with captured_fd2(go_log):  # the Helm SDK logs from Go straight to fd 2
+            rendered = render_all(charts, settings)
+        options.library_log.extend(f"helm: {line}" for line in go_log)
         paths_seen = {doc.path for doc in rendered.documents} | {failure.path for failure in rendered.failures}
         files.extend(sorted(paths_seen - set(files)))
         result.extend(rendered)
@@ -240,6 +245,7 @@ def _check(options: RunOptions, policy_set: PolicySet | None) -> RunReport:
         notes = ambiguous_references(DocumentSet(load.documents), options.relation_scope)
     file_kinds = {doc.path: doc.file_kind for doc in load.documents if report_paths is None or doc.path in report_paths}
     file_kinds.update((failure.path, failure.file_kind) for failure in load.failures if failure.path in set(files))
+    notes.extend(options.library_log)
     return RunReport(findings, policies, policy_set, load.skipped, files, options, file_kinds,
                      documents=[doc for doc in load.documents if report_paths is None or doc.path in report_paths],
                      notes=notes)

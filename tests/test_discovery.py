@@ -41,10 +41,16 @@ def test_symlink_loop_terminates(tmp_path, monkeypatch):
     assert names(discover(["d"])) == [("d/m.yaml", "yaml")]
 
 
-def test_explicit_file_is_always_checked(tmp_path, monkeypatch):
+def test_explicit_file_of_no_known_kind_is_skipped_with_a_notice(tmp_path, monkeypatch):
+    """`git diff --name-only | xargs policylint check` names READMEs and scripts too (issue 26, item 9)."""
+    from policylint.discovery import UNKNOWN_KIND_NOTICE
+
     monkeypatch.chdir(tmp_path)
     (tmp_path / "manifest.txt").write_text("a: 1\n")
-    assert names(discover(["manifest.txt"])) == [("manifest.txt", "yaml")]
+    (tmp_path / "deploy.yaml").write_text("a: 1\n")
+    notices: list = []
+    assert names(discover(["manifest.txt", "deploy.yaml"], notices=notices)) == [("deploy.yaml", "yaml")]
+    assert [(item.path, item.reason) for item in notices] == [("manifest.txt", UNKNOWN_KIND_NOTICE)]
 
 
 def test_missing_path_raises(tmp_path, monkeypatch):

@@ -45,5 +45,7 @@ def render(report: RunReport, color: bool = False) -> str:
                 text = f"      see {related.path}:{related.line}:{related.column}{note}"
                 lines.append(f"{_DIM}{text}{_RESET}" if color else text)
         lines.append("")
+    if getattr(report.options, "quiet", False):  # -q: the findings alone
+        return "\n".join(lines[:-1]) + "\n" if lines else ""
     lines.append(summary_line(report))
     return "\n".join(lines) + "\n"

@@ -24,9 +24,14 @@ def test_unpaired_format_first(tree, run_cli):
     assert json.loads((tree / "cq.json").read_text())[0]["check_name"] == "k8s-privilege-escalation"
 
 
-def test_output_without_format_is_a_usage_error(tree, run_cli):
-    code, _, err = run_cli("check", ".", "-o", "x.json", "--format", "json", cwd=tree)
-    assert code == 2
-    assert "each --output needs a --format before it" in err
+def test_output_before_its_format_pairs_with_the_next_format(tree, run_cli):
+    code, out, _ = run_cli("check", ".", *SELECT, "-o", "x.json", "--format", "json", cwd=tree)
+    assert code == 1
+    assert json.loads((tree / "x.json").read_text())["summary"]["findings"] == 3
+    assert out.startswith("3 findings")  # every format went to a file: the terminal gets the summary
+
+
+def test_output_left_over_is_a_usage_error(tree, run_cli):
     code, _, err = run_cli("check", ".", "--format", "json", "-o", "a.json", "-o", "b.json", cwd=tree)
     assert code == 2
+    assert "--output b.json has no --format to write" in err

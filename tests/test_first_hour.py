@@ -1,0 +1,114 @@
+"""The first hour of a new user (issue 26): the CLI run end to end on real temporary git repositories.
+
+Each test builds a small repository with `git init`, runs `policylint check` the way the README
+says, and asserts what the user sees: exit codes, the lines on stdout and stderr, files written.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+POD = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+spec:
+  containers:
+    - name: web
+      image: nginx:1.27
+"""
+
+ROOT_SELECT = ("--select", "k8s-run-as-root")
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True,
+                   env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
+                        "GIT_COMMITTER_EMAIL": "t@example.com", "HOME": str(repo), "PATH": "/usr/bin:/bin"})
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A git repository holding one Pod that runs as root, under deploy/."""
+    root = tmp_path / "repo"
+    (root / "deploy").mkdir(parents=True)
+    (root / "deploy" / "pod.yaml").write_text(POD)
+    (root / "README.md").write_text("# demo\n")
+    _git(root, "init", "-q")
+    _git(root, "add", "-A")
+    _git(root, "commit", "-qm", "init")
+    return root
+
+
+# -- item 8: output options ----------------------------------------------------------------------
+
+
+def test_output_file_alone_writes_the_default_format_and_prints_the_summary(repo, run_cli):
+    code, out, err = run_cli("check", ".", *ROOT_SELECT, "-o", "report.txt", cwd=repo)
+    assert code == 1
+    assert "deploy/pod.yaml:7:7 high k8s-run-as-root" in (repo / "report.txt").read_text()
+    assert out == "1 finding (1 high) in 1 file. Wrote text to report.txt.\n"
+
+
+def test_two_formats_for_the_terminal_is_an_error_naming_the_one_to_redirect(repo, run_cli):
+    code, out, err = run_cli("check", ".", "--format", "json", "--format", "sarif", cwd=repo)
+    assert code == 2
+    assert out == ""
+    assert "--format json and --format sarif would all print to the terminal" in err
+    assert "(--format json --output FILE)" in err
+
+
+def test_sarif_to_a_file_still_tells_the_terminal_the_summary(repo, run_cli):
+    code, out, _ = run_cli("check", ".", *ROOT_SELECT, "--format", "sarif", "-o", "out.sarif", cwd=repo)
+    assert code == 1
+    assert out == "1 finding (1 high) in 1 file. Wrote sarif to out.sarif.\n"
+    assert len(json.loads((repo / "out.sarif").read_text())["runs"][0]["results"]) == 1
+
+
+def test_quiet_summary_is_not_printed_when_every_format_goes_to_files(repo, run_cli):
+    code, out, err = run_cli("check", ".", *ROOT_SELECT, "-q", "--format", "json", "-o", "out.json", cwd=repo)
+    assert (code, out, err) == (1, "", "")
+
+
+# -- item 9: naming a file of no known kind ------------------------------------------------------
+
+
+def test_git_diff_name_only_into_check(repo, run_cli):
+    (repo / "tool.py").write_text("print('hi')\n")
+    (repo / "notes.txt").write_text("a: [\n")
+    names = ["README.md", "tool.py", "notes.txt", "deploy/pod.yaml"]
+    code, out, err = run_cli("check", *names, *ROOT_SELECT, "--no-color", cwd=repo)
+    assert code == 1
+    assert "parse-error" not in out
+    assert "1 finding (1 high) in 1 file." in out
+    assert ("policylint: notice: 3 files: not a file kind policylint checks (by its name): skipped "
+            "(first: README.md; --verbose lists them)") in err
+    _, _, verbose = run_cli("check", *names, *ROOT_SELECT, "--verbose", cwd=repo)
+    assert "policylint: notice: tool.py: not a file kind policylint checks (by its name): skipped" in verbose
+
+
+def test_named_file_of_a_known_kind_that_does_not_parse_stays_a_parse_error(repo, run_cli):
+    (repo / "deploy" / "broken.yaml").write_text("kind: [\n")
+    code, out, _ = run_cli("check", "deploy/broken.yaml", "--no-color", cwd=repo)
+    assert code == 1
+    assert "deploy/broken.yaml:" in out and "parse-error" in out
+
+
+# -- item 4: quiet -------------------------------------------------------------------------------
+
+
+def test_quiet_prints_findings_only(repo, run_cli):
+    (repo / "deploy" / "kustomization.yaml").write_text("resources: [pod.yaml]\npatches: [{path: patch.yaml}]\n")
+    (repo / "deploy" / "patch.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: web}\n")
+    code, out, err = run_cli("check", ".", *ROOT_SELECT, "README.md", "-q", "--no-color", cwd=repo)
+    assert code == 1
+    assert err == ""
+    assert out == ("deploy/pod.yaml\n  deploy/pod.yaml:7:7 high k8s-run-as-root container web may run as root "
+                   "(effective runAsNonRoot is not true or runAsUser is 0)\n")
+    code, out, err = run_cli("check", "deploy/patch.yaml", "-q", cwd=repo)
+    assert (code, out, err) == (0, "", "")
