@@ -11,7 +11,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 #: Above this many files, a kind of notice is shown as one line with a count (unless --verbose).
@@ -53,10 +53,8 @@ def captured_fd2(lines: list[str]) -> Iterator[None]:
             os.dup2(sink.fileno(), 2)
             yield
         finally:
-            try:
+            with suppress(OSError, ValueError):
                 sys.stderr.flush()
-            except (OSError, ValueError):
-                pass
             os.dup2(saved, 2)
             os.close(saved)
             sink.seek(0)

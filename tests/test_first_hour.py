@@ -49,7 +49,7 @@ def repo(tmp_path: Path) -> Path:
 
 
 def test_output_file_alone_writes_the_default_format_and_prints_the_summary(repo, run_cli):
-    code, out, err = run_cli("check", ".", *ROOT_SELECT, "-o", "report.txt", cwd=repo)
+    code, out, _ = run_cli("check", ".", *ROOT_SELECT, "-o", "report.txt", cwd=repo)
     assert code == 1
     assert "deploy/pod.yaml:7:7 high k8s-run-as-root" in (repo / "report.txt").read_text()
     assert out == "1 finding (1 high) in 1 file. Wrote text to report.txt.\n"
@@ -112,3 +112,17 @@ def test_quiet_prints_findings_only(repo, run_cli):
                    "(effective runAsNonRoot is not true or runAsUser is 0)\n")
     code, out, err = run_cli("check", "deploy/patch.yaml", "-q", cwd=repo)
     assert (code, out, err) == (0, "", "")
+
+
+def test_native_writes_to_fd2_are_captured_not_mixed_into_the_terminal(capfd):
+    """The Helm SDK logs from Go straight to file descriptor 2; those lines become --verbose notes."""
+    import os
+
+    from policylint.notices import captured_fd2
+
+    lines: list[str] = []
+    with captured_fd2(lines):
+        os.write(2, b"walk.go:74: found symbolic link in path\n\n")
+    os.write(2, b"after\n")
+    assert lines == ["walk.go:74: found symbolic link in path"]
+    assert capfd.readouterr().err == "after\n"
