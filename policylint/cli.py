@@ -189,12 +189,14 @@ def check(
     if not quiet:
         for warning in warnings:
             click.echo(f"policylint: warning: {warning}", err=True)
+    if write_baseline is not None and options.baseline is not None and not options.baseline.exists():
+        options.baseline = None  # the configured baseline is the one being written for the first time
     meter = Progress(sys.stderr, interactive=progress is None) if not quiet and wanted(progress, sys.stderr) else None
     options.progress = meter
     try:
         report = run_check(options, policy_set)
         if write_baseline is not None:
-            count = record_baseline(write_baseline, report.findings)
+            count = record_baseline(write_baseline, report.findings, options.anchor)
             report.findings = apply_baseline(report.findings, read_baseline(write_baseline), str(write_baseline))
             if not quiet:
                 click.echo(f"policylint: wrote {count} finding(s) to baseline {write_baseline}", err=True)

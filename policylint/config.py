@@ -470,6 +470,8 @@ def apply_config(options: RunOptions, config: Config, explicit: Collection[str] 
         if "namespace" in helm:
             changes["helm_namespace"] = helm["namespace"]
     changes["ignore_rules"] = [*config.ignore_rules(), *options.ignore_rules]
+    if config.source is not None:
+        changes["config_dir"] = config.base_dir
     return records.replace(options, **{k: v for k, v in changes.items() if k in field_names})
 
 

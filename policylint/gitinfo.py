@@ -78,3 +78,35 @@ def git_state(paths: list[str]) -> GitState | None:
         return GitState(head, "", root) if _SHA.match(head) else None
     except OSError:
         return None
+
+
+def repository_root(start: Path) -> Path | None:
+    """The top level of the git repository holding `start` (the folder with `.git`), or None.
+
+    A `.git` file (a worktree, a submodule) marks a top level as well as a `.git` folder.
+    """
+    try:
+        folder = start.resolve()
+    except (OSError, RuntimeError):
+        return None
+    if not folder.is_dir():
+        folder = folder.parent
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return None
+
+
+def anchored_path(path: str, anchor: str) -> str:
+    """`path` (as shown, relative to the working folder) relative to `anchor`, with forward slashes.
+
+    Fingerprints and baseline entries use it, so a baseline written at the repository root still
+    matches when `check` runs from a subfolder or from the parent. Paths that are not files on
+    disk (`<stdin>`, rendered outputs named by their chart) and paths outside the anchor stay as they are.
+    """
+    import os
+
+    if not anchor or path.startswith("<"):
+        return path
+    relative = os.path.relpath(os.path.abspath(path), anchor)
+    return path if relative.startswith("..") else relative.replace(os.sep, "/")

@@ -56,6 +56,11 @@ class RunOptions:
     relation_scope: str = "folder"
     #: Collect notes for --verbose (e.g. references by name that no finding may rest on).
     verbose: bool = False
+    #: The folder of the configuration file in use (None without one).
+    config_dir: Path | None = None
+    #: The folder fingerprints and baselines name paths from: the git top level, else the
+    #: configuration file's folder, else the working folder (set by the runner).
+    anchor: str = ""
     #: Print findings and errors only (`-q`): no notices, warnings, progress or summary line.
     quiet: bool = False
     #: Lines libraries wrote below Python (the Helm SDK's Go log, policylint.notices): shown with --verbose.

@@ -11,10 +11,11 @@ from pathlib import Path
 
 from policylint.catalog import load_policies
 from policylint.core.documents import Document, LoadResult, Skipped
-from policylint.core.findings import PARSE_ERROR, Finding, severity_at_least
+from policylint.core.findings import PARSE_ERROR, Finding, assign_fingerprints, severity_at_least
 from policylint.core.policies import Policy, PolicySet
 from policylint.core.records import field, record
 from policylint.gctuning import fewer_collections, paused_while_loading
+from policylint.gitinfo import anchored_path
 from policylint.options import RunOptions, UsageError
 
 
@@ -183,6 +184,18 @@ def check(options: RunOptions, policy_set: PolicySet | None = None) -> RunReport
         gc.unfreeze()  # what loading left frozen (gctuning.paused_while_loading) is collectable again
 
 
+def fingerprint_anchor(options: RunOptions) -> str:
+    """The folder fingerprints name paths from: the git top level of the first path, else the
+    configuration file's folder, else the working folder. A baseline then survives `cd`."""
+    import os
+
+    from policylint.gitinfo import repository_root
+
+    first = next((path for path in options.paths if path != "-"), ".")
+    root = repository_root(Path(first)) or options.config_dir or Path.cwd()
+    return os.path.abspath(root)
+
+
 def _check(options: RunOptions, policy_set: PolicySet | None) -> RunReport:
     from policylint.core.engine import EngineOptions, run
     from policylint.core.files import DiscoveryError
@@ -233,6 +246,8 @@ def _check(options: RunOptions, policy_set: PolicySet | None) -> RunReport:
         from policylint.kinds.kubernetes.helm import deduplicate
 
         findings = deduplicate(findings)
+    options.anchor = fingerprint_anchor(options)
+    findings = assign_fingerprints(findings, lambda path: anchored_path(path, options.anchor))
     try:
         findings = apply_suppressions(findings, load, policy_set, policies, options, set(files))
     except SuppressionError as exc:

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from policylint.core.findings import PARSE_ERROR, POLICY_ERROR, Finding, Location, Suppression
 from policylint.core.records import field, record, replace
+from policylint.gitinfo import anchored_path
 
 if TYPE_CHECKING:
     from policylint.core.documents import Document, LoadResult
@@ -48,7 +49,10 @@ META_SEVERITY = "low"
 UNSUPPRESSIBLE = frozenset({PARSE_ERROR, *META_IDS})
 
 ANNOTATION = "policylint.io/ignore"
-BASELINE_VERSION = 1
+#: 2: fingerprints and paths relative to the repository root (policylint.gitinfo.anchored_path).
+#: 1: relative to the working folder; still read, matched by the fingerprints of that folder.
+BASELINE_VERSION = 2
+BASELINE_VERSIONS_READ = (1, 2)
 
 _COMMENT = r"(?:^|(?<=\s))#\s*policylint\s*:\s*(?P<scope>ignore-file|ignore)(?![\w-])(?P<rest>.*)$"
 _UNTIL = r"\buntil\s*=\s*(?P<date>\S+)"
@@ -337,7 +341,7 @@ def apply_suppressions(
     for finding in meta:
         occurrence = counts.get(finding.logical + finding.path, 0)
         counts[finding.logical + finding.path] = occurrence + 1
-        result.append(finding.with_fingerprint(occurrence))
+        result.append(finding.with_fingerprint(occurrence, anchored_path(finding.path, options.anchor)))
     result.sort(key=lambda f: f.sort_key)
     return result
 
@@ -345,10 +349,11 @@ def apply_suppressions(
 # Baseline ---------------------------------------------------------------------------------------
 
 
-def baseline_entries(findings: Iterable[Finding]) -> list[dict[str, Any]]:
+def baseline_entries(findings: Iterable[Finding], anchor: str = "") -> list[dict[str, Any]]:
     """What a baseline records: today's unsuppressed policy findings, by line-independent fingerprint.
 
     Findings already matched by the baseline in use are kept, so rewriting a baseline never drops them.
+    Paths are relative to `anchor` (the repository root), like the fingerprints.
 
     Parse errors, policy errors and findings about suppressions are never recorded: they mean a
     file was not really checked, which a baseline must not hide.
@@ -357,7 +362,7 @@ def baseline_entries(findings: Iterable[Finding]) -> list[dict[str, Any]]:
         {
             "fingerprint": finding.fingerprint,
             "rule_id": finding.policy_id,
-            "path": finding.path,
+            "path": anchored_path(finding.path, anchor),
             "resource": "/".join(
                 part for part in (finding.resource_kind, finding.resource_namespace, finding.resource_name) if part
             ),
@@ -371,10 +376,11 @@ def baseline_entries(findings: Iterable[Finding]) -> list[dict[str, Any]]:
     return entries
 
 
-def write_baseline(path: Path, findings: Iterable[Finding]) -> int:
+def write_baseline(path: Path, findings: Iterable[Finding], anchor: str = "") -> int:
     """Write the baseline file (sorted, stable JSON); returns the number of entries."""
-    entries = baseline_entries(findings)
-    document = {"version": BASELINE_VERSION, "tool": "policylint", "findings": entries}
+    entries = baseline_entries(findings, anchor)
+    document = {"version": BASELINE_VERSION, "tool": "policylint", "paths": "relative to the repository root",
+                "findings": entries}
     try:
         path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     except OSError as exc:
@@ -383,26 +389,47 @@ def write_baseline(path: Path, findings: Iterable[Finding]) -> int:
 
 
 def read_baseline(path: Path) -> set[str]:
-    """The fingerprints a baseline file records."""
+    """The fingerprints a baseline file records (either format: see BASELINE_VERSION)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise SuppressionError(f"cannot read baseline {path}: {exc.strerror or exc}") from exc
     except ValueError as exc:
         raise SuppressionError(f"{path}: not a policylint baseline (invalid JSON: {exc})") from exc
-    valid = isinstance(data, Mapping) and data.get("version") == BASELINE_VERSION
+    valid = isinstance(data, Mapping) and data.get("version") in BASELINE_VERSIONS_READ
     if not valid or not isinstance(data.get("findings"), list):
         raise SuppressionError(f"{path}: not a policylint baseline (expected version {BASELINE_VERSION} with findings)")
     return {str(entry.get("fingerprint")) for entry in data["findings"] if isinstance(entry, Mapping)}
 
 
+def _working_folder_fingerprints(findings: Sequence[Finding]) -> list[str]:
+    """Each finding's fingerprint as baselines of version 1 recorded it (path as shown), in order."""
+    seen: dict[tuple[str, str, str], int] = {}
+    result = [""] * len(findings)
+    order = sorted(range(len(findings)), key=lambda i: (findings[i].path, findings[i].line, findings[i].column,
+                                                        findings[i].policy_id, findings[i].message))
+    for index in order:
+        finding = findings[index]
+        key = (finding.policy_id, finding.path, finding.logical or f"line {finding.line}")
+        occurrence = seen.get(key, 0)
+        seen[key] = occurrence + 1
+        result[index] = finding.with_fingerprint(occurrence).fingerprint
+    return result
+
+
 def apply_baseline(findings: Iterable[Finding], fingerprints: set[str], source: str) -> list[Finding]:
-    """Mark findings recorded in the baseline as suppressed (kind `baseline`)."""
+    """Mark findings recorded in the baseline as suppressed (kind `baseline`).
+
+    A finding matches by its fingerprint, or by the one a version-1 baseline written from the
+    working folder would hold for it (so existing baselines keep working).
+    """
     justification = f"recorded in baseline {source}"
+    findings = list(findings)
+    legacy = _working_folder_fingerprints(findings)
     return [
         replace(finding, suppression=Suppression("baseline", justification))
-        if finding.suppression is None and finding.fingerprint in fingerprints
+        if finding.suppression is None and (finding.fingerprint in fingerprints or old in fingerprints)
         and finding.policy_id not in (PARSE_ERROR, POLICY_ERROR, *META_IDS)
         else finding
-        for finding in findings
+        for finding, old in zip(findings, legacy, strict=True)
     ]

@@ -50,7 +50,7 @@ def test_write_then_use_a_baseline(tmp_path, run_cli, run_json):
     written = json.loads(out)
     assert {f["suppression"]["kind"] for f in written["findings"]} == {"baseline"}
     recorded = json.loads((tmp_path / "baseline.json").read_text())
-    assert recorded["version"] == 1
+    assert recorded["version"] == 2
     assert sorted((e["rule_id"], e["resource"]) for e in recorded["findings"]) == [
         ("k8s-privilege-escalation", "Deployment/shop/api"),
         ("k8s-privilege-escalation", "Pod/shop/debug"),

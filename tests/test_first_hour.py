@@ -126,3 +126,45 @@ def test_native_writes_to_fd2_are_captured_not_mixed_into_the_terminal(capfd):
     os.write(2, b"after\n")
     assert lines == ["walk.go:74: found symbolic link in path"]
     assert capfd.readouterr().err == "after\n"
+
+
+# -- item 2: baselines that survive `cd` ---------------------------------------------------------
+
+
+def test_baseline_written_at_the_root_matches_from_a_subfolder_and_from_the_parent(repo, run_cli):
+    code, _, err = run_cli("check", ".", *ROOT_SELECT, "--write-baseline", "baseline.json", cwd=repo)
+    assert code == 0 and "wrote 1 finding(s) to baseline baseline.json" in err
+    recorded = json.loads((repo / "baseline.json").read_text())
+    assert recorded["version"] == 2
+    assert [entry["path"] for entry in recorded["findings"]] == ["deploy/pod.yaml"]
+    code, out, _ = run_cli("check", ".", *ROOT_SELECT, "--baseline", "../baseline.json", cwd=repo / "deploy")
+    assert (code, out) == (0, "No findings in 1 file; 1 suppressed.\n")
+    code, out, _ = run_cli("check", "repo", *ROOT_SELECT, "--baseline", "repo/baseline.json", cwd=repo.parent)
+    assert (code, out) == (0, "No findings in 2 files; 1 suppressed.\n")  # the baseline is JSON: read too
+    # a new finding is still reported
+    (repo / "deploy" / "other.yaml").write_text(POD.replace("name: web\n", "name: api\n", 1))
+    code, out, _ = run_cli("check", ".", *ROOT_SELECT, "--baseline", "../baseline.json", "--no-color", cwd=repo / "deploy")
+    assert code == 1 and "other.yaml:7:7 high k8s-run-as-root" in out and "1 suppressed" in out
+
+
+def test_baseline_of_the_previous_format_is_still_read(repo, run_cli, monkeypatch):
+    from policylint.options import RunOptions
+    from policylint.runner import check
+
+    monkeypatch.chdir(repo / "deploy")
+    finding = check(RunOptions(paths=["."], select=["k8s-run-as-root"])).findings[0]
+    legacy = finding.with_fingerprint(0).fingerprint  # version 1: the path as shown from the working folder
+    assert legacy != finding.fingerprint
+    (repo / "deploy" / "old.json").write_text(json.dumps({"version": 1, "tool": "policylint", "findings": [
+        {"fingerprint": legacy, "rule_id": "k8s-run-as-root", "path": "pod.yaml"}]}))
+    code, out, _ = run_cli("check", "pod.yaml", *ROOT_SELECT, "--baseline", "old.json", cwd=repo / "deploy")
+    assert (code, out) == (0, "No findings in 1 file; 1 suppressed.\n")
+
+
+def test_write_baseline_when_the_configured_baseline_does_not_exist_yet(repo, run_cli):
+    (repo / ".policylint.yaml").write_text("baseline: .policylint-baseline.json\n")
+    code, _, err = run_cli("check", ".", *ROOT_SELECT, "--write-baseline", "../.policylint-baseline.json",
+                           cwd=repo / "deploy")
+    assert code == 0, err
+    code, out, _ = run_cli("check", ".", *ROOT_SELECT, cwd=repo / "deploy")
+    assert (code, out) == (0, "No findings in 1 file; 1 suppressed.\n")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from policylint.core.digests import sha256
 from policylint.core.records import field, record, replace
 
@@ -62,21 +64,29 @@ class Finding:
         """Order used everywhere: file, line, column, policy id, fingerprint."""
         return (self.path, self.line, self.column, self.policy_id, self.fingerprint)
 
-    def with_fingerprint(self, occurrence: int = 0) -> Finding:
-        """A copy with the stable fingerprint set (line-independent)."""
-        basis = "\x1f".join((self.policy_id, self.path, self.logical or f"line {self.line}", str(occurrence)))
+    def with_fingerprint(self, occurrence: int = 0, path: str | None = None) -> Finding:
+        """A copy with the stable fingerprint set (line-independent).
+
+        `path` is the file as the fingerprint names it (default: as shown); the runner passes it
+        relative to the repository root, so fingerprints do not depend on the working folder.
+        """
+        where = self.path if path is None else path
+        basis = "\x1f".join((self.policy_id, where, self.logical or f"line {self.line}", str(occurrence)))
         return replace(self, fingerprint=sha256(basis.encode()).hexdigest()[:32])
 
 
-def assign_fingerprints(findings: list[Finding]) -> list[Finding]:
-    """Give each finding its fingerprint; identical logical places are told apart by their order."""
+def assign_fingerprints(findings: list[Finding], path_of: Callable[[str], str] | None = None) -> list[Finding]:
+    """Give each finding its fingerprint; identical logical places are told apart by their order.
+
+    `path_of` maps a finding's path to the one its fingerprint names (default: the path as shown).
+    """
     seen: dict[tuple[str, str, str], int] = {}
     result = []
     for finding in sorted(findings, key=lambda f: (f.path, f.line, f.column, f.policy_id, f.message)):
         key = (finding.policy_id, finding.path, finding.logical or f"line {finding.line}")
         occurrence = seen.get(key, 0)
         seen[key] = occurrence + 1
-        result.append(finding.with_fingerprint(occurrence))
+        result.append(finding.with_fingerprint(occurrence, None if path_of is None else path_of(finding.path)))
     result.sort(key=lambda f: f.sort_key)
     return result
 
