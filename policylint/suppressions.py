@@ -14,8 +14,12 @@ Forms (documented in the README):
     metadata: {annotations: {policylint.io/ignore: "k8s-run-as-root: reason until=2026-12-31; other-id: reason"}}
 
 A trailing comment covers its own line; a comment on a line of its own covers the next line that is
-not itself a comment (so several can be stacked). Source text comes from `LoadResult.sources`:
-files are never read twice.
+not itself a comment (so several can be stacked). In YAML, when that line opens a node (a sequence
+item: a container, a step; or a key whose value is a block below it: a job, a service,
+`securityContext:`), the comment covers the whole node, every line indented under it. On a leaf key
+(`image: app:1.0`) it covers that line only. A comment that starts with `policylint:` but is none of
+these forms (`# policylint: disable=...`) is refused as `suppression-invalid`, never silently ignored.
+Source text comes from `LoadResult.sources`: files are never read twice.
 """
 
 from __future__ import annotations
@@ -56,6 +60,12 @@ BASELINE_VERSIONS_READ = (1, 2)
 
 _COMMENT = r"(?:^|(?<=\s))#\s*policylint\s*:\s*(?P<scope>ignore-file|ignore)(?![\w-])(?P<rest>.*)$"
 _UNTIL = r"\buntil\s*=\s*(?P<date>\S+)"
+#: Any comment addressed to policylint: one that is not a valid form above is refused, not ignored.
+_ANY_COMMENT = r"(?:^|(?<=\s))#\s*policylint\s*:(?P<rest>.*)$"
+ACCEPTED_FORMS = ("# policylint: ignore[<policy-id>,...] [until=YYYY-MM-DD] -- <reason>",
+                  "# policylint: ignore-file[<policy-id>,...] [until=YYYY-MM-DD] -- <reason>")
+#: File kinds whose comments may cover a whole YAML node (the others: the exact line).
+_LINE_ONLY_KINDS = frozenset({"dockerfile"})
 
 
 @cache
@@ -131,7 +141,8 @@ def parse_comments(path: str, text: str, file_kind: str = "") -> list[Directive]
     lines = text.split("\n")
     found: list[Directive] = []
     pending: list[Directive] = []  # comment-only lines waiting for the next code line
-    comment = _pattern(_COMMENT)
+    comment, anything = _pattern(_COMMENT), _pattern(_ANY_COMMENT)
+    by_node = file_kind not in _LINE_ONLY_KINDS
     for number, line in enumerate(lines, start=1):
         match = comment.search(line)
         if match is not None and not _outside_quotes(line[: match.start()]):
@@ -139,10 +150,14 @@ def parse_comments(path: str, text: str, file_kind: str = "") -> list[Directive]
         stripped = line.strip()
         comment_only = stripped.startswith("#")
         if pending and not comment_only:
+            covered = _node_lines(lines, number) if by_node else frozenset({number})
             for directive in pending:
-                directive.lines = frozenset({number})
+                directive.lines = covered
             pending = []
         if match is None:
+            other = anything.search(line)
+            if other is not None and _outside_quotes(line[: other.start()]):
+                found.append(_unknown_form(path, number, other.start() + 1, other.group("rest"), file_kind))
             continue
         directive = _directive(path, number, match.start() + 1, match.group("scope"), match.group("rest"))
         directive.file_kind = file_kind
@@ -150,9 +165,56 @@ def parse_comments(path: str, text: str, file_kind: str = "") -> list[Directive]
             if comment_only:
                 pending.append(directive)
             else:
-                directive.lines = frozenset({number})
+                directive.lines = _node_lines(lines, number) if by_node else frozenset({number})
         found.append(directive)
     return found
+
+
+def _unknown_form(path: str, line: int, column: int, rest: str, file_kind: str) -> Directive:
+    """A `# policylint:` comment of no accepted form: refused with the forms that work."""
+    written = rest.strip()
+    directive = Directive("inline", path, line, column, (), "", file_kind=file_kind)
+    directive.problem = (f"'policylint: {written}' is not a suppression policylint reads; "
+                         f"write {ACCEPTED_FORMS[0]!r} (this line, or the node it opens) or {ACCEPTED_FORMS[1]!r}")
+    return directive
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _node_lines(lines: Sequence[str], number: int) -> frozenset[int]:
+    """The lines of the YAML node that line `number` opens (1-based): the line alone for a leaf.
+
+    A sequence item (`- name: app`) holds the lines indented past its dash; a key with nothing
+    after the colon but a comment, an anchor, a tag or a block-scalar indicator (`securityContext:`,
+    `build:`, `run: |`) holds the lines indented past the key, and a sequence written at the key's
+    own indent. Blank and comment lines inside count; the node ends at the first line back at or
+    left of where it opened.
+    """
+    text = lines[number - 1]
+    code = text.split(" #", 1)[0].rstrip()
+    body = code.lstrip(" ")
+    indent = _indent(code)
+    if body.startswith("- ") or body == "-":
+        limit, same_indent_dash = indent, False
+    elif re.fullmatch(r"[^\s#][^#]*?:(\s+(&\S+|!\S+|[|>][-+0-9]*))*", body):
+        limit, same_indent_dash = indent, True
+    else:
+        return frozenset({number})
+    covered = {number}
+    for index in range(number, len(lines)):
+        line = lines[index]
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        current = _indent(line)
+        if current > limit or (same_indent_dash and current == limit and stripped.startswith("-")
+                               and (stripped == "-" or stripped.startswith("- "))):
+            covered.add(index + 1)
+            continue
+        break
+    return frozenset(covered)
 
 
 def _directive(path: str, line: int, column: int, scope: str, rest: str) -> Directive:

@@ -168,3 +168,63 @@ def test_write_baseline_when_the_configured_baseline_does_not_exist_yet(repo, ru
     assert code == 0, err
     code, out, _ = run_cli("check", ".", *ROOT_SELECT, cwd=repo / "deploy")
     assert (code, out) == (0, "No findings in 1 file; 1 suppressed.\n")
+
+
+# -- item 6: suppressions on nodes, and forms policylint does not read -----------------------------
+
+WORKFLOW = """\
+name: ci
+on: [pull_request_target]
+permissions: {}
+jobs:
+  greet:
+    runs-on: ubuntu-latest
+    timeout-minutes: 5
+    steps:
+      # policylint: ignore[gha-script-injection] -- the title is printed, never evaluated
+      - name: greet
+        env:
+          X: "1"
+        run: echo "${{ github.event.pull_request.title }}"
+      - name: again
+        run: echo "${{ github.event.pull_request.title }}"
+"""
+
+
+def test_comment_above_a_step_covers_findings_inside_the_step_only(repo, run_cli):
+    (repo / ".github" / "workflows").mkdir(parents=True)
+    (repo / ".github" / "workflows" / "ci.yml").write_text(WORKFLOW)
+    code, out, _ = run_cli("check", ".github/workflows/ci.yml", "--select", "gha-script-injection", "--no-color",
+                           cwd=repo)
+    assert code == 1
+    assert ":13:" not in out  # inside the commented step
+    assert ".github/workflows/ci.yml:15:20 critical gha-script-injection" in out  # the next step is not covered
+    assert "1 finding (1 critical) in 1 file; 1 suppressed." in out
+
+
+def test_trailing_comment_on_a_container_covers_its_keys_and_a_leaf_comment_its_line(repo, run_cli):
+    pod = POD.replace("image: nginx:1.27", "image: nginx:latest")
+    (repo / "deploy" / "pod.yaml").write_text(pod.replace(
+        "- name: web\n", "- name: web  # policylint: ignore[k8s-image-tag-latest,k8s-run-as-root] -- demo image\n"))
+    code, out, _ = run_cli("check", "deploy/pod.yaml", "--select", "k8s-image-tag-latest,k8s-run-as-root",
+                           "--no-color", cwd=repo)
+    assert (code, out) == (0, "No findings in 1 file; 2 suppressed.\n")
+    # on the leaf key `name:` of the metadata, the comment covers that line only
+    (repo / "deploy" / "pod.yaml").write_text(pod.replace(
+        "  name: web\nspec", "  name: web  # policylint: ignore[k8s-image-tag-latest] -- not here\nspec"))
+    code, out, _ = run_cli("check", "deploy/pod.yaml", "--select", "k8s-image-tag-latest", "--no-color",
+                           "--warn-unused-suppressions", cwd=repo)
+    assert code == 1
+    assert "deploy/pod.yaml:8:7 high k8s-image-tag-latest" in out
+    assert "deploy/pod.yaml:4:14 low suppression-unused ignore[k8s-image-tag-latest] matches no finding" in out
+
+
+def test_a_policylint_comment_of_no_known_form_is_suppression_invalid(repo, run_cli):
+    (repo / "deploy" / "pod.yaml").write_text(POD.replace(
+        "- name: web\n", "- name: web  # policylint: disable=k8s-run-as-root\n"))
+    code, out, _ = run_cli("check", "deploy/pod.yaml", *ROOT_SELECT, "--no-color", cwd=repo)
+    assert code == 1
+    assert ("deploy/pod.yaml:7:18 low suppression-invalid suppression refused: 'policylint: disable=k8s-run-as-root' "
+            "is not a suppression policylint reads") in out
+    assert "# policylint: ignore[<policy-id>,...] [until=YYYY-MM-DD] -- <reason>" in out
+    assert "k8s-run-as-root container web" in out  # and the finding is not hidden
