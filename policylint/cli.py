@@ -26,7 +26,9 @@ DEFAULT_FILE_FORMAT = "text"
 
 
 def _fail(message: str) -> None:
-    click.echo(f"policylint: error: {message}", err=True)
+    """Print the error (every line of it: a configuration may have several) and exit 2."""
+    for line in message.splitlines() or [message]:
+        click.echo(f"policylint: error: {line}", err=True)
     raise SystemExit(EXIT_USAGE)
 
 

@@ -44,8 +44,10 @@ fail-on: low
 # Namespace assumed for objects that set none.
 # namespace: default
 
-# Policies to turn off, and off-by-default policies to turn on (ids or domains: k8s, docker, compose, gha, gitlab).
-disable: []
+# Policies to run only, to skip, and off-by-default policies to turn on (ids or domains: k8s, docker,
+# compose, gha, gitlab), as --select, --ignore and --enable on the command line.
+# select: [k8s, docker]
+ignore: []
 enable: []
 
 # Severity overrides per policy id.
@@ -66,12 +68,12 @@ exclude: []
 # context: [.]
 
 # Suppressions for whole paths; each needs a reason, and may expire (YYYY-MM-DD).
-# ignore:
+# per-path-ignores:
 #   - paths: ["legacy/**"]
 #     policies: [k8s-run-as-root]
 #     reason: legacy images are rebuilt in Q3
 #     expires: "2026-12-31"
-ignore: []
+per-path-ignores: []
 """
 
 
@@ -111,10 +113,16 @@ class Config:
         """The line of a key (1 when unknown, e.g. in TOML)."""
         return self.lines.get(tuple(path), 1)
 
+    def path_ignores(self) -> list[tuple[tuple[str, int], Mapping[str, Any]]]:
+        """The path suppressions with where each is written: `per-path-ignores:`, and the mappings
+        under `ignore:` (their old place)."""
+        return [((key, index), entry) for key in ("per-path-ignores", "ignore")
+                for index, entry in enumerate(self.values.get(key) or ()) if isinstance(entry, Mapping)]
+
     def ignore_rules(self) -> list[IgnoreRule]:
-        """The `ignore:` entries, with their globs rebased onto the current directory."""
+        """The path suppressions, with their globs rebased onto the current directory."""
         rules = []
-        for index, entry in enumerate(self.values.get("ignore") or ()):
+        for where, entry in self.path_ignores():
             globs = tuple(glob for glob in (rebase_glob(p, self.base_dir) for p in entry.get("paths") or ()) if glob)
             if entry.get("paths") and not globs:
                 continue  # every glob lies outside the scanned tree
@@ -125,7 +133,7 @@ class Config:
                     paths=globs,
                     expires=str(entry.get("expires") or ""),
                     source=self.display_source,
-                    line=self.line_of("ignore", index),
+                    line=self.line_of(*where),
                 )
             )
         return rules
@@ -281,7 +289,7 @@ def key_path(path: Iterable[Any]) -> str:
 
 
 def validate(config: Config, where: str = "") -> None:
-    """Raise ConfigError for the first schema violation, with the key's path and a suggestion."""
+    """Raise ConfigError naming every schema violation at once, each with file, line, key and a suggestion."""
     from policylint.core.fastschema import Unsupported, compile_schema
 
     schema = _load_schema()
@@ -301,32 +309,56 @@ def validate(config: Config, where: str = "") -> None:
     )
     if not errors:
         return
-    error = errors[0]
-    path = list(error.absolute_path)
-    instance = error.instance
-    if error.validator == "additionalProperties" and isinstance(instance, Mapping):
-        allowed = sorted(error.schema.get("properties", {}))
-        extra = sorted(key for key in instance if key not in allowed)
-        key = extra[0]
-        path.append(key)
-        suggestion = did_you_mean(key, allowed) or f" (known keys: {', '.join(allowed)})"
-        detail = f"unknown key {key!r}{suggestion}"
-    elif error.validator == "enum":
-        choices = [str(choice) for choice in error.validator_value]
-        detail = f"{instance!r} is not one of {', '.join(choices)}{did_you_mean(str(instance), choices)}"
-    elif path and path[-1] == "kube-version" and isinstance(instance, (int, float)):
-        detail = f"{instance!r} is a number: quote it, e.g. kube-version: \"{instance}\" (YAML reads 1.30 as 1.3)"
-    elif error.validator == "format" and error.validator_value == "date":
-        detail = f"{instance!r} is not a date (YYYY-MM-DD)"
-    else:
-        detail = error.message
+    problems: list[str] = []
+    reported: set[tuple[str, ...]] = set()
+    for error in errors:
+        for message, path in _describe(error, did_you_mean):
+            key = tuple(map(str, path))
+            if key in reported or any(key[: len(done)] == done for done in reported if done):
+                continue  # one problem per key: the first (most telling) one
+            reported.add(key)
+            problems.append(f"{_where(config, path, where)}{key_path(path)}: {message}")
+    raise ConfigError("\n".join(problems))
+
+
+def _where(config: Config, path: Sequence[Any], where: str = "") -> str:
+    """`file:line: ` for a key (the nearest enclosing key with a known line)."""
     line = ""
     for size in range(len(path), -1, -1):
         if tuple(path[:size]) in config.lines:
             line = f":{config.lines[tuple(path[:size])]}"
             break
-    prefix = f"{config.display_source}{line}: " + (f"{where} " if where else "")
-    raise ConfigError(f"{prefix}{key_path(path)}: {detail}")
+    return f"{config.display_source}{line}: " + (f"{where} " if where else "")
+
+
+def _describe(error: Any, did_you_mean: Any) -> list[tuple[str, list[Any]]]:
+    """What is wrong, in words, with the key path each problem concerns (one per unknown key)."""
+    path = list(error.absolute_path)
+    instance = error.instance
+    if error.validator == "additionalProperties" and isinstance(instance, Mapping):
+        allowed = sorted(error.schema.get("properties", {}))
+        extra = sorted(str(key) for key in instance if key not in allowed)
+        return [(f"unknown key {key!r}" + (did_you_mean(key, allowed) or f" (known keys: {', '.join(allowed)})"),
+                 [*path, key]) for key in extra]
+    return [(_detail(error, path, did_you_mean), path)]
+
+
+def _detail(error: Any, path: list[Any], did_you_mean: Any) -> str:
+    instance = error.instance
+    if error.validator == "enum":
+        choices = [str(choice) for choice in error.validator_value]
+        return f"{instance!r} is not one of {', '.join(choices)}{did_you_mean(str(instance), choices)}"
+    if path and path[-1] == "kube-version" and isinstance(instance, (int, float)):
+        return f"{instance!r} is a number: quote it, e.g. kube-version: \"{instance}\" (YAML reads 1.30 as 1.3)"
+    if error.validator == "format" and error.validator_value == "date":
+        return f"{instance!r} is not a date (YYYY-MM-DD)"
+    if error.validator == "pattern" and len(path) >= 2 and path[0] in _ID_LISTS:
+        return f"{instance!r} is not a policy id or domain (lowercase letters, digits and '-')"
+    return error.message
+
+
+#: Keys that list policy ids and domains, as --select/--ignore/--enable do.
+_ID_LISTS = ("select", "ignore", "enable", "disable")
 
 
 def load_config(paths: Sequence[str], explicit: str | Path | None = None) -> Config:
@@ -368,36 +400,62 @@ def resolve_policy_ids(config: Config, policy_set: PolicySet) -> tuple[Config, l
         return None
 
     values = dict(config.values)
-    for key in ("disable", "enable"):
+    for key in ("disable", "enable", "select"):
         if key in values:
             values[key] = [v for i, item in enumerate(values[key]) if (v := known(item, (key, i), True))]
+    if "ignore" in values:  # ids and domains; mappings are path suppressions, checked below
+        values["ignore"] = [item if isinstance(item, Mapping) else v for i, item in enumerate(values["ignore"])
+                            if isinstance(item, Mapping) or (v := known(item, ("ignore", i), True))]
     for key in ("severity", "params"):
         if key in values:
             values[key] = {v: item for name, item in values[key].items() if (v := known(name, (key, name), False))}
+    problems: list[str] = []
     for name, given in (values.get("params") or {}).items():
         declared = policy_set.policies[name].params
         for param, value in given.items():
+            where = f"{config.display_source}:{config.line_of('params', name, param)}: params.{name}.{param}"
             if param not in declared:
                 from policylint.core.suggest import did_you_mean  # only for an unknown parameter
 
                 names = ", ".join(sorted(declared)) or "none"
                 choices = did_you_mean(param, declared) or f" (parameters: {names})"
-                raise ConfigError(f"{config.display_source}:{config.line_of('params', name, param)}: "
-                                  f"params.{name}.{param}: unknown parameter{choices}")
-            if _json_type(value) != _json_type(declared[param]) and declared[param] is not None:
-                raise ConfigError(f"{config.display_source}:{config.line_of('params', name, param)}: "
-                                  f"params.{name}.{param}: expected {_json_type(declared[param])}, got {value!r}")
-    if "ignore" in values:
+                problems.append(f"{where}: unknown parameter{choices}")
+            elif _json_type(value) != _json_type(declared[param]) and declared[param] is not None:
+                problems.append(f"{where}: expected {_json_type(declared[param])}, got {value!r}")
+    if problems:
+        raise ConfigError("\n".join(problems))
+    for key in ("per-path-ignores", "ignore"):
+        if key not in values:
+            continue
         entries = []
-        for index, entry in enumerate(values["ignore"]):
+        for index, entry in enumerate(values[key]):
+            if not isinstance(entry, Mapping):
+                entries.append(entry)
+                continue
             kept = [
                 v for i, item in enumerate(entry["policies"])
-                if (v := known(item, ("ignore", index, "policies", i), False))
+                if (v := known(item, (key, index, "policies", i), False))
             ]
             if kept:
                 entries.append({**entry, "policies": kept})
-        values["ignore"] = entries
+        values[key] = entries
     return records.replace(config, values=values), warnings
+
+
+def deprecations(config: Config) -> list[str]:
+    """Warnings for the old spellings, each with the new one (they keep working)."""
+    warnings = []
+    values = config.values
+    if "disable" in values:
+        ids = ", ".join(str(item) for item in values["disable"])
+        warnings.append(f"{config.display_source}:{config.line_of('disable')}: disable: is deprecated; write "
+                        f"ignore: [{ids}] (the same word as --ignore)")
+    for (key, index), _ in config.path_ignores():
+        if key == "ignore":
+            warnings.append(f"{config.display_source}:{config.line_of(key, index)}: ignore[{index}]: a path "
+                            "suppression under ignore: is deprecated; move it under per-path-ignores: (same fields). "
+                            "ignore: now lists policy ids and domains, as --ignore does")
+    return warnings
 
 
 def _json_type(value: Any) -> str:
@@ -436,8 +494,11 @@ def apply_config(options: RunOptions, config: Config, explicit: Collection[str] 
         if key in values and name not in explicit:
             changes[name] = str(values[key]).removeprefix("v") if key == "kube-version" else values[key]
     cli_enable, cli_ignore = list(options.enable), list(options.ignore)
+    file_ignore = [*values.get("disable", ()), *(i for i in values.get("ignore", ()) if not isinstance(i, Mapping))]
     changes["enable"] = [i for i in values.get("enable", ()) if i not in cli_ignore] + cli_enable
-    changes["ignore"] = [i for i in values.get("disable", ()) if i not in cli_enable] + cli_ignore
+    changes["ignore"] = [i for i in file_ignore if i not in cli_enable] + cli_ignore
+    if values.get("select") and not options.select:  # --select on the command line replaces the file's
+        changes["select"] = list(values["select"])
     changes["severity_overrides"] = {**values.get("severity", {}), **options.severity_overrides}
     params = {name: dict(given) for name, given in values.get("params", {}).items()}
     for name, given in options.params.items():
@@ -494,10 +555,11 @@ def configure(
 
     config = load_config(options.paths, config_file)
     folders = [Path(os.path.normpath(config.base_dir / d)) for d in config.values.get("policy-dirs", ())]
-    for folder in folders:
-        if not folder.is_dir():
-            raise ConfigError(f"{config.display_source}:{config.line_of('policy-dirs')}: policy-dirs: "
-                              f"{_display(folder)}: folder not found")
+    missing = [f"{config.display_source}:{config.line_of('policy-dirs', index)}: policy-dirs[{index}]: "
+               f"{_display(folder)}: folder not found" for index, folder in enumerate(folders) if not folder.is_dir()]
+    if missing:
+        raise ConfigError("\n".join(missing))
     policy_set = load_policies([*folders, *options.policy_dirs])
-    config, warnings = resolve_policy_ids(config, policy_set)
-    return apply_config(options, config, explicit), policy_set, warnings
+    warnings = deprecations(config)
+    config, unknown = resolve_policy_ids(config, policy_set)
+    return apply_config(options, config, explicit), policy_set, [*warnings, *unknown]

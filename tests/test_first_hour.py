@@ -228,3 +228,66 @@ def test_a_policylint_comment_of_no_known_form_is_suppression_invalid(repo, run_
             "is not a suppression policylint reads") in out
     assert "# policylint: ignore[<policy-id>,...] [until=YYYY-MM-DD] -- <reason>" in out
     assert "k8s-run-as-root container web" in out  # and the finding is not hidden
+
+
+# -- item 7: one vocabulary ----------------------------------------------------------------------
+
+
+def test_config_select_ignore_and_per_path_ignores(repo, run_cli):
+    (repo / "deploy" / "legacy.yaml").write_text(POD.replace("name: web\n", "name: old\n", 1))
+    (repo / ".policylint.yaml").write_text(
+        "select: [k8s]\n"
+        "ignore: [k8s-image-tag-latest, k8s-service-account-token-mounted]\n"
+        "per-path-ignores:\n"
+        "  - paths: [deploy/legacy.yaml]\n"
+        "    policies: [k8s-run-as-root]\n"
+        "    reason: rebuilt next quarter\n")
+    _, out, err = run_cli("check", ".", "--format", "json", cwd=repo / "deploy")
+    assert err == ""
+    found = json.loads(out)["findings"]
+    ids = {finding["rule_id"] for finding in found}
+    assert "k8s-run-as-root" in ids and not ids & {"k8s-image-tag-latest", "k8s-service-account-token-mounted"}
+    assert all(finding["rule_id"].startswith("k8s-") for finding in found)
+    legacy = [f for f in found if f["rule_id"] == "k8s-run-as-root" and f["path"] == "legacy.yaml"]
+    assert legacy[0]["suppression"]["justification"] == "rebuilt next quarter"
+    # the command line's --select replaces the file's
+    _, out, _ = run_cli("check", ".", "--select", "k8s-run-as-root", "--format", "json", cwd=repo / "deploy")
+    assert {finding["rule_id"] for finding in json.loads(out)["findings"]} == {"k8s-run-as-root"}
+
+
+def test_old_config_keys_keep_working_with_a_deprecation_warning(repo, run_cli):
+    (repo / ".policylint.yaml").write_text(
+        "disable: [k8s-image-tag-latest]\n"
+        "ignore:\n"
+        "  - paths: [deploy/**]\n"
+        "    policies: [k8s-run-as-root]\n"
+        "    reason: vendor image\n")
+    code, out, err = run_cli("check", ".", "--select", "k8s-run-as-root,k8s-image-tag-latest", "--format", "json",
+                             cwd=repo)
+    assert code == 0
+    assert ("policylint: warning: .policylint.yaml:1: disable: is deprecated; write ignore: [k8s-image-tag-latest] "
+            "(the same word as --ignore)") in err
+    assert ("policylint: warning: .policylint.yaml:3: ignore[0]: a path suppression under ignore: is deprecated; "
+            "move it under per-path-ignores: (same fields)") in err
+    assert [f["suppression"]["kind"] for f in json.loads(out)["findings"]] == ["config"]
+
+
+def test_every_config_error_at_once_with_file_line_and_key(repo, run_cli):
+    (repo / ".policylint.yaml").write_text(
+        "fail_on: high\n"
+        "ignore: [k8s-run-as-root, {policies: [k8s-run-as-root], reasn: x}]\n"
+        "profile: strict\n"
+        "per-path-ignores:\n"
+        "  - policies: [k8s-run-as-root]\n"
+        "    reason: x\n"
+        "    expires: 2026-13-45\n")
+    code, out, err = run_cli("check", ".", cwd=repo)
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [
+        "policylint: error: .policylint.yaml:1: fail_on: unknown key 'fail_on' (did you mean 'fail-on'?)",
+        "policylint: error: .policylint.yaml:2: ignore[1].reasn: unknown key 'reasn' (did you mean 'reason'?)",
+        "policylint: error: .policylint.yaml:2: ignore[1]: 'reason' is a required property",
+        "policylint: error: .policylint.yaml:7: per-path-ignores[0].expires: '2026-13-45' is not a date (YYYY-MM-DD)",
+        "policylint: error: .policylint.yaml:3: profile: 'strict' is not one of default, restricted "
+        "(did you mean 'restricted'?)",
+    ]
