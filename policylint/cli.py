@@ -221,10 +221,10 @@ def check(
         text = render(name, report, color=color)
         _emit(text, target)
     if not quiet and all(target is not None for _, target in pairs):
-        from policylint.reporters.text import summary_line
+        from policylint.reporters.summary import summary_line
 
         written = ", ".join(f"{name} to {target}" for name, target in pairs)
-        click.echo(f"{summary_line(report)} Wrote {written}.")
+        click.echo(f"{summary_line(report)} Wrote {written}.", err=True)
     return report.exit_code()
 
 

@@ -12,6 +12,7 @@ import policylint.kinds  # noqa: F401  (registers every file kind: a file's name
 from policylint.core.documents import Skipped
 from policylint.core.files import STDIN, STDIN_NAME, Candidate, DiscoveryError, display_path
 from policylint.core.kinds import detect_by_name
+from policylint.kinds.kubernetes.renderplan import is_chart_helper
 
 #: Folders never walked: version-control data, dependencies and tool caches (the list ruff and
 #: ripgrep users expect). Every other folder is walked, hidden or not (.github, .devcontainer, .k8s),
@@ -91,7 +92,7 @@ def discover(paths: Iterable[str], excludes: Iterable[str] = (), respect_gitigno
                 found[display] = Candidate(display, file, kind)
         elif path.exists() or path.is_symlink():
             display = display_path(path)
-            kind = detect_by_name(str(path))
+            kind = detect_by_name(str(path)) or ("yaml" if is_chart_helper(display) else None)
             if _excluded(display, excludes):
                 continue
             if kind is None:

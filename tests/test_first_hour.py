@@ -49,10 +49,10 @@ def repo(tmp_path: Path) -> Path:
 
 
 def test_output_file_alone_writes_the_default_format_and_prints_the_summary(repo, run_cli):
-    code, out, _ = run_cli("check", ".", *ROOT_SELECT, "-o", "report.txt", cwd=repo)
+    code, out, err = run_cli("check", ".", *ROOT_SELECT, "-o", "report.txt", cwd=repo)
     assert code == 1
     assert "deploy/pod.yaml:7:7 high k8s-run-as-root" in (repo / "report.txt").read_text()
-    assert out == "1 finding (1 high) in 1 file. Wrote text to report.txt.\n"
+    assert (out, err) == ("", "1 finding (1 high) in 1 file. Wrote text to report.txt.\n")
 
 
 def test_two_formats_for_the_terminal_is_an_error_naming_the_one_to_redirect(repo, run_cli):
@@ -64,9 +64,9 @@ def test_two_formats_for_the_terminal_is_an_error_naming_the_one_to_redirect(rep
 
 
 def test_sarif_to_a_file_still_tells_the_terminal_the_summary(repo, run_cli):
-    code, out, _ = run_cli("check", ".", *ROOT_SELECT, "--format", "sarif", "-o", "out.sarif", cwd=repo)
+    code, out, err = run_cli("check", ".", *ROOT_SELECT, "--format", "sarif", "-o", "out.sarif", cwd=repo)
     assert code == 1
-    assert out == "1 finding (1 high) in 1 file. Wrote sarif to out.sarif.\n"
+    assert (out, err) == ("", "1 finding (1 high) in 1 file. Wrote sarif to out.sarif.\n")
     assert len(json.loads((repo / "out.sarif").read_text())["runs"][0]["results"]) == 1
 
 
@@ -291,3 +291,35 @@ def test_every_config_error_at_once_with_file_line_and_key(repo, run_cli):
         "policylint: error: .policylint.yaml:3: profile: 'strict' is not one of default, restricted "
         "(did you mean 'restricted'?)",
     ]
+
+
+# -- item 4: what is (not) a Helm template, and the kustomize patch notice -------------------------
+
+
+def test_templated_yaml_of_other_tools_is_not_called_a_helm_template(repo, run_cli):
+    (repo / "renovate.json").write_text('{"commitMessageTopic": "{{{depName}}}", "labels": ["{{ .Values.x }}"]}\n')
+    (repo / "tests").mkdir()
+    (repo / "tests" / "deployment_test.yaml").write_text(
+        "suite: deployment\ntemplates: [deployment.yaml]\ntests:\n  - it: sets replicas\n"
+        "    set: {replicaCount: 2}\n    asserts:\n      - equal: {path: spec.replicas, value: '{{ .Values.replicaCount }}'}\n")
+    (repo / "plugins").mkdir()
+    (repo / "plugins" / "krew.yaml").write_text(
+        "apiVersion: krew.googlecontainertools.github.com/v1alpha2\nkind: Plugin\nspec:\n"
+        "  version: {{ .TagName }}\n  platforms:\n  - {{addURIAndSha \"https://x/{{ .TagName }}.tgz\" .TagName }}\n")
+    manifest = repo / "deploy" / "templated.yaml"
+    manifest.write_text("{{- if .Values.enabled }}\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n{{- end }}\n")
+    code, out, err = run_cli("check", ".", *ROOT_SELECT, "--verbose", cwd=repo)
+    notices = [line for line in err.splitlines() if "Helm template" in line]
+    assert notices == ["policylint: notice: deploy/templated.yaml: Helm template ({{ ... }}): render it first "
+                       "(helm template ... | policylint check -)"]
+    assert ("policylint: notice: plugins/krew.yaml: Go template of another tool ({{ ... }} that is not Helm's): "
+            "not checked") in err
+    assert "renovate.json" not in err + out and "deployment_test.yaml" not in err + out
+    assert "parse-error" not in out and code == 1
+
+
+def test_kustomize_patch_notice_says_it_was_skipped(repo, run_cli):
+    (repo / "deploy" / "kustomization.yaml").write_text("resources: [pod.yaml]\npatches: [{path: patch.yaml}]\n")
+    (repo / "deploy" / "patch.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: web}\n")
+    _, _, err = run_cli("check", "deploy", *ROOT_SELECT, cwd=repo)
+    assert err == "policylint: notice: deploy/patch.yaml: kustomize patch: skipped (part of an overlay; use --kustomize)\n"

@@ -48,7 +48,7 @@ def annotation(finding: Finding) -> str:
 
 def render(report: RunReport, color: bool = False) -> str:
     """One annotation per unsuppressed finding, then the summary line."""
-    from policylint.reporters.text import summary_line
+    from policylint.reporters.summary import summary_line
 
     lines = [annotation(finding) for finding in report.active]
     lines.append(summary_line(report))

@@ -2,32 +2,16 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from itertools import groupby
 from typing import TYPE_CHECKING
 
-from policylint.core.findings import SEVERITIES
+from policylint.reporters.summary import summary_line
 
 if TYPE_CHECKING:
     from policylint.runner import RunReport
 
 _COLORS = {"critical": "\033[1;35m", "high": "\033[31m", "medium": "\033[33m", "low": "\033[36m"}
 _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
-
-
-def summary_line(report: RunReport) -> str:
-    """`N findings (1 critical, ...) in M files; K suppressed` (or a clean message)."""
-    active = report.active
-    counts = Counter(finding.severity for finding in active)
-    suppressed = len(report.findings) - len(active)
-    files = len(report.files)
-    tail = f" in {files} file{'s' if files != 1 else ''}"
-    if suppressed:
-        tail += f"; {suppressed} suppressed"
-    if not active:
-        return f"No findings{tail}."
-    parts = ", ".join(f"{counts[name]} {name}" for name in SEVERITIES if counts[name])
-    return f"{len(active)} finding{'s' if len(active) != 1 else ''} ({parts}){tail}."
 
 
 def render(report: RunReport, color: bool = False) -> str:

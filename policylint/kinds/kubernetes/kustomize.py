@@ -29,6 +29,8 @@ from policylint.kinds.kubernetes.renderplan import is_kustomization
 
 ORIGIN_ANNOTATION = "config.kubernetes.io/origin"
 RENDER_TIMEOUT_SECONDS = 120
+#: A patch named or found without --kustomize is not a whole object: it is checked only inside its overlay.
+PATCH_NOTICE = "kustomize patch: skipped (part of an overlay; use --kustomize)"
 
 
 class KustomizeError(DiscoveryError):
@@ -92,7 +94,7 @@ def plan(candidates: list[Candidate], render: bool) -> Plan:
         if disk is not None and disk in skip:
             continue
         if disk is not None and disk in patches:
-            notices.append(Skipped(candidate.display, "kustomize patch: checked as part of its overlay with --kustomize"))
+            notices.append(Skipped(candidate.display, PATCH_NOTICE))
             continue
         kept.append(candidate)
     return Plan(kept, notices, roots)

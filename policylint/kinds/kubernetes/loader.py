@@ -19,6 +19,10 @@ _HELM_ONLY = re.compile(
     r"|\b(?:include|tpl|toYaml|fromYaml|required|lookup|toJson|fromJson)\b"
 )
 _HELM_NOTICE = "Helm template ({{ ... }}): render it first (helm template ... | policylint check -)"
+_OTHER_TEMPLATE_NOTICE = "Go template of another tool ({{ ... }} that is not Helm's): not checked"
+#: `apiVersion:` or `kind:` as a top-level key: what a manifest template writes, and Renovate
+#: presets, helm-unittest suites or krew plugin manifests (Go or Handlebars templates too) do not.
+_TOP_LEVEL_OBJECT_KEY = re.compile(r"^(?:apiVersion|kind)\s*:", re.MULTILINE)
 
 
 def is_kubernetes_object(data: Any) -> bool:
@@ -43,16 +47,27 @@ def template_actions(text: str) -> list[str]:
     return found
 
 
+def _may_be_manifest_template(path: str, text: str) -> bool:
+    """Whether a file with template actions may render Kubernetes objects: it writes `apiVersion:`
+    or `kind:` as a top-level key, or it sits in a chart's `templates/` folder (`{{ include ... }}` alone)."""
+    return bool(_TOP_LEVEL_OBJECT_KEY.search(text)) or "templates" in path.replace("\\", "/").split("/")[:-1]
+
+
 def load(path: str, text: str) -> LoadResult:
     """Parse every document; non-Kubernetes YAML is skipped quietly, Helm templates with a notice.
 
-    A file with template actions is a Helm template when an action reads Helm's objects or
-    functions (`.Values`, `include`), or when an action is not text inside a YAML string (it breaks
-    the YAML or becomes a mapping); otherwise the actions belong to another tool (alerting rules,
-    workflow parameters) and the manifest is checked as written.
+    A file with template actions that writes no top-level `apiVersion:`/`kind:` and is in no
+    `templates/` folder is another tool's file (Renovate, helm-unittest): skipped quietly. Otherwise
+    it is a Helm template when an action reads Helm's objects or functions (`.Values`, `include`);
+    when an action is not text inside a YAML string (it breaks the YAML or becomes a mapping), it is
+    a template to render first (Helm's in a `templates/` folder, another tool's elsewhere: krew's
+    `{{ .TagName }}`); otherwise the actions belong to another tool (alerting rules, workflow
+    parameters) and the manifest is checked as written.
     """
     result = LoadResult()
     actions = template_actions(text)
+    if actions and not _may_be_manifest_template(path, text):
+        return result  # templated YAML of another tool (renovate.json, helm-unittest, krew): not Kubernetes
     if any(_HELM_ONLY.search(action) for action in actions):
         result.skipped.append(Skipped(path, _HELM_NOTICE))
         return result
@@ -60,7 +75,8 @@ def load(path: str, text: str) -> LoadResult:
     if actions:  # all documents first: one action outside a string makes the whole file a template
         items = list(items)
         if not _actions_inside_strings(actions, items):
-            result.skipped.append(Skipped(path, _HELM_NOTICE))
+            helm = "templates" in path.split("/")[:-1]  # in a chart's folder; else another tool's template
+            result.skipped.append(Skipped(path, _HELM_NOTICE if helm else _OTHER_TEMPLATE_NOTICE))
             return result
     index = 0
     for item in items:

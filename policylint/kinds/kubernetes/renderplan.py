@@ -23,6 +23,13 @@ def may_be_chart_file(candidate: Any) -> bool:
                                              or parts[-1].startswith("values") or "ci" in parts[:-1])
 
 
+def is_chart_helper(display: str) -> bool:
+    """True for a chart's helper template (`templates/_helpers.tpl`): named alone (pre-commit passes
+    it when only the helper changed), it re-renders its chart."""
+    parts = display.split("/")
+    return parts[-1].endswith(".tpl") and "templates" in parts[:-1]
+
+
 def is_kustomization(path: str | Path) -> bool:
     """True for a kustomization file name."""
     return Path(path).name in KUSTOMIZATION_FILES
