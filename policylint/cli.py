@@ -87,6 +87,9 @@ def cli() -> None:
               help="Use this configuration file instead of the nearest .policylint.yaml.")
 @click.option("--context", "context", multiple=True, type=click.Path(exists=True),
               help="Also load these paths for relational policies, reporting only on PATHS (repeatable).")
+@click.option("--context-scope/--no-context-scope", default=True, show_default=True,
+              help="With files named alone (pre-commit), load the rest of their relation scope (folder tree, "
+                   "kustomizations) so relational policies judge them against it; only the named files are reported.")
 @click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path),
               help="Report only findings not recorded in this baseline file.")
 @click.option("--write-baseline", type=click.Path(dir_okay=False, path_type=Path),
@@ -127,6 +130,7 @@ def check(
     no_color: bool,
     config_file: str | None,
     context: tuple[str, ...],
+    context_scope: bool,
     baseline: Path | None,
     write_baseline: Path | None,
     no_suppressions: bool,
@@ -166,6 +170,7 @@ def check(
         excludes=excludes,
         default_namespace=default_namespace,
         context=context,
+        context_scope=context_scope,
         baseline=baseline,
         use_suppressions=not no_suppressions,
         warn_unused_suppressions=warn_unused_suppressions,

@@ -43,6 +43,9 @@ class RunOptions:
     stdin_text: str | None = None
     #: Files loaded only so relations can see them; findings are reported for `paths` alone.
     context: Sequence[str] = ()
+    #: With files named alone and no `context`, load the rest of their relation scope as context
+    #: (policylint.runner.scope_context); `--no-context-scope` turns it off.
+    context_scope: bool = True
     #: Config-file `ignore:` entries (policylint.config.IgnoreRule).
     ignore_rules: Sequence[Any] = ()
     use_suppressions: bool = True

@@ -5,6 +5,7 @@ The CLI builds `RunOptions` and calls `check`; so do tests and the benchmark. No
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -184,11 +185,64 @@ def check(options: RunOptions, policy_set: PolicySet | None = None) -> RunReport
         gc.unfreeze()  # what loading left frozen (gctuning.paused_while_loading) is collectable again
 
 
+def scope_context(paths: Sequence[str]) -> list[str]:
+    """What relational policies need besides files named alone: the rest of each one's relation scope.
+
+    A pre-commit run names the changed files only; a changed Deployment's PodDisruptionBudget or
+    HorizontalPodAutoscaler sits in an unchanged file. Two plain files relate when one's folder is
+    the other's or contains it, or when a kustomization lists both (policylint.kinds.kubernetes.scope),
+    so the context is: the named file's folder tree, the files directly in each folder above it (up
+    to the working folder), and what the kustomizations enclosing it list. Charts need nothing: a
+    named chart file renders its whole chart. Only files whose content decides their kind (YAML that
+    may be Kubernetes) widen the run; a named Dockerfile or workflow needs no partner.
+    """
+    from policylint.core.kinds import BY_CONTENT, detect_by_name
+
+    top = os.path.abspath(".")
+    folders: set[str] = set()
+    files: set[str] = set()
+    for raw in paths:
+        if raw == "-" or not os.path.isfile(raw) or detect_by_name(raw) != BY_CONTENT:
+            continue
+        folder = os.path.dirname(os.path.abspath(raw))
+        folders.add(folder)
+        above = folder
+        while above.startswith(top.rstrip(os.sep) + os.sep) or above == top:
+            if above != folder:
+                files.update(entry.path for entry in _entries(above) if detect_by_name(entry.name) == BY_CONTENT)
+            if above == top:
+                break
+            above = os.path.dirname(above)
+    if not folders:
+        return []
+    from policylint.kinds.kubernetes.kustomization import read_kustomization
+    from policylint.kinds.kubernetes.scope import _enclosing_kustomizations
+
+    for file in _enclosing_kustomizations({folder + "/x" for folder in folders}):
+        found = read_kustomization(Path(file))
+        if found is not None:
+            folders.update(str(item) for item in found.folders if os.path.isdir(item))
+            files.update(str(item) for item in found.files if os.path.isfile(item))
+    # a folder inside another is walked with it; files inside a walked folder come with it
+    kept = sorted(folder for folder in folders if not any(folder.startswith(other + os.sep) for other in folders))
+    inside = tuple(folder + os.sep for folder in kept)
+    loose = sorted(file for file in files if not file.startswith(inside))
+    from policylint.core.files import display_path
+
+    return [display_path(Path(item)) for item in (*kept, *loose)]
+
+
+def _entries(folder: str) -> list[os.DirEntry[str]]:
+    try:
+        with os.scandir(folder) as found:
+            return [entry for entry in found if entry.is_file()]
+    except OSError:
+        return []
+
+
 def fingerprint_anchor(options: RunOptions) -> str:
     """The folder fingerprints name paths from: the git top level of the first path, else the
     configuration file's folder, else the working folder. A baseline then survives `cd`."""
-    import os
-
     from policylint.gitinfo import repository_root
 
     first = next((path for path in options.paths if path != "-"), ".")
@@ -212,6 +266,8 @@ def _check(options: RunOptions, policy_set: PolicySet | None) -> RunReport:
     from policylint.suppressions import SuppressionError, apply_suppressions
 
     report_paths: set[str] | None = None
+    if not options.context and options.context_scope:
+        options.context = scope_context(options.paths)
     try:
         with paused_while_loading():
             load, files = load_paths(options.paths, options)

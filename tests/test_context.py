@@ -55,9 +55,17 @@ def make_repo(tmp_path: Path, target: str = "web") -> Path:
 
 def test_partial_set_stays_quiet_without_context(tmp_path, run_json):
     repo = make_repo(tmp_path)
-    code, document = run_json("k8s/hpa.yaml", *HPA_POLICIES, cwd=repo)
+    code, document = run_json("k8s/hpa.yaml", "--no-context-scope", *HPA_POLICIES, cwd=repo)
     assert rows(document) == []
     assert code == 0
+
+
+def test_a_file_named_alone_reads_its_folder_as_context_by_default(tmp_path, run_json):
+    repo = make_repo(tmp_path)
+    code, document = run_json("k8s/hpa.yaml", *HPA_POLICIES, cwd=repo)
+    assert rows(document) == [("k8s-hpa-metric-without-request", "k8s/hpa.yaml", 9)]
+    assert document["summary"]["files"] == 1
+    assert code == 1
 
 
 def test_context_feeds_relations_but_reports_only_given_paths(tmp_path, run_json):
@@ -74,8 +82,10 @@ def test_context_feeds_relations_but_reports_only_given_paths(tmp_path, run_json
 
 def test_dangling_reference_fires_once_the_namespace_is_known(tmp_path, run_json):
     repo = make_repo(tmp_path, target="gone")
-    _, alone = run_json("k8s/hpa.yaml", *HPA_POLICIES, cwd=repo)
+    _, alone = run_json("k8s/hpa.yaml", "--no-context-scope", *HPA_POLICIES, cwd=repo)
     assert rows(alone) == []
+    _, scoped = run_json("k8s/hpa.yaml", *HPA_POLICIES, cwd=repo)
+    assert rows(scoped) == [("k8s-hpa-target-missing", "k8s/hpa.yaml", 5)]
     _, with_context = run_json("k8s/hpa.yaml", "--context", ".", *HPA_POLICIES, cwd=repo)
     assert rows(with_context) == [("k8s-hpa-target-missing", "k8s/hpa.yaml", 5)]
 
@@ -162,7 +172,7 @@ def test_user_relation_sees_context_documents(tmp_path, run_json):
     (tmp_path / "app" / "pod.yaml").write_text(POD)
     (tmp_path / "app" / "other.yaml").write_text(CONFIGMAP.replace("{name}", "other"))
     args = ("--policies", "policies", "--select", "k8s-test-configmap-missing")
-    _, alone = run_json("app/pod.yaml", *args, cwd=tmp_path)
+    _, alone = run_json("app/pod.yaml", "--no-context-scope", *args, cwd=tmp_path)
     assert rows(alone) == []  # a partial set: no ConfigMap known in the namespace, so quiet
     _, context = run_json("app/pod.yaml", "--context", "app", *args, cwd=tmp_path)
     assert rows(context) == [("k8s-test-configmap-missing", "app/pod.yaml", 5)]

@@ -96,6 +96,7 @@ def test_hook_filter_agrees_with_the_tools_own_detection(name):
     A chart's helper template (`templates/*.tpl`) is no file kind of its own, but naming any file of
     a chart renders that chart, so a changed helper re-checks what it renders.
     """
+    import policylint.kinds  # noqa: F401  (registers the kinds, as discovery does: run alone, nothing else would)
     from policylint.core.kinds import detect_by_name
 
     hooks = {hook["id"]: hook for hook in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
@@ -134,3 +135,93 @@ def test_pre_commit_try_repo_fails_on_a_bad_manifest_then_passes(tmp_path):
     assert "k8s-privileged-container" not in output, output
     assert "Passed" in output, output
     assert passed.returncode == 0, output
+
+
+DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: shop}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers:
+        - name: api
+          image: registry.example/api:1.0
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: worker, namespace: shop}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: worker}}
+  template:
+    metadata: {labels: {app: worker}}
+    spec:
+      containers:
+        - name: worker
+          image: registry.example/worker:1.0
+"""
+PARTNERS = """\
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: api, namespace: shop}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: api}
+  minReplicas: 2
+  maxReplicas: 5
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: worker, namespace: shop}
+spec:
+  maxUnavailable: 1
+  selector: {matchLabels: {app: worker}}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: api, namespace: shop}
+spec:
+  maxUnavailable: 1
+  selector: {matchLabels: {app: api}}
+"""
+
+
+@pytest.mark.slow
+def test_pre_commit_hook_on_a_changed_deployment_reads_its_unchanged_partners(tmp_path):
+    """Issue 26, item 1: `id: policylint` passes only the changed Deployment; its HPA and PDB sit in an
+    unchanged file. The hook reads them as context: no k8s-pdb-missing, no k8s-single-replica."""
+    hook_repo = tmp_path / "hook-repo"
+    ref = make_hook_repo(hook_repo)
+    project = tmp_path / "project"
+    project.mkdir()
+    git(project, "init", "-q")
+    (project / ".policylint.yaml").write_text("select: [k8s-pdb-missing, k8s-single-replica]\n")
+    (project / "k8s").mkdir()
+    (project / "k8s" / "deployment.yaml").write_text(DEPLOYMENT)
+    (project / "k8s" / "availability.yaml").write_text(PARTNERS)
+    git(project, "add", ".")
+    git(project, "commit", "-q", "-m", "init")
+    (project / "k8s" / "deployment.yaml").write_text(DEPLOYMENT.replace("image: registry.example/api:1.0",
+                                                                        "image: registry.example/api:1.1"))
+    git(project, "add", "k8s/deployment.yaml")
+    cache = tmp_path / "pre-commit-cache"
+
+    result = try_repo(project, hook_repo, ref, cache)
+    output = result.stdout + result.stderr
+    assert "k8s-pdb-missing" not in output and "k8s-single-replica" not in output, output
+    assert "Passed" in output, output
+    assert result.returncode == 0, output
+
+    # the partner file removed: the changed Deployment is judged alone, and both findings are real
+    git(project, "rm", "-q", "k8s/availability.yaml")
+    (project / "k8s" / "deployment.yaml").write_text(DEPLOYMENT.replace("image: registry.example/api:1.0",
+                                                                        "image: registry.example/api:1.2"))
+    git(project, "add", "k8s/deployment.yaml")
+    result = try_repo(project, hook_repo, ref, cache)
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert "k8s/deployment.yaml:5:3 medium k8s-single-replica" in output, output
+    assert "k8s/deployment.yaml:16:12 medium k8s-pdb-missing" in output, output

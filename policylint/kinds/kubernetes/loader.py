@@ -19,6 +19,8 @@ _HELM_ONLY = re.compile(
     r"|\b(?:include|tpl|toYaml|fromYaml|required|lookup|toJson|fromJson)\b"
 )
 _HELM_NOTICE = "Helm template ({{ ... }}): render it first (helm template ... | policylint check -)"
+#: A top-level field Helm does not have (`{{ .TagName }}`: krew's release bot, goreleaser).
+_OTHER_TOOL_FIELD = re.compile(r"(?<![\w$\])])\.(?!(?:Values|Release|Chart|Capabilities|Files|Template|Subcharts)\b)[A-Z]\w*")
 _OTHER_TEMPLATE_NOTICE = "Go template of another tool ({{ ... }} that is not Helm's): not checked"
 #: `apiVersion:` or `kind:` as a top-level key: what a manifest template writes, and Renovate
 #: presets, helm-unittest suites or krew plugin manifests (Go or Handlebars templates too) do not.
@@ -60,8 +62,8 @@ def load(path: str, text: str) -> LoadResult:
     `templates/` folder is another tool's file (Renovate, helm-unittest): skipped quietly. Otherwise
     it is a Helm template when an action reads Helm's objects or functions (`.Values`, `include`);
     when an action is not text inside a YAML string (it breaks the YAML or becomes a mapping), it is
-    a template to render first (Helm's in a `templates/` folder, another tool's elsewhere: krew's
-    `{{ .TagName }}`); otherwise the actions belong to another tool (alerting rules, workflow
+    a template to render first (another tool's when, outside a `templates/` folder, it reads a field
+    Helm does not have: krew's `{{ .TagName }}`); otherwise the actions belong to another tool (alerting rules, workflow
     parameters) and the manifest is checked as written.
     """
     result = LoadResult()
@@ -75,8 +77,8 @@ def load(path: str, text: str) -> LoadResult:
     if actions:  # all documents first: one action outside a string makes the whole file a template
         items = list(items)
         if not _actions_inside_strings(actions, items):
-            helm = "templates" in path.split("/")[:-1]  # in a chart's folder; else another tool's template
-            result.skipped.append(Skipped(path, _HELM_NOTICE if helm else _OTHER_TEMPLATE_NOTICE))
+            other = "templates" not in path.split("/")[:-1] and any(_OTHER_TOOL_FIELD.search(a) for a in actions)
+            result.skipped.append(Skipped(path, _OTHER_TEMPLATE_NOTICE if other else _HELM_NOTICE))
             return result
     index = 0
     for item in items:

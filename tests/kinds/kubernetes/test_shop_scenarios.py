@@ -22,8 +22,8 @@ def _from_repository_root(monkeypatch):
     monkeypatch.chdir(ROOT)
 
 
-def relational(*paths: str) -> list[tuple[str, int, str]]:
-    report = check(RunOptions(paths=paths))
+def relational(*paths: str, context_scope: bool = True) -> list[tuple[str, int, str]]:
+    report = check(RunOptions(paths=paths, context_scope=context_scope))
     return sorted(
         (Path(f.path).name, f.line, f.policy_id) for f in report.active if f.policy_id in K8S_RELATIONAL
     )
@@ -60,9 +60,16 @@ def test_every_relational_rule_is_exercised_by_the_scenario():
 
 
 @pytest.mark.parametrize("name", sorted(path.name for path in (ROOT / SHOP).glob("*.yaml")))
-def test_each_file_alone_reports_nothing_dangling(name):
-    """pre-commit passes only the changed files: references to objects outside them are not errors."""
-    assert [item for item in relational(f"{SHOP}/{name}") if item[2] in DANGLING] == []
+def test_each_file_alone_reports_nothing_dangling_without_context_scope(name):
+    """--no-context-scope: only the named files are read; references to objects outside them are not errors."""
+    assert [item for item in relational(f"{SHOP}/{name}", context_scope=False) if item[2] in DANGLING] == []
+
+
+@pytest.mark.parametrize("name", sorted(path.name for path in (ROOT / SHOP).glob("*.yaml")))
+def test_each_file_alone_is_judged_against_its_folder_as_the_whole_scan_judges_it(name):
+    """A file named alone (pre-commit) reads the rest of its relation scope: the same findings as the whole folder."""
+    whole = [item for item in relational(SHOP) if item[0] == name]
+    assert relational(f"{SHOP}/{name}") == whole
 
 
 def test_findings_are_the_same_whatever_the_order_of_the_paths():
