@@ -18,6 +18,52 @@ from policylint.core.kinds import get_target, relation_names, target_names
 from policylint.core.policies import Policy, PolicyFormatError, PolicySet
 from policylint.core.yamlnodes import YamlError, parse_yaml_stream
 
+#: Findings the run itself makes (no policy file): what `explain` says of each. Severity, title,
+#: why it matters, how to fix it.
+BUILTIN_FINDINGS: dict[str, tuple[str, str, str, str]] = {
+    "parse-error": (
+        "high", "A file policylint reads could not be parsed",
+        "A file of a known kind that does not parse cannot be checked at all, so every policy is silent on it; "
+        "the deployment tool would refuse it too. It always counts towards the exit code and cannot be suppressed "
+        "or baselined.",
+        "Fix the syntax at the line given (the message quotes the parser). A file that is not of the kind its "
+        "name suggests can be left out with --exclude.",
+    ),
+    "policy-error": (
+        "high", "One of your own policies could not be loaded",
+        "A policy of a --policies folder that does not compile checks nothing; reporting it keeps a broken "
+        "rule from passing silently.",
+        "Run `policylint test-policies <folder>`: it lists every problem of each policy file with its line.",
+    ),
+    "suppression-invalid": (
+        "low", "A suppression comment or annotation is not valid",
+        "A suppression without a policy id or a reason, with a bad date, naming an unknown policy, or a "
+        "`# policylint:` comment of no known form suppresses nothing; it is reported so it is not mistaken "
+        "for one that works.",
+        "Write `# policylint: ignore[<policy-id>] -- <reason>` (optionally `until=YYYY-MM-DD` before the "
+        "reason), or `ignore-file[...]` for the whole file.",
+    ),
+    "suppression-expired": (
+        "low", "A suppression is past its expiry date",
+        "A suppression with `until=` (or `expires:`) stops applying after that day, so the finding it hid is "
+        "reported again; this says why.",
+        "Fix the finding, or renew the suppression with a new date and a reason that still holds.",
+    ),
+    "suppression-unused": (
+        "low", "A suppression matches no finding (--warn-unused-suppressions)",
+        "A suppression that hides nothing is noise and may hide a future finding nobody reviewed.",
+        "Remove it. This finding never fails a run.",
+    ),
+    "helm-not-rendered": (
+        "medium", "A Helm chart was not checked: the Helm library is not installed",
+        "Chart templates are not Kubernetes YAML until rendered; without the Helm library (the `helm` extra) "
+        "policylint cannot render them, so nothing in the chart is checked. A finding, not a notice, so a "
+        "chart change never passes a pre-commit hook or CI silently.",
+        'Install the extra: pip install "policylint[helm]" (in pre-commit: additional_dependencies: '
+        '["policylint[helm]"]). To skip charts on purpose, pass --no-helm or set `helm: false` in the configuration.',
+    ),
+}
+
 
 def load_policies(user_dirs: Iterable[Path] = (), include_builtin: bool = True) -> PolicySet:
     """Read the built-in policies and the user's folders; user policies are always validated."""

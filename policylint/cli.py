@@ -435,13 +435,21 @@ def rules(fmt: str, policy_dirs: tuple[Path, ...]) -> int:
 @click.option("--policies", "policy_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path))
 def explain(policy_id: str, policy_dirs: tuple[Path, ...]) -> int:
     """Show a policy's rationale, remediation, examples and references."""
+    from policylint.catalog import BUILTIN_FINDINGS
     from policylint.docs import explain_text
+
+    if policy_id in BUILTIN_FINDINGS:
+        from policylint.docs import explain_builtin
+
+        click.echo(explain_builtin(policy_id), nl=False)
+        return EXIT_OK
     policy_set = _policy_set(policy_dirs)
     policy = policy_set.get(policy_id)
     if policy is None:
         from policylint.core.suggest import did_you_mean
 
-        _fail(f"unknown policy {policy_id!r}{did_you_mean(policy_id, policy_set.policies, quote=False)}")
+        known = [*policy_set.policies, *BUILTIN_FINDINGS]
+        _fail(f"unknown policy {policy_id!r}{did_you_mean(policy_id, known, quote=False)}")
         raise AssertionError  # unreachable
     click.echo(explain_text(policy), nl=False)
     return EXIT_OK

@@ -380,7 +380,9 @@ def resolve_policy_ids(config: Config, policy_set: PolicySet) -> tuple[Config, l
     of policylint may name a policy this version does not have. Aliases map to the current id.
     """
     policies = list(policy_set)
-    ids = {policy.id for policy in policies}
+    from policylint.catalog import BUILTIN_FINDINGS
+
+    ids = {policy.id for policy in policies} | set(BUILTIN_FINDINGS)
     selectors = ids | {policy.domain for policy in policies} | {policy.file_kind for policy in policies}
     aliases = {alias: policy.id for policy in policies for alias in policy.aliases}
     warnings: list[str] = []

@@ -60,6 +60,23 @@ def _example_text(policy: Policy, example: object) -> str:
     return "\n".join(parts)
 
 
+def explain_builtin(finding_id: str) -> str:
+    """The explanation of a finding the run makes itself (parse-error, suppression-invalid, ...)."""
+    from policylint.catalog import BUILTIN_FINDINGS
+
+    severity, title, rationale, remediation = BUILTIN_FINDINGS[finding_id]
+    return "\n".join([
+        f"{finding_id} ({severity}; made by policylint itself, not by a policy file)",
+        f"  {title}",
+        "",
+        "Why it matters:",
+        f"  {rationale}",
+        "",
+        "How to fix it:",
+        f"  {remediation}",
+    ]) + "\n"
+
+
 def explain_text(policy: Policy) -> str:
     """The terminal explanation of one policy (what, why, failing and passing example, references)."""
     frameworks = "; ".join(f"{key}: {', '.join(value)}" for key, value in sorted(policy.frameworks.items()))

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from policylint.catalog import load_policies
+from policylint.catalog import BUILTIN_FINDINGS, load_policies
 from policylint.core.documents import Document, LoadResult, Skipped
 from policylint.core.findings import PARSE_ERROR, Finding, assign_fingerprints, severity_at_least
 from policylint.core.policies import Policy, PolicySet
@@ -65,6 +65,7 @@ def _matches(policy: Policy, selectors: Sequence[str]) -> bool:
 def select_policies(policy_set: PolicySet, options: RunOptions) -> list[Policy]:
     """The policies a run evaluates: defaults and profile, then --select/--ignore, with params."""
     known = {selector for policy in policy_set for selector in (policy.id, policy.domain, policy.file_kind, *policy.aliases)}
+    known.update(BUILTIN_FINDINGS)
     for selector in (*options.select, *options.ignore, *options.enable):
         if selector.rstrip("*") and not selector.endswith("*") and selector not in known:
             from policylint.core.suggest import did_you_mean
@@ -183,6 +184,32 @@ def check(options: RunOptions, policy_set: PolicySet | None = None) -> RunReport
         return _check(options, policy_set)
     finally:
         gc.unfreeze()  # what loading left frozen (gctuning.paused_while_loading) is collectable again
+
+
+def _not_rendered(load: LoadResult, options: RunOptions) -> list[Finding]:
+    """A `helm-not-rendered` finding at each chart's Chart.yaml the Helm library was missing for.
+
+    The plan notes them as skipped files; a chart left unchecked without the user asking
+    (`--no-helm`) must not pass silently, so they become findings (unless ignored by id).
+    """
+    if not any(item.reason.startswith("Helm charts found but not rendered") for item in load.skipped):
+        return []
+    from policylint.kinds.kubernetes.helm import INSTALL_HINT
+
+    policy_id = "helm-not-rendered"
+    chosen = not options.select or any(s in (policy_id, "helm") for s in options.select)
+    if not chosen or any(s in (policy_id, "helm") for s in options.ignore):
+        return []
+    severity = options.severity_overrides.get(policy_id, BUILTIN_FINDINGS[policy_id][0])
+    found = []
+    for item in [item for item in load.skipped if item.reason == INSTALL_HINT]:
+        load.skipped.remove(item)
+        chart = item.path.rsplit("/", 1)[0] if "/" in item.path else "."
+        found.append(Finding(policy_id, severity, item.path, 1, 1,
+                             f"chart {chart} was not rendered, so none of its templates were checked: install the "
+                             'Helm library (pip install "policylint[helm]"), or pass --no-helm to skip charts on purpose',
+                             file_kind="helm", logical=f"{policy_id}:{chart}").with_fingerprint(0))
+    return found
 
 
 def scope_context(paths: Sequence[str]) -> list[str]:
@@ -304,6 +331,7 @@ def _check(options: RunOptions, policy_set: PolicySet | None) -> RunReport:
         findings = deduplicate(findings)
     options.anchor = fingerprint_anchor(options)
     findings = assign_fingerprints(findings, lambda path: anchored_path(path, options.anchor))
+    findings.extend(_not_rendered(load, options))
     try:
         findings = apply_suppressions(findings, load, policy_set, policies, options, set(files))
     except SuppressionError as exc:

@@ -306,7 +306,9 @@ def config_directives(rules: Iterable[Any]) -> list[Directive]:
 
 def _canonical(directives: list[Directive], policy_set: PolicySet) -> None:
     """Map aliases to ids; refuse directives that name a policy nobody has (with a suggestion)."""
-    known = set(policy_set.policies) | {POLICY_ERROR}
+    from policylint.catalog import BUILTIN_FINDINGS
+
+    known = set(policy_set.policies) | {POLICY_ERROR} | (set(BUILTIN_FINDINGS) - UNSUPPRESSIBLE)
     aliases = {alias: policy.id for policy in policy_set for alias in policy.aliases}
     for directive in directives:
         if directive.problem:

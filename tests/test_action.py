@@ -21,7 +21,7 @@ def test_composite_action_runs_policylint_and_uploads_sarif():
     upload = next(step for step in steps if "upload-sarif" in step.get("uses", ""))
     assert upload["with"]["sarif_file"] == "${{ inputs.sarif-file }}"
     assert "always()" in upload["if"]
-    assert set(action["inputs"]) == {"paths", "args", "version", "sarif-file", "upload-sarif", "category", "fail"}
+    assert set(action["inputs"]) == {"paths", "args", "version", "extras", "sarif-file", "upload-sarif", "category", "fail"}
     assert action["outputs"]["exit-code"]["value"] == "${{ steps.check.outputs.exit-code }}"
 
 

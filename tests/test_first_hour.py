@@ -323,3 +323,60 @@ def test_kustomize_patch_notice_says_it_was_skipped(repo, run_cli):
     (repo / "deploy" / "patch.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: web}\n")
     _, _, err = run_cli("check", "deploy", *ROOT_SELECT, cwd=repo)
     assert err == "policylint: notice: deploy/patch.yaml: kustomize patch: skipped (part of an overlay; use --kustomize)\n"
+
+
+# -- item 3: no false green for charts -----------------------------------------------------------
+
+CHART_TEMPLATE = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ .Release.Name }}-web
+data:
+  replicas: {{ .Values.replicas | quote }}
+"""
+
+
+def test_a_chart_without_the_helm_library_is_a_finding_at_its_chart_yaml(repo, run_cli, monkeypatch):
+    from policylint.kinds.kubernetes import helm
+
+    monkeypatch.setattr(helm, "library_available", lambda: False)
+    chart = repo / "charts" / "web"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: web\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text("replicas: 2\n")
+    (chart / "templates" / "configmap.yaml").write_text(CHART_TEMPLATE)
+    code, out, _ = run_cli("check", "charts/web/templates/configmap.yaml", "--no-color", cwd=repo)
+    assert code == 1
+    assert ("charts/web/Chart.yaml:1:1 medium helm-not-rendered chart charts/web was not rendered, so none of its "
+            'templates were checked: install the Helm library (pip install "policylint[helm]")') in out
+    code, out, err = run_cli("check", "charts", "--no-helm", "--no-color", cwd=repo)
+    assert code == 0 and "helm-not-rendered" not in out  # skipping charts on purpose
+    assert "Helm template" in err
+    code, out, _ = run_cli("check", "charts", "--ignore", "helm-not-rendered", cwd=repo)
+    assert code == 0 and "helm-not-rendered" not in out
+    _, explained, _ = run_cli("explain", "helm-not-rendered")
+    assert explained.startswith("helm-not-rendered (medium; made by policylint itself")
+
+
+def test_explain_knows_the_findings_policylint_makes_itself(run_cli):
+    for finding_id in ("parse-error", "policy-error", "suppression-invalid", "suppression-expired",
+                       "suppression-unused"):
+        code, out, _ = run_cli("explain", finding_id)
+        assert code == 0 and out.startswith(f"{finding_id} (") and "How to fix it:" in out
+
+
+def test_hooks_and_action_install_the_helm_and_kustomize_extras():
+    import tomllib
+    import yaml
+    from support import ROOT
+
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    wanted = sorted([*extras["helm"], *extras["kustomize"]])
+    for hook in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text()):
+        assert sorted(hook["additional_dependencies"]) == wanted
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    assert action["inputs"]["extras"]["default"] == "helm,kustomize"
+    install = action["runs"]["steps"][0]
+    assert install["env"]["POLICYLINT_EXTRAS"] == "${{ inputs.extras }}"
+    assert '"${ACTION_PATH}${extras}"' in install["run"] and '"policylint${extras}==$POLICYLINT_VERSION"' in install["run"]

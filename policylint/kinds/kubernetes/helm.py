@@ -107,7 +107,9 @@ def plan(candidates: list[Candidate], render: bool) -> HelmPlan:
     if not render:
         return HelmPlan(list(candidates))
     if not library_available():
-        return HelmPlan(list(candidates), skipped=[Skipped(display_path(sorted(roots)[0]), INSTALL_HINT)])
+        # one per chart, at its Chart.yaml: the run turns these into helm-not-rendered findings
+        return HelmPlan(list(candidates), skipped=[Skipped(display_path(roots[root].file), INSTALL_HINT)
+                                                   for root in sorted(roots)])
     kept = [candidate for index, candidate in enumerate(candidates) if index not in owner]
     return HelmPlan(kept, [roots[root] for root in sorted(roots)])
 

@@ -101,11 +101,14 @@ def test_no_helm_skips_templates_with_the_render_notice(web):
     assert {item.reason.split(":")[0] for item in report.skipped} == {"Helm template ({{ ... }})"}
 
 
-def test_without_the_library_one_notice_says_how_to_install_it(web, monkeypatch):
+def test_without_the_library_one_finding_says_how_to_install_it(web, monkeypatch):
+    """Not a notice: a chart left unchecked must not pass (issue 26, item 3)."""
     monkeypatch.setattr("policylint.kinds.kubernetes.helm.library_available", lambda: False)
-    report, _ = _findings([web])
-    install = [item for item in report.skipped if "policylint[helm]" in item.reason]
-    assert len(install) == 1
+    report = check(RunOptions(paths=[str(web)], jobs=1))
+    assert [item for item in report.skipped if "policylint[helm]" in item.reason] == []
+    found = [(f.policy_id, f.severity, f.line) for f in report.active if f.policy_id == "helm-not-rendered"]
+    assert found == [("helm-not-rendered", "medium", 1)]
+    assert report.exit_code() == 1
 
 
 def test_rendered_stream_on_stdin_still_works(web):
