@@ -81,7 +81,8 @@ def cli() -> None:
 @click.option("--profile", type=click.Choice(("default", "restricted")), default="default", show_default=True)
 @click.option("--namespace", "default_namespace", default="default", show_default=True,
               help="Namespace assumed for objects that set none.")
-@click.option("--exclude", "excludes", multiple=True, help="Glob of paths to skip (repeatable).")
+@click.option("--exclude", "excludes", multiple=True,
+              help="Paths to skip, as in .gitignore, from the repository root (testdata: at any depth; /build: at the root). Repeatable.")
 @click.option("--no-color", is_flag=True, help="Never colour the text output.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False),
               help="Use this configuration file instead of the nearest .policylint.yaml.")
@@ -331,7 +332,8 @@ def init(directory: Path) -> int:
 @click.option("--enable", multiple=True, help="Also run these off-by-default policies.")
 @click.option("--policies", "policy_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
               help="Extra folder of policies (repeatable).")
-@click.option("--exclude", "excludes", multiple=True, help="Glob of paths to skip (repeatable).")
+@click.option("--exclude", "excludes", multiple=True,
+              help="Paths to skip, as in .gitignore, from the repository root (testdata: at any depth; /build: at the root). Repeatable.")
 @click.option("--kube-version", help="Kubernetes version the manifests target (shown in the header).")
 @click.option("--no-suppressions", is_flag=True, help="Ignore every suppression and baseline.")
 def report(

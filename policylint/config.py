@@ -506,8 +506,7 @@ def apply_config(options: RunOptions, config: Config, explicit: Collection[str] 
     for name, given in options.params.items():
         params[name] = {**params.get(name, {}), **given}
     changes["params"] = params
-    excludes = [glob for glob in (rebase_glob(p, config.base_dir) for p in values.get("exclude", ())) if glob]
-    changes["excludes"] = [*excludes, *options.excludes]
+    changes["config_excludes"] = [*values.get("exclude", ())]  # relative to config_dir (discovery.Excludes)
     changes["policy_dirs"] = [
         *(Path(os.path.normpath(config.base_dir / d)) for d in values.get("policy-dirs", ())),
         *options.policy_dirs,

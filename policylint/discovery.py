@@ -24,8 +24,41 @@ SKIPPED_DIRS = frozenset({
     "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache", ".hypothesis", ".cache",
     ".idea", ".vscode", ".eggs", ".gradle", ".m2", ".npm", ".yarn", ".pnpm-store", ".next", ".nuxt",
 })
-def _excluded(display: str, excludes: Iterable[str]) -> bool:
-    return any(
+class Excludes:
+    """`--exclude` and `exclude:` patterns with gitignore's meaning (pathspec's GitIgnoreSpec):
+    `testdata` matches at any depth, `/build` only at the base, `legacy/*.yaml` below the base, `!x`
+    re-includes. Each group of patterns is relative to its base folder: the command line's to the
+    repository root, the configuration's to the configuration file's folder.
+    """
+
+    def __init__(self, groups: Iterable[tuple[str, Iterable[str]]] = ()) -> None:
+        self.groups: list[tuple[str, Any]] = []
+        for base, patterns in groups:
+            lines = [pattern.strip() for pattern in patterns if pattern.strip()]
+            if lines:
+                import pathspec  # only when there are patterns: plain runs never pay for it
+
+                self.groups.append((os.path.abspath(base), pathspec.GitIgnoreSpec.from_lines(lines)))
+
+    def __bool__(self) -> bool:
+        return bool(self.groups)
+
+    def match(self, path: str | Path) -> bool:
+        """True when a file (as shown, or on disk) is excluded by some group."""
+        if not self.groups:
+            return False
+        absolute = os.path.abspath(path)
+        for base, spec in self.groups:
+            relative = os.path.relpath(absolute, base).replace(os.sep, "/")
+            if not relative.startswith("../") and relative != ".." and spec.match_file(relative):
+                return True
+        return False
+
+
+def _excluded(display: str, excludes: Excludes | Iterable[str]) -> bool:
+    if isinstance(excludes, Excludes):
+        return excludes.match(display)
+    return any(  # plain globs relative to the working folder (callers that build no Excludes)
         fnmatchcase(display, pattern) or fnmatchcase(display, pattern.rstrip("/") + "/*")
         or (pattern.endswith("/**") and display.startswith(pattern[:-3] + "/"))
         for pattern in excludes
@@ -63,7 +96,7 @@ def _walk(root: Path, seen: set[tuple[int, int]], ignores: GitIgnores | None) ->
 UNKNOWN_KIND_NOTICE = "not a file kind policylint checks (by its name): skipped"
 
 
-def discover(paths: Iterable[str], excludes: Iterable[str] = (), respect_gitignore: bool = True,
+def discover(paths: Iterable[str], excludes: Excludes | Iterable[str] = (), respect_gitignore: bool = True,
              notices: list[Skipped] | None = None) -> list[Candidate]:
     """Expand directories, keep files of a known kind, and sort by path for deterministic runs.
 
@@ -72,7 +105,8 @@ def discover(paths: Iterable[str], excludes: Iterable[str] = (), respect_gitigno
     policylint check` works. Files found under a directory are checked only when their name marks
     a known kind and no .gitignore (with `respect_gitignore`) ignores them.
     """
-    excludes = tuple(excludes)
+    if not isinstance(excludes, Excludes):
+        excludes = tuple(excludes)
     found: dict[str, Candidate] = {}
     seen: set[tuple[int, int]] = set()
     for raw in paths:
@@ -181,7 +215,7 @@ def _spec(file: Path) -> Any:
 DEPENDABOT_NAMES = ("dependabot.yml", "dependabot.yaml")
 
 
-def _add_dependabot_files(found: dict[str, Candidate], excludes: tuple[str, ...]) -> None:
+def _add_dependabot_files(found: dict[str, Candidate], excludes: Excludes | tuple[str, ...]) -> None:
     """Add `.github/dependabot.y*ml` next to each workflow found: a repository fact
     (gha-dependency-audit-missing) that must be seen even when only a workflow was named
     (pre-commit passes just the changed files). It yields no findings of its own."""

@@ -26,7 +26,10 @@ class RunOptions:
     fail_on: str = "low"
     severity_overrides: dict[str, str] = field(default_factory=dict)
     params: dict[str, dict[str, object]] = field(default_factory=dict)
+    #: `--exclude` patterns (gitignore's meaning), relative to the repository root (policylint.discovery.Excludes).
     excludes: Sequence[str] = ()
+    #: The configuration's `exclude:` patterns, relative to its folder.
+    config_excludes: Sequence[str] = ()
     default_namespace: str = "default"
     kube_version: str | None = None
     #: Render folders holding a kustomization.yaml (kubectl kustomize / kustomize build) and check the output.

@@ -114,7 +114,11 @@ def load_paths(paths: Sequence[str], options: RunOptions) -> tuple[LoadResult, l
     from policylint.kinds.kubernetes.scope import tag_from_candidates
 
     result = LoadResult()
-    discovered = discover(paths, options.excludes, options.respect_gitignore, notices=result.skipped)
+    from policylint.discovery import Excludes
+
+    excludes = Excludes([(options.anchor or fingerprint_anchor(options), options.excludes),
+                         (str(options.config_dir or "."), options.config_excludes)])
+    discovered = discover(paths, excludes, options.respect_gitignore, notices=result.skipped)
     candidates, charts, kustomize_roots = list(discovered), [], []
     if may_hold_chart(candidates):  # the renderers are imported only when a file may need them
         from policylint.kinds.kubernetes.helm import plan as plan_charts
@@ -293,6 +297,7 @@ def _check(options: RunOptions, policy_set: PolicySet | None) -> RunReport:
     from policylint.suppressions import SuppressionError, apply_suppressions
 
     report_paths: set[str] | None = None
+    options.anchor = fingerprint_anchor(options)
     if not options.context and options.context_scope:
         options.context = scope_context(options.paths)
     try:
@@ -329,7 +334,6 @@ def _check(options: RunOptions, policy_set: PolicySet | None) -> RunReport:
         from policylint.kinds.kubernetes.helm import deduplicate
 
         findings = deduplicate(findings)
-    options.anchor = fingerprint_anchor(options)
     findings = assign_fingerprints(findings, lambda path: anchored_path(path, options.anchor))
     findings.extend(_not_rendered(load, options))
     try:

@@ -380,3 +380,34 @@ def test_hooks_and_action_install_the_helm_and_kustomize_extras():
     install = action["runs"]["steps"][0]
     assert install["env"]["POLICYLINT_EXTRAS"] == "${{ inputs.extras }}"
     assert '"${ACTION_PATH}${extras}"' in install["run"] and '"policylint${extras}==$POLICYLINT_VERSION"' in install["run"]
+
+
+# -- item 10: --exclude with gitignore's meaning -------------------------------------------------
+
+
+def test_exclude_matches_at_any_depth_and_is_relative_to_the_repository_root(repo, run_cli):
+    for folder in ("deploy/testdata", "deploy/app/testdata/deep", "build"):
+        (repo / folder).mkdir(parents=True)
+        (repo / folder / "bad.yaml").write_text(POD)
+    (repo / "deploy" / "build").mkdir()
+    (repo / "deploy" / "build" / "pod.yaml").write_text(POD)
+
+    def paths(*args: str, cwd: Path = repo) -> list[str]:
+        _, out, _ = run_cli("check", ".", *ROOT_SELECT, "--format", "json", *args, cwd=cwd)
+        return sorted({finding["path"] for finding in json.loads(out)["findings"]})
+
+    assert paths("--exclude", "testdata", "--exclude", "/build") == ["deploy/build/pod.yaml", "deploy/pod.yaml"]
+    # from a subfolder, /build still means the root's build folder, and testdata any depth
+    assert paths("--exclude", "testdata", "--exclude", "/build", cwd=repo / "deploy") == ["build/pod.yaml", "pod.yaml"]
+    assert paths("--exclude", "deploy/build/") == ["build/bad.yaml", "deploy/app/testdata/deep/bad.yaml",
+                                                   "deploy/pod.yaml", "deploy/testdata/bad.yaml"]
+    assert paths("--exclude", "*.yaml", "--exclude", "!deploy/pod.yaml") == ["deploy/pod.yaml"]
+
+
+def test_config_exclude_is_relative_to_the_config_file(repo, run_cli):
+    (repo / "deploy" / "testdata").mkdir()
+    (repo / "deploy" / "testdata" / "bad.yaml").write_text(POD)
+    (repo / "deploy" / "legacy.yaml").write_text(POD)
+    (repo / "deploy" / ".policylint.yaml").write_text("exclude: [testdata, /legacy.yaml]\n")
+    _, out, _ = run_cli("check", "deploy", *ROOT_SELECT, "--format", "json", cwd=repo)
+    assert sorted({finding["path"] for finding in json.loads(out)["findings"]}) == ["deploy/pod.yaml"]
