@@ -334,6 +334,10 @@ def _check(options: RunOptions, policy_set: PolicySet | None) -> RunReport:
         from policylint.kinds.kubernetes.helm import deduplicate
 
         findings = deduplicate(findings)
+    if options.kustomize and any(doc.origin.startswith("kustomize overlay ") for doc in load.documents):
+        from policylint.kinds.kubernetes.variants import merge_overlays
+
+        findings = merge_overlays(findings)
     findings = assign_fingerprints(findings, lambda path: anchored_path(path, options.anchor))
     findings.extend(_not_rendered(load, options))
     try:

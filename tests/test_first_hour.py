@@ -411,3 +411,31 @@ def test_config_exclude_is_relative_to_the_config_file(repo, run_cli):
     (repo / "deploy" / ".policylint.yaml").write_text("exclude: [testdata, /legacy.yaml]\n")
     _, out, _ = run_cli("check", "deploy", *ROOT_SELECT, "--format", "json", cwd=repo)
     assert sorted({finding["path"] for finding in json.loads(out)["findings"]}) == ["deploy/pod.yaml"]
+
+
+# -- item 5: one finding per place across overlays -----------------------------------------------
+
+
+def test_a_base_finding_rendered_by_two_overlays_is_reported_once(repo, run_cli):
+    base = repo / "app" / "base"
+    base.mkdir(parents=True)
+    (base / "pod.yaml").write_text(POD)
+    (base / "kustomization.yaml").write_text("resources: [pod.yaml]\n")
+    for overlay in ("dev", "prod"):
+        folder = repo / "app" / "overlays" / overlay
+        folder.mkdir(parents=True)
+        (folder / "kustomization.yaml").write_text(f"resources: [../../base]\nnamespace: {overlay}\n")
+    # prod changes the image: its image finding differs word for word and stays its own
+    (repo / "app" / "overlays" / "prod" / "kustomization.yaml").write_text(
+        "resources: [../../base]\nnamespace: prod\nimages: [{name: nginx, newTag: latest}]\n")
+    code, out, _ = run_cli("check", "app", "--kustomize", "--select", "k8s-run-as-root,k8s-image-tag-latest",
+                           "--format", "json", cwd=repo)
+    found = sorted((f["rule_id"], f["path"], f["line"], f["message"]) for f in json.loads(out)["findings"])
+    assert found == [
+        ("k8s-image-tag-latest", "app/base/pod.yaml", 8,
+         "container web uses image nginx:latest with no tag or the latest tag and no digest "
+         "(kustomize overlay app/overlays/prod)"),
+        ("k8s-run-as-root", "app/base/pod.yaml", 7,
+         "container web may run as root (effective runAsNonRoot is not true or runAsUser is 0) "
+         "(kustomize overlays app/overlays/dev, app/overlays/prod)"),
+    ]
