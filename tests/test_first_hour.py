@@ -428,7 +428,7 @@ def test_a_base_finding_rendered_by_two_overlays_is_reported_once(repo, run_cli)
     # prod changes the image: its image finding differs word for word and stays its own
     (repo / "app" / "overlays" / "prod" / "kustomization.yaml").write_text(
         "resources: [../../base]\nnamespace: prod\nimages: [{name: nginx, newTag: latest}]\n")
-    code, out, _ = run_cli("check", "app", "--kustomize", "--select", "k8s-run-as-root,k8s-image-tag-latest",
+    _, out, _ = run_cli("check", "app", "--kustomize", "--select", "k8s-run-as-root,k8s-image-tag-latest",
                            "--format", "json", cwd=repo)
     found = sorted((f["rule_id"], f["path"], f["line"], f["message"]) for f in json.loads(out)["findings"])
     assert found == [
