@@ -194,11 +194,15 @@ def check(
     except (ConfigError, PolicyFormatError) as exc:
         _fail(str(exc))
         raise  # unreachable: _fail exits
+    if options.baseline is not None and baseline is None and not options.baseline.exists():
+        # the configuration names a baseline not written yet: every finding is new, which is no false green
+        if write_baseline is None:
+            warnings.append(f"baseline {options.baseline} (from the configuration) does not exist yet: "
+                            f"write it with --write-baseline {options.baseline}")
+        options.baseline = None
     if not quiet:
         for warning in warnings:
             click.echo(f"policylint: warning: {warning}", err=True)
-    if write_baseline is not None and options.baseline is not None and not options.baseline.exists():
-        options.baseline = None  # the configured baseline is the one being written for the first time
     meter = Progress(sys.stderr, interactive=progress is None) if not quiet and wanted(progress, sys.stderr) else None
     options.progress = meter
     try:

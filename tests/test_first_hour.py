@@ -439,3 +439,24 @@ def test_a_base_finding_rendered_by_two_overlays_is_reported_once(repo, run_cli)
          "container web may run as root (effective runAsNonRoot is not true or runAsUser is 0) "
          "(kustomize overlays app/overlays/dev, app/overlays/prod)"),
     ]
+
+
+def test_the_readme_configuration_example_runs_as_written(repo, run_cli):
+    """The README's configuration block, pasted as is (issue 26: sections re-checked by following them)."""
+    from support import ROOT
+
+    text = (ROOT / "README.md").read_text()
+    start = text.index("profile: default            # or restricted")
+    block = text[start:text.index("```", start)]
+    (repo / ".policylint.yaml").write_text(block)
+    (repo / "org-policies").mkdir()
+    code, out, err = run_cli("check", ".", "--no-color", cwd=repo)
+    assert code == 1, err
+    assert err == ("policylint: warning: baseline .policylint-baseline.json (from the configuration) does not exist "
+                   "yet: write it with --write-baseline .policylint-baseline.json\n")
+    assert "deploy/pod.yaml:7:7 high k8s-run-as-root" in out
+    code, _, _ = run_cli("check", ".", "--write-baseline", ".policylint-baseline.json", cwd=repo)
+    assert code == 0
+    code, out, err = run_cli("check", ".", "--no-color", cwd=repo / "deploy")
+    assert (code, err) == (0, "")
+    assert out.endswith("suppressed.\n") and "k8s-run-as-root" not in out
