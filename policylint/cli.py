@@ -467,7 +467,7 @@ def test_policies(directories: tuple[Path, ...]) -> int:
     """Validate a folder of policies and run the fail/pass examples they embed.
 
     Rego files and CEL expressions are compiled (errors name the file and line) and Rego `test_*`
-    rules are run; a CEL or Rego policy without examples is listed as untested.
+    rules are run; an admission, CEL or Rego policy without examples is listed as compiled OK.
     """
     from policylint.examples import check_policy_examples
     policy_set = _policy_set(directories, include_builtin=False)
@@ -480,9 +480,12 @@ def test_policies(directories: tuple[Path, ...]) -> int:
 
         rego_passed, rego_failed = run_rego_tests_in(directories, click.echo)
         passed, failed = passed + rego_passed, failed + rego_failed
+    compiled = 0
     for policy in policy_set:
         if policy.language and not policy.examples:
-            click.echo(f"UNTESTED {policy.id} ({policy.language}, {policy.source}:{policy.source_line})")
+            compiled += 1
+            click.echo(f"OK {policy.id} ({policy.language}, {policy.source}:{policy.source_line}): "
+                       "no examples; compiled OK")
             continue
         for result in check_policy_examples(policy):
             if result.ok:
@@ -491,8 +494,9 @@ def test_policies(directories: tuple[Path, ...]) -> int:
             else:
                 failed += 1
                 click.echo(f"FAIL {result.describe()}")
-    click.echo(f"{passed} passed, {failed} failed")
-    return EXIT_FINDINGS if failed or not passed else EXIT_OK
+    untested = f", {compiled} compiled without examples" if compiled else ""
+    click.echo(f"{passed} passed, {failed} failed{untested}")
+    return EXIT_FINDINGS if failed or not (passed or compiled) else EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -15,7 +15,7 @@ from policylint.options import RunOptions
 from policylint.runner import check
 
 FIXTURE = FIXTURES / "own-policies"
-OWN_IDS = ("demo-policy.example.com", "team-label", "replicalimit-policy.example.com", "owner-label", "main", "team-memory-limit")
+OWN_IDS = ("demo-policy.example.com", "team-label", "replicalimit-policy.example.com", "owner-label", "images", "team-memory-limit")
 
 
 def _run(paths: list[str], policy_dirs: list[Path], select: tuple[str, ...] = OWN_IDS) -> list[tuple[str, int, str, str, str]]:
@@ -32,9 +32,9 @@ def test_fixture_findings_from_every_kind_of_own_policy() -> None:
         ("app.yaml", 16, "team-memory-limit", "medium",
          "container web: assert failed: !has(object.resources) || !has(object.resources.limits) || "
          "!has(object.resources.limits.memory) || quantity(object.resources.limits.memory).compareTo(quantity('2Gi')) <= 0"),
-        ("app.yaml", 17, "main", "low", "container web uses the latest tag"),
+        ("app.yaml", 17, "images", "low", "container web uses the latest tag"),
         ("app.yaml", 22, "team-label", "medium", "Deployment api has no team label"),
-        ("app.yaml", 43, "main", "high", "LoadBalancer services are not allowed"),
+        ("app.yaml", 43, "images", "high", "LoadBalancer services are not allowed"),
     ]
 
 
@@ -137,8 +137,22 @@ def test_test_policies_compiles_runs_rego_tests_and_lists_untested(capsys: pytes
     assert code == 0
     assert "PASS data.main.test_load_balancer_denied" in out
     assert "PASS data.main.test_cluster_ip_allowed" in out
-    assert any(line.startswith("UNTESTED owner-label (Rego, ") for line in out)
-    assert out[-1] == "4 passed, 0 failed"
+    assert any(line.startswith("OK owner-label (Rego, ") and line.endswith("no examples; compiled OK") for line in out)
+    assert "OK images (Rego, fixtures/own-policies/policies/images.rego:1): no examples; compiled OK" in [
+        line.replace(str(FIXTURE.parent.parent) + "/", "") for line in out]  # `package main`: the file's name
+    assert out[-1] == "4 passed, 0 failed, 5 compiled without examples"
+
+
+def test_test_policies_on_admission_policies_alone_is_not_a_failure(tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 26: a folder of only admission policies gave "0 passed, 0 failed" and exit 1."""
+    import shutil
+
+    shutil.copy(FIXTURE / "policies" / "replica-limit.yaml", tmp_path / "replica-limit.yaml")
+    code = main(["test-policies", str(tmp_path)])
+    out = capsys.readouterr().out.splitlines()
+    assert (code, out[-1]) == (0, "0 passed, 0 failed, 1 compiled without examples")
+    assert out[0].startswith("OK demo-policy.example.com (Kubernetes ValidatingAdmissionPolicy (CEL), ")
 
 
 def test_rules_and_explain_show_the_source(capsys: pytest.CaptureFixture[str]) -> None:

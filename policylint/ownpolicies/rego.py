@@ -365,7 +365,7 @@ def load_rego_policies(files: list[Path], result: OwnPolicies) -> None:
             continue
         frameworks = custom.get("frameworks") if isinstance(custom.get("frameworks"), dict) else {}
         result.policies.append(own_policy(
-            str(custom.get("id") or package.name),
+            _policy_id(custom, package),
             title=str(package.metadata.get("title") or f"Rego package {package.name}"),
             severity=str(custom.get("severity") or "high"),
             file_kind=file_kind,
@@ -377,6 +377,16 @@ def load_rego_policies(files: list[Path], result: OwnPolicies) -> None:
             frameworks={str(key): [str(item) for item in value] for key, value in frameworks.items() if isinstance(value, list)},
             line=package.line,
         ))
+
+
+def _policy_id(custom: dict[str, Any], package: RegoPackage) -> str:
+    """`custom.id`, else the package path; `package main` (conftest's default, shared by every file)
+    names nothing, so its id is the file name (`deny_latest.rego` → `deny-latest`)."""
+    if custom.get("id"):
+        return str(custom["id"])
+    if package.name == "main":
+        return Path(package.path).stem.replace("_", "-").lower()
+    return package.name
 
 
 @dataclass
