@@ -27,7 +27,8 @@ def rules_table(policies: Sequence[Policy], fmt: str = "table") -> str:
         data = [
             {"id": p.id, "severity": p.severity, "file_kind": p.file_kind, "kinds": p.match.get("kinds", []),
              "default": "enabled" if p.enabled_by_default else "disabled", "title": p.title,
-             "frameworks": p.frameworks, **({"source": _own_source(p)} if p.language else {})}
+             "frameworks": p.frameworks, "params": dict(sorted(p.params.items())),
+             **({"source": _own_source(p)} if p.language else {})}
             for p in sorted(policies, key=lambda p: p.id)
         ]
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
@@ -103,6 +104,9 @@ def explain_text(policy: Policy) -> str:
         ]
     if policy.language:
         lines += ["Source:" if not policy.examples else "\nSource:", f"  {_own_source(policy)[1:-1]}"]
+    if policy.params:
+        lines += ["", "Parameters (defaults; set them under `params:` in .policylint.yaml):",
+                  *(f"  {name}: {json.dumps(value, ensure_ascii=False)}" for name, value in sorted(policy.params.items()))]
     if policy.references:
         lines += ["", "References:", *(f"  {ref}" for ref in policy.references)]
     if frameworks:

@@ -460,3 +460,15 @@ def test_the_readme_configuration_example_runs_as_written(repo, run_cli):
     code, out, err = run_cli("check", ".", "--no-color", cwd=repo / "deploy")
     assert (code, err) == (0, "")
     assert out.endswith("suppressed.\n") and "k8s-run-as-root" not in out
+
+
+# -- item 11: own policies and explain -----------------------------------------------------------
+
+
+def test_explain_and_rules_json_show_parameters_and_their_defaults(run_cli):
+    _, out, _ = run_cli("explain", "k8s-hpa-min-replicas-low")
+    assert "Parameters (defaults; set them under `params:` in .policylint.yaml):\n  min: 2\n" in out
+    _, out, _ = run_cli("rules", "--format", "json")
+    rules = {rule["id"]: rule for rule in json.loads(out)}
+    assert rules["k8s-hpa-min-replicas-low"]["params"] == {"min": 2}
+    assert rules["k8s-run-as-root"]["params"] == {}
