@@ -472,3 +472,19 @@ def test_explain_and_rules_json_show_parameters_and_their_defaults(run_cli):
     rules = {rule["id"]: rule for rule in json.loads(out)}
     assert rules["k8s-hpa-min-replicas-low"]["params"] == {"min": 2}
     assert rules["k8s-run-as-root"]["params"] == {}
+
+
+def test_test_policies_lists_every_problem_of_a_policy_file_at_once(tmp_path, run_cli):
+    (tmp_path / "k8s-no-foo.yaml").write_text(
+        "id: k8s-no-foo\ntitle: No foo\nseverity: hgih\nrationale: short\n"
+        "match: {kinds: [Deployment], target: container}\n"
+        "condition: {properties: {name: {not: {const: foo}}}}\nmessage: container is foo\n")
+    code, _, err = run_cli("test-policies", str(tmp_path), cwd=tmp_path)
+    assert code == 2
+    path = tmp_path / "k8s-no-foo.yaml"
+    assert err.splitlines() == [
+        f"policylint: error: {path}:1: (top level): 'remediation' is a required property",
+        f"policylint: error: {path}:1: (top level): 'examples' is a required property",
+        f"policylint: error: {path}:4: rationale: 'short' is too short: write at least 10 characters",
+        f"policylint: error: {path}:3: severity: 'hgih' is not one of ['critical', 'high', 'medium', 'low']",
+    ]

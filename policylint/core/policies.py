@@ -146,15 +146,26 @@ def _validate_meta(data: Any, source: Path, positions: Mapping[Any, Any]) -> Non
     errors = sorted(_meta_validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     if not errors:
         return
-    error = errors[0]
-    path = tuple(error.absolute_path)
-    key = "/".join(str(step) for step in path) or "(top level)"
-    line = ""
-    for size in range(len(path), -1, -1):
-        if path[:size] in positions:
-            line = f":{positions[path[:size]].line}"
-            break
-    raise PolicyFormatError(f"{source}{line}: {key}: {error.message}")
+    problems = []  # every problem of the file in one run, each with its line and key
+    for error in errors:
+        path = tuple(error.absolute_path)
+        key = "/".join(str(step) for step in path) or "(top level)"
+        line = ""
+        for size in range(len(path), -1, -1):
+            if path[:size] in positions:
+                line = f":{positions[path[:size]].line}"
+                break
+        problem = f"{source}{line}: {key}: {_describe(error)}"
+        if problem not in problems:
+            problems.append(problem)
+    raise PolicyFormatError("\n".join(problems))
+
+
+def _describe(error: Any) -> str:
+    """A schema error in words; a prose field that is too short says how long it must be."""
+    if error.validator == "minLength" and isinstance(error.instance, str):
+        return f"{error.instance!r} is too short: write at least {error.validator_value} characters"
+    return str(error.message)
 
 
 def parse_policy(source: Path, text: str, validate: bool = True) -> Policy:
