@@ -488,3 +488,60 @@ def test_test_policies_lists_every_problem_of_a_policy_file_at_once(tmp_path, ru
         f"policylint: error: {path}:4: rationale: 'short' is too short: write at least 10 characters",
         f"policylint: error: {path}:3: severity: 'hgih' is not one of ['critical', 'high', 'medium', 'low']",
     ]
+
+
+ASSERT_POLICY = """\
+id: k8s-org-memory-limit
+title: Memory limit at most 2Gi
+severity: medium
+rationale: Our nodes have 8Gi; one container may not take more than a quarter of one.
+remediation: Set resources.limits.memory to 2Gi or less.
+match: {kinds: [workload], target: container}
+assert:
+  - expression: >-
+      !has(object.resources) || !has(object.resources.limits) || !has(object.resources.limits.memory)
+      || quantity(object.resources.limits.memory).compareTo(quantity('2Gi')) <= 0
+    messageExpression: "'memory limit ' + object.resources.limits.memory + ' is above 2Gi'"
+  - "object.image.contains(':')"
+message: "container {name}: {reason} (value: {value})"
+examples:
+  fail:
+    - |
+      apiVersion: v1
+      kind: Pod
+      metadata: {name: p}
+      spec:
+        containers:
+          - name: app
+            image: app:1
+            resources: {limits: {memory: 4Gi}}  # expect: k8s-org-memory-limit
+  pass:
+    - |
+      apiVersion: v1
+      kind: Pod
+      metadata: {name: p}
+      spec:
+        containers:
+          - name: app
+            image: app:1
+            resources: {limits: {memory: 1Gi}}
+"""
+
+
+def test_assert_value_is_the_failing_field_and_message_expression_works(repo, run_cli):
+    (repo / "org").mkdir()
+    (repo / "org" / "k8s-org-memory-limit.yaml").write_text(ASSERT_POLICY)
+    (repo / "deploy" / "pod.yaml").write_text(POD.replace(
+        "image: nginx:1.27\n", "image: nginx\n      resources: {limits: {memory: 3Gi}}\n"))
+    code, out, _ = run_cli("check", "deploy", "--policies", "org", "--select", "k8s-org-memory-limit", "--no-color",
+                           cwd=repo)
+    assert code == 1
+    assert ("deploy/pod.yaml:9:28 medium k8s-org-memory-limit container web: memory limit 3Gi is above 2Gi "
+            "(value: 3Gi)") in out
+    (repo / "deploy" / "pod.yaml").write_text(POD.replace("image: nginx:1.27\n", "image: nginx\n"))
+    _, out, _ = run_cli("check", "deploy", "--policies", "org", "--select", "k8s-org-memory-limit", "--no-color",
+                        cwd=repo)
+    assert ("deploy/pod.yaml:8:7 medium k8s-org-memory-limit container web: assert failed: "
+            "object.image.contains(':') (value: nginx)") in out
+    code, out, _ = run_cli("test-policies", "org", cwd=repo)
+    assert code == 0 and out.splitlines()[-1] == "2 passed, 0 failed"

@@ -4,39 +4,86 @@ Each expression must be true for a compliant target: `object` is the matched tar
 or the container, step, service, ... itself rather than the view around it), `document` the whole
 document.
 CEL can compare two fields, do arithmetic and read quantities, which JSON Schema cannot.
+
+An item may also be written as an admission policy's validation, `{expression, message}` or
+`{expression, messageExpression}`: the reason (`{reason}` in the policy's message) is then that
+message. The finding points at the deepest `object.<field>` the false expression reads that the
+target has, and `{value}` is the value there (not the whole target).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from policylint.ownpolicies import LoadProblem, OwnViolation
 from policylint.ownpolicies.cel import CelError, Program, bindings, compile_expression
+
+#: A field path the expression reads from the target: `object.resources.limits.memory`.
+_OBJECT_FIELD = re.compile(r"\bobject((?:\??\.[A-Za-z_]\w*)+)")
+
+
+@dataclass
+class Assertion:
+    """One compiled expression, with the message it gives when false (fixed, or CEL)."""
+
+    program: Program
+    message: str = ""
+    message_program: Program | None = None
+    fields: list[tuple[str, ...]] = field(default_factory=list)
 
 
 @dataclass
 class AssertionEvaluator:
     """The compiled `assert:` expressions of one policy."""
 
-    programs: list[Program]
+    assertions: list[Assertion]
     target: str
 
     def violations_in(self, view: Any) -> list[OwnViolation]:
-        """A violation at the target for the first expression that is false."""
+        """A violation for the first expression that is false, at the field it reads."""
         instance = view.instance
+        prefix: tuple[str, ...] = ()
         # Views of a part (container, step, service, ...) carry it under the target's name next to
         # computed facts; `object` is the part itself, as a user writing CEL expects.
         if isinstance(instance, dict) and isinstance(instance.get(self.target), dict):
-            instance = instance[self.target]
+            instance, prefix = instance[self.target], (self.target,)
         context = bindings(object=instance, document=view.subject.data)
-        for program in self.programs:
+        for assertion in self.assertions:
+            program = assertion.program
             result = program.evaluate(context)
-            if result is False:
-                return [OwnViolation((), f"assert failed: {program.source.strip()}")]
-            if result is not True:
+            if result is True:
+                continue
+            if result is not False:
                 raise CelError(f"assert {program.source.strip()!r} gave {result!r}, not a bool")
+            reason = assertion.message or f"assert failed: {program.source.strip()}"
+            if assertion.message_program is not None:
+                given = assertion.message_program.evaluate(context)
+                if isinstance(given, str) and given.strip():
+                    reason = given
+            return [OwnViolation((*prefix, *_deepest_present(instance, assertion.fields)), reason)]
         return []
+
+
+def _deepest_present(instance: Any, fields: list[tuple[str, ...]]) -> tuple[str, ...]:
+    """The longest path among `fields` (or a prefix of one) that `instance` holds."""
+    best: tuple[str, ...] = ()
+    for path in fields:
+        node, reached = instance, ()
+        for step in path:
+            if not isinstance(node, dict) or step not in node:
+                break
+            node, reached = node[step], (*reached, step)
+        if len(reached) > len(best):
+            best = reached
+    return best
+
+
+def _fields_read(source: str) -> list[tuple[str, ...]]:
+    """Every `object.a.b` path an expression reads, in order of appearance (`?.` counts as `.`)."""
+    return [tuple(part for part in match.group(1).replace("?", "").split(".") if part)
+            for match in _OBJECT_FIELD.finditer(source)]
 
 
 def _assert_line(text: str, index: int) -> int:
@@ -60,17 +107,22 @@ def attach_assertions(policy: Any, text: str) -> LoadProblem | None:
     from policylint.ownpolicies.cel import CelMissing
 
     expressions = policy.raw["assert"]
-    if isinstance(expressions, str):
+    if isinstance(expressions, (str, dict)):
         expressions = [expressions]
-    programs = []
-    for index, source in enumerate(expressions):
+    assertions = []
+    for index, item in enumerate(expressions):
+        written = item if isinstance(item, dict) else {"expression": item}
         try:
-            programs.append(compile_expression(source))
+            assertion = Assertion(compile_expression(written["expression"]), str(written.get("message") or ""),
+                                  fields=_fields_read(written["expression"]))
+            if written.get("messageExpression"):
+                assertion.message_program = compile_expression(written["messageExpression"])
         except CelMissing as exc:
             return LoadProblem(str(policy.source), _assert_line(text, index), f"{policy.id}: {exc}")
         except CelError as exc:
             line = _assert_line(text, index) + max(exc.line - 1, 0)
             return LoadProblem(str(policy.source), line, f"{policy.id}: assert[{index}]: {exc}")
-    policy.evaluator = AssertionEvaluator(programs, policy.target)
+        assertions.append(assertion)
+    policy.evaluator = AssertionEvaluator(assertions, policy.target)
     policy.language = "CEL assert"
     return None
