@@ -545,3 +545,44 @@ def test_assert_value_is_the_failing_field_and_message_expression_works(repo, ru
             "object.image.contains(':') (value: nginx)") in out
     code, out, _ = run_cli("test-policies", "org", cwd=repo)
     assert code == 0 and out.splitlines()[-1] == "2 passed, 0 failed"
+
+
+VAP = """\
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: replica-cap.example.com}
+spec:
+  matchConstraints:
+    resourceRules:
+      - {apiGroups: [apps], apiVersions: [v1], operations: [CREATE], resources: [deployments]}
+  validations:
+    - expression: "object.spec.replicas <= 3"
+      fieldPath: spec.replicas
+      message: at most 3 replicas
+    - expression: "has(object.metadata.labels)"
+      message: labels are required
+"""
+
+DEPLOY = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 5
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: "nginx:1.27"}]
+"""
+
+
+def test_admission_policy_findings_point_at_the_field_path_else_the_kind_line(repo, run_cli):
+    (repo / "org").mkdir()
+    (repo / "org" / "replica-cap.yaml").write_text(VAP)
+    (repo / "deploy" / "web.yaml").write_text(DEPLOY)
+    _, out, _ = run_cli("check", "deploy/web.yaml", "--policies", "org", "--select", "replica-cap.example.com",
+                        "--format", "json", cwd=repo)
+    found = [(f["line"], f["column"], f["message"]) for f in json.loads(out)["findings"]]
+    assert found == [(2, 1, "labels are required"), (6, 3, "at most 3 replicas")]

@@ -26,15 +26,16 @@ def _run(paths: list[str], policy_dirs: list[Path], select: tuple[str, ...] = OW
 def test_fixture_findings_from_every_kind_of_own_policy() -> None:
     found = _run([str(FIXTURE / "manifests")], [FIXTURE / "policies"])
     assert found == [
-        ("app.yaml", 1, "demo-policy.example.com", "high", "failed expression: object.spec.replicas <= 5"),
-        ("app.yaml", 1, "owner-label", "medium", "Deployment web has no owner label"),
-        ("app.yaml", 1, "replicalimit-policy.example.com", "high", "object.spec.replicas must be no greater than 3"),
+        # no fieldPath / no Rego `path`: at the object's kind line
+        ("app.yaml", 2, "demo-policy.example.com", "high", "failed expression: object.spec.replicas <= 5"),
+        ("app.yaml", 2, "owner-label", "medium", "Deployment web has no owner label"),
+        ("app.yaml", 2, "replicalimit-policy.example.com", "high", "object.spec.replicas must be no greater than 3"),
         ("app.yaml", 17, "images", "low", "container web uses the latest tag"),
         ("app.yaml", 20, "team-memory-limit", "medium",  # at the limit the false assert reads
          "container web: assert failed: !has(object.resources) || !has(object.resources.limits) || "
          "!has(object.resources.limits.memory) || quantity(object.resources.limits.memory).compareTo(quantity('2Gi')) <= 0"),
-        ("app.yaml", 22, "team-label", "medium", "Deployment api has no team label"),
-        ("app.yaml", 43, "images", "high", "LoadBalancer services are not allowed"),
+        ("app.yaml", 23, "team-label", "medium", "Deployment api has no team label"),
+        ("app.yaml", 44, "images", "high", "LoadBalancer services are not allowed"),
     ]
 
 
@@ -61,7 +62,7 @@ def test_match_conditions_skip_and_variables_feed_the_message(tmp_path: Path) ->
         "b.yaml": DEPLOYMENT.format(namespace="shop", replicas=1),
     })
     found = _run([str(manifests)], [FIXTURE / "policies"], ("team-label",))
-    assert found == [("b.yaml", 1, "team-label", "medium", "Deployment web has no team label")]
+    assert found == [("b.yaml", 2, "team-label", "medium", "Deployment web has no team label")]
 
 
 def test_replica_limit_passes_at_the_limit_and_ignores_other_kinds(tmp_path: Path) -> None:
@@ -71,7 +72,7 @@ def test_replica_limit_passes_at_the_limit_and_ignores_other_kinds(tmp_path: Pat
         "bad.yaml": DEPLOYMENT.format(namespace="default", replicas=6),
     })
     found = _run([str(manifests)], [FIXTURE / "policies"], ("demo-policy.example.com",))
-    assert found == [("bad.yaml", 1, "demo-policy.example.com", "high", "failed expression: object.spec.replicas <= 5")]
+    assert found == [("bad.yaml", 2, "demo-policy.example.com", "high", "failed expression: object.spec.replicas <= 5")]
 
 
 PARAM_POLICY = (FIXTURE / "policies" / "replica-limit-params.yaml").read_text()
@@ -121,7 +122,7 @@ def test_assert_compile_error_names_the_line(tmp_path: Path) -> None:
 def test_select_ignore_json_and_inline_suppression(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     manifests = _write(tmp_path / "m", {
         "d.yaml": DEPLOYMENT.format(namespace="default", replicas=9).replace(
-            "apiVersion: apps/v1", "apiVersion: apps/v1  # policylint: ignore[demo-policy.example.com] -- load test"),
+            "kind: Deployment", "kind: Deployment  # policylint: ignore[demo-policy.example.com] -- load test"),
     })
     code = main(["check", str(manifests), "--policies", str(FIXTURE / "policies"), "--select", "demo-policy.example.com,owner-label",
                  "--ignore", "owner-label", "--format", "json", "--jobs", "1"])
@@ -202,7 +203,7 @@ def test_kyverno_validating_policy_reads_like_an_admission_policy(tmp_path: Path
                      "  name: b\n  labels: {team: x}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n",
     })
     found = _run([str(manifests)], [policies], ("require-team-label",))
-    assert found == [("pods.yaml", 1, "require-team-label", "low", "label 'team' is required")]
+    assert found == [("pods.yaml", 2, "require-team-label", "low", "label 'team' is required")]
 
 
 DOCKER_REGO = """# METADATA
@@ -252,7 +253,7 @@ def test_every_result_at_one_place_is_its_own_finding(tmp_path: Path) -> None:
                                                    "violation contains \"second\" if input.kind == \"Pod\"\n"})
     manifests = _write(tmp_path / "m", {"pod.yaml": "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n"})
     found = sorted(_run([str(manifests)], [policies], ("two",)))  # equal places are ordered by fingerprint
-    assert found == [("pod.yaml", 1, "two", "high", "first"), ("pod.yaml", 1, "two", "high", "second")]
+    assert found == [("pod.yaml", 2, "two", "high", "first"), ("pod.yaml", 2, "two", "high", "second")]
 
 
 def test_old_partial_set_syntax_still_gives_messages(tmp_path: Path) -> None:
@@ -260,7 +261,7 @@ def test_old_partial_set_syntax_still_gives_messages(tmp_path: Path) -> None:
                                                    '  msg := sprintf("pod %s", [input.metadata.name])\n}\n'})
     manifests = _write(tmp_path / "m", {"pod.yaml": "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n",
                                         "cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n"})
-    assert _run([str(manifests)], [policies], ("old",)) == [("pod.yaml", 1, "old", "high", "pod a")]
+    assert _run([str(manifests)], [policies], ("old",)) == [("pod.yaml", 2, "old", "high", "pod a")]
 
 
 def test_test_policies_reports_compile_errors_with_file_and_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -282,7 +283,7 @@ def test_a_policy_whose_bindings_only_warn_is_low(tmp_path: Path) -> None:
     policies = _write(tmp_path / "p", {"k.yaml": without_annotation.replace("[Deny]", "[Audit, Warn]")})
     manifests = _write(tmp_path / "m", {"pod.yaml": "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n"})
     assert _run([str(manifests)], [policies], ("require-team-label",)) == [
-        ("pod.yaml", 1, "require-team-label", "low", "label 'team' is required")]
+        ("pod.yaml", 2, "require-team-label", "low", "label 'team' is required")]
 
 
 def test_missing_runtimes_are_policy_errors_that_say_what_to_install() -> None:

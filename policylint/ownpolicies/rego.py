@@ -315,7 +315,7 @@ def entrypoint_name(package: str, rule: str) -> str:
 
 def _violation(item: Any, severity: str | None, prefix: tuple[Any, ...], pointers: list[tuple[Any, ...]]) -> OwnViolation:
     if not isinstance(item, dict):
-        return OwnViolation(prefix, str(item), severity)
+        return OwnViolation(prefix or (() if pointers else ("kind",)), str(item), severity)
     message = str(item.get("msg", item.get("message", json.dumps(item, sort_keys=True))))
     if item.get("id"):
         message = f"{item['id']}: {message}"
@@ -326,6 +326,8 @@ def _violation(item: Any, severity: str | None, prefix: tuple[Any, ...], pointer
         path = (*pointers[path[0]], *path[1:])  # a Dockerfile instruction by its index in the input list
     elif pointers:
         path = ()
+    elif not path and not prefix:
+        path = ("kind",)  # no `path` in the result: at the object's kind line, not the file's first line
     return OwnViolation((*prefix, *path), message, severity)
 
 

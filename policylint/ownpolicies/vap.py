@@ -23,6 +23,7 @@ are compile errors naming them; autogen (Pod rules applied to Pod controllers) i
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -130,6 +131,18 @@ class _Validation:
     expression: Program
     message: str
     message_expression: Program | None
+    #: Where a failure points (the validation's `fieldPath`), else at the object's `kind:`.
+    field_path: tuple[Any, ...] = ("kind",)
+
+
+def field_path(text: str) -> tuple[Any, ...]:
+    """A validation's `fieldPath` (`spec.replicas`, `.spec.containers[0].image`, `metadata.labels['app']`)
+    as a pointer; the object's `kind:` when it is empty or unreadable."""
+    steps: list[Any] = []
+    for match in re.finditer(r"\.?([A-Za-z_$][\w$-]*)|\[(\d+)\]|\[['\"]([^'\"]+)['\"]\]", text.strip()):
+        name, index, key = match.groups()
+        steps.append(int(index) if index is not None else (key if key is not None else name))
+    return tuple(steps) or ("kind",)
 
 
 @dataclass
@@ -161,15 +174,15 @@ class AdmissionPolicyEvaluator:
             if not _resources_match(binding.match, data):
                 continue
             if binding.missing:
-                found.append(OwnViolation((), binding.missing))
+                found.append(OwnViolation(("kind",), binding.missing))
                 continue
             for params in binding.params:
-                for message in self._failures(data, params):
+                for message, path in self._failures(data, params):
                     if all(message != seen.reason for seen in found):
-                        found.append(OwnViolation((), message))
+                        found.append(OwnViolation(path, message))
         return found
 
-    def _failures(self, data: dict[str, Any], params: Any) -> list[str]:
+    def _failures(self, data: dict[str, Any], params: Any) -> list[tuple[str, tuple[Any, ...]]]:
         metadata = data.get("metadata") or {}
         namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": metadata.get("namespace", "default")}}
         values: dict[str, Any] = {}
@@ -199,7 +212,8 @@ class AdmissionPolicyEvaluator:
                     message = text.strip() if isinstance(text, str) else ""
                 except CelError:
                     message = ""
-            failures.append(message or validation.message or f"failed expression: {validation.expression.source.strip()}")
+            failures.append((message or validation.message or f"failed expression: {validation.expression.source.strip()}",
+                             validation.field_path))
         return failures
 
 
@@ -244,7 +258,8 @@ def _compile_policy(document: Any, spec_key: str = "spec") -> AdmissionPolicyEva
         message_expression = None
         if item.get("messageExpression"):
             message_expression = _compile(document, (*pointer, "messageExpression"), item["messageExpression"])
-        validations.append(_Validation(expression, str(item.get("message") or ""), message_expression))
+        validations.append(_Validation(expression, str(item.get("message") or ""), message_expression,
+                                       field_path(str(item.get("fieldPath") or ""))))
     if not validations:
         raise _PolicyProblem("spec.validations is empty: nothing to check", _line(document, base))
     conditions = [
