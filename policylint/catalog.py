@@ -74,7 +74,7 @@ def load_policies(user_dirs: Iterable[Path] = (), include_builtin: bool = True) 
     for directory in user_dirs:
         if not directory.is_dir():
             raise PolicyFormatError(f"{directory}: policy folder not found")
-        sources.extend((path, True) for path in core_policies.policy_files(directory))
+        sources.extend((path, True) for path in core_policies.policy_files(directory) if not _is_examples_file(path))
     texts = [core_policies.read_policy(path) for path, _ in sources]
     builtin_data, builtin_digest, parametrised = core_policies.builtin_data(builtin_paths)
     user_parts: list[bytes] = []  # what the set's hash takes from user files, after the built-in texts
@@ -116,6 +116,9 @@ def load_policies(user_dirs: Iterable[Path] = (), include_builtin: bool = True) 
             if policy.id in policies:
                 problems.append(_duplicate_problem(policy, policies[policy.id]))
                 continue
+            problem = _attach_sibling_examples(policy)
+            if problem is not None:
+                problems.append(problem)
             policies[policy.id] = policy
         for path in rego_files:
             user_parts += [path.name.encode(), path.read_bytes()]
@@ -132,6 +135,39 @@ def load_policies(user_dirs: Iterable[Path] = (), include_builtin: bool = True) 
         return digest.hexdigest()[:16]
 
     return PolicySet(policies, user_set_hash, problems)
+
+
+#: `<policy file>.examples.yaml`: fail/pass examples for a policy whose own format has no place for
+#: them (an admission policy, a Rego package), beside its file.
+EXAMPLES_SUFFIXES = (".examples.yaml", ".examples.yml")
+
+
+def _is_examples_file(path: Path) -> bool:
+    return path.name.endswith(EXAMPLES_SUFFIXES)
+
+
+def _attach_sibling_examples(policy: Policy) -> Any:
+    """Read `<name>.examples.yaml` beside an own policy's file into its examples; a LoadProblem when it is unusable.
+
+    The file holds `fail:` and `pass:` lists, as a policylint policy's `examples:` does (documents
+    as text with `# expect: <id>` markers, or `{files: {...}}`).
+    """
+    source = Path(policy.source)
+    for suffix in EXAMPLES_SUFFIXES:
+        sibling = source.with_name(source.name.rsplit(".", 1)[0] + suffix)
+        if not sibling.is_file():
+            continue
+        from policylint.ownpolicies import LoadProblem
+
+        documents = list(parse_yaml_stream(sibling.read_text(encoding="utf-8")))
+        data = documents[0].data if len(documents) == 1 and not isinstance(documents[0], YamlError) else None
+        if not isinstance(data, dict) or not set(data) <= {"fail", "pass"} or not all(
+                isinstance(data.get(key, []), list) for key in ("fail", "pass")):
+            return LoadProblem(str(sibling), 1, f"{policy.id}: {sibling.name} must be one mapping with "
+                                                "`fail:` and `pass:` lists of examples")
+        policy.example_data = {key: list(data.get(key) or []) for key in ("fail", "pass")}
+        return None
+    return None
 
 
 def _collect_kubernetes_objects(path: Path, text: str, found: list[tuple[Path, Any]]) -> bool:

@@ -16,7 +16,7 @@ from typing import Any
 from policylint.core.policies import Policy
 from policylint.kinds.kubernetes.scope import KUSTOMIZATION_NAMES
 
-MARKER = re.compile(r"[ \t]*#[ \t]*expect:[ \t]*([a-z0-9][a-z0-9, -]*?)[ \t]*$")
+MARKER = re.compile(r"[ \t]*#[ \t]*expect:[ \t]*([a-z0-9][a-z0-9., -]*?)[ \t]*$")  # ids may hold dots (admission policies)
 DEFAULT_PATHS = {
     "kubernetes": "example.yaml",
     "dockerfile": "Dockerfile",

@@ -586,3 +586,22 @@ def test_admission_policy_findings_point_at_the_field_path_else_the_kind_line(re
                         "--format", "json", cwd=repo)
     found = [(f["line"], f["column"], f["message"]) for f in json.loads(out)["findings"]]
     assert found == [(2, 1, "labels are required"), (6, 3, "at most 3 replicas")]
+
+
+def test_admission_policy_examples_from_a_sibling_file(repo, run_cli):
+    (repo / "org").mkdir()
+    (repo / "org" / "replica-cap.yaml").write_text(VAP)
+    fail = DEPLOY.replace("  replicas: 5\n", "  replicas: 5  # expect: replica-cap.example.com\n").replace(
+        "kind: Deployment\n", "kind: Deployment  # expect: replica-cap.example.com\n")
+    passing = DEPLOY.replace("  replicas: 5\n", "  replicas: 2\n").replace("  name: web\n", "  name: web\n  labels: {a: b}\n")
+    import yaml
+
+    (repo / "org" / "replica-cap.examples.yaml").write_text(yaml.safe_dump({"fail": [fail], "pass": [passing]}))
+    code, out, _ = run_cli("test-policies", "org", cwd=repo)
+    assert out.splitlines() == ["PASS replica-cap.example.com fail[0]", "PASS replica-cap.example.com pass[0]",
+                                "2 passed, 0 failed"]
+    assert code == 0
+    # a wrong expectation fails
+    (repo / "org" / "replica-cap.examples.yaml").write_text(yaml.safe_dump({"fail": [DEPLOY], "pass": [passing]}))
+    code, out, _ = run_cli("test-policies", "org", cwd=repo)
+    assert code == 1 and out.splitlines()[-1] == "1 passed, 1 failed"
