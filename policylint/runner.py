@@ -213,6 +213,10 @@ def _not_rendered(load: LoadResult, options: RunOptions) -> list[Finding]:
                              f"chart {chart} was not rendered, so none of its templates were checked: install the "
                              'Helm library (pip install "policylint[helm]"), or pass --no-helm to skip charts on purpose',
                              file_kind="helm", logical=f"{policy_id}:{chart}").with_fingerprint(0))
+    charts = tuple(f"{finding.path.rsplit('/', 1)[0]}/" if "/" in finding.path else "" for finding in found)
+    # the finding says it for the whole chart: no "render it first" notice per template of it
+    load.skipped[:] = [item for item in load.skipped
+                       if not (item.reason.startswith("Helm template") and item.path.startswith(charts))]
     return found
 
 

@@ -346,8 +346,9 @@ def test_a_chart_without_the_helm_library_is_a_finding_at_its_chart_yaml(repo, r
     (chart / "Chart.yaml").write_text("apiVersion: v2\nname: web\nversion: 0.1.0\n")
     (chart / "values.yaml").write_text("replicas: 2\n")
     (chart / "templates" / "configmap.yaml").write_text(CHART_TEMPLATE)
-    code, out, _ = run_cli("check", "charts/web/templates/configmap.yaml", "--no-color", cwd=repo)
+    code, out, err = run_cli("check", "charts/web/templates/configmap.yaml", "--no-color", cwd=repo)
     assert code == 1
+    assert err == ""  # the finding says it for the chart: no "render it first" notice per template
     assert ("charts/web/Chart.yaml:1:1 medium helm-not-rendered chart charts/web was not rendered, so none of its "
             'templates were checked: install the Helm library (pip install "policylint[helm]")') in out
     code, out, err = run_cli("check", "charts", "--no-helm", "--no-color", cwd=repo)
