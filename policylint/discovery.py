@@ -213,12 +213,17 @@ def _spec(file: Path) -> Any:
 
 
 DEPENDABOT_NAMES = ("dependabot.yml", "dependabot.yaml")
+RENOVATE_NAMES = ("renovate.json", "renovate.json5", ".renovaterc", ".renovaterc.json", ".renovaterc.json5")
+#: Package manifests at the repository root (policylint.kinds.github_actions.loader.LANGUAGE_MANIFESTS).
+MANIFEST_NAMES = ("go.mod", "Cargo.toml", "package.json", "pyproject.toml", "requirements.txt", "Pipfile",
+                  "Gemfile", "pom.xml", "build.gradle", "build.gradle.kts", "composer.json", "mix.exs")
 
 
 def _add_dependabot_files(found: dict[str, Candidate], excludes: Excludes | tuple[str, ...]) -> None:
-    """Add `.github/dependabot.y*ml` next to each workflow found: a repository fact
-    (gha-dependency-audit-missing) that must be seen even when only a workflow was named
-    (pre-commit passes just the changed files). It yields no findings of its own."""
+    """Add `.github/dependabot.y*ml`, Renovate's configuration and the root's package manifests next
+    to each workflow found: repository facts (gha-dependency-audit-missing: is there an update bot,
+    which languages) that must be seen even when only a workflow was named (pre-commit passes just
+    the changed files). They yield no findings of their own and are never parsed."""
     for candidate in list(found.values()):
         disk = candidate.disk
         if disk is None or candidate.file_kind != "github-actions" or disk.parent.name != "workflows":
@@ -226,8 +231,14 @@ def _add_dependabot_files(found: dict[str, Candidate], excludes: Excludes | tupl
         github = disk.parent.parent
         if github.name != ".github":
             continue
-        for name in DEPENDABOT_NAMES:
-            file = github / name
+        root = github.parent
+        facts = [github / name for name in (*DEPENDABOT_NAMES, *RENOVATE_NAMES)]
+        facts += [root / name for name in RENOVATE_NAMES] + [root / ".gitlab" / name for name in RENOVATE_NAMES]
+        facts += [root / name for name in MANIFEST_NAMES]  # the languages, for the scanner it suggests
+        for file in facts:
             display = display_path(file)
-            if display not in found and file.is_file() and not _excluded(display, excludes):
-                found[display] = Candidate(display, file, "github-actions")
+            known = found.get(display)
+            if known is not None and known.file_kind != "yaml":
+                continue  # already a fact (or a file of another kind)
+            if file.is_file() and not _excluded(display, excludes):
+                found[display] = Candidate(display, file, "github-actions")  # a package.json: a fact, not YAML to read

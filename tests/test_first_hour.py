@@ -606,3 +606,43 @@ def test_admission_policy_examples_from_a_sibling_file(repo, run_cli):
     (repo / "org" / "replica-cap.examples.yaml").write_text(yaml.safe_dump({"fail": [DEPLOY], "pass": [passing]}))
     code, out, _ = run_cli("test-policies", "org", cwd=repo)
     assert code == 1 and out.splitlines()[-1] == "1 passed, 1 failed"
+
+
+# -- item 12: suggestions that fit the repository ------------------------------------------------
+
+CI = """\
+name: ci
+on: push
+permissions: {}
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    timeout-minutes: 10
+    steps:
+      - run: go test ./...
+"""
+
+
+def test_dependency_audit_counts_renovate_and_suggests_a_scanner_for_the_languages(repo, run_cli):
+    (repo / ".github" / "workflows").mkdir(parents=True)
+    (repo / ".github" / "workflows" / "ci.yml").write_text(CI)
+    (repo / "go.mod").write_text("module example.com/app\n\ngo 1.22\n")
+    (repo / "package.json").write_text('{"name": "ui"}\n')
+
+    def audit() -> list[str]:
+        _, out, _ = run_cli("check", ".github/workflows/ci.yml", "--select", "gha-dependency-audit-missing",
+                            "--format", "json", cwd=repo)
+        return [finding["message"] for finding in json.loads(out)["findings"]]
+
+    assert audit() == ["no workflow scans dependencies for vulnerabilities and neither Dependabot nor Renovate is "
+                       "configured: add govulncheck (Go), npm audit (JavaScript) to CI, or configure .github/dependabot.yml"]
+    (repo / "renovate.json5").write_text("{extends: ['config:recommended'], // JSON5\n}\n")
+    assert audit() == []  # Renovate at the root counts like Dependabot, and JSON5 is never parsed
+    (repo / "renovate.json5").unlink()
+    (repo / ".github" / "renovate.json").write_text('{"extends": ["config:recommended"]}\n')
+    assert audit() == []
+    (repo / ".github" / "renovate.json").unlink()
+    (repo / "go.mod").unlink()
+    (repo / "package.json").unlink()
+    assert audit() == ["no workflow scans dependencies for vulnerabilities and neither Dependabot nor Renovate is "
+                       "configured: add osv-scanner or trivy to CI, or configure .github/dependabot.yml"]

@@ -1,4 +1,4 @@
-"""GitHub Actions: workflows, composite and Docker actions, and the repository's dependabot file."""
+"""GitHub Actions: workflows, composite and Docker actions, and the repository's dependabot and Renovate files."""
 
 from __future__ import annotations
 
@@ -11,8 +11,15 @@ from policylint.core.kinds import YAML_SUFFIXES, Kind
 _WORKFLOW_CONTENT = r"^jobs:\s*(#.*)?$"
 
 
+#: Renovate's configuration (policylint.kinds.github_actions.loader.RENOVATE_NAMES): a repository
+#: fact for gha-dependency-audit-missing, like the dependabot file.
+_RENOVATE = frozenset({"renovate.json", "renovate.json5", ".renovaterc", ".renovaterc.json", ".renovaterc.json5"})
+
+
 def _claims_name(path: PurePosixPath) -> bool:
     lowered = path.name.lower()
+    if lowered in _RENOVATE:
+        return True
     if not lowered.endswith(YAML_SUFFIXES):
         return False
     parts = path.parts

@@ -73,7 +73,25 @@ def role(path: str) -> str:
         return "action"
     if name in ("dependabot.yml", "dependabot.yaml") and "/.github/" in "/" + path.replace("\\", "/"):
         return "dependabot"
+    if name in RENOVATE_NAMES:
+        return "renovate"
+    if name in LANGUAGE_MANIFESTS:
+        return "manifest"
     return "workflow"
+
+
+#: Renovate's configuration files (at the repository root, or in .github/ or .gitlab/): dependency
+#: updates like Dependabot's, for gha-dependency-audit-missing.
+RENOVATE_NAMES = frozenset({"renovate.json", "renovate.json5", ".renovaterc", ".renovaterc.json", ".renovaterc.json5"})
+#: A package manifest at the repository root names a language, and so the scanner to suggest.
+LANGUAGE_MANIFESTS: dict[str, str] = {
+    "go.mod": "Go", "cargo.toml": "Rust", "package.json": "JavaScript", "pyproject.toml": "Python",
+    "requirements.txt": "Python", "pipfile": "Python", "gemfile": "Ruby", "pom.xml": "Java",
+    "build.gradle": "Java", "build.gradle.kts": "Java", "composer.json": "PHP", "mix.exs": "Elixir",
+}
+#: Files of the repository that are facts, not workflows: loaded without being parsed (Renovate
+#: may write JSON5; a manifest's content does not matter, only that it is there).
+FACT_ROLES = ("renovate", "manifest")
 
 
 def iter_jobs(doc: Document) -> Iterator[tuple[str, Mapping[str, Any], Pointer]]:
@@ -136,6 +154,9 @@ def load(path: str, text: str) -> LoadResult:
     """Parse each document of a workflow/action/dependabot file and index its scripts and `uses:`."""
     result = LoadResult()
     file_role = role(path)
+    if file_role in FACT_ROLES:
+        result.documents.append(Document(path, FILE_KIND, 0, {}, {(): Position(1, 1)}))
+        return result
     index = 0
     source: _Source | None = None
     for item in parse_yaml_stream(text):

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from fnmatch import fnmatchcase
@@ -23,7 +24,7 @@ from policylint.core.documents import Document, DocumentSet
 from policylint.core.kinds import params_key, relation
 from policylint.core.views import Anchor, View
 from policylint.kinds.github_actions.expressions import matches_context
-from policylint.kinds.github_actions.loader import LINE_STEP, iter_steps, role, uses_pointers
+from policylint.kinds.github_actions.loader import LANGUAGE_MANIFESTS, LINE_STEP, iter_steps, role, uses_pointers
 from policylint.kinds.github_actions.targets import parse_uses
 
 FILE_KIND = "github-actions"
@@ -312,11 +313,15 @@ def _gather_audit_facts(documents: DocumentSet, params: Mapping[str, Any]) -> di
     first: Document | None = None
     scanners: list[str] = []
     workflow_dirs: set[str] = set()
-    dependabot_dirs: set[str] = set()
+    bot_dirs: set[str] = set()  # .github folders whose repository has Dependabot or Renovate
+    languages: set[str] = set()
     for doc in documents.of_file_kind(FILE_KIND):
         kind = role(doc.path)
-        if kind == "dependabot":
-            dependabot_dirs.add(_github_dir(doc.path))
+        if kind in ("dependabot", "renovate"):
+            bot_dirs.add(_github_dir(doc.path) or _sibling_github_dir(doc.path))
+            continue
+        if kind == "manifest":
+            languages.add(LANGUAGE_MANIFESTS[PurePosixPath(doc.path).name.lower()])
             continue
         if kind == "workflow":
             workflow_dirs.add(_github_dir(doc.path))
@@ -333,8 +338,32 @@ def _gather_audit_facts(documents: DocumentSet, params: Mapping[str, Any]) -> di
     return {
         "first": first,
         "scanners": scanners,
-        "dependabot": sorted(workflow_dirs & dependabot_dirs),
+        "dependabot": sorted(workflow_dirs & bot_dirs),
+        "languages": sorted(languages),
     }
+
+
+def _sibling_github_dir(path: str) -> str:
+    """The `.github` folder of the repository a root (or `.gitlab/`) Renovate file belongs to."""
+    folder = posixpath.dirname(path.replace("\\", "/"))
+    if posixpath.basename(folder) == ".gitlab":
+        folder = posixpath.dirname(folder)
+    return posixpath.join(folder, ".github") if folder else ".github"
+
+
+#: The scanner to suggest for each language a package manifest names.
+SCANNERS = {
+    "Go": "govulncheck", "Rust": "cargo audit", "JavaScript": "npm audit", "Python": "pip-audit",
+    "Ruby": "bundler-audit", "Java": "OWASP dependency-check", "PHP": "composer audit", "Elixir": "mix hex.audit",
+}
+
+
+def scanner_suggestion(languages: list[str]) -> str:
+    """What to add, for the languages the repository holds (`govulncheck (Go)`), else language-neutral."""
+    named = [f"{SCANNERS[language]} ({language})" for language in languages if language in SCANNERS]
+    if not named:
+        return "osv-scanner or trivy"
+    return ", ".join(named)
 
 
 @relation(FILE_KIND, "dependency-audit")
@@ -345,6 +374,7 @@ def dependency_audit(view: View, documents: DocumentSet, params: Mapping[str, An
         return
     view.instance["scanners"] = list(facts["scanners"])
     view.instance["dependabot"] = list(facts["dependabot"])
+    view.fields["suggestion"] = scanner_suggestion(facts["languages"])
     yield view
 
 

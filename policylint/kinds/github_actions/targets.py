@@ -16,6 +16,7 @@ from policylint.core.views import Anchor, View
 from policylint.kinds.github_actions.expressions import analyse
 from policylint.kinds.github_actions.loader import (
     EXPRESSION_STEP,
+    FACT_ROLES,
     LINE_STEP,
     iter_expressions,
     iter_jobs,
@@ -31,6 +32,9 @@ _DOCKER_DIGEST = re.compile(r"@sha256:[0-9a-fA-F]{64}$")
 _VERSION = re.compile(r"^(?:[A-Za-z_-]*[=@:]\s*)?v?(\d+)(?:\.\d+)*(?:[-+][\w.]+)?$")
 #: Dispatch input types whose value cannot carry shell syntax.
 _TYPED_INPUTS = ("boolean", "number", "choice", "environment")
+
+#: Files of the kind that are repository facts, judged by no workflow target.
+NOT_WORKFLOWS = ("dependabot", *FACT_ROLES)
 
 
 def triggers(data: Mapping[str, Any]) -> list[str]:
@@ -117,7 +121,7 @@ def _base(doc: Document) -> dict[str, Any]:
 @target(FILE_KIND, "document")
 def document(doc: Document, match: Mapping[str, Any]) -> Iterator[View]:
     """A workflow or action file as a whole (not the dependabot file)."""
-    if role(doc.path) == "dependabot":
+    if role(doc.path) in NOT_WORKFLOWS:
         return
     instance = {**_base(doc), "document": doc.data}
     yield View(instance, {(): Anchor(doc, ()), ("document",): Anchor(doc, ())}, doc, label=doc.path, fields=_fields(doc))
@@ -388,7 +392,7 @@ def _job_containers(doc: Document) -> Iterator[tuple[str, Mapping[str, Any], tup
 def env(doc: Document, match: Mapping[str, Any]) -> Iterator[View]:
     """Every environment entry (workflow, job, job container, service containers, steps) and the
     `password` of each container's registry `credentials`, which is judged like a variable."""
-    if role(doc.path) == "dependabot":
+    if role(doc.path) in NOT_WORKFLOWS:
         return
     for place, mapping, pointer in _credential_maps(doc):
         if isinstance(mapping, Mapping) and "password" in mapping:
