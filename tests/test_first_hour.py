@@ -646,3 +646,22 @@ def test_dependency_audit_counts_renovate_and_suggests_a_scanner_for_the_languag
     (repo / "package.json").unlink()
     assert audit() == ["no workflow scans dependencies for vulnerabilities and neither Dependabot nor Renovate is "
                        "configured: add osv-scanner or trivy to CI, or configure .github/dependabot.yml"]
+
+
+def test_helm_variants_that_differ_only_in_the_object_name_give_one_finding(repo, run_cli):
+    chart = repo / "charts" / "web"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "ci").mkdir()
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: web\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text("name: web\nreplicas: 2\n")
+    (chart / "ci" / "renamed-values.yaml").write_text("name: web-ci\n")
+    (chart / "ci" / "scaled-values.yaml").write_text("replicas: 1\n")
+    (chart / "templates" / "pod.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Values.name }}\n  labels: {replicas: \"{{ .Values.replicas }}\"}\n"
+        "spec:\n  containers:\n    - name: app\n      image: nginx:1.27\n")
+    _, out, _ = run_cli("check", "charts", "--select", "k8s-service-account-token-mounted", "--format", "json",
+                        cwd=repo)
+    found = [(f["path"], f["line"], f["message"]) for f in json.loads(out)["findings"]]
+    # the message names the object (web, or web-ci in one variant): still one place, one finding
+    assert found == [("charts/web/templates/pod.yaml", 6, "the pod of Pod web uses the default service account with "
+                      "its API token mounted (helm chart charts/web)")]

@@ -676,13 +676,19 @@ def render_all(charts: Iterable[Chart], settings: HelmSettings) -> LoadResult:
 
 
 def deduplicate(findings: list[Any]) -> list[Any]:
-    """Drop a finding another values variant of the same chart also made, word for word.
+    """Drop a finding another values variant of the same chart also made, word for word, or
+    differing only in the object's name (a ci/ variant that sets `fullnameOverride`).
 
     The one kept names the plainest rendering (the chart's own values before a ci/ variant).
     """
     def key(finding: Any) -> tuple[str, str, int, int, str] | None:
         cut = finding.message.rfind(" (helm chart ")
-        return None if cut < 0 else (finding.policy_id, finding.path, finding.line, finding.column, finding.message[:cut])
+        if cut < 0:
+            return None
+        text = finding.message[:cut]
+        if finding.resource_name:
+            text = text.replace(finding.resource_name, "\x00")
+        return (finding.policy_id, finding.path, finding.line, finding.column, text)
 
     best: dict[tuple[str, str, int, int, str], Any] = {}
     for finding in findings:
