@@ -679,22 +679,38 @@ def deduplicate(findings: list[Any]) -> list[Any]:
     """Drop a finding another values variant of the same chart also made, word for word, or
     differing only in the object's name (a ci/ variant that sets `fullnameOverride`).
 
-    The one kept names the plainest rendering (the chart's own values before a ci/ variant).
+    The one kept names the plainest rendering (the chart's own values before a ci/ variant). The
+    object's name is left out of the comparison only where each variant has one finding at that
+    place: a template that renders several objects in one rendering (a `range` over components)
+    keeps one finding per object.
     """
-    def key(finding: Any) -> tuple[str, str, int, int, str] | None:
+    def split(finding: Any) -> tuple[tuple[str, str, int, int, str], str] | None:
         cut = finding.message.rfind(" (helm chart ")
         if cut < 0:
             return None
-        text = finding.message[:cut]
-        if finding.resource_name:
-            text = text.replace(finding.resource_name, "\x00")
-        return (finding.policy_id, finding.path, finding.line, finding.column, text)
+        return (finding.policy_id, finding.path, finding.line, finding.column, finding.message[:cut]), finding.message[cut:]
 
-    best: dict[tuple[str, str, int, int, str], Any] = {}
+    def plainest(group: list[Any]) -> Any:
+        return min(group, key=lambda finding: (len(finding.message), finding.message))
+
+    exact: dict[tuple[str, str, int, int, str], list[Any]] = {}
     for finding in findings:
-        found = key(finding)
+        found = split(finding)
         if found is not None:
-            current = best.get(found)
-            if current is None or (len(finding.message), finding.message) < (len(current.message), current.message):
-                best[found] = finding
-    return [finding for finding in findings if (found := key(finding)) is None or best[found] is finding]
+            exact.setdefault(found[0], []).append(finding)
+    kept = {id(plainest(group)) for group in exact.values()}
+    survivors = [finding for finding in findings if split(finding) is None or id(finding) in kept]
+    by_place: dict[tuple[str, str, int, int, str], list[Any]] = {}
+    for finding in survivors:
+        found = split(finding)
+        if found is not None and finding.resource_name:
+            (policy_id, path, line, column, text), _ = found
+            by_place.setdefault((policy_id, path, line, column, text.replace(finding.resource_name, "\x00")),
+                                []).append(finding)
+    dropped: set[int] = set()
+    for group in by_place.values():
+        variants = [split(finding)[1] for finding in group]  # type: ignore[index]
+        if len(group) > 1 and len(set(variants)) == len(variants):  # one finding per variant: one place
+            best = plainest(group)
+            dropped.update(id(finding) for finding in group if finding is not best)
+    return [finding for finding in survivors if id(finding) not in dropped]
