@@ -206,23 +206,19 @@ def render(kustomization: Kustomization, command: list[str] | None = None) -> Lo
 
     result = LoadResult()
     display = display_path(kustomization.root)
-    remote = kustomization.remote_in or (kustomization if kustomization.remote else None)
-    if remote is not None:
-        line, column, entry = remote.remote[0]
-        result.failures.append(ParseFailure(
-            display_path(remote.file), "kubernetes", line, column,
-            f"kustomize build{'' if remote is kustomization else ' of ' + display} not run: {entry!r} is remote "
-            "and policylint makes no network calls; "
-            "vendor it, or render the overlay yourself and pipe it to `policylint check -`"))
-        return result
-    outside = kustomization.outside_in or (kustomization if kustomization.outside else None)
-    if outside is not None:
-        line, column, entry = outside.outside[0]
-        result.failures.append(ParseFailure(
-            display_path(outside.file), "kubernetes", line, column,
-            f"kustomize build{'' if outside is kustomization else ' of ' + display} not run: {entry!r} leads outside "
-            "the repository (or outside the path given, when no repository holds it): policylint reads nothing there"))
-        return result
+    for attribute, reached, why in (
+        ("remote", kustomization.remote_in, "is remote and policylint makes no network calls; vendor it, or render "
+                                            "the overlay yourself and pipe it to `policylint check -`"),
+        ("outside", kustomization.outside_in, "leads outside the repository (or outside the path given, when no "
+                                              "repository holds it): policylint reads nothing there"),
+    ):
+        blocked = reached or (kustomization if getattr(kustomization, attribute) else None)
+        if blocked is not None:
+            line, column, entry = getattr(blocked, attribute)[0]
+            result.failures.append(ParseFailure(
+                display_path(blocked.file), "kubernetes", line, column,
+                f"kustomize build{'' if blocked is kustomization else ' of ' + display} not run: {entry!r} {why}"))
+            return result
     command = command or find_tool()
     with tempfile.TemporaryDirectory(prefix="policylint-kustomize-") as wrapper:
         relative = os.path.relpath(kustomization.root, wrapper).replace(os.sep, "/")
