@@ -902,3 +902,181 @@ def api_deprecation(view: View, documents: DocumentSet, params: Mapping[str, Any
     joined = extend(view, {"apiStatus": status}, {("apiStatus",): Anchor(doc, ("apiVersion",))})
     joined.fields["deprecation"] = explanation
     yield joined
+
+
+# --- rbac-role and rbac-binding (policylint.kinds.kubernetes.rbac) -----------------------------
+
+
+#: What the rbac-role relation reports about a rule, by the fact (a list) it goes in.
+RBAC_CONCERNS = {"wildcard": "wildcards", "secrets": "secretReads", "exec": "execs", "escalation": "escalations"}
+
+
+def _of_kind_in_scope(idx: Index, doc: Document, kind: str, namespace: str) -> list[Document]:
+    """Every object of `kind` in the document's scope and `namespace` ("" for cluster-scoped kinds)."""
+    return idx.merge(
+        items for bucket in idx.buckets(doc, namespace) for (found, _), items in bucket.by_kind_name.items() if found == kind
+    )
+
+
+def _bindings_by_role(idx: Index, documents: DocumentSet) -> dict[int, list[Document]]:
+    """For each Role or ClusterRole (by id), the bindings of the set whose roleRef resolves to it."""
+    from policylint.kinds.kubernetes.rbac import BINDING_KINDS, role_ref
+
+    key = ("rbac-bindings", None)
+    found = idx.memo.get(key)
+    if found is None:
+        found = {}
+        for binding in documents.of_file_kind("kubernetes"):
+            if binding.kind not in BINDING_KINDS:
+                continue
+            ref = role_ref(binding)
+            if ref is None:
+                continue
+            kind, name = ref
+            target = idx.resolve(binding, kind, name, "" if kind == "ClusterRole" else binding.namespace).target
+            if target is not None:
+                found.setdefault(id(target), []).append(binding)
+        idx.memo[key] = found
+    return found  # type: ignore[no-any-return]
+
+
+def _receivers(idx: Index, bindings: list[Document]) -> Any:
+    """The subjects of `bindings` and the workloads of each binding's scope that run as its ServiceAccounts."""
+    from policylint.kinds.kubernetes.rbac import Receivers, service_account_of, subject_label, subject_namespace, subjects
+
+    found = Receivers(bindings=list(bindings))
+    seen: set[int] = set()
+    for binding in bindings:
+        for position, subject in subjects(binding):
+            found.subjects.append((binding, position, subject_label(binding, subject)))
+            if subject.get("kind") != "ServiceAccount" or not isinstance(subject.get("name"), str):
+                continue
+            namespace = subject_namespace(binding, subject)
+            for workload in idx.in_scope(binding, "workloads", namespace):
+                if id(workload) not in seen and service_account_of(workload) == subject["name"]:
+                    seen.add(id(workload))
+                    found.workloads.append((workload, binding))
+    return found
+
+
+def _receiver_places(receivers: Any) -> list[tuple[Anchor, str]]:
+    places = [
+        _related(binding, ("subjects", position), f"{label} through {binding.kind} {binding.name}")
+        for binding, position, label in receivers.subjects
+    ]
+    places.extend(
+        _related(workload, ("metadata", "name"), f"pods of {workload.kind} {workload.name} run with it (through {binding.kind} {binding.name})")
+        for workload, binding in receivers.workloads
+    )
+    if len(places) > RELATED_LIMIT:
+        anchor, text = places[RELATED_LIMIT - 1]
+        places = [*places[: RELATED_LIMIT - 1], (anchor, f"{text}; {len(places) - RELATED_LIMIT + 1} more not listed")]
+    return places
+
+
+@relation("kubernetes", "rbac-role")
+def rbac_role(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
+    """A Role or ClusterRole with what its rules grant (for an aggregated ClusterRole: the rules it aggregates).
+
+    `wildcards`, `secretReads`, `execs`, `escalations`: one entry per rule that grants so much,
+    `{what, via}`, anchored at the rule's verbs or resources (at `aggregationRule` when aggregated). Facts: `bound` (a binding of the scope references the role),
+    `platformRole` (a `system:` role), `controllerRole` (an operator's or controller's role). Fields:
+    `receivers` (who holds the rights through the set) and `context` (a note for controller roles).
+    """
+    from policylint.kinds.kubernetes.rbac import aggregated_roles, is_controller_role, is_platform_role, read_grant
+
+    doc = view.subject
+    idx = index(documents, relation_mode(params))
+    sources: list[tuple[Document, tuple[Any, ...], Any]] = []
+    rules = doc.get(("rules",))
+    for position, rule in enumerate(rules if isinstance(rules, list) else []):
+        sources.append((doc, ("rules", position), rule))
+    aggregated: list[Document] = []
+    if doc.kind == "ClusterRole" and isinstance(doc.get(("aggregationRule",)), Mapping):
+        aggregated = aggregated_roles(doc, _of_kind_in_scope(idx, doc, "ClusterRole", ""))
+        for source in aggregated:
+            items = source.get(("rules",))
+            for position, rule in enumerate(items if isinstance(items, list) else []):
+                sources.append((source, ("rules", position), rule))
+    cluster = doc.kind == "ClusterRole"
+    facts: dict[str, Any] = {name: [] for name in RBAC_CONCERNS.values()}
+    anchors: dict[ViewPath, Anchor] = {}
+    read = []
+    for source, pointer, rule in sources:
+        grant = read_grant(rule)
+        if grant is None:
+            continue
+        read.append(grant)
+        via = "" if source is doc else f" (aggregated from ClusterRole {source.name})"
+        found = {
+            "wildcard": (grant.wildcard(), "verbs" if grant.all_verbs else "resources"),
+            "secrets": (grant.secrets_read(), "resources"),
+            "exec": (grant.pod_exec(), "resources"),
+            "escalation": (grant.escalation(cluster), "verbs"),
+        }
+        for concern, (what, key) in found.items():
+            if not what:
+                continue
+            name = RBAC_CONCERNS[concern]
+            facts[name].append({"what": what, "via": via})
+            at = (*pointer, key) if source is doc else ("aggregationRule",)
+            anchors[(name, len(facts[name]) - 1)] = Anchor(doc, at)
+    bindings = _bindings_by_role(idx, documents).get(id(doc), [])
+    receivers = _receivers(idx, bindings)
+    controller = is_controller_role(doc, read)
+    joined = extend(
+        view,
+        {**facts, "bound": bool(bindings), "platformRole": is_platform_role(doc), "controllerRole": controller},
+        anchors,
+    )
+    joined.fields["receivers"] = receivers.describe()
+    joined.fields["context"] = (
+        "; it reads as an operator's or controller's role, which may need this: narrow it to what it manages, "
+        "then record the exception with a suppression"
+        if controller
+        else ""
+    )
+    joined.related.extend(_receiver_places(receivers))
+    joined.related.extend(
+        _related(source, ("metadata", "name"), f"aggregated ClusterRole {source.name}") for source in aggregated[:RELATED_LIMIT]
+    )
+    yield joined
+
+
+@relation("kubernetes", "rbac-binding")
+def rbac_binding(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
+    """A RoleBinding or ClusterRoleBinding with `grantsClusterAdmin` (anchored at roleRef) and `adminSubjects`.
+
+    `grantsClusterAdmin`: the roleRef names `cluster-admin`, or a ClusterRole of the scope whose
+    rules are `*` on `*` in every group. `adminSubjects`: the subjects other than `system:` groups.
+    Fields: `role`, `receivers` (subjects and the workloads of the scope that run as them).
+    """
+    from policylint.kinds.kubernetes.rbac import CLUSTER_ADMIN, is_all_powerful, role_ref, subject_label, subjects
+
+    doc = view.subject
+    idx = index(documents, relation_mode(params))
+    ref = role_ref(doc)
+    admin = False
+    if ref is not None and ref[0] == "ClusterRole":
+        if ref[1] == CLUSTER_ADMIN:
+            admin = True
+        else:
+            target = idx.resolve(doc, "ClusterRole", ref[1], "").target
+            rules = target.get(("rules",)) if target is not None else None
+            admin = target is not None and is_all_powerful(target, rules if isinstance(rules, list) else [])
+    outsiders = [
+        subject_label(doc, subject)
+        for _, subject in subjects(doc)
+        if not (subject.get("kind") == "Group" and str(subject.get("name", "")).startswith("system:"))
+    ]
+    receivers = _receivers(idx, [doc])
+    joined = extend(
+        view,
+        {"grantsClusterAdmin": admin, "adminSubjects": outsiders},
+        {("grantsClusterAdmin",): Anchor(doc, ("roleRef", "name")), ("adminSubjects",): Anchor(doc, ("subjects",))},
+    )
+    joined.fields["role"] = f"{ref[0]} {ref[1]}" if ref else "?"
+    joined.fields["subjects"] = names(outsiders) or "no subject"
+    joined.fields["receivers"] = receivers.describe()
+    joined.related.extend(_receiver_places(receivers))
+    yield joined
