@@ -965,7 +965,9 @@ def _receiver_places(receivers: Any) -> list[tuple[Anchor, str]]:
         for binding, position, label in receivers.subjects
     ]
     places.extend(
-        _related(workload, ("metadata", "name"), f"pods of {workload.kind} {workload.name} run with it (through {binding.kind} {binding.name})")
+        _related(
+            workload, ("metadata", "name"), f"pods of {workload.kind} {workload.name} run with it (through {binding.kind} {binding.name})"
+        )
         for workload, binding in receivers.workloads
     )
     if len(places) > RELATED_LIMIT:
@@ -979,7 +981,8 @@ def rbac_role(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> 
     """A Role or ClusterRole with what its rules grant (for an aggregated ClusterRole: the rules it aggregates).
 
     `wildcards`, `secretReads`, `execs`, `escalations`: one entry per rule that grants so much,
-    `{what, via}`, anchored at the rule's verbs or resources (at `aggregationRule` when aggregated). Facts: `bound` (a binding of the scope references the role),
+    `{what, via}`, anchored at the rule's verbs or resources (at `aggregationRule` when aggregated).
+    Facts: `bound` (a binding of the scope references the role),
     `platformRole` (a `system:` role), `controllerRole` (an operator's or controller's role). Fields:
     `receivers` (who holds the rights through the set) and `context` (a note for controller roles).
     """
