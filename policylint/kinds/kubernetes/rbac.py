@@ -31,6 +31,8 @@ RBAC_GROUP = "rbac.authorization.k8s.io"
 WRITE_VERBS = ("create", "update", "patch")
 #: Words in a role's name that say a controller or an operator runs with it.
 CONTROLLER_WORDS = ("operator", "controller", "manager", "provisioner", "autoscaler", "agent")
+#: Resources only a controller asks for: leader-election leases, CRDs.
+CONTROLLER_RESOURCES = frozenset({"leases", "customresourcedefinitions"})
 CLUSTER_ADMIN = "cluster-admin"
 
 
@@ -88,12 +90,10 @@ class Grant:
         return ", ".join(verb for verb in self.verbs if verb in READ_VERBS)
 
     def pod_exec(self) -> str:
-        """The exec-like sub-resources this rule lets one `create` (or `get`, for nodes/proxy)."""
-        found = [
-            resource for resource in EXEC_RESOURCES
-            if self.covers(resource) and (self.allows("create") or (resource == "nodes/proxy" and self.allows("get")))
-        ]
-        return ", ".join(found)
+        """The exec-like sub-resources this rule lets one `create` (a websocket or SPDY upgrade is a create)."""
+        if not self.allows("create"):
+            return ""
+        return ", ".join(f"create on {resource}" for resource in EXEC_RESOURCES if self.covers(resource))
 
     def escalation(self, cluster: bool) -> str:
         """How this rule lets its holder gain rights it does not have, or an empty string."""
@@ -154,15 +154,15 @@ def is_platform_role(role: Document) -> bool:
 
 
 def is_controller_role(role: Document, grants: Iterable[Grant]) -> bool:
-    """True when the role reads like a controller's or an operator's: by its name, or by the custom resources it manages."""
+    """True when the role reads like a controller's or an operator's: by its name, or by what only
+    controllers ask for (leader-election leases, CRDs, the status or finalizers of what they manage)."""
     name = role.name.lower()
     if any(word in name for word in CONTROLLER_WORDS):
         return True
     for grant in grants:
-        if "customresourcedefinitions" in grant.resources:
-            return True
-        if any("." in group and not group.endswith(".k8s.io") for group in grant.groups):
-            return True
+        for resource in grant.resources:
+            if resource in CONTROLLER_RESOURCES or resource.endswith(("/status", "/finalizers")):
+                return True
     return False
 
 
@@ -181,12 +181,16 @@ class Receivers:
         if self.workloads:
             parts = [f"pods of {workload.kind} {workload.name}" for workload, _ in self.workloads]
             via = list(dict.fromkeys(f"{binding.kind} {binding.name}" for _, binding in self.workloads))
-            return f"{_few(parts)} receive it through {_few(via)}"
+            return f"{_few(parts)} {_receive(parts)} it through {_few(via)}"
         if self.subjects:
             parts = [label for _, _, label in self.subjects]
             via = list(dict.fromkeys(f"{binding.kind} {binding.name}" for binding, _, _ in self.subjects))
-            return f"{_few(parts)} receive it through {_few(via)}"
+            return f"{_few(parts)} {_receive(parts)} it through {_few(via)}"
         return f"bound by {_few([f'{binding.kind} {binding.name}' for binding in self.bindings])}"
+
+
+def _receive(parts: list[str]) -> str:
+    return "receives" if len(set(parts)) == 1 and not parts[0].startswith("pods of") else "receive"
 
 
 def _few(labels: list[str], limit: int = 3) -> str:

@@ -933,7 +933,11 @@ def _bindings_by_role(idx: Index, documents: DocumentSet) -> dict[int, list[Docu
             if ref is None:
                 continue
             kind, name = ref
-            target = idx.resolve(binding, kind, name, "" if kind == "ClusterRole" else binding.namespace).target
+            resolution = idx.resolve(binding, kind, name, "" if kind == "ClusterRole" else binding.namespace)
+            target = resolution.target
+            if target is None:  # one install file beside another that repeats it: the binding means its own file's role
+                same_file = [item for item in resolution.tied if item.path == binding.path]
+                target = same_file[0] if len(same_file) == 1 else None
             if target is not None:
                 found.setdefault(id(target), []).append(binding)
         idx.memo[key] = found
@@ -952,8 +956,13 @@ def _receivers(idx: Index, bindings: list[Document]) -> Any:
             if subject.get("kind") != "ServiceAccount" or not isinstance(subject.get("name"), str):
                 continue
             namespace = subject_namespace(binding, subject)
-            for workload in idx.in_scope(binding, "workloads", namespace):
-                if id(workload) not in seen and service_account_of(workload) == subject["name"]:
+            running = [
+                workload for workload in idx.in_scope(binding, "workloads", namespace)
+                if service_account_of(workload) == subject["name"]
+            ]
+            same_file = [workload for workload in running if workload.path == binding.path]
+            for workload in same_file or running:
+                if id(workload) not in seen:
                     seen.add(id(workload))
                     found.workloads.append((workload, binding))
     return found
@@ -1082,4 +1091,101 @@ def rbac_binding(view: View, documents: DocumentSet, params: Mapping[str, Any]) 
     joined.fields["subjects"] = names(outsiders) or "no subject"
     joined.fields["receivers"] = receivers.describe()
     joined.related.extend(_receiver_places(receivers))
+    yield joined
+
+
+# --- what the API server or the kubelet rejects (policylint.kinds.kubernetes.rejects) ------------
+
+
+@relation("kubernetes", "own-selector")
+def own_selector(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
+    """A workload with `selectorMatchesTemplate` (anchored at spec.selector); `{missing}` names what fails."""
+    from policylint.kinds.kubernetes.rejects import selector_misses_template
+
+    doc = view.subject
+    missing = selector_misses_template(doc)
+    joined = extend(view, {"selectorMatchesTemplate": not missing}, {("selectorMatchesTemplate",): Anchor(doc, ("spec", "selector"))})
+    joined.fields["missing"] = missing
+    yield joined
+
+
+@relation("kubernetes", "port-names")
+def port_names(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
+    """A workload or Service with `invalidPortNames`: `{name, problem}` per container port name or targetPort the API rejects."""
+    from policylint.kinds.kubernetes.rejects import invalid_port_names
+
+    doc = view.subject
+    entries: list[dict[str, str]] = []
+    anchors: dict[ViewPath, Anchor] = {}
+    for pointer, name, problem in invalid_port_names(doc):
+        entries.append({"name": name, "problem": problem, "field": "targetPort" if doc.kind == "Service" else "port name"})
+        anchors[("invalidPortNames", len(entries) - 1)] = Anchor(doc, pointer)
+    yield extend(view, {"invalidPortNames": entries}, anchors)
+
+
+@relation("kubernetes", "configmap-keys")
+def configmap_keys(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
+    """A workload with `missingKeys`: each non-optional reference to a ConfigMap key that the ConfigMap lacks.
+
+    Judged only against the ConfigMap the name resolves to in the workload's scope and namespace,
+    and only when nothing else may add keys: no finding when the scope has no such ConfigMap, when
+    the reference is ambiguous, when the ConfigMap's keys are still to be rendered, or when a
+    kustomization lists the workload's file (its generators and patches may make or change the
+    ConfigMap; the rendered build is judged instead).
+    """
+    from policylint.kinds.kubernetes.rejects import configmap_key_refs
+    from policylint.kinds.kubernetes.rejects import configmap_keys as keys_of
+
+    doc = view.subject
+    entries: list[dict[str, str]] = []
+    anchors: dict[ViewPath, Anchor] = {}
+    related: list[tuple[Anchor, str]] = []
+    if not doc.groups:
+        idx = index(documents, relation_mode(params))
+        for pointer, name, key, where in configmap_key_refs(doc):
+            target = idx.resolve(doc, "ConfigMap", name).target
+            keys = keys_of(target) if target is not None else None
+            if keys is None or key in keys:
+                continue
+            entries.append({"configMap": name, "key": key, "where": where})
+            anchors[("missingKeys", len(entries) - 1)] = Anchor(doc, pointer)
+            related.append(_related(target, ("metadata", "name"), f"ConfigMap {name} has no key {key}"))
+    joined = extend(view, {"missingKeys": entries}, anchors)
+    joined.related.extend(related[:RELATED_LIMIT])
+    yield joined
+
+
+@relation("kubernetes", "service-account")
+def service_account(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
+    """A workload with `serviceAccountDefined`: false when it names a ServiceAccount (not `default`)
+    that no ServiceAccount of its scope and namespace defines while the scope defines others there.
+
+    True (nothing to report) when the name is still to be rendered, when the scope defines no
+    ServiceAccount in the namespace (the accounts are managed elsewhere), when the account is
+    defined anywhere else in the run in that namespace (a layout by kind), or when the scope holds
+    a custom resource whose operator may create it.
+    """
+    from policylint.kinds.kubernetes.placeholders import is_unrendered
+
+    doc = view.subject
+    spec = pod_spec(doc)
+    name = spec.get("serviceAccountName") or spec.get("serviceAccount") if spec is not None else None
+    key = "serviceAccountName" if spec is not None and "serviceAccountName" in spec else "serviceAccount"
+    defined, known = True, ""
+    if isinstance(name, str) and name and name != "default" and not is_unrendered(name):
+        idx = index(documents, relation_mode(params))
+        accounts = _of_kind_in_scope(idx, doc, "ServiceAccount", doc.namespace)
+        if accounts and not any(account.name == name for account in accounts) and not idx.in_scope(doc, "pod_owners"):
+            wider = idx.whole_run()
+            defined = wider is not idx and any(
+                account.name == name for account in _of_kind_in_scope(wider, doc, "ServiceAccount", doc.namespace)
+            )
+            known = names([account.name for account in accounts])
+    from policylint.kinds.kubernetes.workloads import pod_spec_pointer
+
+    joined = extend(
+        view, {"serviceAccountDefined": defined}, {("serviceAccountDefined",): Anchor(doc, (*pod_spec_pointer(doc.kind), key))}
+    )
+    joined.fields["account"] = str(name)
+    joined.fields["accounts"] = known
     yield joined
