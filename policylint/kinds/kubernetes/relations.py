@@ -32,7 +32,7 @@ from policylint.kinds.kubernetes.selectors import (
     parse_map_selector,
 )
 from policylint.kinds.kubernetes.unseen import possible_pod_owner, without_controller_labels
-from policylint.kinds.kubernetes.workloads import containers, pod_labels, pod_spec, replicas
+from policylint.kinds.kubernetes.workloads import containers, is_workload, pod_labels, pod_spec, replicas
 
 if TYPE_CHECKING:
     from policylint.kinds.kubernetes.ports import ContainerPort
@@ -75,7 +75,7 @@ class Region:
         if bucket is None:
             bucket = self.namespaces[doc.namespace] = Bucket()
         bucket.by_kind_name.setdefault((kind, doc.name), []).append(doc)
-        if kind in WORKLOAD_KINDS:
+        if kind in WORKLOAD_KINDS and is_workload(doc):
             bucket.workloads.append(doc)
             bucket.labels.add(doc, pod_labels(doc))
         elif kind == "HorizontalPodAutoscaler":
