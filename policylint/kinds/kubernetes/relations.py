@@ -1155,10 +1155,22 @@ def configmap_keys(view: View, documents: DocumentSet, params: Mapping[str, Any]
     yield joined
 
 
+def _paths_with_workloads(idx: Index, documents: DocumentSet) -> set[str]:
+    """The files of the set that hold a workload."""
+    key = ("workload-paths", None)
+    found = idx.memo.get(key)
+    if found is None:
+        found = idx.memo[key] = {doc.path for doc in documents.of_file_kind("kubernetes") if is_workload(doc)}
+    return found  # type: ignore[no-any-return]
+
+
 @relation("kubernetes", "service-account")
 def service_account(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
     """A workload with `serviceAccountDefined`: false when it names a ServiceAccount (not `default`)
-    that no ServiceAccount of its scope and namespace defines while the scope defines others there.
+    that no ServiceAccount of its scope and namespace defines while the scope defines others there:
+    in its own file, in the same chart or overlay rendering, or in a file that runs no workload (an
+    app's own accounts; another file's workloads and accounts are another install, such as the
+    golden outputs of a test folder).
 
     True (nothing to report) when the name is still to be rendered, when the scope defines no
     ServiceAccount in the namespace (the accounts are managed elsewhere), when the account is
@@ -1174,7 +1186,10 @@ def service_account(view: View, documents: DocumentSet, params: Mapping[str, Any
     defined, known = True, ""
     if isinstance(name, str) and name and name != "default" and not is_unrendered(name):
         idx = index(documents, relation_mode(params))
-        accounts = _of_kind_in_scope(idx, doc, "ServiceAccount", doc.namespace)
+        accounts = [
+            account for account in _of_kind_in_scope(idx, doc, "ServiceAccount", doc.namespace)
+            if account.origin or account.path == doc.path or account.path not in _paths_with_workloads(idx, documents)
+        ]
         if accounts and not any(account.name == name for account in accounts) and not idx.in_scope(doc, "pod_owners"):
             wider = idx.whole_run()
             defined = wider is not idx and any(
