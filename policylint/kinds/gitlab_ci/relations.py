@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -24,6 +25,8 @@ from policylint.kinds.gitlab_ci.loader import GitlabDocument
 
 FILE_KIND = "gitlab-ci"
 SCHEMA = "gitlab-ci"
+#: The file a project's own pipeline starts from (other roots are child pipelines or templates).
+MAIN_PIPELINE_FILES = (".gitlab-ci.yml", ".gitlab-ci.yaml")
 
 
 def mentions(word: str, variables: list[str]) -> list[str]:
@@ -199,7 +202,8 @@ def exfiltration(view: View, documents: DocumentSet, params: Mapping[str, Any]) 
 def duplicate_pipelines(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
     """A job with `duplicatesPipelines`: its rules run it in both branch and merge request pipelines
     while no `workflow: rules:` of its pipeline decides between them (anchored at the rule that
-    adds the second kind). Not yielded when an include the run does not fetch may set workflow rules.
+    adds the second kind). Judged only in a project's main pipeline (`.gitlab-ci.yml`), and not
+    when an include the run does not fetch may set workflow rules.
     """
     from policylint.kinds.gitlab_ci.duplicates import duplicate_pipelines as duplicate_at
     from policylint.kinds.gitlab_ci.duplicates import workflow_rules
@@ -208,6 +212,8 @@ def duplicate_pipelines(view: View, documents: DocumentSet, params: Mapping[str,
     pipeline = doc.pipeline if isinstance(doc, GitlabDocument) else None
     if pipeline is None or pipeline.unfetched or pipeline.missing:
         return
+    if posixpath.basename(pipeline.root.path) not in MAIN_PIPELINE_FILES:
+        return  # a child pipeline (trigger: include:) or a template: its source is never push or merge request
     if any(workflow_rules(file.data) for file in pipeline.files):
         return
     job = view.instance.get("job")
