@@ -31,7 +31,7 @@ from policylint.kinds.kubernetes.selectors import (
     parse_label_selector,
     parse_map_selector,
 )
-from policylint.kinds.kubernetes.unseen import possible_pod_owner, without_controller_labels
+from policylint.kinds.kubernetes.unseen import makes_unseen_pods, possible_pod_owner, without_controller_labels
 from policylint.kinds.kubernetes.workloads import containers, is_workload, pod_labels, pod_spec, replicas
 
 if TYPE_CHECKING:
@@ -78,6 +78,8 @@ class Region:
         if kind in WORKLOAD_KINDS and is_workload(doc):
             bucket.workloads.append(doc)
             bucket.labels.add(doc, pod_labels(doc))
+            if makes_unseen_pods(doc):  # an Argo Rollout's experiments and canary labels
+                bucket.pod_owners.append(doc)
         elif kind == "HorizontalPodAutoscaler":
             ref = doc.get(("spec", "scaleTargetRef"))
             if isinstance(ref, Mapping) and isinstance(ref.get("kind"), str) and isinstance(ref.get("name"), str):
@@ -1172,7 +1174,8 @@ def service_account(view: View, documents: DocumentSet, params: Mapping[str, Any
     app's own accounts; another file's workloads and accounts are another install, such as the
     golden outputs of a test folder).
 
-    True (nothing to report) when the name is still to be rendered, when the scope defines no
+    True (nothing to report) when the name is still to be rendered, when a kustomization lists the
+    file (namePrefix renames accounts and references alike), when the scope defines no
     ServiceAccount in the namespace (the accounts are managed elsewhere), when the account is
     defined anywhere else in the run in that namespace (a layout by kind), or when the scope holds
     a custom resource whose operator may create it.
@@ -1184,7 +1187,8 @@ def service_account(view: View, documents: DocumentSet, params: Mapping[str, Any
     name = spec.get("serviceAccountName") or spec.get("serviceAccount") if spec is not None else None
     key = "serviceAccountName" if spec is not None and "serviceAccountName" in spec else "serviceAccount"
     defined, known = True, ""
-    if isinstance(name, str) and name and name != "default" and not is_unrendered(name):
+    # A kustomization that lists the file may rename the accounts (namePrefix) or patch the pod: its build is judged.
+    if isinstance(name, str) and name and name != "default" and not is_unrendered(name) and not doc.groups:
         idx = index(documents, relation_mode(params))
         accounts = [
             account for account in _of_kind_in_scope(idx, doc, "ServiceAccount", doc.namespace)

@@ -107,3 +107,17 @@ def test_rollout_with_workload_ref_is_judged_through_its_deployment():
     assert findings(files, "k8s-privileged-container", "k8s-service-selector-mismatch", "k8s-selector-mismatch") == [
         ("deployment.yaml", 12, "k8s-privileged-container")
     ]
+
+
+def test_rollout_experiments_make_pods_the_set_cannot_see():
+    rollout = ROLLOUT.replace(
+        "strategy: {canary: {steps: [{setWeight: 20}]}}",
+        "strategy: {canary: {steps: [{experiment: {templates: [{name: preview, specRef: canary, "
+        "metadata: {labels: {app: web-preview}}}]}}]}}",
+    )
+    preview = SERVICE.replace("name: web}", "name: web-preview}").replace("app: web}", "app: web-preview}")
+    assert "web-preview" in preview
+    files = {"rollout.yaml": rollout, "service.yaml": preview}
+    assert findings(files, "k8s-service-selector-mismatch") == []
+    files = {"rollout.yaml": ROLLOUT, "service.yaml": preview}
+    assert findings(files, "k8s-service-selector-mismatch") == [("service.yaml", 6, "k8s-service-selector-mismatch")]
