@@ -149,8 +149,11 @@ def is_all_powerful(role: Document, rules: Iterable[Any]) -> bool:
 
 
 def is_platform_role(role: Document) -> bool:
-    """True for a role named `system:…`: Kubernetes' own bootstrap roles, reconciled by the API server."""
-    return role.name.startswith("system:")
+    """True for Kubernetes' own roles, which the API server creates and reconciles: named `system:…`,
+    or labelled `kubernetes.io/bootstrapping: rbac-defaults` (admin, edit, view in a cluster dump)."""
+    labels = role.metadata.get("labels")
+    bootstrapped = isinstance(labels, Mapping) and labels.get("kubernetes.io/bootstrapping") == "rbac-defaults"
+    return role.name.startswith("system:") or bootstrapped
 
 
 def is_controller_role(role: Document, grants: Iterable[Grant]) -> bool:
