@@ -111,7 +111,10 @@ class Grant:
             found.append("create on serviceaccounts/token")
         if cluster and self.allows(*WRITE_VERBS):
             verbs = "*" if self.all_verbs else "/".join(verb for verb in WRITE_VERBS if verb in self.verbs)
-            workloads = [res for res in WORKLOAD_RESOURCES if self._names(res)]
+            # A Job's pod template is immutable: only creating one runs new code.
+            workloads = [
+                res for res in WORKLOAD_RESOURCES if self._names(res) and (res != "jobs" or self.allows("create"))
+            ]
             hooks = [res for res in WEBHOOK_RESOURCES if self._names(res)]
             if workloads:
                 found.append(f"{verbs} on {', '.join(workloads)} cluster-wide")
