@@ -48,6 +48,8 @@ class Grant:
     resources: list[str]
     verbs: list[str]
     names: list[str]
+    #: `nonResourceURLs` (a rule has these or resources).
+    urls: list[str] = field(default_factory=list)
 
     @property
     def all_verbs(self) -> bool:
@@ -72,6 +74,8 @@ class Grant:
     def wildcard(self) -> str:
         """What is wildcarded in a way the rule judges, or an empty string."""
         if self.all_verbs:
+            if not self.resources:
+                return f"verbs: ['*'] on nonResourceURLs {self.urls}"
             return "verbs: ['*']" + (" on resources ['*']" if "*" in self.resources else "")
         if "*" in self.resources:
             writes = sorted(set(self.verbs) - READ_VERBS)
@@ -98,6 +102,8 @@ class Grant:
     def escalation(self, cluster: bool) -> str:
         """How this rule lets its holder gain rights it does not have, or an empty string."""
         found: list[str] = []
+        if self.names:  # limited to named roles, users or accounts: the least-privilege form of these rights
+            return self._workload_escalation(cluster)
         for verb in ("escalate", "bind"):
             if verb in self.verbs:
                 targets = [res for res in ("roles", "clusterroles") if self.covers(res, RBAC_GROUP)]
@@ -109,6 +115,12 @@ class Grant:
                 found.append(f"impersonate on {', '.join(targets)}")
         if self.allows("create") and self.covers("serviceaccounts/token"):
             found.append("create on serviceaccounts/token")
+        found.extend(filter(None, [self._workload_escalation(cluster)]))
+        return "; ".join(dict.fromkeys(found))
+
+    def _workload_escalation(self, cluster: bool) -> str:
+        """Cluster-wide writes to pods, workloads or webhook configurations (resourceNames do not limit create)."""
+        found: list[str] = []
         if cluster and self.allows(*WRITE_VERBS):
             verbs = "*" if self.all_verbs else "/".join(verb for verb in WRITE_VERBS if verb in self.verbs)
             # A Job's pod template is immutable: only creating one runs new code.
@@ -128,17 +140,19 @@ class Grant:
 
 
 def read_grant(rule: Any) -> Grant | None:
-    """The grant of one `rules[]` entry, or None when it is malformed or only names nonResourceURLs."""
+    """The grant of one `rules[]` entry, or None when it is malformed or names neither resources nor URLs."""
     if not isinstance(rule, Mapping):
         return None
     resources = _strings(rule.get("resources"))
-    if not resources:
+    urls = _strings(rule.get("nonResourceURLs"))
+    if not resources and not urls:
         return None
     return Grant(
         groups=_strings(rule.get("apiGroups")),
         resources=[item.lower() if item != "*" else item for item in resources],
         verbs=[item.lower() for item in _strings(rule.get("verbs"))],
         names=_strings(rule.get("resourceNames")),
+        urls=urls,
     )
 
 

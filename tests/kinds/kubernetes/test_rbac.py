@@ -63,9 +63,23 @@ def test_workload_writes_escalate_only_in_a_cluster_role():
     assert grant.escalation(cluster=True) == "create/patch on deployments cluster-wide"
 
 
-def test_rules_without_resources_are_not_read():
-    assert read_grant({"nonResourceURLs": ["/metrics"], "verbs": ["get"]}) is None
+def test_non_resource_urls_only_matter_for_wildcard_verbs():
+    metrics = read_grant({"nonResourceURLs": ["/metrics"], "verbs": ["get"]})
+    assert (metrics.wildcard(), metrics.secrets_read(), metrics.pod_exec(), metrics.escalation(True)) == ("", "", "", "")
+    anything = read_grant({"nonResourceURLs": ["*"], "verbs": ["*"]})
+    assert anything.wildcard() == "verbs: ['*'] on nonResourceURLs ['*']"
+    assert anything.escalation(True) == ""
     assert read_grant("not a rule") is None
+    assert read_grant({"verbs": ["get"]}) is None
+
+
+def test_resource_names_limit_bind_impersonate_and_tokens_but_not_workload_writes():
+    named = {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["clusterroles"], "verbs": ["bind"], "resourceNames": ["view"]}
+    assert read_grant(named).escalation(cluster=True) == ""
+    token = {"apiGroups": [""], "resources": ["serviceaccounts/token"], "verbs": ["create"], "resourceNames": ["builder"]}
+    assert read_grant(token).escalation(cluster=True) == ""
+    deploy = {"apiGroups": ["apps"], "resources": ["deployments"], "verbs": ["patch"], "resourceNames": ["web"]}
+    assert read_grant(deploy).escalation(cluster=True) == "patch on deployments cluster-wide"
 
 
 BOUND_ROLE = {
