@@ -32,7 +32,7 @@ from policylint.kinds.kubernetes.selectors import (
     parse_map_selector,
 )
 from policylint.kinds.kubernetes.unseen import makes_unseen_pods, possible_pod_owner, without_controller_labels
-from policylint.kinds.kubernetes.workloads import containers, is_workload, pod_labels, pod_spec, replicas
+from policylint.kinds.kubernetes.workloads import containers, is_workload, pod_labels, pod_spec, replicas, workload_ref
 
 if TYPE_CHECKING:
     from policylint.kinds.kubernetes.ports import ContainerPort
@@ -77,7 +77,7 @@ class Region:
         bucket.by_kind_name.setdefault((kind, doc.name), []).append(doc)
         if kind in WORKLOAD_KINDS and is_workload(doc):
             bucket.workloads.append(doc)
-            bucket.labels.add(doc, pod_labels(doc))
+            bucket.labels.add(doc, _visible_pod_labels(bucket, doc))
             if makes_unseen_pods(doc):  # an Argo Rollout's experiments and canary labels
                 bucket.pod_owners.append(doc)
         elif kind == "HorizontalPodAutoscaler":
@@ -94,6 +94,16 @@ class Region:
 
 
 _EMPTY = Bucket()
+
+
+def _visible_pod_labels(bucket: Bucket, doc: Document) -> Mapping[str, Any]:
+    """The labels of a workload's pods; a Rollout with `workloadRef` runs its Deployment's template
+    (indexed after every other object, so the Deployment of its region is already filed)."""
+    name = workload_ref(doc)
+    if name is None:
+        return pod_labels(doc)
+    found = bucket.by_kind_name.get(("Deployment", name))
+    return pod_labels(found[0]) if found else {}
 
 
 @record
@@ -220,7 +230,12 @@ def index(documents: DocumentSet, mode: str = DEFAULT_MODE) -> Index:
 
     def build() -> Index:
         built = Index(mode=mode, documents=documents)
-        for doc in documents.of_file_kind("kubernetes"):
+        documents_of_kind = documents.of_file_kind("kubernetes")
+        referring = [doc for doc in documents_of_kind if workload_ref(doc) is not None]
+        for doc in documents_of_kind:
+            if workload_ref(doc) is None:
+                built.add(doc)
+        for doc in referring:  # after the Deployments whose pod labels they take
             built.add(doc)
         return built
 

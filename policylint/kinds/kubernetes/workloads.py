@@ -62,6 +62,16 @@ def pod_labels(doc: Document) -> Mapping[str, Any]:
     return labels if isinstance(labels, Mapping) else {}
 
 
+def workload_ref(doc: Document) -> str | None:
+    """The Deployment whose pod template an Argo Rollout runs (`spec.workloadRef`), or None."""
+    if doc.kind != "Rollout":
+        return None
+    ref = doc.get(("spec", "workloadRef"))
+    if isinstance(ref, Mapping) and ref.get("kind", "Deployment") == "Deployment" and isinstance(ref.get("name"), str):
+        return str(ref["name"])
+    return None
+
+
 def containers(doc: Document, main_only: bool = False) -> Iterator[tuple[str, int, Mapping[str, Any]]]:
     """Each container of a workload as (field, index, container); `main_only`: `containers` only."""
     spec = pod_spec(doc)

@@ -121,3 +121,39 @@ def test_rollout_experiments_make_pods_the_set_cannot_see():
     assert findings(files, "k8s-service-selector-mismatch") == []
     files = {"rollout.yaml": ROLLOUT, "service.yaml": preview}
     assert findings(files, "k8s-service-selector-mismatch") == [("service.yaml", 6, "k8s-service-selector-mismatch")]
+
+
+def test_workload_ref_rollout_has_its_deployments_pod_labels():
+    files = {
+        "app.yaml": """
+            apiVersion: argoproj.io/v1alpha1
+            kind: Rollout
+            metadata: {name: web}
+            spec:
+              replicas: 3
+              selector: {matchLabels: {app: web}}
+              workloadRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+            ---
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: web}
+            spec:
+              replicas: 0
+              selector: {matchLabels: {app: web}}
+              template:
+                metadata: {labels: {app: web}}
+                spec:
+                  containers: [{name: app, image: "web:1.0"}]
+            """,
+        "pdb.yaml": """
+            apiVersion: policy/v1
+            kind: PodDisruptionBudget
+            metadata: {name: web}
+            spec:
+              maxUnavailable: 1
+              selector: {matchLabels: {app: web}}
+            """,
+    }
+    assert findings(files, "k8s-pdb-missing", "k8s-pdb-selects-nothing") == []
+    del files["pdb.yaml"]
+    assert findings(files, "k8s-pdb-missing") == [("app.yaml", 4, "k8s-pdb-missing")]
