@@ -136,7 +136,7 @@ def configmap_key_refs(doc: Document) -> Iterator[tuple[tuple[Any, ...], str, st
     """(pointer, ConfigMap name, key, where) of each non-optional reference to one key of a ConfigMap.
 
     `env[].valueFrom.configMapKeyRef` of every container, and `items[].key` of each `configMap`
-    volume; references marked `optional: true` (the pod starts without them) are left out.
+    volume or projected `configMap` source; references marked `optional: true` (the pod starts without them) are left out.
     """
     base = pod_spec_pointer(doc.kind)
     for field, index, container in containers(doc):
@@ -153,15 +153,23 @@ def configmap_key_refs(doc: Document) -> Iterator[tuple[tuple[Any, ...], str, st
     spec = pod_spec(doc)
     volumes = spec.get("volumes") if spec is not None else None
     for position, volume in enumerate(volumes if isinstance(volumes, list) else []):
-        source = volume.get("configMap") if isinstance(volume, Mapping) else None
-        if not isinstance(source, Mapping) or source.get("optional") is True or not isinstance(source.get("name"), str):
+        if not isinstance(volume, Mapping):
             continue
-        items = source.get("items")
-        for number, item in enumerate(items if isinstance(items, list) else []):
-            key = item.get("key") if isinstance(item, Mapping) else None
-            if isinstance(key, str):
-                where = f"volume {volume.get('name', '?')}"
-                yield (*base, "volumes", position, "configMap", "items", number, "key"), source["name"], key, where
+        where = f"volume {volume.get('name', '?')}"
+        sources: list[tuple[tuple[Any, ...], Any]] = [((*base, "volumes", position, "configMap"), volume.get("configMap"))]
+        projected = volume.get("projected")
+        listed = projected.get("sources") if isinstance(projected, Mapping) else None
+        for number, item in enumerate(listed if isinstance(listed, list) else []):
+            if isinstance(item, Mapping):
+                sources.append(((*base, "volumes", position, "projected", "sources", number, "configMap"), item.get("configMap")))
+        for pointer, source in sources:
+            if not isinstance(source, Mapping) or source.get("optional") is True or not isinstance(source.get("name"), str):
+                continue
+            items = source.get("items")
+            for number, item in enumerate(items if isinstance(items, list) else []):
+                key = item.get("key") if isinstance(item, Mapping) else None
+                if isinstance(key, str):
+                    yield (*pointer, "items", number, "key"), source["name"], key, where
 
 
 def configmap_keys(configmap: Document) -> set[str] | None:

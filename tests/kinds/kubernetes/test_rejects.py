@@ -65,6 +65,11 @@ spec:
           configMap: {name: cfg, items: [{key: f.conf, path: f.conf}]}
         - name: maybe
           configMap: {name: other, optional: true, items: [{key: x, path: x}]}
+        - name: combined
+          projected:
+            sources:
+              - configMap: {name: cfg, items: [{key: p.conf, path: p.conf}]}
+              - secret: {name: tls}
 """
 
 
@@ -86,4 +91,8 @@ def test_port_names_and_env_and_configmap_refs():
     container = loaded.get(("spec", "template", "spec", "containers", 0))
     assert list(duplicate_env(container)) == [(2, "A")]
     refs = [(name, key, where) for _, name, key, where in configmap_key_refs(loaded)]
-    assert refs == [("cfg", "b", "env var B of container app"), ("cfg", "f.conf", "volume files")]
+    assert refs == [
+        ("cfg", "b", "env var B of container app"),
+        ("cfg", "f.conf", "volume files"),
+        ("cfg", "p.conf", "volume combined"),
+    ]
