@@ -9,8 +9,9 @@ enough shell: quotes, backslash escapes, comments, the control operators (`&&`, 
 Each command is plain data: `words` (as written, quotes removed), `program` (the first word after
 `VAR=value` assignments and wrappers such as `sudo`, `env`, `exec`), `args`, `op` (the operator that
 follows it), `piped_from` (programs earlier in the same pipeline), `substituted` (programs run
-inside `$(...)`, backticks or `<(...)` in its words), `depth` (subshell nesting) and `offset`
-(where it starts in the text, for positions).
+inside `$(...)`, backticks or `<(...)` in its words), `assignments` (the leading `VAR=value` words,
+which set the program's environment), `depth` (subshell nesting) and `offset` (where it starts in
+the text, for positions).
 """
 
 from __future__ import annotations
@@ -108,6 +109,7 @@ def _command(words: list[str], substituted: list[str], offset: int, depth: int, 
     program = words[program_index] if program_index < len(words) else (raw[0] if raw else "")
     return {
         "words": raw,
+        "assignments": words[:index],
         "program": program.rsplit("/", 1)[-1] if program else "",
         "args": words[program_index + 1 :],
         "op": op,

@@ -333,7 +333,7 @@ class _Parser:
             elif exec_form:
                 program = exec_form[0].rsplit("/", 1)[-1]
                 command = {"words": exec_form, "program": program, "args": exec_form[1:], "op": None,
-                           "substituted": [], "depth": 0, "offset": 0, "piped_from": []}  # fmt: skip
+                           "substituted": [], "depth": 0, "offset": 0, "piped_from": [], "assignments": []}  # fmt: skip
                 found.append((command, Position(logical.line, logical.column)))
         else:
             script = body
@@ -471,14 +471,20 @@ def _unquote(value: str, escape: str) -> str:
 
 
 def _expose(word: str) -> dict[str, Any]:
+    """One EXPOSE word: `80`, `80/udp`, `8000-8010/tcp`; `from`/`to` are None when not numbers.
+
+    `ordered` is False for a range written backwards (`9000-8000`); `variable` marks a word that a
+    build argument decides (`$PORT`), which only the build can judge.
+    """
     port, _, protocol = word.partition("/")
-    low, _, high = port.partition("-")
-    try:
-        first = int(low)
-        last = int(high) if high else first
-    except ValueError:
-        return {"raw": word, "from": None, "to": None, "protocol": protocol.lower() or "tcp"}
-    return {"raw": word, "from": first, "to": last, "protocol": protocol.lower() or "tcp"}
+    low, dash, high = port.partition("-")
+    fact: dict[str, Any] = {"raw": word, "from": None, "to": None, "protocol": protocol.lower() or "tcp",
+                            "ordered": True, "variable": "$" in word}  # fmt: skip
+    if not low.isdigit() or (dash and not high.isdigit()):
+        return fact
+    first, last = int(low), int(high) if dash else int(low)
+    fact.update({"from": first, "to": last, "ordered": first <= last})
+    return fact
 
 
 def is_archive(path: str) -> bool:
