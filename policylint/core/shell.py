@@ -60,9 +60,11 @@ def split_commands(script: str, depth: int = 0) -> list[dict[str, Any]]:
     start = -1
     nesting = 0
     pipeline: list[str] = []
+    opened: list[int] = []  # the number of commands when each open group began
+    closed: list[str] = []  # the programs of a group just closed: `{ a; b; } | c` pipes them into c
 
     def finish(op: str | None) -> None:
-        nonlocal words, substituted, start, pipeline
+        nonlocal words, substituted, start, pipeline, closed
         if words:
             command = _command(words, substituted, start, nesting, op)
             command["piped_from"] = list(pipeline)
@@ -71,9 +73,11 @@ def split_commands(script: str, depth: int = 0) -> list[dict[str, Any]]:
                 pipeline.append(command["program"])
             else:
                 pipeline = []
-        elif op not in ("|", "|&"):
+        elif op in ("|", "|&"):
+            pipeline.extend(closed)
+        else:
             pipeline = []
-        words, substituted, start = [], [], -1
+        words, substituted, start, closed = [], [], -1, []
 
     for kind, value, offset, subs in tokens:
         if kind == "word":
@@ -85,9 +89,12 @@ def split_commands(script: str, depth: int = 0) -> list[dict[str, Any]]:
             finish(value if value != "\n" else ";")
         elif kind == "open":
             finish(None)
+            opened.append(len(commands))
             nesting += 1
         elif kind == "close":
             finish(None)
+            first = opened.pop() if opened else len(commands)
+            closed = [command["program"] for command in commands[first:]]
             nesting = max(0, nesting - 1)
     finish(None)
     return commands

@@ -80,7 +80,7 @@ _PIP = _Manager(
             "--root-user-action",
         }
     ),
-    re.compile(r"==|~=|@"),
+    re.compile(r"[=<>~!]=?|@"),
 )
 _NPM = _Manager(
     "npm",
@@ -141,7 +141,7 @@ def installed_packages(command: Mapping[str, Any]) -> list[dict[str, Any]]:
         if word.startswith("-"):
             skip = word in manager.value_options or word in _REQUIREMENT_OPTIONS
             continue
-        if "$" in word or word.startswith("@") or _LOCAL.search(word) or not word:
+        if "$" in word or (word.startswith("@") and manager is _YUM) or _LOCAL.search(word) or not word:
             continue
         found.append({"manager": manager.name, "package": word, "pinned": bool(manager.pinned.search(word))})
     return found

@@ -66,13 +66,14 @@ def instruction(doc: Document, match: Mapping[str, Any]) -> Iterator[View]:
         shell = list(parent["shell"]) if parent else list(DEFAULT_SHELL)
         environment = dict(parent["environment"]) if parent else {}
         earlier = [stage.get("name") for stage in stages[:index] if stage.get("name")]
+        later = [stage.get("name") for stage in stages[index + 1 :] if stage.get("name")]
         for number, item in enumerate(current.get("instructions", [])):
             pointer = ("stages", index, "instructions", number)
             extra: dict[str, Any] = {"shell": shell, "environment": dict(environment)}
             if item["instruction"] in ("CMD", "ENTRYPOINT"):
                 extra["superseded"] = (index, number) in superseded
             if item["instruction"] == "COPY" and item.get("from") is not None:
-                extra["from_kind"] = copy_source_kind(item["from"], index, current.get("name"), earlier)
+                extra["from_kind"] = copy_source_kind(item["from"], index, current.get("name"), earlier, later)
             yield _instruction_view(doc, item, pointer, summary, index, extra)
             wrapped = item.get("wrapped")
             if item["instruction"] == "ONBUILD" and isinstance(wrapped, Mapping):
@@ -94,11 +95,14 @@ def instruction(doc: Document, match: Mapping[str, Any]) -> Iterator[View]:
 DEFAULT_SHELL = ("/bin/sh", "-c")
 
 
-def copy_source_kind(source: str, index: int, name: str | None, earlier: list[str]) -> str:
-    """What `COPY --from=<source>` names, as BuildKit resolves it: `stage` (an earlier stage, by
-    name or index), `current` (the stage itself), `unknown` (a bare name no earlier stage has, or an
-    index not before this stage: a misspelt stage, as hadolint takes it), `variable` (a build
-    argument decides) or `image` (a reference with `/`, `:` or `@`, pulled as an image).
+def copy_source_kind(source: str, index: int, name: str | None, earlier: list[str], later: list[str]) -> str:
+    """What `COPY --from=<source>` names, as BuildKit resolves it.
+
+    `stage` (an earlier stage, by name or index), `current` (the stage itself, or its index),
+    `unknown` (an index past this stage, a later stage's name, or a bare name one edit or so away
+    from a stage's: a misspelt stage), `context` (a bare name like no stage: a named build context,
+    `--build-context name=...`, or an image on Docker Hub such as `busybox`), `variable` (a build
+    argument decides) or `image` (a reference with `/`, `:` or `@`).
     """
     if "$" in source:
         return "variable"
@@ -112,7 +116,20 @@ def copy_source_kind(source: str, index: int, name: str | None, earlier: list[st
         return "stage"
     if any(char in source for char in "/:@"):
         return "image"
-    return "unknown"
+    if lowered in later or _close_to_any(lowered, [*earlier, *later, *([name] if name else [])]):
+        return "unknown"
+    return "context"
+
+
+def _close_to_any(word: str, names: list[str]) -> bool:
+    """A likely misspelling of one of `names` (difflib's ratio: `buidler` for `builder`)."""
+    from difflib import SequenceMatcher
+
+    return any(SequenceMatcher(None, word, other).ratio() >= MISSPELT_RATIO for other in names)
+
+
+#: How alike a name must be to a stage's to be taken for a misspelling of it.
+MISSPELT_RATIO = 0.75
 
 
 def stage_roles(stages: list[Mapping[str, Any]]) -> list[str]:
