@@ -15,10 +15,16 @@ def installs(script):
 @pytest.mark.parametrize(
     ("script", "expected"),
     [
-        ("apt-get install -y -o Dpkg::Use-Pty=0 -t bookworm-backports curl=7.88 git", [("apt-get", "curl=7.88", True), ("apt-get", "git", False)]),
+        (
+            "apt-get install -y -o Dpkg::Use-Pty=0 -t bookworm-backports curl=7.88 git",
+            [("apt-get", "curl=7.88", True), ("apt-get", "git", False)],
+        ),
         ("apt-get -y install ./x.deb $EXTRA curl > /dev/null 2>&1", [("apt-get", "curl", False)]),
         ("apk add --no-cache --virtual .deps gcc musl-dev=1.2-r0", [("apk", "gcc", False), ("apk", "musl-dev=1.2-r0", True)]),
-        ("pip install -r req.txt -c c.txt 'wheel<0.46' flask==3.0 . -e ./lib django", [("pip", "wheel<0.46", True), ("pip", "flask==3.0", True), ("pip", "django", False)]),
+        (
+            "pip install -r req.txt -c c.txt 'wheel<0.46' flask==3.0 . -e ./lib django",
+            [("pip", "wheel<0.46", True), ("pip", "flask==3.0", True), ("pip", "django", False)],
+        ),
         ("python3 -m pip install --upgrade pip", [("pip", "pip", False)]),
         ("npm install express && npm i -g pnpm @angular/cli@18.0.1", [("npm", "pnpm", False), ("npm", "@angular/cli@18.0.1", True)]),
         ("gem install bundler:2.5 rake && gem install rails -v 7.1", [("gem", "bundler:2.5", True), ("gem", "rake", False)]),
