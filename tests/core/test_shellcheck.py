@@ -75,7 +75,8 @@ def test_dockerfile_run_continuations_land_where_shellcheck_says(tmp_path):
     expected = own_output(SCRIPT, "sh")
     assert len(expected) >= 4  # the comparison compares something
     dockerfile = "FROM alpine:3.20\nRUN " + SCRIPT[4:]
-    assert ours(tmp_path, "Dockerfile", dockerfile, "docker-shellcheck") == sorted((line + 1, column, code) for line, column, code in expected)
+    found = ours(tmp_path, "Dockerfile", dockerfile, "docker-shellcheck")
+    assert found == sorted((line + 1, column, code) for line, column, code in expected)
 
 
 @needs_runtime
