@@ -31,13 +31,22 @@ from policylint.core.yamlnodes import Position
 DIALECTS = {"sh": "sh", "bash": "bash", "dash": "dash", "ksh": "ksh", "ash": "busybox", "busybox": "busybox", "mksh": "ksh"}
 #: Checks left out everywhere, as actionlint does: variables come from ENV/ARG, `env:` and
 #: `variables:` (SC2154), sourced files are not followed (SC1091), and a placeholder makes some
-#: tests constant (SC2050, SC2157, SC2194).
-EXCLUDED = ("SC1091", "SC2050", "SC2154", "SC2157", "SC2194")
+#: tests constant and some loops single (SC2043, SC2050, SC2157, SC2194).
+EXCLUDED = ("SC1091", "SC2043", "SC2050", "SC2154", "SC2157", "SC2194")
 #: Scripts per ShellCheck process (its start-up is paid once per batch, the argument list stays short).
 BATCH = 200
 #: Seconds one batch may take before it is given up (nothing may hang).
 TIMEOUT = 120
 WIKI = "https://www.shellcheck.net/wiki/"
+#: SC2034, "appears unused"; SC3028, "In POSIX sh, UID is undefined".
+UNUSED = 2034
+UNDEFINED_IN_SH = 3028
+_NAMED = re.compile(r"In POSIX sh, (\w+) is undefined")
+
+
+def _named(comment: dict[str, Any]) -> str:
+    match = _NAMED.search(str(comment.get("message", "")))
+    return match.group(1) if match else ""
 #: `# shellcheck disable=SC2086,SC2046` (or hadolint's `# hadolint ignore=SC2086`) in a comment the
 #: script itself does not hold.
 _DISABLE = re.compile(r"#\s*(?:shellcheck\s+disable|hadolint\s+ignore)=([A-Za-z0-9, ]+)")
@@ -58,6 +67,12 @@ class Script:
     starts: list[tuple[Any, ...]]
     #: Codes switched off by `# shellcheck disable=` comments outside the text (above a RUN).
     disabled: frozenset[str] = frozenset()
+    #: Leading lines of shared setup (a GitLab before_script) whose variables a script may leave
+    #: unused: SC2034 is not reported on them.
+    shared_lines: int = 0
+    #: Variables the step's environment sets (Dockerfile ARG/ENV): "in POSIX sh, UID is undefined"
+    #: (SC3028) is not reported for them.
+    defined: frozenset[str] = frozenset()
     #: Names the finding: `RUN@3`, `job build/script`.
     label: str = ""
     #: Extra names for the fingerprint, so two scripts of one document stay apart.
@@ -141,7 +156,12 @@ def check(scripts: Sequence[Script]) -> list[list[dict[str, Any]]]:
         _run(binary, missing)
     answers = []
     for key, script in zip(keys, scripts, strict=True):
-        answers.append([_placed(comment, script) for comment in _results.get(key, ()) if f"SC{comment['code']}" not in script.disabled])
+        answers.append([
+            _placed(comment, script) for comment in _results.get(key, ())
+            if f"SC{comment['code']}" not in script.disabled
+            and not (comment["code"] == UNUSED and comment.get("line", 0) <= script.shared_lines)
+            and not (comment["code"] == UNDEFINED_IN_SH and _named(comment) in script.defined)
+        ])  # fmt: skip
     return answers
 
 
@@ -187,6 +207,10 @@ def _placed(comment: dict[str, Any], script: Script) -> dict[str, Any]:
     line = int(comment.get("line", 1))
     column = int(comment.get("column", 1))
     index = min(max(line, 1), len(script.starts)) - 1
+    lines = script.text.split("\n")
+    written = [number for number, text in enumerate(lines[: len(script.starts)]) if text.strip()]
+    if written and index > written[-1]:
+        index = written[-1]  # "end of script" problems land on its last written line, not past the block
     start = script.starts[index] if script.starts else (1, 1)
     return {
         "code": f"SC{comment.get('code')}",

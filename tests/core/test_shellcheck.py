@@ -126,7 +126,7 @@ def test_gitlab_before_script_is_prepended_and_entries_are_lines(tmp_path):
         "      fi\n"
     )
     script = "for f in $(ls); do echo \"$f\"; done\nread answer\nif true; then\n  y=1 == 2\nfi\n"
-    expected = own_output(script, "sh")
+    expected = own_output(script, "bash")  # no image: the runner's shell, bash
     starts = {1: (3, 8), 2: (6, 7), 3: (8, 7), 4: (9, 7), 5: (10, 7)}  # script line -> (file line, column of its character 1)
     found = ours(tmp_path, ".gitlab-ci.yml", pipeline, "gitlab-shellcheck")
     assert found == sorted((starts[line][0], starts[line][1] + column - 1, code) for line, column, code in expected)

@@ -44,5 +44,6 @@ def scripts_of(doc: Document) -> list[Any]:
                 continue
             starts = [(script["line"] + offset, 1) for offset in range(text.count("\n") + 1)]
             label = view.label.split("#", 1)[-1] + (f"/heredoc{number}" if len(item["scripts"]) > 1 else "")
-            found.append(Script(text=text, dialect=dialect, starts=starts, disabled=disabled_codes(script["comments"]), label=label))
+            found.append(Script(text=text, dialect=dialect, starts=starts, disabled=disabled_codes(script["comments"]),
+                                label=label, defined=frozenset(item.get("environment") or ())))  # fmt: skip
     return found

@@ -2,7 +2,8 @@
 
 The shell is the step's `shell:`, else the job's then the workflow's `defaults.run.shell`, else
 GitHub's default: bash on Linux and macOS runners, pwsh on Windows runners (`runs-on` naming
-windows), which ShellCheck does not read; a composite action's step names its shell. `${{ }}` is
+windows), which ShellCheck does not read, and unknown when `runs-on` is an expression (not read); a composite action's step names its shell. Those shells
+run with -e, so a `cd` that fails already stops the step (SC2164 is left out). `${{ }}` is
 replaced by a placeholder of the same length (as actionlint does), so columns stay true; each line
 of the script starts where the loader found it in the file (`LINE_STEP` positions). The checking
 itself is `policylint.core.shellcheck`.
@@ -26,6 +27,19 @@ def shellcheck(view: View, documents: DocumentSet, params: Mapping[str, Any]) ->
     from policylint.core.shellcheck import warning_views
 
     yield from warning_views(view, documents, scripts_of)
+
+
+#: Checks about ignored failures that a shell run with errexit (`bash -e`) already stops on:
+#: SC2164, `cd dir` without `|| exit`.
+ERREXIT_MOOT = frozenset({"SC2164"})
+
+
+def _errexit(shell: str | None) -> bool:
+    """GitHub runs `bash` and `sh` (and the default shell) with -e; a custom command line says itself."""
+    if shell is None or shell.strip() in ("bash", "sh"):
+        return True
+    words = shell.split()
+    return any(word.startswith("-") and not word.startswith("--") and "e" in word for word in words[1:]) or "errexit" in words
 
 
 def _default_shell(*holders: Any) -> str | None:
@@ -60,6 +74,8 @@ def scripts_of(doc: Document) -> list[Any]:
         job = jobs.get(job_id) if isinstance(jobs.get(job_id), Mapping) else {}
         shell = step.get("shell") if isinstance(step.get("shell"), str) else _default_shell(job, data)
         if shell is None and not action:
+            if "${{" in str(job.get("runs-on", "")):
+                continue  # the runner (and so the default shell) is decided at run time
             shell = None if _on_windows(job) else "bash"
         dialect = dialect_of(shell)
         if dialect is None or "${{" in str(shell):
@@ -70,7 +86,8 @@ def scripts_of(doc: Document) -> list[Any]:
             continue
         name = step.get("id") or step.get("name") or f"steps[{index}]"
         label = f"{job_id}/{name}" if job_id else str(name)
-        found.append(Script(text=placeholders(run) + "\n", dialect=dialect, starts=starts, label=label))
+        disabled = ERREXIT_MOOT if _errexit(shell) else frozenset()
+        found.append(Script(text=placeholders(run) + "\n", dialect=dialect, starts=starts, label=label, disabled=disabled))
     return found
 
 
