@@ -2,8 +2,9 @@
 
 The shell is the step's `shell:`, else the job's then the workflow's `defaults.run.shell`, else
 GitHub's default: bash on Linux and macOS runners, pwsh on Windows runners (`runs-on` naming
-windows), which ShellCheck does not read, and unknown when `runs-on` is an expression (not read); a composite action's step names its shell. Those shells
-run with -e, so a `cd` that fails already stops the step (SC2164 is left out). `${{ }}` is
+windows), which ShellCheck does not read, and unknown when `runs-on` is an expression (not read);
+a composite action's step names its shell. Those shells run with -e, so a `cd` that fails already
+stops the step (SC2164 is left out). `${{ }}` is
 replaced by a placeholder of the same length (as actionlint does), so columns stay true; each line
 of the script starts where the loader found it in the file (`LINE_STEP` positions). The checking
 itself is `policylint.core.shellcheck`.

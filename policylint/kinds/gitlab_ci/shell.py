@@ -8,8 +8,9 @@ script list is one line of the script (a multi-line entry, several).
 The shell follows the image, as the runner picks it (bash when the image has it, else sh): Alpine,
 BusyBox and `docker:` images (Alpine-based) run BusyBox sh, read as ShellCheck's `busybox` dialect;
 any other image (Debian, Ubuntu, the language images), or none, runs bash. (Reading every job as
-POSIX sh reported bash syntax in bash jobs: 37 of 51 findings on GitLab's own pipelines.) Jobs on Windows runners (a `windows` tag or image) and scripts
-written in PowerShell (`$env:`, `Verb-Noun` cmdlets) are not read.
+POSIX sh reported bash syntax in bash jobs: 37 of 51 findings on GitLab's own pipelines.) Jobs on
+Windows runners (a `windows` tag or image) and scripts written in PowerShell (`$env:`, `Verb-Noun`
+cmdlets) are not read. The runner runs with -e: SC2164 (cd without exit) is left out.
 `$[[ inputs.x ]]` is replaced by a placeholder of the same length; `$CI_*` variables stay, as the
 runtime environment variables they are. Lines keep the file (and the included template) that
 wrote them, so a warning lands on its own line and column. The checking is `policylint.core.shellcheck`.
