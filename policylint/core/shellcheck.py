@@ -210,7 +210,8 @@ def _placed(comment: dict[str, Any], script: Script) -> dict[str, Any]:
     lines = script.text.split("\n")
     written = [number for number, text in enumerate(lines[: len(script.starts)]) if text.strip()]
     if written and index > written[-1]:
-        index = written[-1]  # "end of script" problems land on its last written line, not past the block
+        index = written[-1]  # "end of script" problems land at the end of its last written line, not past the block
+        column = len(lines[index].rstrip()) + 1
     start = script.starts[index] if script.starts else (1, 1)
     return {
         "code": f"SC{comment.get('code')}",

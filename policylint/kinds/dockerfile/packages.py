@@ -2,7 +2,7 @@
 
 One table per package manager: the words that start an install, the options that take a value
 (so `-t bookworm-backports` is not taken for a package) and how a pinned package is written
-(`pkg=1.2`, `pkg==1.2`, `pkg@1.2`, `pkg-1.2`, `pkg:1.2`). Requirement files, local paths, URLs
+(`pkg=1.2`, `pkg==1.2`, `pkg@1.2`, `pkg-1.2`, `pkg:1.2`; `go install pkg@latest` is not a pin). Requirement files, local paths, URLs
 and archives are not judged (their content or the file pins the version), nor words a variable or
 a command substitution decides.
 """
@@ -103,6 +103,12 @@ _YUM = _Manager(
 _ZYPPER = _Manager(
     "zypper", frozenset({"install", "in"}), frozenset({"-t", "--type", "-r", "--repo", "--from", "-R", "--root"}), re.compile(r"[=<>]")
 )
+_GO = _Manager(
+    "go",
+    frozenset({"install", "get"}),
+    frozenset({"-tags", "--tags", "-ldflags", "-gcflags", "-o", "-mod", "-modfile", "-pkgdir", "-exec", "-p", "-C"}),
+    re.compile(r"@(?!(latest|master|main|HEAD)$)"),
+)
 #: A package whose version is set by an option of the command (`gem install x -v 1.2`).
 _VERSION_OPTIONS = {"gem": frozenset({"-v", "--version"})}
 #: A package name that is no package (requirement files are read by -r/-c, which take a value).
@@ -110,7 +116,7 @@ _REQUIREMENT_OPTIONS = frozenset({"-r", "--requirement", "-c", "--constraint"})
 
 MANAGERS: dict[str, _Manager] = {
     "apt-get": _APT, "apt": _APT, "aptitude": _APT, "apk": _APK, "gem": _GEM, "npm": _NPM,
-    "yum": _YUM, "dnf": _YUM, "microdnf": _YUM, "tdnf": _YUM, "zypper": _ZYPPER,
+    "yum": _YUM, "dnf": _YUM, "microdnf": _YUM, "tdnf": _YUM, "zypper": _ZYPPER, "go": _GO,
 }  # fmt: skip
 
 

@@ -30,6 +30,11 @@ def installs(script):
         ("gem install bundler:2.5 rake && gem install rails -v 7.1", [("gem", "bundler:2.5", True), ("gem", "rake", False)]),
         ("dnf install -y --setopt=x=1 httpd-2.4 @dev /tmp/a.rpm vim", [("yum", "httpd-2.4", True), ("yum", "vim", False)]),
         ("zypper -n install curl=8.6 vim", [("zypper", "curl=8.6", True), ("zypper", "vim", False)]),
+        (
+            "go install --tags extended github.com/x/hugo && go install github.com/y/dlv@latest golang.org/x/z@v0.1.0",
+            [("go", "github.com/x/hugo", False), ("go", "github.com/y/dlv@latest", False), ("go", "golang.org/x/z@v0.1.0", True)],
+        ),
+        ("go build ./... && go mod download", []),
         ("apt-get install -y $(cat /pkgs)", []),
         ("apt-get update && apt-get upgrade -y", []),
     ],
