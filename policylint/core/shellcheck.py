@@ -30,9 +30,9 @@ from policylint.core.yamlnodes import Position
 #: Dialects ShellCheck knows, by the name (or path basename) of the shell that runs a step.
 DIALECTS = {"sh": "sh", "bash": "bash", "dash": "dash", "ksh": "ksh", "ash": "busybox", "busybox": "busybox", "mksh": "ksh"}
 #: Checks left out everywhere, as actionlint does: variables come from ENV/ARG, `env:` and
-#: `variables:` (SC2154), sourced files are not followed (SC1091), and a placeholder makes some
+#: `variables:` (SC2154), sourced files are not followed (SC1090, SC1091), and a placeholder makes some
 #: tests constant and some loops single (SC2043, SC2050, SC2157, SC2194).
-EXCLUDED = ("SC1091", "SC2043", "SC2050", "SC2154", "SC2157", "SC2194")
+EXCLUDED = ("SC1090", "SC1091", "SC2043", "SC2050", "SC2154", "SC2157", "SC2194")
 #: Scripts per ShellCheck process (its start-up is paid once per batch, the argument list stays short).
 BATCH = 200
 #: Seconds one batch may take before it is given up (nothing may hang).
