@@ -142,3 +142,11 @@ def test_without_the_runtime_nothing_is_reported_and_one_notice_says_why(tmp_pat
     (tmp_path / "Dockerfile").unlink()
     (tmp_path / "k.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
     assert not check(RunOptions(paths=[str(tmp_path)], jobs=1)).skipped  # no file of theirs: no notice
+
+
+def test_oversized_scripts_are_not_given_to_shellcheck(monkeypatch):
+    started = []
+    monkeypatch.setattr(shellcheck, "_runtime", ["/opt/shellcheck"])
+    monkeypatch.setattr(shellcheck, "_run", lambda binary, scripts: started.append(scripts))
+    huge = shellcheck.Script(text="echo a; " * (shellcheck.MAX_SCRIPT // 4), dialect="sh", starts=[(1, 1)])
+    assert shellcheck.check([huge]) == [[]] and not started
