@@ -75,6 +75,9 @@ class Script:
     #: Variables the step's environment sets (Dockerfile ARG/ENV): "in POSIX sh, UID is undefined"
     #: (SC3028) is not reported for them.
     defined: frozenset[str] = frozenset()
+    #: Script lines that YAML folded from several file lines (`run: >`, plain multi-line scalars):
+    #: line index -> [(offset in the line, file line, file column)], from `folded_pieces`.
+    pieces: dict[int, list[tuple[int, int, int]]] = field(default_factory=dict)
     #: Names the finding: `RUN@3`, `job build/script`.
     label: str = ""
     #: Extra names for the fingerprint, so two scripts of one document stay apart.
@@ -217,14 +220,47 @@ def _placed(comment: dict[str, Any], script: Script) -> dict[str, Any]:
         index = written[-1]  # "end of script" problems land at the end of its last written line, not past the block
         column = len(lines[index].rstrip()) + 1
     start = script.starts[index] if script.starts else (1, 1)
+    file_line, file_column = start[0], start[1] + column - 1
+    for offset, piece_line, piece_column in script.pieces.get(index, ()):
+        if offset <= column - 1:
+            file_line, file_column = piece_line, piece_column + column - 1 - offset
     return {
         "code": f"SC{comment.get('code')}",
         "level": comment.get("level"),
         "message": str(comment.get("message", "")),
-        "line": start[0],
-        "column": start[1] + column - 1,
+        "line": file_line,
+        "column": file_column,
         "document": start[2] if len(start) > 2 else None,
     }
+
+
+def folded_pieces(path: str, line: int, column: int, text: str) -> list[tuple[int, int, int]] | None:
+    """Where the parts of one value line sit when YAML folded it from several file lines.
+
+    `text` starts at `line`:`column`; when the file line ends before `text` does, the rest is on the
+    following lines (one space per fold, indentation dropped). Returns [(offset in `text`, line,
+    column)] for each part after the first, or None when the file does not show that shape.
+    """
+    written = source_line(path, line)[column - 1 :].rstrip()
+    if not written or len(written) >= len(text.rstrip()) or not text.startswith(written):
+        return None
+    pieces: list[tuple[int, int, int]] = []
+    offset = len(written)
+    current = line
+    while offset < len(text.rstrip()) and len(pieces) < 1000:
+        current += 1
+        raw = source_line(path, current)
+        stripped = raw.lstrip()
+        if not stripped:
+            return None
+        if text[offset] == " ":
+            offset += 1
+        part = stripped.rstrip()
+        if not text.startswith(part, offset):
+            return None
+        pieces.append((offset, current, len(raw) - len(stripped) + 1))
+        offset += len(part)
+    return pieces
 
 
 def source_line(path: str, line: int) -> str:

@@ -150,3 +150,16 @@ def test_oversized_scripts_are_not_given_to_shellcheck(monkeypatch):
     monkeypatch.setattr(shellcheck, "_run", lambda binary, scripts: started.append(scripts))
     huge = shellcheck.Script(text="echo a; " * (shellcheck.MAX_SCRIPT // 4), dialect="sh", starts=[(1, 1)])
     assert shellcheck.check([huge]) == [[]] and not started
+
+
+@needs_runtime
+def test_folded_scalars_place_each_part_on_its_own_line(tmp_path):
+    workflow = (
+        "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - run: >\n          echo start &&\n          read x &&\n          ls $(pwd)\n\n          read y\n"
+        "      - run: echo one\n          && read z\n"
+    )
+    found = ours(tmp_path, ".github/workflows/ci.yml", workflow, "gha-shellcheck")
+    assert found == [(8, 16, "SC2034"), (9, 14, "SC2046"), (11, 16, "SC2034"), (13, 19, "SC2034")]
+    pipeline = "build:\n  script:\n    - >\n      echo start &&\n      read x\n    - echo one\n      && read z\n"
+    assert ours(tmp_path, ".gitlab-ci.yml", pipeline, "gitlab-shellcheck") == [(5, 12, "SC2034"), (7, 15, "SC2034")]

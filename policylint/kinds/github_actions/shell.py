@@ -85,10 +85,25 @@ def scripts_of(doc: Document) -> list[Any]:
         starts = _line_starts(doc, place, run, LINE_STEP)
         if starts is None:
             continue
+        pieces = _folds(doc.path, starts, run)
         name = step.get("id") or step.get("name") or f"steps[{index}]"
         label = f"{job_id}/{name}" if job_id else str(name)
         disabled = ERREXIT_MOOT if _errexit(shell) else frozenset()
-        found.append(Script(text=placeholders(run) + "\n", dialect=dialect, starts=starts, label=label, disabled=disabled))
+        found.append(Script(text=placeholders(run) + "\n", dialect=dialect, starts=starts, label=label, disabled=disabled,
+                            pieces=pieces))  # fmt: skip
+    return found
+
+
+def _folds(path: str, starts: list[tuple[int, int]], text: str) -> dict[int, list[tuple[int, int, int]]]:
+    """The folded lines of a `run: >` (or plain multi-line) scalar, placed part by part."""
+    from policylint.core.shellcheck import folded_pieces
+
+    found = {}
+    for number, line in enumerate(text.split("\n")):
+        if line.strip() and number < len(starts):
+            pieces = folded_pieces(path, starts[number][0], starts[number][1], line)
+            if pieces:
+                found[number] = pieces
     return found
 
 

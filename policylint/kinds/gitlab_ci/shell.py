@@ -82,10 +82,11 @@ def _dialect(job: Mapping[str, Any]) -> str | None:
 
 
 def _script(config: Any, keys: tuple[str, ...], label: str, dialect: str) -> Any:
-    from policylint.core.shellcheck import Script, placeholders
+    from policylint.core.shellcheck import Script, folded_pieces, placeholders
 
     texts: list[str] = []
     starts: list[tuple[Any, ...]] = []
+    pieces: dict[int, list[tuple[int, int, int]]] = {}
     shared = 0
     for key in keys:
         if key == "script":
@@ -102,13 +103,32 @@ def _script(config: Any, keys: tuple[str, ...], label: str, dialect: str) -> Any
             placed = _line_starts(origin.document, origin.pointer, lines)
             if placed is None:
                 continue
+            for number, (line, start) in enumerate(zip(lines, placed, strict=True)):
+                folded = folded_pieces(origin.document.path, start[0], start[1], line) if line.strip() else None
+                if folded:  # a `- >` entry or a plain scalar that YAML folded from several lines
+                    pieces[len(texts) + number] = folded
             texts.extend(lines)
             starts.extend(placed)
     if not texts:
         return None
     starts.append((*starts[-1][:1], starts[-1][1], *starts[-1][2:]))
-    return Script(text=placeholders("\n".join(texts)) + "\n", dialect=dialect, starts=starts, label=label,
+    return Script(text=placeholders("\n".join(texts)) + "\n", dialect=dialect, starts=starts, label=label, pieces=pieces,
                   shared_lines=shared, disabled=frozenset({"SC2164"}))  # the runner sets -e: a failed cd stops the job
+
+
+def _block_content(doc: Document, pointer: tuple[Any, ...]) -> Any:
+    """Where a one-line block scalar's text starts (`- >` then the text on the next line), or None."""
+    from policylint.core.shellcheck import source_line
+    from policylint.core.yamlnodes import Position
+
+    block = doc.value_positions.get(pointer)
+    if block is None or not block[1] or block[1][0] not in "|>":
+        return None
+    for line in range(block[0].line + 1, block[0].line + 50):
+        written = source_line(doc.path, line)
+        if written.strip():
+            return Position(line, len(written) - len(written.lstrip()) + 1)
+    return None
 
 
 def _line_starts(doc: Document, pointer: tuple[Any, ...], lines: list[str]) -> list[tuple[Any, ...]] | None:
@@ -122,7 +142,7 @@ def _line_starts(doc: Document, pointer: tuple[Any, ...], lines: list[str]) -> l
         if len(lines) > 1:
             position = doc.positions.get((*pointer, LINE_STEP, number))
         else:
-            position = doc.positions.get(pointer)
+            position = _block_content(doc, pointer) or doc.positions.get(pointer)
         indent = len(line) - len(line.lstrip())
         if position is not None:
             previous = (position.line, written_at(doc.path, position.line, position.column, line) - indent)
