@@ -199,7 +199,8 @@ def _command_facts(doc: Document, instance: dict[str, Any], anchors: dict[Any, A
 
     `pipelines`: each pipe (`a | b`), with whether `pipefail` holds there (the SHELL sets it, or a
     `set -o pipefail` earlier in the same RUN); `packages`: what install commands install
-    (policylint.kinds.dockerfile.packages); `posix_shell`: the RUN's shell is sh-like (not pwsh/cmd).
+    (policylint.kinds.dockerfile.packages), and `installs`: per install command, the packages it
+    leaves unpinned (one finding per command names them all); `posix_shell`: the RUN's shell is sh-like (not pwsh/cmd).
     """
     from policylint.kinds.dockerfile.packages import installed_packages
 
@@ -208,6 +209,7 @@ def _command_facts(doc: Document, instance: dict[str, Any], anchors: dict[Any, A
     pipefail = "pipefail" in shell
     pipelines: list[dict[str, Any]] = []
     packages: list[dict[str, Any]] = []
+    installs: list[dict[str, Any]] = []  # one per install command: its unpinned packages together
     for number, command in enumerate(instance["commands"]):
         place = (*pointer, "commands", number)
         if command["program"] == "set" and "pipefail" in command.get("args", ()):
@@ -215,11 +217,17 @@ def _command_facts(doc: Document, instance: dict[str, Any], anchors: dict[Any, A
         if command["piped_from"] and command.get("op") not in ("|", "|&"):
             anchors[("pipelines", len(pipelines))] = Anchor(doc, place)
             pipelines.append({"programs": [*command["piped_from"], command["program"]], "pipefail": pipefail})
-        for package in installed_packages(command):
+        found = installed_packages(command)
+        for package in found:
             anchors[("packages", len(packages))] = Anchor(doc, place)
             packages.append(package)
+        if found:
+            unpinned = [package["package"] for package in found if not package["pinned"]]
+            anchors[("installs", len(installs))] = Anchor(doc, place)
+            installs.append({"manager": found[0]["manager"], "unpinned": unpinned, "names": ", ".join(unpinned)})
     instance["pipelines"] = pipelines
     instance["packages"] = packages
+    instance["installs"] = installs
 
 
 def _stage_views(doc: Document) -> list[View]:
