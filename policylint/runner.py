@@ -101,8 +101,17 @@ def with_kube_version(policies: list[Policy], kube_version: str | None) -> list[
     ]
 
 
-def load_paths(paths: Sequence[str], options: RunOptions) -> tuple[LoadResult, list[str]]:
-    """Discover and load every file; unreadable files found while walking become parse errors."""
+def load_paths(paths: Sequence[str], options: RunOptions, trusted: bool = False) -> tuple[LoadResult, list[str]]:
+    """Discover and load every file inside the boundary of `paths` (their repositories; `trusted`
+    paths, such as --context, are admitted themselves too); unreadable files become parse errors."""
+    from policylint.core.boundary import boundary_for, within
+
+    named = [path for path in paths if path != "-"]
+    with within(boundary_for(named, named if trusted else ())):
+        return _load_paths(paths, options)
+
+
+def _load_paths(paths: Sequence[str], options: RunOptions) -> tuple[LoadResult, list[str]]:
     from policylint.core.documents import ParseFailure
     from policylint.core.files import STDIN_NAME
     from policylint.core.loading import load_bytes
@@ -111,7 +120,7 @@ def load_paths(paths: Sequence[str], options: RunOptions) -> tuple[LoadResult, l
     from policylint.kinds.kubernetes.scope import tag_from_candidates
 
     result = LoadResult()
-    discovered = discover(paths, options.excludes, options.respect_gitignore)
+    discovered = discover(paths, options.excludes, options.respect_gitignore, result.skipped)
     candidates, charts, kustomize_roots = list(discovered), [], []
     if may_hold_chart(candidates):  # the renderers are imported only when a file may need them
         from policylint.kinds.kubernetes.helm import plan as plan_charts
@@ -199,7 +208,7 @@ def _check(options: RunOptions, policy_set: PolicySet | None) -> RunReport:
             load, files = load_paths(options.paths, options)
             if options.context:
                 report_paths = set(files)
-                context, _ = load_paths(options.context, options)
+                context, _ = load_paths(options.context, options, trusted=True)
                 load.documents.extend(doc for doc in context.documents if doc.path not in report_paths)
                 seen = {doc.path: doc for doc in context.documents if doc.groups}
                 for doc in load.documents:  # a kustomization seen only in the context ties the reported files too
