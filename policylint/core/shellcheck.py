@@ -301,6 +301,7 @@ class _Batches:
     ShellCheck process serves many files (a worker's share is a contiguous slice of that order)."""
 
     def __init__(self, documents: list[Document], scripts_of: Callable[[Document], list[Script]]) -> None:
+        _sources.clear()  # file lines read for columns belong to one run (a file may change between runs)
         self.documents = documents
         self.index = {id(doc): number for number, doc in enumerate(documents)}
         self.scripts_of = scripts_of
