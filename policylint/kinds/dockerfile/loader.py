@@ -354,6 +354,8 @@ class _Parser:
             runs_script = not head or (head[-1]["program"] in SHELLS and not any(a == "-c" for a in head[-1]["args"]))
             if logical.heredocs and runs_script:
                 for doc in logical.heredocs:
+                    if _foreign_script(doc["content"]):
+                        continue  # `#!/usr/bin/env python3`: not shell, no shell commands to judge
                     for command in split_commands(doc["content"]):
                         line = doc["line"] + doc["content"].count("\n", 0, command["offset"])
                         found.append((command, Position(line, 1)))
@@ -537,6 +539,16 @@ def _expose(word: str) -> dict[str, Any]:
     first, last = int(low), int(high) if dash else int(low)
     fact.update({"from": first, "to": last, "ordered": first <= last})
     return fact
+
+
+def _foreign_script(content: str) -> bool:
+    """A heredoc script whose `#!` line names an interpreter that is no shell (python, node, ...)."""
+    if not content.startswith("#!"):
+        return False
+    words = content[2:].split("\n", 1)[0].split()
+    if words and words[0].rsplit("/", 1)[-1] == "env" and len(words) > 1:
+        words = words[1:]
+    return bool(words) and words[0].rsplit("/", 1)[-1] not in SHELLS
 
 
 def is_archive(path: str) -> bool:
