@@ -247,8 +247,22 @@ def _check(options: RunOptions, policy_set: PolicySet | None) -> RunReport:
         from policylint.kinds.kubernetes.relations import ambiguous_references
 
         notes = ambiguous_references(DocumentSet(load.documents), options.relation_scope)
+    skipped = [*load.skipped, *_shellcheck_notice(policies, load.documents)]
     file_kinds = {doc.path: doc.file_kind for doc in load.documents if report_paths is None or doc.path in report_paths}
     file_kinds.update((failure.path, failure.file_kind) for failure in load.failures if failure.path in set(files))
-    return RunReport(findings, policies, policy_set, load.skipped, files, options, file_kinds,
+    return RunReport(findings, policies, policy_set, skipped, files, options, file_kinds,
                      documents=[doc for doc in load.documents if report_paths is None or doc.path in report_paths],
                      notes=notes)
+
+
+def _shellcheck_notice(policies: list[Policy], documents: list[Document]) -> list[Skipped]:
+    """One notice when ShellCheck policies would run on files of theirs but the runtime is missing."""
+    wanted = sorted(policy.id for policy in policies if policy.relation == "shellcheck")
+    kinds = {policy.file_kind for policy in policies if policy.relation == "shellcheck"}
+    if not wanted or not any(doc.file_kind in kinds for doc in documents):
+        return []
+    from policylint.core.shellcheck import UNAVAILABLE, runtime
+
+    if runtime() is not None:
+        return []
+    return [Skipped(", ".join(wanted), f"{UNAVAILABLE}; these policies report nothing")]
