@@ -220,12 +220,13 @@ def check(
             meter.finish()
     if not quiet:
         from policylint.notices import notice_lines
+        from policylint.reporters import inert  # notices name scanned paths: no control character reaches the log
 
-        for line in notice_lines(report.skipped, verbose):
+        for line in notice_lines(report.skipped, verbose, escape=inert):
             click.echo(line, err=True)
         if verbose:
             for note in report.notes:
-                click.echo(f"policylint: verbose: {note}", err=True)
+                click.echo(f"policylint: verbose: {inert(note)}", err=True)
     for name, target in pairs:
         color = target is None and name == "text" and not no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
         text = render(name, report, color=color)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import policylint.kinds  # noqa: F401  (registers every file kind: a file's name tells its kind)
+from policylint.core import boundary as reading
 from policylint.core.documents import Skipped
 from policylint.core.files import STDIN, STDIN_NAME, Candidate, DiscoveryError, display_path
 from policylint.core.kinds import detect_by_name
@@ -65,7 +66,8 @@ def _excluded(display: str, excludes: Excludes | Iterable[str]) -> bool:
     )
 
 
-def _walk(root: Path, seen: set[tuple[int, int]], ignores: GitIgnores | None) -> Iterator[Path]:
+def _walk(root: Path, seen: set[tuple[int, int]], ignores: GitIgnores | None, limits: reading.Boundary,
+          refused: list[Skipped]) -> Iterator[Path]:
     try:
         stat = root.stat()
     except OSError:
@@ -82,14 +84,49 @@ def _walk(root: Path, seen: set[tuple[int, int]], ignores: GitIgnores | None) ->
     for entry in entries:
         try:
             is_dir = entry.is_dir()
+            is_link = entry.is_symlink()
         except OSError:
             continue
         if is_dir:
             if entry.name in SKIPPED_DIRS or (rules is not None and rules.ignored(entry.path, True)):
                 continue
-            yield from _walk(Path(entry.path), seen, ignores)
-        elif (entry.is_file() or entry.is_symlink()) and not (rules is not None and rules.ignored(entry.path, False)):
+            if is_link and not limits.admits(entry.path):
+                refused.append(Skipped(display_path(Path(entry.path)), reading.OUTSIDE))
+                continue
+            yield from _walk(Path(entry.path), seen, ignores, limits, refused)
+            continue
+        if rules is not None and rules.ignored(entry.path, False):
+            continue
+        if is_link:
+            if not os.path.exists(entry.path):
+                continue  # a dangling link found while walking is not the user's request
+            if detect_by_name(entry.path) is None:
+                continue  # a link of no known kind is never looked at, wherever it leads
+            if not limits.admits(entry.path):
+                refused.append(Skipped(display_path(Path(entry.path)), reading.OUTSIDE))
+                continue
+        try:
+            regular = entry.is_file()  # follows a link; False for a FIFO, socket or device
+        except OSError:
+            continue
+        if regular:
             yield Path(entry.path)
+        elif is_link and detect_by_name(entry.path) is not None:
+            refused.append(Skipped(display_path(Path(entry.path)), reading.NOT_REGULAR))
+
+
+def _named_refusal(path: Path) -> str | None:
+    """Why a path named on the command line is not read: a link out of its repository, or (inside
+    a repository) not a regular file. Outside a repository the user's own path is trusted as it is
+    (`policylint check <(kustomize build)` reads a pipe)."""
+    repository = reading.repository_root(path)
+    if repository is None:
+        return None
+    if not reading.Boundary([str(repository)]).admits(path):
+        return reading.OUTSIDE
+    if path.exists() and not path.is_dir() and not reading.is_regular_file(path):
+        return reading.NOT_REGULAR
+    return None
 
 
 #: The notice for a file named on the command line that is of no kind policylint reads.
@@ -97,16 +134,21 @@ UNKNOWN_KIND_NOTICE = "not a file kind policylint checks (by its name): skipped"
 
 
 def discover(paths: Iterable[str], excludes: Excludes | Iterable[str] = (), respect_gitignore: bool = True,
-             notices: list[Skipped] | None = None) -> list[Candidate]:
+             refused: list[Skipped] | None = None) -> list[Candidate]:
     """Expand directories, keep files of a known kind, and sort by path for deterministic runs.
 
     Files named on the command line are checked when their name marks a known kind; any other
-    (README.md, a script) is skipped with a notice in `notices`, so `git diff --name-only | xargs
+    (README.md, a script) is skipped with a notice in `refused`, so `git diff --name-only | xargs
     policylint check` works. Files found under a directory are checked only when their name marks
-    a known kind and no .gitignore (with `respect_gitignore`) ignores them.
+    a known kind and no .gitignore (with `respect_gitignore`) ignores them. Nothing is read whose
+    real path lies outside the run's boundary (`policylint.core.boundary`): such links, and links
+    to FIFOs or devices, are left out and appended to `refused` as notices naming the link.
     """
+    paths = list(paths)
     if not isinstance(excludes, Excludes):
         excludes = tuple(excludes)
+    refused = refused if refused is not None else []
+    limits = reading.current() or reading.boundary_for(path for path in paths if path != STDIN)
     found: dict[str, Candidate] = {}
     seen: set[tuple[int, int]] = set()
     for raw in paths:
@@ -114,29 +156,32 @@ def discover(paths: Iterable[str], excludes: Excludes | Iterable[str] = (), resp
             found[STDIN_NAME] = Candidate(STDIN_NAME, None, "yaml")
             continue
         path = Path(raw)
+        if not (path.exists() or path.is_symlink()):
+            raise DiscoveryError(f"{raw}: no such file or directory")
+        why = _named_refusal(path)
+        if why is not None:
+            refused.append(Skipped(display_path(path), why))
+            continue
         if path.is_dir():
             ignores = GitIgnores.for_root(path) if respect_gitignore else None
-            for file in _walk(path, seen, ignores):
+            for file in _walk(path, seen, ignores, limits, refused):
                 kind = detect_by_name(str(file))
                 display = display_path(file)
                 if kind is None or _excluded(display, excludes):
                     continue
-                if file.is_symlink() and not file.exists():
-                    continue  # a dangling link found while walking is not the user's request
                 found[display] = Candidate(display, file, kind)
-        elif path.exists() or path.is_symlink():
+        else:
             display = display_path(path)
             kind = detect_by_name(str(path)) or ("yaml" if is_chart_helper(display) else None)
+            if kind is None and not path.is_file():
+                kind = "yaml"  # a pipe (`policylint check <(kustomize build)`): its name says nothing, its content decides
             if _excluded(display, excludes):
                 continue
             if kind is None:
-                if notices is not None:
-                    notices.append(Skipped(display, UNKNOWN_KIND_NOTICE))
+                refused.append(Skipped(display, UNKNOWN_KIND_NOTICE))
                 continue
             found[display] = Candidate(display, path, kind)
-        else:
-            raise DiscoveryError(f"{raw}: no such file or directory")
-    _add_dependabot_files(found, excludes)
+    _add_dependabot_files(found, excludes, limits)
     return [found[key] for key in sorted(found)]
 
 
@@ -219,7 +264,8 @@ MANIFEST_NAMES = ("go.mod", "Cargo.toml", "package.json", "pyproject.toml", "req
                   "Gemfile", "pom.xml", "build.gradle", "build.gradle.kts", "composer.json", "mix.exs")
 
 
-def _add_dependabot_files(found: dict[str, Candidate], excludes: Excludes | tuple[str, ...]) -> None:
+def _add_dependabot_files(found: dict[str, Candidate], excludes: Excludes | tuple[str, ...],
+                          limits: reading.Boundary) -> None:
     """Add `.github/dependabot.y*ml`, Renovate's configuration and the root's package manifests next
     to each workflow found: repository facts (gha-dependency-audit-missing: is there an update bot,
     which languages) that must be seen even when only a workflow was named (pre-commit passes just
@@ -240,5 +286,5 @@ def _add_dependabot_files(found: dict[str, Candidate], excludes: Excludes | tupl
             known = found.get(display)
             if known is not None and known.file_kind != "yaml":
                 continue  # already a fact (or a file of another kind)
-            if file.is_file() and not _excluded(display, excludes):
+            if file.is_file() and limits.admits(file) and not _excluded(display, excludes):
                 found[display] = Candidate(display, file, "github-actions")  # a package.json: a fact, not YAML to read

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
 
@@ -18,15 +18,19 @@ from typing import Any
 GROUP_ABOVE = 1
 
 
-def notice_lines(skipped: Iterable[Any], verbose: bool = False) -> list[str]:
-    """`policylint: notice: ...` lines for the skipped files, grouped by reason in first-seen order."""
+def notice_lines(skipped: Iterable[Any], verbose: bool = False, escape: Callable[[str], str] = str) -> list[str]:
+    """`policylint: notice: ...` lines for the skipped files, grouped by reason in first-seen order.
+
+    `escape` makes a scanned path or reason printable (the CLI passes `policylint.reporters.inert`).
+    """
     groups: dict[str, list[str]] = {}
     for item in skipped:
         paths = groups.setdefault(item.reason, [])
         if item.path not in paths:
             paths.append(item.path)
     lines = []
-    for reason, paths in groups.items():
+    for raw_reason, raw_paths in groups.items():
+        reason, paths = escape(raw_reason), [escape(path) for path in raw_paths]
         if verbose or len(paths) <= GROUP_ABOVE:
             lines.extend(f"policylint: notice: {path}: {reason}" for path in paths)
         else:

@@ -104,8 +104,17 @@ def with_kube_version(policies: list[Policy], kube_version: str | None) -> list[
     ]
 
 
-def load_paths(paths: Sequence[str], options: RunOptions) -> tuple[LoadResult, list[str]]:
-    """Discover and load every file; unreadable files found while walking become parse errors."""
+def load_paths(paths: Sequence[str], options: RunOptions, trusted: bool = False) -> tuple[LoadResult, list[str]]:
+    """Discover and load every file inside the boundary of `paths` (their repositories; `trusted`
+    paths, such as --context, are admitted themselves too); unreadable files become parse errors."""
+    from policylint.core.boundary import boundary_for, within
+
+    named = [path for path in paths if path != "-"]
+    with within(boundary_for(named, named if trusted else ())):
+        return _load_paths(paths, options)
+
+
+def _load_paths(paths: Sequence[str], options: RunOptions) -> tuple[LoadResult, list[str]]:
     from policylint.core.documents import ParseFailure
     from policylint.core.files import STDIN_NAME
     from policylint.core.loading import load_bytes
@@ -118,7 +127,7 @@ def load_paths(paths: Sequence[str], options: RunOptions) -> tuple[LoadResult, l
 
     excludes = Excludes([(options.anchor or fingerprint_anchor(options), options.excludes),
                          (str(options.config_dir or "."), options.config_excludes)])
-    discovered = discover(paths, excludes, options.respect_gitignore, notices=result.skipped)
+    discovered = discover(paths, excludes, options.respect_gitignore, result.skipped)
     candidates, charts, kustomize_roots = list(discovered), [], []
     if may_hold_chart(candidates):  # the renderers are imported only when a file may need them
         from policylint.kinds.kubernetes.helm import plan as plan_charts
@@ -309,7 +318,7 @@ def _check(options: RunOptions, policy_set: PolicySet | None) -> RunReport:
             load, files = load_paths(options.paths, options)
             if options.context:
                 report_paths = set(files)
-                context, _ = load_paths(options.context, options)
+                context, _ = load_paths(options.context, options, trusted=True)
                 load.documents.extend(doc for doc in context.documents if doc.path not in report_paths)
                 seen = {doc.path: doc for doc in context.documents if doc.groups}
                 for doc in load.documents:  # a kustomization seen only in the context ties the reported files too
@@ -354,9 +363,23 @@ def _check(options: RunOptions, policy_set: PolicySet | None) -> RunReport:
         from policylint.kinds.kubernetes.relations import ambiguous_references
 
         notes = ambiguous_references(DocumentSet(load.documents), options.relation_scope)
+    skipped = [*load.skipped, *_shellcheck_notice(policies, load.documents)]
     file_kinds = {doc.path: doc.file_kind for doc in load.documents if report_paths is None or doc.path in report_paths}
     file_kinds.update((failure.path, failure.file_kind) for failure in load.failures if failure.path in set(files))
     notes.extend(options.library_log)
-    return RunReport(findings, policies, policy_set, load.skipped, files, options, file_kinds,
+    return RunReport(findings, policies, policy_set, skipped, files, options, file_kinds,
                      documents=[doc for doc in load.documents if report_paths is None or doc.path in report_paths],
                      notes=notes)
+
+
+def _shellcheck_notice(policies: list[Policy], documents: list[Document]) -> list[Skipped]:
+    """One notice when ShellCheck policies would run on files of theirs but the runtime is missing."""
+    wanted = sorted(policy.id for policy in policies if policy.relation == "shellcheck")
+    kinds = {policy.file_kind for policy in policies if policy.relation == "shellcheck"}
+    if not wanted or not any(doc.file_kind in kinds for doc in documents):
+        return []
+    from policylint.core.shellcheck import UNAVAILABLE, runtime
+
+    if runtime() is not None:
+        return []
+    return [Skipped(", ".join(wanted), f"{UNAVAILABLE}; these policies report nothing")]

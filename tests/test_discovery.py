@@ -49,7 +49,7 @@ def test_explicit_file_of_no_known_kind_is_skipped_with_a_notice(tmp_path, monke
     (tmp_path / "manifest.txt").write_text("a: 1\n")
     (tmp_path / "deploy.yaml").write_text("a: 1\n")
     notices: list = []
-    assert names(discover(["manifest.txt", "deploy.yaml"], notices=notices)) == [("deploy.yaml", "yaml")]
+    assert names(discover(["manifest.txt", "deploy.yaml"], refused=notices)) == [("deploy.yaml", "yaml")]
     assert [(item.path, item.reason) for item in notices] == [("manifest.txt", UNKNOWN_KIND_NOTICE)]
 
 
