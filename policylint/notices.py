@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
@@ -46,6 +45,8 @@ def captured_fd2(lines: list[str]) -> Iterator[None]:
     middle of the progress line; they are collected here and shown as notes instead. When the
     descriptor cannot be redirected (no fd 2, a sandbox) the block runs as it is.
     """
+    import tempfile  # only when a chart is rendered
+
     try:
         sys.stderr.flush()
         saved = os.dup(2)
