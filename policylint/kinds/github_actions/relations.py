@@ -361,3 +361,91 @@ def external_schema(view: View, documents: DocumentSet, params: Mapping[str, Any
         fields = {**view.fields, "schema": name, "error": error.message}
         yield View({"valid": False, "error": error.message}, {(): Anchor(doc, error.pointer)}, doc,
                    label=f"{view.label}#{'/'.join(map(str, error.pointer))}", fields=fields)
+
+
+# --- checks that yield one view per problem (policylint.kinds.github_actions.checks) ----------
+
+
+def _problem_views(view: View, problems: Iterable[Any]) -> Iterator[View]:
+    """One view per problem, anchored at its pointer, failing `valid: {const: true}`; the view
+    keeps the workflow's `triggers` for `when:` and `severity_when:`."""
+    doc = view.subject
+    for problem in problems:
+        instance = {"valid": False, "triggers": view.instance.get("triggers", []), **problem.facts}
+        label = f"{view.label}#{'/'.join(map(str, problem.pointer))}"
+        yield View(instance, {(): Anchor(doc, problem.pointer)}, doc, label=label, fields={**view.fields, **problem.fields})
+
+
+def _parsed(doc: Document, documents: DocumentSet) -> list[Any]:
+    from policylint.kinds.github_actions.checks import parsed_expressions
+
+    return documents.memo(("gha-parsed-expressions", id(doc)), lambda: parsed_expressions(doc))
+
+
+@relation(FILE_KIND, "expression-problems")
+def expression_problems(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
+    """Each `${{ }}` (and bare `if:`) that does not parse, or names an unknown function or context,
+    or uses a context or function where GitHub does not provide it."""
+    from policylint.kinds.github_actions.checks import expression_problems as find
+
+    yield from _problem_views(view, find(view.subject, _parsed(view.subject, documents)))
+
+
+@relation(FILE_KIND, "unsound-conditions")
+def unsound_conditions(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
+    """Each `if:` that is `${{ }}` mixed with other text (always true)."""
+    from policylint.kinds.github_actions.checks import unsound_conditions as find
+
+    yield from _problem_views(view, find(view.subject))
+
+
+@relation(FILE_KIND, "bot-conditions")
+def bot_conditions(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
+    """Each `if:` trusting `github.actor`/`github.triggering_actor` to be a bot."""
+    from policylint.kinds.github_actions.checks import bot_conditions as find
+
+    yield from _problem_views(view, find(_parsed(view.subject, documents)))
+
+
+@relation(FILE_KIND, "secret-exposures")
+def secret_exposures(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
+    """Expressions handing out every secret (`params.kind: overprovisioned`) or a parsed secret's
+    field that log masking misses (`params.kind: unredacted`)."""
+    from policylint.kinds.github_actions.checks import secret_exposures as find
+
+    over, unredacted = find(_parsed(view.subject, documents))
+    yield from _problem_views(view, over if params.get("kind") == "overprovisioned" else unredacted)
+
+
+@relation(FILE_KIND, "needs-problems")
+def needs_problems(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
+    """`needs:` entries naming no job of the workflow, and cycles in the needs graph."""
+    from policylint.kinds.github_actions.checks import needs_problems as find
+
+    yield from _problem_views(view, find(view.subject))
+
+
+@relation(FILE_KIND, "step-id-problems")
+def step_id_problems(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
+    """Step ids used twice in one job, or not identifiers."""
+    from policylint.kinds.github_actions.checks import step_id_problems as find
+
+    yield from _problem_views(view, find(view.subject))
+
+
+@relation(FILE_KIND, "cron-problems")
+def cron_problems(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
+    """`on.schedule` crons that do not parse or run more often than every 5 minutes."""
+    from policylint.kinds.github_actions.checks import cron_problems as find
+
+    yield from _problem_views(view, find(view.subject))
+
+
+@relation(FILE_KIND, "dangerous-triggers")
+def dangerous_triggers(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
+    """One view per trigger of `params.triggers` the workflow runs on, at its `on:` entry."""
+    from policylint.kinds.github_actions.checks import Problem, trigger_pointer
+
+    wanted = [str(name) for name in params.get("triggers") or ()]
+    found = [name for name in view.instance.get("triggers", []) if name in wanted]
+    yield from _problem_views(view, [Problem(trigger_pointer(view.subject, name), {"trigger": name}) for name in found])
