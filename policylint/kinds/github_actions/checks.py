@@ -67,6 +67,9 @@ def where(site: Site) -> str:
             parts.append(f"[{step}]")
         else:
             parts.append(("." if parts else "") + str(step))
+    label = str(site.extra.get("label") or "")
+    if label and "${{" not in label:
+        return "".join(parts) + f" (step {shown(label)[:60]})"
     return "".join(parts)
 
 
@@ -215,7 +218,10 @@ def unsound_conditions(doc: Document) -> list[Problem]:
     for site in sites(doc):
         if not site.condition or "${{" not in site.text or is_fenced_whole(site.text):
             continue
-        found.append(Problem(site.pointer, {"condition": shown(site.text) or repr(site.text), "where": where(site)}))
+        condition = shown(site.text)
+        if is_fenced_whole(site.text.strip()):
+            condition += " followed by a newline"
+        found.append(Problem(site.pointer, {"condition": condition, "where": where(site)}))
     return found
 
 
@@ -312,7 +318,7 @@ def needs_problems(doc: Document) -> list[Problem]:
     for cycle in _cycles(graph):
         first = jobs[cycle[0]]
         path = " -> ".join(jobs[name] for name in [*cycle, cycle[0]])
-        found.append(Problem(("jobs", first, "needs"), {"job": first, "problem": f"its needs form a cycle ({path})"}))
+        found.append(Problem(("jobs", first, "needs"), {"job": first, "problem": f"is in a needs cycle ({path})"}))
     return found
 
 

@@ -155,12 +155,14 @@ def _step_sites(steps: Any, pointer: tuple[Any, ...], row: str, base: dict[str, 
             continue
         here = (*pointer, index)
         earlier = frozenset(step_id for step_id in ids[:index] if step_id)
+        label = step.get("name") or step.get("id") or step.get("uses")
+        extra = {"step": index, "label": str(label) if isinstance(label, (str, int)) else ""}
 
         if isinstance(step.get("if"), str):
-            yield Site((*here, "if"), step["if"], _step_row(row, "if"), True, step_ids=earlier, extra={"step": index}, **base)
+            yield Site((*here, "if"), step["if"], _step_row(row, "if"), True, step_ids=earlier, extra=extra, **base)
         for key in ("run", "with", "env", *_STEP_KEYS):
             for path, text in _strings(step.get(key), (*here, key)):
-                yield Site(path, text, _step_row(row, key), step_ids=earlier, extra={"step": index}, **base)
+                yield Site(path, text, _step_row(row, key), step_ids=earlier, extra=extra, **base)
 
 
 def _step_row(row: str, key: str) -> str:

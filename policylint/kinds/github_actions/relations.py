@@ -404,6 +404,8 @@ def bot_conditions(view: View, documents: DocumentSet, params: Mapping[str, Any]
     """Each `if:` trusting `github.actor`/`github.triggering_actor` to be a bot."""
     from policylint.kinds.github_actions.checks import bot_conditions as find
 
+    privileged = set(params.get("privileged_triggers") or ())
+    view.fields["trigger"] = ", ".join(name for name in view.instance.get("triggers", []) if name in privileged)
     yield from _problem_views(view, find(_parsed(view.subject, documents)))
 
 
