@@ -23,7 +23,7 @@ from policylint.core.documents import Document, DocumentSet
 from policylint.core.kinds import params_key, relation
 from policylint.core.views import Anchor, View
 from policylint.kinds.github_actions.expressions import matches_context
-from policylint.kinds.github_actions.loader import LINE_STEP, iter_steps, role, uses_pointers
+from policylint.kinds.github_actions.loader import LINE_STEP, iter_jobs, iter_steps, role, uses_pointers
 from policylint.kinds.github_actions.targets import parse_uses
 
 FILE_KIND = "github-actions"
@@ -451,3 +451,174 @@ def dangerous_triggers(view: View, documents: DocumentSet, params: Mapping[str, 
     wanted = [str(name) for name in params.get("triggers") or ()]
     found = [name for name in view.instance.get("triggers", []) if name in wanted]
     yield from _problem_views(view, [Problem(trigger_pointer(view.subject, name), {"trigger": name}) for name in found])
+
+
+#: A checkout `ref:`/`repository:` that names the pull request's (or triggering run's) head.
+_HEAD_REF = re.compile(r"pull_request\.head|github\.head_ref|workflow_run\.head|refs/pull/", re.IGNORECASE)
+
+
+def _checks_out_head(steps: list[Any], before: int) -> str:
+    """What, among the job's steps before `before`, brings the head's files in: a checkout of the
+    pull request's head, or a downloaded artifact (in a `workflow_run`); '' when nothing does."""
+    for step in steps[:before]:
+        if not isinstance(step, Mapping) or not isinstance(step.get("uses"), str):
+            continue
+        action = parse_uses(step["uses"])["action"]
+        with_ = step.get("with") if isinstance(step.get("with"), Mapping) else {}
+        if action == "actions/checkout" and any(_HEAD_REF.search(str(with_.get(key) or "")) for key in ("ref", "repository")):
+            return "the pull request's head, checked out earlier"
+        if action in ("actions/download-artifact", "dawidd6/action-download-artifact"):
+            return "an artifact downloaded earlier"
+    return ""
+
+
+@relation(FILE_KIND, "github-env-writes")
+def github_env_writes(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
+    """One view per command of a step's `run:` that writes attacker-controllable text into
+    `$GITHUB_ENV`/`$GITHUB_PATH`: a tainted `${{ }}` (`params.contexts`, directly or through one
+    `env`/`matrix` hop), a shell variable the step's `env:` sets from one, or, when the job took in
+    the head's files (`params.head_triggers`), a command's output or a file's content."""
+    from policylint.kinds.github_actions.checks import Problem, env_file_writes, reads_output, shell_variables
+    from policylint.kinds.github_actions.expressions import analyse
+    from policylint.kinds.github_actions.loader import iter_expressions
+    from policylint.kinds.github_actions.targets import _env_sources, _script_scopes, indirect_references
+
+    instance = view.instance
+    step = instance.get("step") if isinstance(instance.get("step"), Mapping) else {}
+    script = step.get("run")
+    if not isinstance(script, str) or "GITHUB_" not in script:
+        return
+    doc = view.subject
+    step_pointer = view.anchors[("step",)].pointer
+    run_pointer = (*step_pointer, "run")
+    triggers, typed = instance.get("triggers", ()), instance.get("typedInputs", ())
+    contexts = params.get("contexts") or ()
+    scopes, matrix = _script_scopes(doc, run_pointer)
+    head: str | None = None
+    problems: list[Any] = []
+    for write in env_file_writes(script, instance.get("runLines") or []):
+        sources: list[str] = []
+        for found in iter_expressions(write.text):
+            flows = list(analyse(found.inner.strip()).flows)
+            sources += tainted_references(flows, triggers, typed, contexts)
+            for hop in indirect_references(flows, scopes, matrix):
+                hop_sources = tainted_references(hop["sources"], triggers, typed, contexts)
+                sources += [f"{source} (through {hop['reference']})" for source in hop_sources]
+        for name in shell_variables(write.text):
+            if name.startswith("GITHUB_"):
+                continue
+            flows, shown_name = _env_sources(name.lower(), scopes)
+            sources += [f"{source} (through ${shown_name})" for source in tainted_references(flows, triggers, typed, contexts)]
+        if not sources and reads_output(write.text) and set(triggers) & set(params.get("head_triggers") or ()):
+            if head is None:
+                job_id = instance.get("jobId", "")
+                jobs = doc.data.get("jobs") if isinstance(doc.data, Mapping) else None
+                job = jobs.get(job_id) if isinstance(jobs, Mapping) else None
+                steps = job.get("steps") if isinstance(job, Mapping) and isinstance(job.get("steps"), list) else []
+                head = _checks_out_head(steps, int(instance.get("index", 0)))
+            if head:
+                sources.append(f"output read from {head}")
+        if sources:
+            unique = list(dict.fromkeys(sources))
+            text = ", ".join(unique[:3]) + (f" and {len(unique) - 3} more" if len(unique) > 3 else "")
+            problems.append(Problem((*run_pointer, LINE_STEP, write.line), {"file": write.file, "sources": text}))
+    yield from _problem_views(view, problems)
+
+
+def _cache_restore(step: Mapping[str, Any], entries: Iterable[Any]) -> str:
+    """The action when a step restores a cache: an entry without `input` always does (except its
+    `off_input` set true); an entry with `input` when that input is set to anything but false, or,
+    for `default: true`, when it is absent."""
+    uses = step.get("uses")
+    if not isinstance(uses, str):
+        return ""
+    parsed = parse_uses(uses)
+    full = f"{parsed['action']}/{parsed['path'].lower()}".rstrip("/")
+    with_ = step.get("with") if isinstance(step.get("with"), Mapping) else {}
+    for entry in entries:
+        if not isinstance(entry, Mapping) or str(entry.get("action", "")).lower() not in (full, parsed["action"]):
+            continue
+        if full.endswith("/save"):
+            return ""
+        off = entry.get("off_input")
+        if off and str(with_.get(off, "")).strip().lower() in ("true", "yes", "1"):
+            return ""
+        name = entry.get("input")
+        if not name:
+            return uses
+        value = with_.get(name)
+        if value is None:
+            return uses if entry.get("default") else ""
+        return "" if str(value).strip().lower() in ("false", "", "no", "0") else uses
+    return ""
+
+
+def _publish_step(step: Mapping[str, Any], actions: set[str], commands: re.Pattern[str]) -> str:
+    """What a step publishes with: a publishing action or a `run:` command; '' for neither."""
+    uses = step.get("uses")
+    if isinstance(uses, str):
+        parsed = parse_uses(uses)
+        full = f"{parsed['action']}/{parsed['path'].lower()}".rstrip("/")
+        with_ = step.get("with") if isinstance(step.get("with"), Mapping) else {}
+        if parsed["action"] == "docker/build-push-action":
+            return uses.split("@", 1)[0] if str(with_.get("push", "")).lower() == "true" else ""
+        if parsed["action"] in actions or full in actions:
+            return uses.split("@", 1)[0]
+    run = step.get("run")
+    if isinstance(run, str):
+        match = commands.search(run)
+        if match:
+            return " ".join(match.group(0).split())
+    return ""
+
+
+@relation(FILE_KIND, "cache-poisoning")
+def cache_poisoning(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
+    """In a workflow triggered to publish (`checks.publish_triggers`), each step that restores a
+    cache in a job that publishes or that a publishing job needs (directly or not)."""
+    from policylint.kinds.github_actions.checks import Problem, publish_triggers
+
+    doc = view.subject
+    triggers = publish_triggers(doc.data)
+    if not triggers:
+        return
+    actions = {str(name).lower() for name in params.get("publish_actions") or ()}
+    commands = re.compile(str(params.get("publish_commands") or r"(?!)"))
+    entries = params.get("cache_actions") or ()
+    jobs = {job_id: job for job_id, job, _ in iter_jobs(doc)}
+    publishing: dict[str, str] = {}
+    for job_id, job in jobs.items():
+        steps = job.get("steps") if isinstance(job.get("steps"), list) else []
+        for step in steps:
+            found = _publish_step(step, actions, commands) if isinstance(step, Mapping) else ""
+            if found:
+                publishing[job_id] = found
+                break
+    if not publishing:
+        return
+    feeding: dict[str, str] = {}
+    lowered = {job_id.lower(): job_id for job_id in jobs}
+    pending = list(publishing)
+    for job_id in publishing:
+        feeding[job_id] = job_id
+    while pending:
+        current = pending.pop()
+        needs = jobs[current].get("needs")
+        for name in [needs] if isinstance(needs, str) else needs if isinstance(needs, list) else []:
+            other = lowered.get(str(name).lower())
+            if other and other not in feeding:
+                feeding[other] = feeding[current]
+                pending.append(other)
+    problems: list[Any] = []
+    for job_id, index, step, pointer in iter_steps(doc):
+        if job_id not in feeding:
+            continue
+        restored = _cache_restore(step, entries)
+        if restored:
+            publisher = feeding[job_id]
+            label = step.get("name") or step.get("id") or f"{index + 1}"
+            problems.append(Problem((*pointer, "uses"), {
+                "job": job_id, "step": str(label), "cache": restored.split("@", 1)[0], "trigger": " / ".join(triggers),
+                "publish": publishing[publisher], "publisher": publisher,
+            }))
+    yield from _problem_views(view, problems)
