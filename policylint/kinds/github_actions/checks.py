@@ -585,3 +585,12 @@ def shell_variables(text: str) -> list[str]:
 def reads_output(text: str) -> bool:
     """True when the written text holds a command's output or a file's content."""
     return bool(_READS_OUTPUT.search(text))
+
+
+_ASSIGNMENT = re.compile(r"^\s*(?:export\s+|local\s+|readonly\s+|declare(?:\s+-\w+)*\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
+
+
+def shell_assignment(line: str) -> tuple[str, str] | None:
+    """(name, value text) when a script line sets a shell variable (`name=...`, `export name=...`)."""
+    match = _ASSIGNMENT.match(line)
+    return (match.group(1), match.group(2)) if match else None

@@ -478,7 +478,7 @@ def github_env_writes(view: View, documents: DocumentSet, params: Mapping[str, A
     `$GITHUB_ENV`/`$GITHUB_PATH`: a tainted `${{ }}` (`params.contexts`, directly or through one
     `env`/`matrix` hop), a shell variable the step's `env:` sets from one, or, when the job took in
     the head's files (`params.head_triggers`), a command's output or a file's content."""
-    from policylint.kinds.github_actions.checks import Problem, env_file_writes, reads_output, shell_variables
+    from policylint.kinds.github_actions.checks import Problem, env_file_writes, reads_output, shell_assignment, shell_variables
     from policylint.kinds.github_actions.expressions import analyse
     from policylint.kinds.github_actions.loader import iter_expressions
     from policylint.kinds.github_actions.targets import _env_sources, _script_scopes, indirect_references
@@ -496,19 +496,39 @@ def github_env_writes(view: View, documents: DocumentSet, params: Mapping[str, A
     scopes, matrix = _script_scopes(doc, run_pointer)
     head: str | None = None
     problems: list[Any] = []
-    for write in env_file_writes(script, instance.get("runLines") or []):
-        sources: list[str] = []
-        for found in iter_expressions(write.text):
-            flows = list(analyse(found.inner.strip()).flows)
-            sources += tainted_references(flows, triggers, typed, contexts)
+
+    def expression_sources(text: str) -> list[str]:
+        found: list[str] = []
+        for match in iter_expressions(text):
+            flows = list(analyse(match.inner.strip()).flows)
+            found += tainted_references(flows, triggers, typed, contexts)
             for hop in indirect_references(flows, scopes, matrix):
                 hop_sources = tainted_references(hop["sources"], triggers, typed, contexts)
-                sources += [f"{source} (through {hop['reference']})" for source in hop_sources]
-        for name in shell_variables(write.text):
-            if name.startswith("GITHUB_"):
-                continue
-            flows, shown_name = _env_sources(name.lower(), scopes)
-            sources += [f"{source} (through ${shown_name})" for source in tainted_references(flows, triggers, typed, contexts)]
+                found += [f"{source} (through {hop['reference']})" for source in hop_sources]
+        return found
+
+    def variable_sources(text: str, assigned: Mapping[str, list[str]]) -> list[str]:
+        found: list[str] = []
+        for name in shell_variables(text):
+            if name in assigned:
+                found += [source if "(through $" in source else f"{source} (through ${name})" for source in assigned[name]]
+            elif not name.startswith("GITHUB_"):
+                flows, shown_name = _env_sources(name.lower(), scopes)
+                found += [f"{source} (through ${shown_name})" for source in tainted_references(flows, triggers, typed, contexts)]
+        return found
+
+    lines = instance.get("runLines") or []
+    assigned: dict[str, list[str]] = {}  # script variables set from tainted text, as of each line
+    writes = {write.line: write for write in env_file_writes(script, lines)}
+    for number, line in enumerate(lines):
+        assignment = shell_assignment(line)
+        if assignment is not None:
+            name, value = assignment
+            assigned[name] = expression_sources(value) + variable_sources(value, assigned)
+        write = writes.get(number)
+        if write is None:
+            continue
+        sources = expression_sources(write.text) + variable_sources(write.text, assigned)
         if not sources and reads_output(write.text) and set(triggers) & set(params.get("head_triggers") or ()):
             if head is None:
                 job_id = instance.get("jobId", "")
