@@ -486,8 +486,8 @@ def cron_problems(doc: Document) -> list[Problem]:
     found: list[Problem] = []
     for index, entry in enumerate(schedule):
         cron = entry.get("cron") if isinstance(entry, Mapping) else None
-        if not isinstance(cron, str):
-            continue
+        if not isinstance(cron, str) or cron.strip().startswith("$"):
+            continue  # a starter-workflow template variable (`$cron-weekly`), filled in when the template is used
         pointer = ("on", "schedule", index, "cron")
         try:
             minutes = cron_values(cron)[0]
@@ -594,3 +594,12 @@ def shell_assignment(line: str) -> tuple[str, str] | None:
     """(name, value text) when a script line sets a shell variable (`name=...`, `export name=...`)."""
     match = _ASSIGNMENT.match(line)
     return (match.group(1), match.group(2)) if match else None
+
+
+_PATTERN_TEST = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?\"?\s*=~")
+
+
+def validated_variables(line: str) -> list[str]:
+    """Variables a line tests against a regular expression (`[[ "$X" =~ ^[0-9]+$ ]]`), which a
+    script does to reject unsafe values before using them."""
+    return [match.group(1) for match in _PATTERN_TEST.finditer(line)]

@@ -478,7 +478,7 @@ def github_env_writes(view: View, documents: DocumentSet, params: Mapping[str, A
     `$GITHUB_ENV`/`$GITHUB_PATH`: a tainted `${{ }}` (`params.contexts`, directly or through one
     `env`/`matrix` hop), a shell variable the step's `env:` sets from one, or, when the job took in
     the head's files (`params.head_triggers`), a command's output or a file's content."""
-    from policylint.kinds.github_actions.checks import Problem, env_file_writes, reads_output, shell_assignment, shell_variables
+    from policylint.kinds.github_actions.checks import Problem, env_file_writes, reads_output, shell_assignment, shell_variables, validated_variables
     from policylint.kinds.github_actions.expressions import analyse
     from policylint.kinds.github_actions.loader import iter_expressions
     from policylint.kinds.github_actions.targets import _env_sources, _script_scopes, indirect_references
@@ -525,6 +525,8 @@ def github_env_writes(view: View, documents: DocumentSet, params: Mapping[str, A
         if assignment is not None:
             name, value = assignment
             assigned[name] = expression_sources(value) + variable_sources(value, assigned)
+        for name in validated_variables(line):
+            assigned[name] = []  # matched against a pattern (`[[ $X =~ ^[a-z]+$ ]]`): the script vouches for it
         write = writes.get(number)
         if write is None:
             continue
