@@ -228,14 +228,21 @@ def unsound_conditions(doc: Document) -> list[Problem]:
 #: Bot accounts' logins end so; `github.actor` equal to one is spoofable in these events.
 _BOT_SUFFIX = "[bot]"
 _ACTOR_PATHS = ("github.actor", "github.triggering_actor")
+_ACTOR_ID_PATHS = ("github.actor_id", "github.triggering_actor_id")
+#: User ids of the common bots (dependabot[bot], renovate[bot], github-actions[bot]).
+_BOT_IDS = frozenset({"49699333", "29139614", "41898282"})
+_AUTHOR_PATH = "github.event.pull_request.user.login"
 
 
 def bot_conditions(parsed: Iterable[Parsed]) -> list[Problem]:
     """gha-bot-condition: an `if:` comparing `github.actor`/`github.triggering_actor` with a bot
-    login (`==`, or `contains`/`startsWith`/`endsWith` with a `[bot]` literal)."""
+    login (`==`, or `contains`/`startsWith`/`endsWith` with a `[bot]` literal), or their `_id`
+    with a known bot's id. Not when the same conjunction also tests the pull request's author."""
     found: list[Problem] = []
     for item in parsed:
         if not item.site.condition or item.tree is None:
+            continue
+        if _tests_author(item.tree):
             continue
         for node in walk(item.tree):
             pair = _actor_and_literal(node)
@@ -248,17 +255,39 @@ def bot_conditions(parsed: Iterable[Parsed]) -> list[Problem]:
     return found
 
 
+def _tests_author(tree: Node) -> bool:
+    """True when `&&` joins the condition with `github.event.pull_request.user.login == '…[bot]'`."""
+    operands = [tree]
+    conjuncts: list[Node] = []
+    while operands:
+        node = operands.pop()
+        if node.kind == "binary" and node.value == "&&":
+            operands.extend(node.children)
+        else:
+            conjuncts.append(node)
+    return len(conjuncts) > 1 and any(
+        node.kind == "binary" and node.value == "==" and any(reference(child) == _AUTHOR_PATH for child in node.children)
+        for node in conjuncts
+    )
+
+
 def _actor_and_literal(node: Node) -> tuple[str, str] | None:
     comparison = node.kind == "binary" and node.value == "=="
     test = node.kind == "call" and str(node.value).lower() in ("contains", "startswith", "endswith") and len(node.children) == 2
-    if comparison or test:
-        operands = node.children
-    else:
+    if not (comparison or test):
         return None
-    actor = next((reference(child) for child in operands if reference(child) in _ACTOR_PATHS), None)
-    literal = next((child.value for child in operands if child.kind == "literal" and isinstance(child.value, str)), None)
-    if actor and isinstance(literal, str) and (literal.lower().endswith(_BOT_SUFFIX) or literal.lower() == "[bot]"):
+    operands = node.children
+    paths = [reference(child) for child in operands]
+    literals = [child.value for child in operands if child.kind == "literal" and child.value is not None]
+    actor = next((path for path in paths if path in _ACTOR_PATHS), None)
+    literal = next((value for value in literals if isinstance(value, str)), None)
+    if actor and isinstance(literal, str) and literal.lower().endswith(_BOT_SUFFIX):
         return actor, literal
+    actor_id = next((path for path in paths if path in _ACTOR_ID_PATHS), None)
+    number = next((str(int(value)) if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
+                   for value in literals), None)
+    if comparison and actor_id and number in _BOT_IDS:
+        return actor_id, f"bot id {number}"
     return None
 
 
