@@ -478,7 +478,14 @@ def github_env_writes(view: View, documents: DocumentSet, params: Mapping[str, A
     `$GITHUB_ENV`/`$GITHUB_PATH`: a tainted `${{ }}` (`params.contexts`, directly or through one
     `env`/`matrix` hop), a shell variable the step's `env:` sets from one, or, when the job took in
     the head's files (`params.head_triggers`), a command's output or a file's content."""
-    from policylint.kinds.github_actions.checks import Problem, env_file_writes, reads_output, shell_assignment, shell_variables, validated_variables
+    from policylint.kinds.github_actions.checks import (
+        Problem,
+        env_file_writes,
+        reads_output,
+        shell_assignment,
+        shell_variables,
+        validated_variables,
+    )
     from policylint.kinds.github_actions.expressions import analyse
     from policylint.kinds.github_actions.loader import iter_expressions
     from policylint.kinds.github_actions.targets import _env_sources, _script_scopes, indirect_references
