@@ -651,3 +651,26 @@ def cache_poisoning(view: View, documents: DocumentSet, params: Mapping[str, Any
                 "publish": publishing[publisher], "publisher": publisher,
             }))
     yield from _problem_views(view, problems)
+
+
+@relation(FILE_KIND, "known-vulnerabilities")
+def known_vulnerabilities(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
+    """Adds `advisories` (GHSA ids, fixed versions) for a `uses` view from the offline snapshot."""
+    from policylint.kinds.github_actions.advisories import snapshot, vulnerabilities
+
+    instance = view.instance
+    found: list[dict[str, Any]] = []
+    how = ""
+    if instance.get("kind") in ("action", "reusable") and instance.get("action"):
+        found, how = vulnerabilities(str(instance["action"]), str(instance.get("ref") or ""), str(instance.get("version") or ""))
+    instance["advisories"] = [item["id"] for item in found]
+    if found:
+        fixed = [item["fixed"] for item in found if item["fixed"]]
+        version = found[0]["version"]
+        view.fields.update(
+            ghsa=", ".join(item["id"] for item in found),
+            version=f"{version} (the SHA's tag)" if how == "sha" else f"{version} (per its comment)" if how == "comment" else version,
+            fixed=max(fixed, key=lambda text: tuple(int(part) for part in re.findall(r"\d+", text))) if fixed else "no fixed version",
+            snapshot=snapshot()["date"],
+        )
+    yield view
