@@ -601,10 +601,20 @@ def _publish_step(step: Mapping[str, Any], actions: set[str], commands: re.Patte
     return ""
 
 
+def _uploads_artifact(job: Mapping[str, Any], actions: set[str]) -> bool:
+    steps = job.get("steps") if isinstance(job.get("steps"), list) else []
+    return any(
+        isinstance(step, Mapping) and isinstance(step.get("uses"), str) and parse_uses(step["uses"])["action"] in actions
+        for step in steps
+    )
+
+
 @relation(FILE_KIND, "cache-poisoning")
 def cache_poisoning(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
     """In a workflow triggered to publish (`checks.publish_triggers`), each step that restores a
-    cache in a job that publishes or that a publishing job needs (directly or not)."""
+    cache in a job that publishes, or in a job it needs (directly or not) that uploads an
+    artifact (`params.artifact_actions`): the build whose output is released. Jobs that only
+    test are left out."""
     from policylint.kinds.github_actions.checks import Problem, publish_triggers
 
     doc = view.subject
@@ -630,14 +640,18 @@ def cache_poisoning(view: View, documents: DocumentSet, params: Mapping[str, Any
     pending = list(publishing)
     for job_id in publishing:
         feeding[job_id] = job_id
+    uploads = {str(name).lower() for name in params.get("artifact_actions") or ()}
+    seen = set(publishing)
     while pending:
         current = pending.pop()
         needs = jobs[current].get("needs")
         for name in [needs] if isinstance(needs, str) else needs if isinstance(needs, list) else []:
             other = lowered.get(str(name).lower())
-            if other and other not in feeding:
-                feeding[other] = feeding[current]
+            if other and other not in seen:
+                seen.add(other)
                 pending.append(other)
+                if _uploads_artifact(jobs[other], uploads):  # a build whose output the release ships
+                    feeding[other] = feeding[current]
     problems: list[Any] = []
     for job_id, index, step, pointer in iter_steps(doc):
         if job_id not in feeding:
