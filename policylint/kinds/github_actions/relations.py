@@ -443,6 +443,17 @@ def cron_problems(view: View, documents: DocumentSet, params: Mapping[str, Any])
     yield from _problem_views(view, find(view.subject))
 
 
+def _only_runs(doc: Document, actions: set[str]) -> bool:
+    """True when the workflow is one job of one step that uses one of `actions` (actions/labeler:
+    what pull_request_target was made for)."""
+    jobs = list(iter_jobs(doc))
+    steps = jobs[0][1].get("steps") if len(jobs) == 1 else None
+    if not isinstance(steps, list) or len(steps) != 1 or not isinstance(steps[0], Mapping):
+        return False
+    uses = steps[0].get("uses")
+    return isinstance(uses, str) and parse_uses(uses)["action"] in actions
+
+
 @relation(FILE_KIND, "dangerous-triggers")
 def dangerous_triggers(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
     """One view per trigger of `params.triggers` the workflow runs on, at its `on:` entry."""
@@ -450,6 +461,8 @@ def dangerous_triggers(view: View, documents: DocumentSet, params: Mapping[str, 
 
     wanted = [str(name) for name in params.get("triggers") or ()]
     found = [name for name in view.instance.get("triggers", []) if name in wanted]
+    if found and _only_runs(view.subject, {str(name).lower() for name in params.get("exempt_sole_actions") or ()}):
+        found = [name for name in found if name != "pull_request_target"]
     yield from _problem_views(view, [Problem(trigger_pointer(view.subject, name), {"trigger": name}) for name in found])
 
 
