@@ -170,6 +170,10 @@ def _context_problems(item: Parsed) -> list[str]:
             found.append(f"steps.{name}: no earlier step of this job has id {name}")
         elif head == "inputs" and site.inputs is not None and name not in site.inputs and head in site.contexts:
             found.append(f"inputs.{name}: the workflow declares no input {name}")
+        elif path.startswith("github.event.inputs.") and site.dispatch_inputs is not None:
+            key = path.split(".")[3]
+            if key != "*" and key not in site.dispatch_inputs:
+                found.append(f"github.event.inputs.{key}: workflow_dispatch declares no input {key}")
     return list(dict.fromkeys(found))
 
 
@@ -340,7 +344,9 @@ def needs_problems(doc: Document) -> list[Problem]:
             if not isinstance(entry, str) or "${{" in entry:
                 continue
             at = (*pointer, "needs") if isinstance(needs, str) else (*pointer, "needs", index)
-            if entry.lower() not in jobs:
+            if entry.lower() in graph[job_id.lower()]:
+                found.append(Problem(at, {"job": job_id, "problem": f"lists {entry} twice in needs (job ids are case-insensitive)"}))
+            elif entry.lower() not in jobs:
                 found.append(Problem(at, {"job": job_id, "problem": f"needs {entry}, which is not a job of this workflow"}))
             else:
                 graph[job_id.lower()].append(entry.lower())
@@ -506,6 +512,17 @@ def shortest_interval(minutes: set[int]) -> int:
     return min(gaps)
 
 
+def _known_timezone(name: str) -> bool:
+    """True for an IANA zone name, or when this Python has no time zone data to ask (then no finding)."""
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(name)
+        return True
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return not zoneinfo.available_timezones()
+
+
 def cron_problems(doc: Document) -> list[Problem]:
     """gha-cron-invalid: an `on.schedule` cron that does not parse or runs more often than every 5 minutes."""
     on = doc.data.get("on") if isinstance(doc.data, Mapping) else None
@@ -515,6 +532,10 @@ def cron_problems(doc: Document) -> list[Problem]:
     found: list[Problem] = []
     for index, entry in enumerate(schedule):
         cron = entry.get("cron") if isinstance(entry, Mapping) else None
+        zone = entry.get("timezone") if isinstance(entry, Mapping) else None
+        if isinstance(zone, str) and zone and "${{" not in zone and not _known_timezone(zone):
+            problem = f"timezone {zone!r} is not an IANA time zone name"
+            found.append(Problem(("on", "schedule", index, "timezone"), {"cron": cron, "problem": problem}))
         if not isinstance(cron, str) or cron.strip().startswith("$"):
             continue  # a starter-workflow template variable (`$cron-weekly`), filled in when the template is used
         pointer = ("on", "schedule", index, "cron")
@@ -552,7 +573,7 @@ def publish_triggers(data: Mapping[str, Any]) -> list[str]:
             if name in on:
                 found.append(name)
         push = on.get("push")
-        if isinstance(push, Mapping) and (push.get("tags") is not None or push.get("tags-ignore") is not None):
+        if isinstance(push, Mapping) and push.get("tags"):  # `tags-ignore` alone runs on branch pushes only
             found.append("push of tags")
     return found
 

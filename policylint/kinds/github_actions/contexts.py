@@ -85,6 +85,7 @@ class Site:
     has_matrix: bool = True
     step_ids: frozenset[str] | None = None
     inputs: frozenset[str] | None = None
+    dispatch_inputs: frozenset[str] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -116,23 +117,28 @@ def _names(value: Any) -> frozenset[str]:
     return frozenset()
 
 
-def declared_inputs(data: Mapping[str, Any]) -> frozenset[str] | None:
-    """Names of the inputs the workflow declares (dispatch and call), or None when it has neither
-    trigger with inputs (then `inputs` is not checked by name)."""
+def declared_inputs(data: Mapping[str, Any], triggers: tuple[str, ...] = ("workflow_dispatch", "workflow_call")) -> frozenset[str] | None:
+    """Names of the inputs the workflow declares under `triggers`: empty when it has none of those
+    triggers (the `inputs` context is then empty), None when they are built by an expression
+    (then names are not checked)."""
     on = data.get("on")
-    if not isinstance(on, Mapping):
-        return None
+    names = [on] if isinstance(on, str) else [str(item) for item in on] if isinstance(on, list) else list(on or ())
     found: set[str] = set()
-    seen = False
-    for trigger in ("workflow_dispatch", "workflow_call"):
-        spec = on.get(trigger)
+    for trigger in triggers:
+        if trigger not in names:
+            continue
+        spec = on.get(trigger) if isinstance(on, Mapping) else None
         inputs = spec.get("inputs") if isinstance(spec, Mapping) else None
         if isinstance(inputs, Mapping):
-            seen = True
             found.update(str(name).lower() for name in inputs)
-        elif isinstance(inputs, str):
-            return None  # built by an expression: unknown
-    return frozenset(found) if seen else None
+        elif inputs is not None:
+            return None  # built by an expression, or not a mapping: unknown
+    return frozenset(found)
+
+
+def _has_trigger(data: Mapping[str, Any], trigger: str) -> bool:
+    on = data.get("on")
+    return on == trigger or (isinstance(on, (list, Mapping)) and trigger in on)
 
 
 def _has_matrix(job: Mapping[str, Any]) -> bool:
@@ -189,13 +195,14 @@ def sites(doc: Document) -> Iterator[Site]:
     if file_role != "workflow":
         return
     inputs = declared_inputs(data)
+    dispatch = declared_inputs(data, ("workflow_dispatch",)) if _has_trigger(data, "workflow_dispatch") else None
     for key in ("run-name", "concurrency", "env"):
         for path, text in _strings(data.get(key), (key,)):
-            yield Site(path, text, key, inputs=inputs)
+            yield Site(path, text, key, inputs=inputs, dispatch_inputs=dispatch)
     defaults = data.get("defaults")
     if isinstance(defaults, Mapping):
         for path, text in _strings(defaults.get("run"), ("defaults", "run")):
-            yield Site(path, text, "defaults.run", inputs=inputs)
+            yield Site(path, text, "defaults.run", inputs=inputs, dispatch_inputs=dispatch)
     on = data.get("on")
     call = on.get("workflow_call") if isinstance(on, Mapping) else None
     if isinstance(call, Mapping):
@@ -205,13 +212,14 @@ def sites(doc: Document) -> Iterator[Site]:
             if isinstance(entries, Mapping):
                 for name, entry in entries.items():
                     if isinstance(entry, Mapping) and isinstance(entry.get(key), str):
-                        yield Site(("on", "workflow_call", group, name, key), entry[key], row, inputs=inputs)
+                        yield Site(("on", "workflow_call", group, name, key), entry[key], row, inputs=inputs, dispatch_inputs=dispatch)
     for job_id, job, pointer in iter_jobs(doc):
         base: dict[str, Any] = {
             "job_id": job_id,
             "needs": _names(job.get("needs")),
             "has_matrix": _has_matrix(job),
             "inputs": inputs,
+            "dispatch_inputs": dispatch,
         }
         if isinstance(job.get("if"), str):
             yield Site((*pointer, "if"), job["if"], "jobs.<job_id>.if", condition=True, **base)
