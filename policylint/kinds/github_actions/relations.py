@@ -654,17 +654,17 @@ def cache_poisoning(view: View, documents: DocumentSet, params: Mapping[str, Any
     for job_id in publishing:
         feeding[job_id] = job_id
     uploads = {str(name).lower() for name in params.get("artifact_actions") or ()}
-    seen = set(publishing)
+    reached = dict(feeding)  # job -> the publishing job that needs it, directly or not
     while pending:
         current = pending.pop()
         needs = jobs[current].get("needs")
         for name in [needs] if isinstance(needs, str) else needs if isinstance(needs, list) else []:
             other = lowered.get(str(name).lower())
-            if other and other not in seen:
-                seen.add(other)
+            if other and other not in reached:
+                reached[other] = reached[current]
                 pending.append(other)
                 if _uploads_artifact(jobs[other], uploads):  # a build whose output the release ships
-                    feeding[other] = feeding[current]
+                    feeding[other] = reached[other]
     problems: list[Any] = []
     for job_id, index, step, pointer in iter_steps(doc):
         if job_id not in feeding:
