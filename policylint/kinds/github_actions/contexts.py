@@ -122,7 +122,7 @@ def declared_inputs(data: Mapping[str, Any], triggers: tuple[str, ...] = ("workf
     triggers (the `inputs` context is then empty), None when they are built by an expression
     (then names are not checked)."""
     on = data.get("on")
-    names = [on] if isinstance(on, str) else [str(item) for item in on] if isinstance(on, list) else list(on or ())
+    names = [on] if isinstance(on, str) else [str(item) for item in on] if isinstance(on, (list, Mapping)) else []
     found: set[str] = set()
     for trigger in triggers:
         if trigger not in names:
