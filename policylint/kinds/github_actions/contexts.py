@@ -161,7 +161,8 @@ def _step_sites(steps: Any, pointer: tuple[Any, ...], row: str, base: dict[str, 
             continue
         here = (*pointer, index)
         earlier = frozenset(step_id for step_id in ids[:index] if step_id)
-        label = step.get("name") or step.get("id") or step.get("uses")
+        uses = step.get("uses")
+        label = step.get("name") or step.get("id") or (uses.split("@", 1)[0] if isinstance(uses, str) else None)
         extra = {"step": index, "label": str(label) if isinstance(label, (str, int)) else ""}
 
         if isinstance(step.get("if"), str):

@@ -257,6 +257,23 @@ def _gather_risky_steps(
     return risky
 
 
+def summarise_risks(risks: list[str], shown: int = 3) -> str:
+    """`uploads an artifact (a); runs third-party code (x, y, z and 4 more)`: each kind of risk once,
+    each action once (without its ref), at most `shown` actions per kind, so the message stays short."""
+    groups: dict[str, list[str]] = {}
+    for risk in risks:
+        what, _, rest = risk.partition(" (")
+        name = rest.rstrip(")").split("@", 1)[0]
+        names = groups.setdefault(what, [])
+        if name not in names:
+            names.append(name)
+    parts = []
+    for what, names in groups.items():
+        more = f" and {len(names) - shown} more" if len(names) > shown else ""
+        parts.append(f"{what} ({', '.join(names[:shown])}{more})")
+    return "; ".join(parts)
+
+
 @relation(FILE_KIND, "later-steps")
 def later_steps(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
     """Adds `laterRisks`: later steps of the same job that upload a path that may hold the checkout's
@@ -272,7 +289,7 @@ def later_steps(view: View, documents: DocumentSet, params: Mapping[str, Any]) -
         if at > index and (upload is None or upload_may_hold_git(upload, with_.get("path")))
     ]
     instance["laterRisks"] = risks
-    view.fields["risks"] = "; ".join(risks)
+    view.fields["risks"] = summarise_risks(risks)
     yield view
 
 

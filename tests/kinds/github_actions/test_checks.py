@@ -168,3 +168,21 @@ jobs:
       - run: gh release upload "$TAG" dist/app
 """
     assert [line for line, _ in findings("gha-cache-poisoning", text)] == [8]
+
+
+def test_messages_stay_short_and_name_a_repeated_action_once():
+    steps = "\n".join(f"      - uses: vendor{n % 5}/tool@v{n}" for n in range(40))
+    text = f"""on: push
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v5
+{steps}
+      - if: ${{{{ github.actor == 'dependabot[bot]' && {' && '.join(f"github.event.pull_request.labels[{n}].name == 'x'" for n in range(20))} }}}}
+        run: echo
+"""
+    found = findings("gha-checkout-persist-credentials", text) + findings("gha-if-always-true", text)
+    assert found and all(len(message) <= 300 for _, message in found)
+    message = findings("gha-checkout-persist-credentials", text)[0][1]
+    assert message.count("vendor1/tool") == 1 and "and 2 more" in message
