@@ -172,6 +172,7 @@ jobs:
 
 def test_messages_stay_short_and_name_a_repeated_action_once():
     steps = "\n".join(f"      - uses: vendor{n % 5}/tool@v{n}" for n in range(40))
+    labels = " && ".join(f"github.event.pull_request.labels[{n}].name == 'x'" for n in range(20))
     text = f"""on: push
 jobs:
   build:
@@ -179,7 +180,7 @@ jobs:
     steps:
       - uses: actions/checkout@v5
 {steps}
-      - if: ${{{{ github.actor == 'dependabot[bot]' && {' && '.join(f"github.event.pull_request.labels[{n}].name == 'x'" for n in range(20))} }}}}
+      - if: ${{{{ github.actor == 'dependabot[bot]' && {labels} }}}}
         run: echo
 """
     found = findings("gha-checkout-persist-credentials", text) + findings("gha-if-always-true", text)
