@@ -631,20 +631,33 @@ def _publish_step(step: Mapping[str, Any], actions: set[str], commands: re.Patte
     return ""
 
 
-def _uploads_artifact(job: Mapping[str, Any], actions: set[str]) -> bool:
+_EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
+
+
+def _artifact_steps(job: Mapping[str, Any], actions: set[str]) -> list[str]:
+    """The artifact names (globs: an expression stands for any text; `*` for no name) of a job's
+    steps that use one of `actions` (uploads or downloads)."""
     steps = job.get("steps") if isinstance(job.get("steps"), list) else []
-    return any(
-        isinstance(step, Mapping) and isinstance(step.get("uses"), str) and parse_uses(step["uses"])["action"] in actions
-        for step in steps
-    )
+    found = []
+    for step in steps:
+        if isinstance(step, Mapping) and isinstance(step.get("uses"), str) and parse_uses(step["uses"])["action"] in actions:
+            with_ = step.get("with") if isinstance(step.get("with"), Mapping) else {}
+            name = with_.get("name") or with_.get("pattern") or "*"
+            found.append(_EXPRESSION.sub("*", str(name)))
+    return found
+
+
+def _names_may_match(upload: str, download: str) -> bool:
+    """Whether an uploaded artifact name (a glob) may be what a download name or pattern takes."""
+    return fnmatchcase(upload, download) or fnmatchcase(download, upload) or "*" in (upload, download)
 
 
 @relation(FILE_KIND, "cache-poisoning")
 def cache_poisoning(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
     """In a workflow triggered to publish (`checks.publish_triggers`), each step that restores a
     cache in a job that publishes, or in a job it needs (directly or not) that uploads an
-    artifact (`params.artifact_actions`): the build whose output is released. Jobs that only
-    test are left out."""
+    artifact (`params.artifact_actions`) which that chain downloads (`params.download_actions`,
+    by name or pattern): the build whose output is released. Jobs that only test are left out."""
     from policylint.kinds.github_actions.checks import Problem, publish_triggers
 
     doc = view.subject
@@ -671,6 +684,7 @@ def cache_poisoning(view: View, documents: DocumentSet, params: Mapping[str, Any
     for job_id in publishing:
         feeding[job_id] = job_id
     uploads = {str(name).lower() for name in params.get("artifact_actions") or ()}
+    downloads = {str(name).lower() for name in params.get("download_actions") or ()}
     reached = dict(feeding)  # job -> the publishing job that needs it, directly or not
     while pending:
         current = pending.pop()
@@ -680,8 +694,14 @@ def cache_poisoning(view: View, documents: DocumentSet, params: Mapping[str, Any
             if other and other not in reached:
                 reached[other] = reached[current]
                 pending.append(other)
-                if _uploads_artifact(jobs[other], uploads):  # a build whose output the release ships
-                    feeding[other] = reached[other]
+    # A needed job counts when it uploads an artifact that the publisher's chain downloads: the build
+    # whose output is shipped (a test job's coverage report is not).
+    taken = [name for job_id in reached for name in _artifact_steps(jobs[job_id], downloads)]
+    for job_id, publisher in reached.items():
+        if job_id not in feeding and any(
+            _names_may_match(upload, download) for upload in _artifact_steps(jobs[job_id], uploads) for download in taken
+        ):
+            feeding[job_id] = publisher
     problems: list[Any] = []
     for job_id, index, step, pointer in iter_steps(doc):
         if job_id not in feeding:
