@@ -187,3 +187,23 @@ jobs:
     assert found and all(len(message) <= 300 for _, message in found)
     message = findings("gha-checkout-persist-credentials", text)[0][1]
     assert message.count("vendor1/tool") == 1 and "and 2 more" in message
+
+
+def test_expressions_in_multi_line_values_land_on_their_own_line():
+    text = """on: push
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/github-script@v8
+        with:
+          github-token: ${{ secrets.TOKEN }}
+          result-encoding: |
+            first line
+            ${{ gihub.sha }}
+      - if: >-
+          github.event_name == 'push' &&
+          ${{ startWith(github.ref, 'refs/tags/') }}
+        run: echo
+"""
+    assert [line for line, _ in findings("gha-expression-invalid", text)] == [11, 14]
