@@ -738,3 +738,50 @@ def known_vulnerabilities(view: View, documents: DocumentSet, params: Mapping[st
             snapshot=snapshot()["date"],
         )
     yield view
+
+
+_MATRIX_REFERENCE = re.compile(r"^\$\{\{\s*matrix\.([A-Za-z_][A-Za-z0-9_-]*)\s*\}\}$")
+
+
+def _matrix_values(matrix: Any, key: str, pointer: tuple[Any, ...]) -> Iterator[tuple[Any, tuple[Any, ...]]]:
+    """(value, pointer) of each literal value `matrix.<key>` can take: the key's list and the
+    `include` entries that set it."""
+    if not isinstance(matrix, Mapping):
+        return
+    for name, value in matrix.items():
+        if str(name).lower() == key.lower() and isinstance(value, list):
+            yield from ((item, (*pointer, name, index)) for index, item in enumerate(value))
+        elif str(name) == "include" and isinstance(value, list):
+            for index, entry in enumerate(value):
+                if isinstance(entry, Mapping):
+                    for entry_key, item in entry.items():
+                        if str(entry_key).lower() == key.lower():
+                            yield item, (*pointer, name, index, entry_key)
+
+
+@relation(FILE_KIND, "matrix-images")
+def matrix_images(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
+    """Adds `matrixImages` to a job view: for a container or service image given as exactly
+    `${{ matrix.<key> }}`, each literal value the matrix gives that key ({image, key}), anchored at
+    the value in the matrix."""
+    job = view.instance.get("job") if isinstance(view.instance.get("job"), Mapping) else {}
+    strategy = job.get("strategy") if isinstance(job.get("strategy"), Mapping) else {}
+    matrix = strategy.get("matrix")
+    job_pointer = view.anchors[("job",)].pointer
+    found: list[dict[str, Any]] = []
+    if isinstance(matrix, Mapping):
+        images: list[Any] = []
+        container = job.get("container")
+        images.append(container.get("image") if isinstance(container, Mapping) else container)
+        services = job.get("services")
+        if isinstance(services, Mapping):
+            images += [service.get("image") if isinstance(service, Mapping) else service for service in services.values()]
+        keys = list(dict.fromkeys(match.group(1) for image in images if isinstance(image, str)
+                                  for match in [_MATRIX_REFERENCE.match(image.strip())] if match))
+        for key in keys:
+            for value, pointer in _matrix_values(matrix, key, (*job_pointer, "strategy", "matrix")):
+                if isinstance(value, str) and value.strip():
+                    view.anchors[("matrixImages", len(found))] = Anchor(view.subject, pointer)
+                    found.append({"image": value, "key": key})
+    view.instance["matrixImages"] = found
+    yield view
