@@ -165,7 +165,7 @@ def job(doc: Document, match: Mapping[str, Any]) -> Iterator[View]:
             ),
         }
         anchors = {(): Anchor(doc, pointer), ("job",): Anchor(doc, pointer)}
-        fields = {**_fields(doc), "job": job_id}
+        fields = {**_fields(doc), "job": job_id, "calls": str(item.get("uses") or "")}
         yield View(instance, anchors, doc, label=f"{doc.path}#jobs.{job_id}", fields=fields)
 
 
