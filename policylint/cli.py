@@ -101,6 +101,8 @@ def cli() -> None:
               help="Values file for every chart rendered (repeatable, applied in order after the chart's values.yaml).")
 @click.option("--respect-gitignore/--no-respect-gitignore", default=True,
               help="Leave out files that .gitignore (and .git/info/exclude) ignore while walking folders.")
+@click.option("--include-test-data", is_flag=True, default=None,
+              help="Also check test data found while walking folders (testdata/, tests/, fixtures/, *.golden, *.snap).")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=0,
               help="Worker processes for large file sets (default 0: one per CPU; 1: never). Output is identical.")
 @click.option("--relation-scope", type=click.Choice(("folder", "run")), default="folder", show_default=True,
@@ -131,6 +133,7 @@ def check(
     helm: bool,
     helm_values: tuple[str, ...],
     respect_gitignore: bool,
+    include_test_data: bool | None,
     jobs: int,
     relation_scope: str,
     verbose: bool,
@@ -167,13 +170,14 @@ def check(
         helm=helm,
         helm_values=helm_values,
         respect_gitignore=respect_gitignore,
+        include_test_data=bool(include_test_data),
         jobs=jobs,
         relation_scope=relation_scope,
         verbose=verbose,
     )
     ctx = click.get_current_context()
     explicit = {name for name in ("fail_on", "profile", "default_namespace", "kube_version", "kustomize", "helm",
-                                  "relation_scope")
+                                  "relation_scope", "include_test_data")
                 if ctx.get_parameter_source(name) not in (None, click.core.ParameterSource.DEFAULT)}
     try:
         options, policy_set, warnings = configure(options, config_file, explicit)
@@ -200,11 +204,23 @@ def check(
         click.echo(f"policylint: notice: {item.path}: {item.reason}", err=True)
     for note in report.notes:
         click.echo(f"policylint: verbose: {note}", err=True)
+    _tell_test_data(report.test_data, verbose)
     for name, target in pairs:
         color = target is None and name == "text" and not no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
         text = render(name, report, color=color)
         _emit(text, target)
     return report.exit_code()
+
+
+def _tell_test_data(skipped: Sequence[str], verbose: bool) -> None:
+    """One line on stderr for the test data left out (each file with --verbose)."""
+    if not skipped:
+        return
+    if verbose:
+        for path in skipped:
+            click.echo(f"policylint: verbose: skipped test data: {path}", err=True)
+    click.echo(f"policylint: notice: skipped {len(skipped)} test-data file(s) (testdata/, tests/, fixtures/, "
+               "*.golden); --include-test-data checks them", err=True)
 
 
 def _pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tuple[str, str | None]]:

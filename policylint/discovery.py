@@ -57,12 +57,14 @@ def _walk(root: Path, seen: set[tuple[int, int]], ignores: GitIgnores | None) ->
             yield Path(entry.path)
 
 
-def discover(paths: Iterable[str], excludes: Iterable[str] = (), respect_gitignore: bool = True) -> list[Candidate]:
+def discover(paths: Iterable[str], excludes: Iterable[str] = (), respect_gitignore: bool = True,
+             test_data: list[str] | None = None) -> list[Candidate]:
     """Expand directories, keep files of a known kind, and sort by path for deterministic runs.
 
     Files named on the command line are always checked (as YAML when the name says nothing);
     files found under a directory are checked only when their name marks a known kind and no
-    .gitignore (with `respect_gitignore`) ignores them.
+    .gitignore (with `respect_gitignore`) ignores them. Given a `test_data` list, files that are
+    test data below a walked folder (policylint.testdata) are left out and their paths added to it.
     """
     excludes = tuple(excludes)
     found: dict[str, Candidate] = {}
@@ -81,6 +83,9 @@ def discover(paths: Iterable[str], excludes: Iterable[str] = (), respect_gitigno
                     continue
                 if file.is_symlink() and not file.exists():
                     continue  # a dangling link found while walking is not the user's request
+                if test_data is not None and _is_test_data_below(path, file):
+                    test_data.append(display)
+                    continue
                 found[display] = Candidate(display, file, kind)
         elif path.exists() or path.is_symlink():
             display = display_path(path)
@@ -90,6 +95,13 @@ def discover(paths: Iterable[str], excludes: Iterable[str] = (), respect_gitigno
             raise DiscoveryError(f"{raw}: no such file or directory")
     _add_dependabot_files(found, excludes)
     return [found[key] for key in sorted(found)]
+
+
+def _is_test_data_below(root: Path, file: Path) -> bool:
+    """Whether `file`, found walking `root`, is test data by the path parts below `root`."""
+    from policylint.testdata import is_test_data
+
+    return is_test_data(file.relative_to(root).parts)
 
 
 class _Rules:

@@ -40,6 +40,8 @@ class RunOptions:
     helm_namespace: str | None = None
     #: Leave out what .gitignore files ignore while walking folders.
     respect_gitignore: bool = True
+    #: Also check test data found while walking folders (policylint.testdata): `--include-test-data`.
+    include_test_data: bool = False
     stdin_text: str | None = None
     #: Files loaded only so relations can see them; findings are reported for `paths` alone.
     context: Sequence[str] = ()

@@ -34,6 +34,8 @@ class RunReport:
     documents: list[Document] = field(default_factory=list)
     #: Lines for --verbose (stderr), never findings.
     notes: list[str] = field(default_factory=list)
+    #: Files left out as test data (policylint.testdata); empty with --include-test-data.
+    test_data: list[str] = field(default_factory=list)
 
     @property
     def active(self) -> list[Finding]:
@@ -101,8 +103,11 @@ def with_kube_version(policies: list[Policy], kube_version: str | None) -> list[
     ]
 
 
-def load_paths(paths: Sequence[str], options: RunOptions) -> tuple[LoadResult, list[str]]:
-    """Discover and load every file; unreadable files found while walking become parse errors."""
+def load_paths(paths: Sequence[str], options: RunOptions, test_data: list[str] | None = None) -> tuple[LoadResult, list[str]]:
+    """Discover and load every file; unreadable files found while walking become parse errors.
+
+    Test data found while walking is left out unless `options.include_test_data`; its paths go to `test_data`.
+    """
     from policylint.core.documents import ParseFailure
     from policylint.core.files import STDIN_NAME
     from policylint.core.loading import load_bytes
@@ -111,7 +116,8 @@ def load_paths(paths: Sequence[str], options: RunOptions) -> tuple[LoadResult, l
     from policylint.kinds.kubernetes.scope import tag_from_candidates
 
     result = LoadResult()
-    discovered = discover(paths, options.excludes, options.respect_gitignore)
+    skipped_test_data = None if options.include_test_data else ([] if test_data is None else test_data)
+    discovered = discover(paths, options.excludes, options.respect_gitignore, skipped_test_data)
     candidates, charts, kustomize_roots = list(discovered), [], []
     if may_hold_chart(candidates):  # the renderers are imported only when a file may need them
         from policylint.kinds.kubernetes.helm import plan as plan_charts
@@ -194,12 +200,13 @@ def _check(options: RunOptions, policy_set: PolicySet | None) -> RunReport:
     from policylint.suppressions import SuppressionError, apply_suppressions
 
     report_paths: set[str] | None = None
+    test_data: list[str] = []
     try:
         with paused_while_loading():
-            load, files = load_paths(options.paths, options)
+            load, files = load_paths(options.paths, options, test_data)
             if options.context:
                 report_paths = set(files)
-                context, _ = load_paths(options.context, options)
+                context, _ = load_paths(options.context, options, [])
                 load.documents.extend(doc for doc in context.documents if doc.path not in report_paths)
                 seen = {doc.path: doc for doc in context.documents if doc.groups}
                 for doc in load.documents:  # a kustomization seen only in the context ties the reported files too
@@ -242,4 +249,4 @@ def _check(options: RunOptions, policy_set: PolicySet | None) -> RunReport:
     file_kinds.update((failure.path, failure.file_kind) for failure in load.failures if failure.path in set(files))
     return RunReport(findings, policies, policy_set, load.skipped, files, options, file_kinds,
                      documents=[doc for doc in load.documents if report_paths is None or doc.path in report_paths],
-                     notes=notes)
+                     notes=notes, test_data=sorted(set(test_data)))
