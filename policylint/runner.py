@@ -34,6 +34,9 @@ class RunReport:
     documents: list[Document] = field(default_factory=list)
     #: Lines for --verbose (stderr), never findings.
     notes: list[str] = field(default_factory=list)
+    #: Findings not shown because a more specific policy reports the same node (`supersedes:`); still
+    #: evidence for their controls in the compliance report.
+    superseded: list[Finding] = field(default_factory=list)
     #: Files left out as test data (policylint.testdata); empty with --include-test-data.
     test_data: list[str] = field(default_factory=list)
 
@@ -239,6 +242,9 @@ def _check(options: RunOptions, policy_set: PolicySet | None) -> RunReport:
         findings = apply_suppressions(findings, load, policy_set, policies, options, set(files))
     except SuppressionError as exc:
         raise UsageError(str(exc)) from exc
+    from policylint.core.findings import split_superseded
+
+    findings, superseded = split_superseded(findings, {policy.id: policy.supersedes for policy in policies if policy.supersedes})
     notes: list[str] = []
     if options.verbose:
         from policylint.core.documents import DocumentSet
@@ -249,4 +255,4 @@ def _check(options: RunOptions, policy_set: PolicySet | None) -> RunReport:
     file_kinds.update((failure.path, failure.file_kind) for failure in load.failures if failure.path in set(files))
     return RunReport(findings, policies, policy_set, load.skipped, files, options, file_kinds,
                      documents=[doc for doc in load.documents if report_paths is None or doc.path in report_paths],
-                     notes=notes, test_data=sorted(set(test_data)))
+                     notes=notes, superseded=superseded, test_data=sorted(set(test_data)))

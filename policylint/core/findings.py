@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 from policylint.core.digests import sha256
 from policylint.core.records import field, record, replace
 
@@ -86,3 +88,26 @@ def severity_at_least(severity: str, threshold: str) -> bool:
     if threshold == "never":
         return False
     return SEVERITY_RANK.get(severity, 0) >= SEVERITY_RANK[threshold]
+
+
+def split_superseded(findings: list[Finding], supersedes: Mapping[str, Iterable[str]]) -> tuple[list[Finding], list[Finding]]:
+    """(shown, superseded): a finding whose node a more specific policy also reports is not shown.
+
+    `supersedes` maps a policy id to the ids it stands for (a policy's `supersedes:`). One place is
+    reported once (`k8s-host-path-volume` rather than also `k8s-restricted-volume-type`); the
+    superseded findings stay evidence for their own controls in the compliance report.
+    """
+    if not supersedes:
+        return findings, []
+    covered: set[tuple[str, str, int, int]] = {
+        (hidden, finding.path, finding.line, finding.column)
+        for finding in findings
+        for hidden in supersedes.get(finding.policy_id, ())
+    }
+    if not covered:
+        return findings, []
+    shown, superseded = [], []
+    for finding in findings:
+        key = (finding.policy_id, finding.path, finding.line, finding.column)
+        (superseded if key in covered else shown).append(finding)
+    return shown, superseded
