@@ -588,37 +588,20 @@ def _pdb_blocks(idx: Index, pdb: Document, selected: list[Document]) -> bool:
     return True
 
 
-def undeclared_ports(workloads: Iterable[Document]) -> bool:
-    """True when a main container of these workloads declares no ports (declaring them is optional)."""
-    from policylint.kinds.kubernetes.ports import declared_ports  # port modules only for the relations that read ports
-
-    for workload in workloads:
-        found = False
-        for _, _, container in containers(workload, main_only=True):
-            found = True
-            if not declared_ports(container.get("ports")):
-                return True
-        if not found:
-            return True
-    return False
-
-
-def _port_entry(
-    ref_value: Any, protocol: Any, ports: list[ContainerPort], unjudgeable: bool, end: Any = None
-) -> dict[str, Any]:
+def _port_entry(ref_value: Any, protocol: Any, ports: list[ContainerPort], end: Any = None) -> dict[str, Any]:
     """Whether a port reference matches the selected pods' ports (unknown counts as matched).
 
-    A number cannot be judged when some selected container declares no ports (`unjudgeable`): it
-    may listen there all the same. A name must be declared to resolve.
+    A number is never judged: declaring ports is optional and processes often listen on ports they
+    do not declare. A name must be declared to resolve, so a name that resolves to nothing fails for certain.
     """
-    from policylint.kinds.kubernetes.placeholders import is_unrendered
+    from policylint.kinds.kubernetes.placeholders import is_port_placeholder
     from policylint.kinds.kubernetes.ports import parse_port_ref, port_matches, protocol_of
 
     ref = parse_port_ref(ref_value, end)
     wanted = protocol_of(protocol)
-    if ref is None or is_unrendered(ref_value):
+    if ref is None or is_port_placeholder(ref_value):
         return {"matched": True, "port": str(ref_value), "protocol": wanted}
-    if ref.name is None and unjudgeable:
+    if ref.name is None:
         return {"matched": True, "port": ref.label, "protocol": wanted}
     return {"matched": port_matches(ref, wanted, ports), "port": ref.label, "protocol": wanted}
 
@@ -650,7 +633,6 @@ def selected_workloads(view: View, documents: DocumentSet, params: Mapping[str, 
     from policylint.kinds.kubernetes.ports import workload_ports
 
     ports = [port for workload in selected for port in workload_ports(workload)]
-    unjudgeable = bool(selected) and undeclared_ports(selected)
     if doc.kind == "PodDisruptionBudget":
         facts["minAvailableBlocks"] = _pdb_blocks(idx, doc, selected)
         anchors[("minAvailableBlocks",)] = Anchor(doc, ("spec", "minAvailable"))
@@ -661,7 +643,7 @@ def selected_workloads(view: View, documents: DocumentSet, params: Mapping[str, 
             if not isinstance(item, Mapping):
                 continue
             key = "targetPort" if "targetPort" in item else "port"
-            entries.append(_port_entry(item.get(key), item.get("protocol"), ports, unjudgeable))
+            entries.append(_port_entry(item.get(key), item.get("protocol"), ports))
             anchors[("servicePorts", len(entries) - 1)] = Anchor(doc, ("spec", "ports", position, key))
         facts["servicePorts"] = entries
     elif doc.kind == "NetworkPolicy" and selected:
@@ -672,7 +654,7 @@ def selected_workloads(view: View, documents: DocumentSet, params: Mapping[str, 
             for position, item in enumerate(rule_ports if isinstance(rule_ports, list) else []):
                 if not isinstance(item, Mapping) or "port" not in item:
                     continue
-                entries.append(_port_entry(item["port"], item.get("protocol"), ports, unjudgeable, item.get("endPort")))
+                entries.append(_port_entry(item["port"], item.get("protocol"), ports, item.get("endPort")))
                 anchors[("ingressPorts", len(entries) - 1)] = Anchor(
                     doc, ("spec", "ingress", rule_position, "ports", position, "port")
                 )
