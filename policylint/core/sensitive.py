@@ -23,6 +23,9 @@ _CREDENTIAL_URL_REST = re.compile(r"[^/\s:@]*:([^@\s/]+)@[^\s]+")
 _SCHEME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-")
 _VARIABLE = re.compile(r"^(?:\$\{[^}]*\}|\$\([^)]*\)|\$\{\{.*\}\}|\{\{.*\}\}|\$[A-Za-z_][A-Za-z0-9_]*)$", re.DOTALL)
 _ANGLE_PLACEHOLDER = re.compile(r"^<[^<>]+>")
+#: An all-capitals identifier with `_` (`GOOGLE_API_KEY_VAL`, `DB_PASSWORD`): a variable's name
+#: written where its value belongs, for someone to fill in.
+_IDENTIFIER_PLACEHOLDER = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
 #: `...`, `....` or `…`: a value left out on purpose.
 _ELLIPSIS = re.compile(r"^(?:\.{3,}|…)$")
 #: A file path: `./x`, `../x`, `~/x`, or an absolute path whose first folder is a lower-case word
@@ -121,7 +124,8 @@ def _unquoted(text: str) -> str:
 
 
 def is_placeholder(value: object) -> bool:
-    """Empty, a variable reference, `...`, or plainly a placeholder (`your-...`, `changeme`, `<...>`).
+    """Empty, a variable reference, `...`, or plainly a placeholder (`your-...`, `my-...`, `changeme`, `<...>`,
+    an all-capitals identifier such as `DB_PASSWORD`).
 
     A placeholder written in quotes (`'<PRIVKEY>'`) is one too. Weak defaults such as `password`
     or `admin` are not placeholders: they are the worst case.
@@ -132,6 +136,8 @@ def is_placeholder(value: object) -> bool:
     if not text:
         return True
     if _VARIABLE.match(text) or text.startswith(("${", "$(")) or _ELLIPSIS.match(text):
+        return True
+    if _IDENTIFIER_PLACEHOLDER.fullmatch(text):
         return True
     lowered = text.lower()
     return lowered.startswith(vocabulary().placeholder_prefixes) or bool(_ANGLE_PLACEHOLDER.match(lowered))

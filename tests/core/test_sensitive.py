@@ -83,6 +83,10 @@ def test_not_credential_urls(value):
         "${{ secrets.TOKEN }}",
         "{{ .Values.password }}",
         "your-api-key",
+        "my-secret-token",
+        "some-password",
+        "GOOGLE_API_KEY_VAL",
+        "DB_PASSWORD",
         "changeme",
         "change-me",
         "CHANGEME123",
@@ -100,7 +104,8 @@ def test_placeholders(value):
     assert is_placeholder(value)
 
 
-@pytest.mark.parametrize("value", ["password", "admin", "postgres", "root", "secret", "123456", "hunter2", "<", "a<b>", "my-changeme"])
+@pytest.mark.parametrize("value", ["password", "admin", "postgres", "root", "secret", "123456", "hunter2", "<", "a<b>", "the-changeme",
+                                   "AKIAIOSFODNN7QWERTYU", "PASSWORD_", "Abc_DEF", "myPassword1"])
 def test_weak_and_real_values_are_not_placeholders(value):
     assert not is_placeholder(value)
 
