@@ -168,6 +168,10 @@ def load_paths(paths: Sequence[str], options: RunOptions, test_data: list[str] |
         paths_seen = {doc.path for doc in rendered.documents} | {failure.path for failure in rendered.failures}
         files.extend(sorted(paths_seen - set(files)))
         result.extend(rendered)
+    if any(doc.file_kind == "kubernetes" for doc in result.documents):
+        from policylint.kinds.kubernetes.builtimages import tag_built_images
+
+        tag_built_images(result.documents)
     release_namespace = options.helm_namespace or options.default_namespace
     for document in result.documents:
         # A chart's objects without a namespace land in the release's namespace (helm install --namespace).

@@ -37,6 +37,9 @@ class Document:
     #: `spec.selector` this file leaves out (policylint.kinds.kubernetes.kustomization.adds_selector_labels).
     selector_labels: bool = False
     default_namespace: str = "default"
+    #: Image names a build configuration covering this file builds and tags at deploy time (skaffold,
+    #: Tilt, a kustomization's `images:`): not `latest` (policylint.kinds.kubernetes.builtimages).
+    built_images: tuple[str, ...] = ()
     #: Trailing comments a loader kept because they carry meaning (`uses: x@<sha>  # v4.1.1`).
     comments: dict[Pointer, str] = field(default_factory=dict)
 

@@ -167,6 +167,11 @@ def _container_views(doc: Document, spec: Mapping[str, Any], fields: dict[str, A
         base.instance.update(
             container=item, containerField=field, main=field == "containers", effective=effective
         )
+        if doc.built_images:
+            from policylint.kinds.kubernetes.builtimages import built_here
+
+            if built_here(doc, item.get("image")):
+                base.instance["imageBuiltHere"] = True
         base.anchors[()] = Anchor(doc, pointer)
         base.anchors[("container",)] = Anchor(doc, pointer)
         base.label = f"{fields['object']}#{field}[{name}]"

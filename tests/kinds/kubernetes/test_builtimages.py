@@ -1,0 +1,97 @@
+"""Images a build tool of the repository tags at deploy time are not `latest` (k8s-image-tag-latest)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from policylint.kinds.kubernetes.builtimages import image_name, kustomize_images, skaffold_images, tilt_images
+from policylint.options import RunOptions
+from policylint.runner import check
+
+DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: shop}
+spec:
+  template:
+    spec:
+      containers:
+        - name: frontend
+          image: frontend
+        - name: cart
+          image: gcr.io/acme/cart:latest
+        - name: redis
+          image: redis
+"""
+
+
+def latest(root: Path, monkeypatch) -> list[tuple[str, int]]:
+    monkeypatch.chdir(root)
+    report = check(RunOptions(paths=["."], select=["k8s-image-tag-latest"], jobs=1))
+    return [(f.path, f.line) for f in report.active]
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for path, text in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text)
+
+
+def test_without_a_build_configuration_every_untagged_image_is_reported(tmp_path, monkeypatch):
+    write(tmp_path, {"k8s/deploy.yaml": DEPLOYMENT})
+    assert latest(tmp_path, monkeypatch) == [("k8s/deploy.yaml", 9), ("k8s/deploy.yaml", 11), ("k8s/deploy.yaml", 13)]
+
+
+def test_skaffold_artifacts_cover_manifests_below_it(tmp_path, monkeypatch):
+    write(tmp_path, {
+        "skaffold.yaml": "apiVersion: skaffold/v4beta6\nkind: Config\nbuild:\n  artifacts:\n    - image: frontend\n"
+                         "      context: src/frontend\n---\napiVersion: skaffold/v4beta6\nkind: Config\n"
+                         "profiles:\n  - name: gcb\n    build:\n      artifacts: [{image: gcr.io/acme/cart}]\n",
+        "k8s/deploy.yaml": DEPLOYMENT,
+    })
+    assert latest(tmp_path, monkeypatch) == [("k8s/deploy.yaml", 13)]  # redis: nothing here builds it
+
+
+def test_skaffold_in_a_sibling_folder_covers_nothing_here(tmp_path, monkeypatch):
+    write(tmp_path, {"other/skaffold.yaml": "build:\n  artifacts: [{image: frontend}]\n", "k8s/deploy.yaml": DEPLOYMENT})
+    assert ("k8s/deploy.yaml", 9) in latest(tmp_path, monkeypatch)
+
+
+def test_tiltfile_docker_build(tmp_path, monkeypatch):
+    write(tmp_path, {
+        "Tiltfile": "# docker_build('redis', '.')  is commented out\ndocker_build('frontend', 'src/frontend')\n"
+                    "custom_build(ref='gcr.io/acme/cart', command='make', deps=['src'])\nk8s_yaml('k8s/deploy.yaml')\n",
+        "k8s/deploy.yaml": DEPLOYMENT,
+    })
+    assert latest(tmp_path, monkeypatch) == [("k8s/deploy.yaml", 13)]
+
+
+def test_kustomization_images_with_new_tag_cover_the_resources_it_lists(tmp_path, monkeypatch):
+    write(tmp_path, {
+        "base/kustomization.yaml": "resources: [deploy.yaml]\nimages:\n  - {name: frontend, newTag: v1.2.0}\n"
+                                   f"  - {{name: gcr.io/acme/cart, digest: 'sha256:{'4c5f' * 16}'}}\n"
+                                   "  - {name: redis, newName: mirror/redis}\n",
+        "base/deploy.yaml": DEPLOYMENT,
+        "other/deploy.yaml": DEPLOYMENT,
+    })
+    found = latest(tmp_path, monkeypatch)
+    assert ("base/deploy.yaml", 9) not in found and ("base/deploy.yaml", 11) not in found
+    assert ("base/deploy.yaml", 13) in found  # newName alone sets no tag
+    assert [line for path, line in found if path == "other/deploy.yaml"] == [9, 11, 13]  # not listed by it
+
+
+@pytest.mark.parametrize(("reference", "name"), [
+    ("frontend", "frontend"), ("frontend:latest", "frontend"), ("gcr.io/acme/cart:v1@sha256:abc", "gcr.io/acme/cart"),
+    ("registry:5000/api", "registry:5000/api"),
+])
+def test_image_name_drops_tag_and_digest(reference, name):
+    assert image_name(reference) == name
+
+
+def test_readers():
+    assert skaffold_images("build: {artifacts: [{image: a}, {image: ''}, {context: x}]}\n") == {"a"}
+    assert skaffold_images("build: [unclosed\n") == set()
+    assert tilt_images('docker_build("b:dev", ".")\ndocker_build_with_restart(\'c\', ".", entrypoint="x")\n') == {"b", "c"}
+    assert kustomize_images({"images": [{"name": "a", "newTag": "1"}, {"name": "b"}, "c"]}) == {"a"}
