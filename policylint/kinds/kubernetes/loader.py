@@ -88,7 +88,16 @@ def _actions_inside_strings(actions: list[str], items: list[YamlDocument | YamlE
             return False
         _collect_strings(item.data, strings)
     counts = Counter(actions)  # each occurrence must be inside a string, not just the same text once
-    return all(sum(string.count(action) for string in strings) >= count for action, count in counts.items())
+    return all(
+        max(sum(string.count(form) for string in strings) for form in _as_parsed(action)) >= count
+        for action, count in counts.items()
+    )
+
+
+def _as_parsed(action: str) -> set[str]:
+    """An action as the file writes it, and as it reads once parsed from a double-quoted (`\\"` is `"`)
+    or single-quoted (`''` is `'`) YAML string: Kyverno's JMESPath quotes label keys that way."""
+    return {action, action.replace('\\\\', '\\').replace('\\"', '"'), action.replace("''", "'")}
 
 
 def _collect_strings(value: Any, into: list[str]) -> None:

@@ -81,6 +81,32 @@ def test_alerting_and_workflow_templates_inside_strings_are_plain_manifests():
     assert description.line == 11
 
 
+def test_kyverno_jmespath_with_escaped_quotes_is_a_plain_manifest():
+    """Kyverno quotes label keys inside JMESPath: in a double-quoted YAML string the file's `\\"`
+    reads `"`, in a single-quoted one `''` reads `'`. The actions are text inside strings."""
+    policy = r"""apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: require-app-label
+spec:
+  rules:
+    - name: check
+      validate:
+        message: "label {{ request.object.metadata.labels.\"app.kubernetes.io/name\" }} is required"
+        deny:
+          conditions:
+            any:
+              - key: '{{ request.object.metadata.annotations."example.com/owner" || '''' }}'
+                operator: Equals
+                value: ''
+"""
+    result = load(policy)
+    assert not result.skipped and not result.failures
+    assert [doc.kind for doc in result.documents] == ["ClusterPolicy"]
+    # an action outside any string still makes the file a template
+    assert load("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .name }}\n").skipped
+
+
 def test_github_expression_is_not_helm():
     result = load("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  x: ${{ secrets.X }}\n")
     assert len(result.documents) == 1
