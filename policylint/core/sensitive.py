@@ -35,6 +35,8 @@ _FILE_PATH = re.compile(r"^(?:(?:\.{1,2}|~)(?:/[\w.@-]+)+|/[a-z][a-z0-9_.-]*(?:/
 #: also `-----BEGIN PGP PRIVATE KEY BLOCK-----`.
 _PEM_BEGIN = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")
 _BASE64_CHARS = re.compile(r"[A-Za-z0-9+/=]")
+#: Where a PEM body ends: a line (or the rest of a one-line value) starting with dashes.
+_PEM_BOUNDARY = re.compile(r"(?:^|\n)[ \t]*-{3,}|-{3,}\s*END\b", re.MULTILINE)
 #: Fewer base64 characters than this between BEGIN and END is an abbreviated example, not a key
 #: (the smallest real key, an Ed25519 OpenSSH key, has about 400).
 _MIN_KEY_BODY = 64
@@ -162,13 +164,16 @@ def private_key_block(value: str) -> str | None:
 
     Under any name: a key is a secret whatever the variable is called. Literal `\\n` escapes (a key
     written on one line) count as line breaks. A block whose body is abbreviated (`MIIE...`, `<key>`)
-    or shorter than any real key is an example, not a key.
+    or shorter than any real key is an example, not a key. The key counts from its BEGIN line: its
+    body ends at the next line that starts with dashes, whatever that END line says (`---END  KEY---`,
+    another block's BEGIN) or at the end of the value, so text after a missing END is not its body.
     """
     if "PRIVATE KEY" not in value:
         return None
     for begin in _PEM_BEGIN.finditer(value):
-        end = value.find("-----END", begin.end())
-        body = value[begin.end() : end if end >= 0 else len(value)].replace("\\n", "\n")
+        rest = value[begin.end() :].replace("\\n", "\n")
+        end = _PEM_BOUNDARY.search(rest)
+        body = rest[: end.start()] if end is not None else rest
         if "..." in body or "…" in body or "<" in body:
             continue
         if len(_BASE64_CHARS.findall(body)) >= _MIN_KEY_BODY:

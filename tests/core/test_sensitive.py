@@ -245,6 +245,11 @@ _BODY = (
         (f"-----BEGIN RSA PRIVATE KEY-----\n{_BODY}-----END RSA PRIVATE KEY-----", "-----BEGIN RSA PRIVATE KEY-----"),
         (f"-----BEGIN EC PRIVATE KEY-----\\n{_BODY.replace(chr(10), '')}\\n-----END EC PRIVATE KEY-----", "-----BEGIN EC PRIVATE KEY-----"),
         (f"-----BEGIN OPENSSH PRIVATE KEY-----\n{_BODY}", "-----BEGIN OPENSSH PRIVATE KEY-----"),  # truncated, still a key
+        # counted from BEGIN, whatever the END line says or what follows it
+        (f"-----BEGIN OPENSSH PRIVATE KEY-----\n{_BODY}---END  OPENSSH KEY---\n# see <docs> ...",
+         "-----BEGIN OPENSSH PRIVATE KEY-----"),
+        (f"-----BEGIN RSA PRIVATE KEY-----\n{_BODY}-----END RSA PRIVATE KEY-----\nnote: ... <later>",
+         "-----BEGIN RSA PRIVATE KEY-----"),
         (f"-----BEGIN ENCRYPTED PRIVATE KEY-----\n{_BODY}-----END ENCRYPTED PRIVATE KEY-----", "-----BEGIN ENCRYPTED PRIVATE KEY-----"),
         (f"-----BEGIN PGP PRIVATE KEY BLOCK-----\n\n{_BODY}-----END PGP PRIVATE KEY BLOCK-----", "-----BEGIN PGP PRIVATE KEY BLOCK-----"),
         (
