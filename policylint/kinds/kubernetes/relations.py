@@ -490,8 +490,10 @@ def anti_affinity_spreads(doc: Document) -> bool:
     """True when a podAntiAffinity term (required or preferred) selects the workload's own pods.
 
     An empty `podAntiAffinity: {}`, or terms whose labelSelector misses the pod labels (or is
-    absent: the API then matches no pod), keep nothing apart. An invalid selector counts as
-    spreading: the API would refuse the object, which is another rule's business.
+    absent: the API then matches no pod), keep nothing apart; so does a term whose `namespaces` or
+    `namespaceSelector` cannot include the pod's own namespace (it repels pods of other namespaces
+    only). An invalid selector counts as spreading: the API would refuse the object, which is
+    another rule's business.
     """
     spec = pod_spec(doc)
     affinity = spec.get("affinity") if spec is not None else None
@@ -506,12 +508,38 @@ def anti_affinity_spreads(doc: Document) -> bool:
         terms.append(item.get("podAffinityTerm") if isinstance(item, Mapping) else None)
     labels = normalise_labels(pod_labels(doc))
     for term in terms:
-        if not isinstance(term, Mapping):
+        if not isinstance(term, Mapping) or not _term_includes_namespace(term, doc.namespace):
             continue
         selector = parse_label_selector(term.get("labelSelector"))
         if not selector.valid or selector.matches(labels):
             return True
     return False
+
+
+#: The label every namespace carries with its own name: the one namespace label a manifest can know.
+NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
+
+
+def _term_includes_namespace(term: Mapping[str, Any], namespace: str) -> bool:
+    """Whether an affinity term can apply to pods of `namespace` (the pod's own).
+
+    No `namespaces` and no `namespaceSelector`: the pod's namespace. Otherwise the union of the
+    listed names and the namespaces the selector matches (`{}`: every namespace). A selector on
+    labels other than the namespace's name cannot be judged here and counts as including it.
+    """
+    names = term.get("namespaces")
+    listed = [name for name in names if isinstance(name, str)] if isinstance(names, list) else []
+    raw = term.get("namespaceSelector")
+    if not listed and raw is None:
+        return True
+    if namespace in listed:
+        return True
+    if raw is None:
+        return False
+    selector = parse_label_selector(raw)
+    if not selector.valid or any(requirement.key != NAMESPACE_NAME_LABEL for requirement in selector.requirements):
+        return True
+    return selector.matches({NAMESPACE_NAME_LABEL: namespace})
 
 
 @relation("kubernetes", "workload-context")
