@@ -177,6 +177,10 @@ def load_paths(paths: Sequence[str], options: RunOptions, test_data: list[str] |
         # A chart's objects without a namespace land in the release's namespace (helm install --namespace).
         helm = document.origin.startswith("helm chart ")
         document.default_namespace = release_namespace if helm else options.default_namespace
+    if any(doc.groups for doc in result.documents):
+        from policylint.kinds.kubernetes.builtimages import namespace_from_kustomizations
+
+        namespace_from_kustomizations(result.documents)
     return result, files
 
 
@@ -242,6 +246,9 @@ def _check(options: RunOptions, policy_set: PolicySet | None) -> RunReport:
         from policylint.kinds.kubernetes.helm import deduplicate
 
         findings = deduplicate(findings)
+    from policylint.core.findings import with_short_messages
+
+    findings = with_short_messages(findings, (" (helm chart ", " (kustomize overlay "))
     try:
         findings = apply_suppressions(findings, load, policy_set, policies, options, set(files))
     except SuppressionError as exc:

@@ -96,3 +96,15 @@ def test_compliance_report_counts_the_superseded_finding_for_its_control(tmp_pat
     failing = {row["id"]: row["findings"] for row in framework["controls"] if row["status"] == "fail"}
     restricted = failing["restrictedVolumes"]
     assert {listed[ref] for ref in restricted} == {"k8s-host-path-volume", "k8s-restricted-volume-type"}
+
+
+def test_messages_are_shortened_to_the_limit_keeping_the_origin():
+    from policylint.core.findings import MESSAGE_LIMIT, shortened, with_short_messages
+
+    origin = " (helm chart charts/web (values ci/debug-values.yaml))"
+    long = Finding("k8s-x", "high", "a.yaml", 1, 1, "word " * 100 + origin)
+    short = Finding("k8s-x", "high", "a.yaml", 2, 1, "fine" + origin)
+    cut, kept = with_short_messages([long, short], (" (helm chart ",))
+    assert MESSAGE_LIMIT - 2 <= len(cut.message) <= MESSAGE_LIMIT and cut.message.endswith("…" + origin) and kept == short
+    assert len(shortened("x" * 500)) == MESSAGE_LIMIT
+    assert len(shortened("x" * 50, " (" + "y" * 400 + ")")) == MESSAGE_LIMIT

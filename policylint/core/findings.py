@@ -12,6 +12,9 @@ SEVERITY_RANK = {name: rank for rank, name in enumerate(reversed(SEVERITIES), st
 #: `--fail-on never` makes every run exit 0 unless the input itself is unusable.
 FAIL_ON_CHOICES = (*SEVERITIES, "never")
 
+#: The longest message a finding shows (an annotation, a terminal line); longer text is shortened.
+MESSAGE_LIMIT = 300
+
 PARSE_ERROR = "parse-error"
 POLICY_ERROR = "policy-error"
 
@@ -111,3 +114,31 @@ def split_superseded(findings: list[Finding], supersedes: Mapping[str, Iterable[
         key = (finding.policy_id, finding.path, finding.line, finding.column)
         (superseded if key in covered else shown).append(finding)
     return shown, superseded
+
+
+def shortened(message: str, suffix: str = "") -> str:
+    """`message` plus `suffix` (where the object came from) in at most MESSAGE_LIMIT characters.
+
+    The message is cut first, with an ellipsis, so the suffix that says where it came from stays.
+    """
+    if len(message) + len(suffix) <= MESSAGE_LIMIT:
+        return message + suffix
+    room = MESSAGE_LIMIT - len(suffix) - 1
+    if room >= 80:
+        return message[:room].rstrip() + "…" + suffix
+    text = message + suffix
+    return text[: MESSAGE_LIMIT - 1].rstrip() + "…"
+
+
+def with_short_messages(findings: list[Finding], origin_markers: Iterable[str] = ()) -> list[Finding]:
+    """Findings whose message is at most MESSAGE_LIMIT characters; the origin suffix (the last
+    text starting with one of `origin_markers`, e.g. ` (helm chart `) is kept whole when it fits."""
+    result = []
+    for finding in findings:
+        message = finding.message
+        if len(message) > MESSAGE_LIMIT:
+            cut = max((message.rfind(marker) for marker in origin_markers), default=-1)
+            body, suffix = (message[:cut], message[cut:]) if cut > 0 else (message, "")
+            finding = replace(finding, message=shortened(body, suffix))
+        result.append(finding)
+    return result

@@ -62,6 +62,12 @@ def typed_dispatch_inputs(data: Mapping[str, Any]) -> list[str]:
     return sorted(typed - free)
 
 
+def major_of(version: str) -> int | None:
+    """The major of a version text (`v4.2.2` → 4), None when it names none."""
+    match = _VERSION.match(version)
+    return int(match.group(1)) if match else None
+
+
 def parse_uses(value: str, comment: str | None = None) -> dict[str, Any]:
     """Split a `uses:` value into its parts; `version` is the comment's for a SHA-pinned ref."""
     parsed: dict[str, Any] = {

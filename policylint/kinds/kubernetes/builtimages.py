@@ -151,6 +151,36 @@ def kustomize_images(data: Mapping[str, Any]) -> set[str]:
     return names
 
 
+def namespace_from_kustomizations(documents: Iterable[Document]) -> None:
+    """Objects that set no namespace take the one the kustomizations listing them set (`namespace:`),
+    as `kustomize build` writes it; when those kustomizations disagree (two overlays of one base),
+    the run's default stays."""
+    cache: dict[str, str | None] = {}
+    for doc in documents:
+        if doc.file_kind != "kubernetes" or not doc.groups or doc.origin or doc.metadata.get("namespace"):
+            continue
+        found = set()
+        for group in doc.groups:
+            if group not in cache:
+                cache[group] = _kustomization_namespace(group)
+            if cache[group]:
+                found.add(cache[group])
+        if len(found) == 1:
+            doc.default_namespace = found.pop()
+
+
+def _kustomization_namespace(file: str) -> str | None:
+    text = _read(file)
+    if text is None:
+        return None
+    from policylint.core.yamlnodes import YamlDocument, parse_yaml_stream
+
+    parsed = next(iter(parse_yaml_stream(text)), None)
+    data = parsed.data if isinstance(parsed, YamlDocument) else None
+    namespace = data.get("namespace") if isinstance(data, Mapping) else None
+    return namespace if isinstance(namespace, str) and namespace.strip() else None
+
+
 def built_here(doc: Document, image: Any) -> bool:
     """Whether a container's image is one a build configuration covering `doc` builds and tags."""
     return bool(doc.built_images) and isinstance(image, str) and image_name(image) in doc.built_images

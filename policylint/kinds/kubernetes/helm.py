@@ -365,8 +365,17 @@ def _variants(chart: Chart, settings: HelmSettings) -> list[list[Path]]:
 
 
 def _label(chart: Chart, files: Sequence[Path]) -> str:
+    """`helm chart charts/web (values ci/debug-values.yaml)`: a values file inside the chart is named
+    from the chart's folder, so the message does not repeat the chart's path."""
     label = f"helm chart {display_path(chart.root)}"
-    return f"{label} (values {', '.join(display_path(file) for file in files)})" if files else label
+    return f"{label} (values {', '.join(_values_name(chart, file) for file in files)})" if files else label
+
+
+def _values_name(chart: Chart, file: Path) -> str:
+    try:
+        return Path(os.path.abspath(file)).relative_to(os.path.abspath(chart.root)).as_posix()
+    except ValueError:
+        return display_path(file)
 
 
 def _source_file(chart: Chart, name: str) -> Path | None:

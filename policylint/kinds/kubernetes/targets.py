@@ -118,7 +118,8 @@ def _fresh(view: View) -> View:
 
 
 def _fields(doc: Document) -> dict[str, Any]:
-    return {"kind": doc.kind, "name": doc.name, "namespace": doc.namespace, "object": doc.identity}
+    # An object without a name (a kustomize patch target, a generated name) reads "Deployment (unnamed)".
+    return {"kind": doc.kind, "name": doc.name or "(unnamed)", "namespace": doc.namespace, "object": doc.identity}
 
 
 def _pod_view(doc: Document, spec: Mapping[str, Any], fields: dict[str, Any]) -> View:

@@ -95,3 +95,36 @@ def test_readers():
     assert skaffold_images("build: [unclosed\n") == set()
     assert tilt_images('docker_build("b:dev", ".")\ndocker_build_with_restart(\'c\', ".", entrypoint="x")\n') == {"b", "c"}
     assert kustomize_images({"images": [{"name": "a", "newTag": "1"}, {"name": "b"}, "c"]}) == {"a"}
+
+
+NETPOL = ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: other, namespace: shop}\n"
+          "spec: {podSelector: {matchLabels: {app: other}}}\n")
+WORKLOAD = ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\nspec:\n  selector: {matchLabels: {app: api}}\n"
+            "  template:\n    metadata: {labels: {app: api}}\n    spec: {containers: [{name: a, image: a:1}]}\n")
+
+
+def test_kustomization_namespace_is_the_namespace_of_the_objects_it_lists(tmp_path, monkeypatch):
+    write(tmp_path, {"app/kustomization.yaml": "namespace: shop\nresources: [deploy.yaml, netpol.yaml]\n",
+                     "app/deploy.yaml": WORKLOAD, "app/netpol.yaml": NETPOL})
+    monkeypatch.chdir(tmp_path)
+    report = check(RunOptions(paths=["."], select=["k8s-networkpolicy-missing"], jobs=1))
+    assert [f.message for f in report.active] == ["Deployment api: no NetworkPolicy in namespace shop selects its pods"]
+
+
+def test_two_overlays_that_disagree_leave_the_default(tmp_path, monkeypatch):
+    write(tmp_path, {"base/kustomization.yaml": "resources: [deploy.yaml]\n", "base/deploy.yaml": WORKLOAD,
+                     "dev/kustomization.yaml": "namespace: dev\nresources: [../base]\n",
+                     "prod/kustomization.yaml": "namespace: prod\nresources: [../base]\n"})
+    monkeypatch.chdir(tmp_path)
+    report = check(RunOptions(paths=["."], jobs=1))
+    assert {doc.namespace for doc in report.documents if doc.kind == "Deployment"} == {"default"}
+
+
+def test_an_unnamed_object_reads_unnamed():
+    from policylint.core.documents import Document
+    from policylint.kinds.kubernetes.targets import container
+
+    doc = Document("p.yaml", "kubernetes", 0, {"apiVersion": "v1", "kind": "Pod", "metadata": {},
+                                               "spec": {"containers": [{"name": "a", "image": "a"}]}}, {})
+    (view,) = list(container(doc, {}))
+    assert view.fields["name"] == "(unnamed)"

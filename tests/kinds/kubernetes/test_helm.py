@@ -39,8 +39,8 @@ def test_chart_findings_land_on_template_lines_with_their_variant(web):
     messages = {rule: message for _, _, rule, message in found}
     # Identical findings of the three renderings are reported once, for the chart's own values.
     assert messages["k8s-readiness-probe-missing"].endswith("(helm chart web)")
-    assert messages["k8s-run-as-root"].endswith("(helm chart web (values web/ci/root-values.yaml))")
-    assert messages["k8s-privileged-container"].endswith("(helm chart web (values web/ci/debug-values.yaml))")
+    assert messages["k8s-run-as-root"].endswith("(helm chart web (values ci/root-values.yaml))")
+    assert messages["k8s-privileged-container"].endswith("(helm chart web (values ci/debug-values.yaml))")
 
 
 def test_values_toggle_from_helm_values_file(web):
@@ -60,8 +60,8 @@ def test_helpers_render_labels_that_relations_see(web):
     report, found = _findings([web], select=["k8s"])
     assert not [item for item in found if item[2] == "k8s-service-selects-nothing"]
     service = [doc for doc in report.documents if doc.kind == "Service"]
-    assert {doc.origin for doc in service} == {"helm chart web", "helm chart web (values web/ci/debug-values.yaml)",
-                                               "helm chart web (values web/ci/root-values.yaml)"}
+    assert {doc.origin for doc in service} == {"helm chart web", "helm chart web (values ci/debug-values.yaml)",
+                                               "helm chart web (values ci/root-values.yaml)"}
     labels = service[0].positions[("metadata", "labels", "app.kubernetes.io/name")]
     assert (service[0].path, labels.line) == ("web/templates/service.yaml", 5)  # `labels:` holding the include
     assert all(doc.path != "web/templates/NOTES.txt" for doc in report.documents)
