@@ -120,14 +120,16 @@ def shortened(message: str, suffix: str = "") -> str:
     """`message` plus `suffix` (where the object came from) in at most MESSAGE_LIMIT characters.
 
     The message is cut first, with an ellipsis, so the suffix that says where it came from stays.
+    Without a suffix the middle goes: a message's start says what failed and its end often what to do.
     """
     if len(message) + len(suffix) <= MESSAGE_LIMIT:
         return message + suffix
     room = MESSAGE_LIMIT - len(suffix) - 1
-    if room >= 80:
+    if suffix and room >= 80:
         return message[:room].rstrip() + "…" + suffix
     text = message + suffix
-    return text[: MESSAGE_LIMIT - 1].rstrip() + "…"
+    head = (MESSAGE_LIMIT - 1) // 2
+    return text[:head] + "…" + text[len(text) - (MESSAGE_LIMIT - 1 - head):]
 
 
 def with_short_messages(findings: list[Finding], origin_markers: Iterable[str] = ()) -> list[Finding]:
