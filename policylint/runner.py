@@ -121,6 +121,8 @@ def load_paths(paths: Sequence[str], options: RunOptions, test_data: list[str] |
     result = LoadResult()
     skipped_test_data = None if options.include_test_data else ([] if test_data is None else test_data)
     discovered = discover(paths, options.excludes, options.respect_gitignore, skipped_test_data)
+    if not discovered and options.respect_gitignore and any(Path(raw).is_dir() for raw in paths if raw != "-"):
+        _tell_when_ignored(paths, options, result)
     candidates, charts, kustomize_roots = list(discovered), [], []
     if may_hold_chart(candidates):  # the renderers are imported only when a file may need them
         from policylint.kinds.kubernetes.helm import plan as plan_charts
@@ -182,6 +184,16 @@ def load_paths(paths: Sequence[str], options: RunOptions, test_data: list[str] |
 
         namespace_from_kustomizations(result.documents)
     return result, files
+
+
+def _tell_when_ignored(paths: Sequence[str], options: RunOptions, result: LoadResult) -> None:
+    """A notice when nothing was found only because .gitignore files ignore it (`check .` inside an ignored folder)."""
+    from policylint.discovery import discover
+
+    if discover(paths, options.excludes, respect_gitignore=False, test_data=None if options.include_test_data else []):
+        where = ", ".join(raw for raw in paths if raw != "-")
+        result.skipped.append(Skipped(where, "nothing was checked: .gitignore ignores every file of a known kind here; "
+                                             "--no-respect-gitignore checks them"))
 
 
 @fewer_collections()

@@ -100,3 +100,20 @@ def test_include_test_data_flag_and_config(tmp_path, monkeypatch, capsys):
     assert paths == ["app/pod.yaml", "examples/pod.yaml"]
     (tmp_path / ".policylint.yaml").write_text("test-data: yes\n")
     assert main(["check", "."]) == 2
+
+
+def test_notice_when_gitignore_ignores_everything(tmp_path, monkeypatch, capsys):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".gitignore").write_text("build/\n")
+    (tmp_path / "build").mkdir()
+    (tmp_path / "build" / "pod.yaml").write_text(POD)
+    monkeypatch.chdir(tmp_path / "build")
+    code, paths, err = run(["."], capsys)
+    assert code == 0 and paths == []
+    assert err.splitlines() == ["policylint: notice: .: nothing was checked: .gitignore ignores every file of a known "
+                                "kind here; --no-respect-gitignore checks them"]
+    code, paths, err = run([".", "--no-respect-gitignore"], capsys)
+    assert paths == ["pod.yaml"] and "gitignore" not in err
+    (tmp_path / "build" / "pod.yaml").unlink()  # an empty folder: nothing to say
+    _, _, err = run(["."], capsys)
+    assert err == ""
