@@ -93,8 +93,9 @@ def cli() -> None:
               help="Show a progress line on stderr (default: on an interactive terminal, never in CI).")
 @click.option("--kube-version", default=None,
               help="Kubernetes version to validate schemas and API deprecations against (default: newest bundled).")
-@click.option("--kustomize/--no-kustomize", default=False,
-              help="Render folders holding a kustomization.yaml (kubectl kustomize or kustomize build) and check the output.")
+@click.option("--kustomize/--no-kustomize", default=None,
+              help="Render folders holding a kustomization.yaml (kubectl kustomize or kustomize build) and check the "
+                   "output (default: when a renderer is available).")
 @click.option("--helm/--no-helm", default=True,
               help="Render Helm charts (folders holding Chart.yaml) and check what they render (needs policylint[helm]).")
 @click.option("--helm-values", "helm_values", multiple=True, type=click.Path(exists=True, dir_okay=False),
@@ -129,7 +130,7 @@ def check(
     warn_unused_suppressions: bool,
     progress: bool | None,
     kube_version: str | None,
-    kustomize: bool,
+    kustomize: bool | None,
     helm: bool,
     helm_values: tuple[str, ...],
     respect_gitignore: bool,
@@ -328,7 +329,8 @@ def report(
             _fail(f"unknown framework {framework_id!r}{did_you_mean(framework_id, frameworks, quote=False)}"
                   f"; known: {', '.join(sorted(frameworks))}")
     options = RunOptions(paths=paths or (".",), policy_dirs=policy_dirs, enable=_split(enable), profile=profile,
-                         excludes=excludes, kube_version=kube_version, use_suppressions=not no_suppressions)
+                         excludes=excludes, kube_version=kube_version, use_suppressions=not no_suppressions,
+                         kustomize=None)
     ctx = click.get_current_context()
     explicit = {name for name in ("profile", "kube_version")
                 if ctx.get_parameter_source(name) not in (None, click.core.ParameterSource.DEFAULT)}

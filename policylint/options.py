@@ -29,8 +29,9 @@ class RunOptions:
     excludes: Sequence[str] = ()
     default_namespace: str = "default"
     kube_version: str | None = None
-    #: Render folders holding a kustomization.yaml (kubectl kustomize / kustomize build) and check the output.
-    kustomize: bool = False
+    #: Render folders holding a kustomization.yaml (kubectl kustomize / kustomize build) and check the output;
+    #: None (the command line's default): render when a renderer is available, else say once how to get one.
+    kustomize: bool | None = False
     #: Render Helm charts (folders holding Chart.yaml) when the Helm library is installed (policylint.kinds.kubernetes.helm).
     helm: bool = True
     #: Values files for every chart (`--helm-values`, then the configuration's `helm: {values: ...}`).

@@ -131,9 +131,14 @@ def load_paths(paths: Sequence[str], options: RunOptions, test_data: list[str] |
         candidates, charts = chart_plan.candidates, chart_plan.charts
         result.skipped.extend(chart_plan.skipped)
     if holds_kustomization(candidates):
-        from policylint.kinds.kubernetes.kustomize import plan
+        from policylint.kinds.kubernetes.kustomize import NO_RENDERER_NOTICE, plan, renderer_available
 
-        kustomize = plan(candidates, options.kustomize)
+        render = options.kustomize
+        if render is None:  # by default, rendered when a renderer is available (as Helm charts are)
+            render = renderer_available()
+            if not render:
+                result.skipped.append(Skipped(".", NO_RENDERER_NOTICE))
+        kustomize = plan(candidates, render)
         candidates, kustomize_roots = kustomize.candidates, kustomize.roots
         result.skipped.extend(kustomize.skipped)
     files = []

