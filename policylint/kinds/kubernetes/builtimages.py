@@ -139,12 +139,15 @@ def _kustomization_images(file: str) -> set[str]:
 
 
 def kustomize_images(data: Mapping[str, Any]) -> set[str]:
-    """Names from a kustomization's `images:` whose entries set a tag or a digest."""
+    """Names from a kustomization's `images:` whose entries set a digest or a tag other than `latest`."""
     names: set[str] = set()
     images = data.get("images")
     for entry in images if isinstance(images, list) else []:
-        if not isinstance(entry, Mapping) or not (entry.get("newTag") or entry.get("digest")):
+        if not isinstance(entry, Mapping):
             continue
+        tag = entry.get("newTag")
+        if not entry.get("digest") and (not tag or str(tag).strip() == "latest"):
+            continue  # `newTag: latest` retags to latest: still mutable
         name = entry.get("name")
         if isinstance(name, str) and name.strip():
             names.add(image_name(name))

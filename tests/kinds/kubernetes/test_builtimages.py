@@ -94,7 +94,8 @@ def test_readers():
     assert skaffold_images("build: {artifacts: [{image: a}, {image: ''}, {context: x}]}\n") == {"a"}
     assert skaffold_images("build: [unclosed\n") == set()
     assert tilt_images('docker_build("b:dev", ".")\ndocker_build_with_restart(\'c\', ".", entrypoint="x")\n') == {"b", "c"}
-    assert kustomize_images({"images": [{"name": "a", "newTag": "1"}, {"name": "b"}, "c"]}) == {"a"}
+    assert kustomize_images({"images": [{"name": "a", "newTag": "1"}, {"name": "b"}, "c", {"name": "d", "newTag": "latest"},
+                                        {"name": "e", "newTag": "latest", "digest": "sha256:" + "0" * 64}]}) == {"a", "e"}
 
 
 NETPOL = ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: other, namespace: shop}\n"
