@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from policylint.catalog import load_policies
 from policylint.core.documents import Document, LoadResult, Skipped
@@ -124,6 +125,7 @@ def load_paths(paths: Sequence[str], options: RunOptions, test_data: list[str] |
     if not discovered and options.respect_gitignore and any(Path(raw).is_dir() for raw in paths if raw != "-"):
         _tell_when_ignored(paths, options, result)
     candidates, charts, kustomize_roots = list(discovered), [], []
+    fallback: dict[Any, list[Any]] = {}
     if may_hold_chart(candidates):  # the renderers are imported only when a file may need them
         from policylint.kinds.kubernetes.helm import plan as plan_charts
 
@@ -139,30 +141,47 @@ def load_paths(paths: Sequence[str], options: RunOptions, test_data: list[str] |
             if not render:
                 result.skipped.append(Skipped(".", NO_RENDERER_NOTICE))
         kustomize = plan(candidates, render)
-        candidates, kustomize_roots = kustomize.candidates, kustomize.roots
+        candidates, kustomize_roots, fallback = kustomize.candidates, kustomize.roots, kustomize.fallback
         result.skipped.extend(kustomize.skipped)
     files = []
-    for done, candidate in enumerate(candidates):
-        if options.progress is not None:
-            options.progress(done, len(candidates), "files")
+
+    def load_candidate(candidate: Any) -> None:
         files.append(candidate.display)
         if candidate.disk is None:
             text = options.stdin_text if options.stdin_text is not None else sys.stdin.read()
             result.extend(load_bytes(STDIN_NAME, text.encode("utf-8", "surrogateescape"), "yaml"))
-            continue
+            return
         try:
             raw = candidate.disk.read_bytes()
         except OSError as exc:
             reason = exc.strerror or str(exc)
             result.failures.append(ParseFailure(candidate.display, candidate.file_kind, 1, 1, f"cannot read file: {reason}"))
-            continue
+            return
         result.extend(load_bytes(candidate.display, raw, candidate.file_kind))
+
+    for done, candidate in enumerate(candidates):
+        if options.progress is not None:
+            options.progress(done, len(candidates), "files")
+        load_candidate(candidate)
     tag_from_candidates(result.documents, discovered)
     files.extend(sorted(set(result.sources) - set(files)))  # read by a loader itself: GitLab local includes
     for root in kustomize_roots:
         from policylint.kinds.kubernetes.kustomize import render
 
         rendered = render(root)
+        if options.kustomize is None and rendered.failures and not rendered.documents:
+            # Rendering was policylint's choice: a build that cannot run here (a remote base, a generated
+            # file, a plugin) is said once, and its files are checked as plain manifests, as without rendering.
+            from policylint.core.files import display_path
+
+            reason = rendered.failures[0].reason
+            result.skipped.append(Skipped(display_path(root.file), f"not rendered, its files are checked as plain "
+                                          f"manifests (--kustomize reports it as an error): {reason[:160]}"))
+            plain = [candidate for candidate in fallback.get(root.root, []) if candidate.display not in files]
+            for candidate in plain:
+                load_candidate(candidate)
+            tag_from_candidates(result.documents, plain)
+            continue
         paths_seen = {doc.path for doc in rendered.documents} | {failure.path for failure in rendered.failures}
         files.extend(sorted(paths_seen - set(files)))
         result.extend(rendered)

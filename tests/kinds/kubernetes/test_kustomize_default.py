@@ -42,3 +42,36 @@ def test_one_notice_without_a_renderer(capsys, monkeypatch):
     assert err.count("kustomizations found but not rendered") == 1
     assert 'pip install "policylint[kustomize]"' in err
     assert main(["check", FIXTURE, "--kustomize", "-j", "1"]) == 2  # asked for explicitly: a usage error
+
+
+POD = "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec: {containers: [{name: web, image: web:1.0}]}\n"
+
+
+def check_tree(tmp_path, monkeypatch, capsys, files, *args):
+    for path, text in files.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+    monkeypatch.chdir(tmp_path)
+    code = main(["check", ".", "--format", "json", "-j", "1", "--select", "k8s-run-as-root", *args])
+    captured = capsys.readouterr()
+    found = sorted((f["rule_id"], f["path"]) for f in json.loads(captured.out)["findings"]) if captured.out else None
+    return code, found, captured.err
+
+
+@pytest.mark.skipif(not kustomize.renderer_available(), reason="no kubectl or kustomize")
+def test_a_build_that_cannot_run_falls_back_to_plain_files_with_a_notice(tmp_path, monkeypatch, capsys):
+    files = {"app/kustomization.yaml": "resources:\n  - pod.yaml\n  - https://example.com/base.yaml\n", "app/pod.yaml": POD}
+    _, found, err = check_tree(tmp_path, monkeypatch, capsys, files)
+    assert found == [("k8s-run-as-root", "app/pod.yaml")]
+    assert "policylint: notice: app/kustomization.yaml: not rendered, its files are checked as plain manifests" in err
+    _, found, _ = check_tree(tmp_path, monkeypatch, capsys, files, "--kustomize")  # asked for: an error
+    assert ("parse-error", "app/kustomization.yaml") in found
+
+
+@pytest.mark.skipif(not kustomize.renderer_available(), reason="no kubectl or kustomize")
+def test_a_component_is_not_rendered_on_its_own(tmp_path, monkeypatch, capsys):
+    files = {"components/debug/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
+                                                    "resources: [pod.yaml]\n",
+             "components/debug/pod.yaml": POD}
+    _, found, err = check_tree(tmp_path, monkeypatch, capsys, files)
+    assert found == [("k8s-run-as-root", "components/debug/pod.yaml")] and "not rendered" not in err
