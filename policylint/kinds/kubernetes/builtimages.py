@@ -41,21 +41,26 @@ def tag_built_images(documents: Iterable[Document]) -> None:
     docs = [doc for doc in documents if doc.file_kind == "kubernetes"]
     if not docs:
         return
-    by_folder: dict[str, frozenset[str]] = {}
+    by_folder: dict[str, list[tuple[frozenset[str], tuple[str, ...] | None]]] = {}
     chains: dict[str, list[str]] = {}
     kustomize: dict[str, frozenset[str]] = {}
     top = os.path.abspath(os.getcwd())
     for doc in docs:
         names: set[str] = set()
+        places = [os.path.abspath(doc.path)]
+        if doc.origin.startswith(OVERLAY_ORIGIN):  # rendered: the overlay's folder is what a build tool deploys
+            places.append(os.path.abspath(doc.origin[len(OVERLAY_ORIGIN):]))
         start = posixpath.dirname(doc.path)
         chain = chains.get(start)
         if chain is None:
             chain = chains[start] = _folders_up(start, top)
         for folder in chain:
-            found = by_folder.get(folder)
-            if found is None:
-                found = by_folder[folder] = frozenset(_built_in_folder(folder))
-            names |= found
+            entries = by_folder.get(folder)
+            if entries is None:
+                entries = by_folder[folder] = _built_in_folder(folder)
+            for built, scope in entries:
+                if scope is None or any(_within(place, target) for place in places for target in scope):
+                    names |= built
         for group in doc.groups:
             found = kustomize.get(group)
             if found is None:
@@ -63,6 +68,14 @@ def tag_built_images(documents: Iterable[Document]) -> None:
             names |= found
         if names:
             doc.built_images = tuple(sorted(names))
+
+
+#: How a document rendered from a kustomize overlay names it (policylint.kinds.kubernetes.kustomize).
+OVERLAY_ORIGIN = "kustomize overlay "
+
+
+def _within(path: str, target: str) -> bool:
+    return path == target or path.startswith(target.rstrip(os.sep) + os.sep)
 
 
 def _folders_up(folder: str, top: str) -> list[str]:
@@ -77,17 +90,32 @@ def _folders_up(folder: str, top: str) -> list[str]:
         current = parent
 
 
-def _built_in_folder(folder: str) -> set[str]:
-    """The image names the skaffold files and Tiltfile of one folder build."""
-    names: set[str] = set()
+def _built_in_folder(folder: str) -> list[tuple[frozenset[str], tuple[str, ...] | None]]:
+    """(image names, scope) of the skaffold files and Tiltfile of one folder. The scope is None for
+    the whole folder tree, else the paths a Tiltfile deploys (`k8s_yaml`, `kustomize`, `helm`)."""
+    entries: list[tuple[frozenset[str], tuple[str, ...] | None]] = []
     for name in SKAFFOLD_FILES:
         text = _read(os.path.join(folder, name))
         if text is not None:
-            names |= skaffold_images(text)
+            entries.append((frozenset(skaffold_images(text)), None))
     text = _read(os.path.join(folder, TILTFILE))
     if text is not None:
-        names |= tilt_images(text)
-    return names
+        deployed = tilt_deployed_paths(text)
+        scope = tuple(os.path.normpath(os.path.join(folder, path)) for path in deployed) if deployed else None
+        entries.append((frozenset(tilt_images(text)), scope))
+    return entries
+
+
+#: What a Tiltfile deploys: the string arguments of `k8s_yaml(...)`, `kustomize(...)` and `helm(...)`.
+_TILT_DEPLOY = re.compile(r"\b(?:k8s_yaml|kustomize|helm)\(([^()]*(?:\([^()]*\)[^()]*)*)\)")
+_STRING = re.compile(r"[\"']([^\"']+)[\"']")
+
+
+def tilt_deployed_paths(text: str) -> list[str]:
+    """The paths a Tiltfile deploys, as written; empty when they are not literal (computed in Starlark)."""
+    lines = "\n".join(line.split("#", 1)[0] for line in text.splitlines())
+    return sorted({literal for call in _TILT_DEPLOY.finditer(lines) for literal in _STRING.findall(call.group(1))
+                   if "=" not in literal and not literal.startswith(("ext://", "http"))})
 
 
 def _read(path: str) -> str | None:

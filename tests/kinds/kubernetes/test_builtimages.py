@@ -68,6 +68,16 @@ def test_tiltfile_docker_build(tmp_path, monkeypatch):
     assert latest(tmp_path, monkeypatch) == [("k8s/deploy.yaml", 13)]
 
 
+def test_tiltfile_covers_only_what_it_deploys(tmp_path, monkeypatch):
+    write(tmp_path, {
+        "Tiltfile": "docker_build('frontend', '.')\nk8s_yaml(kustomize('deploy/dev'))\n",
+        "deploy/dev/deploy.yaml": DEPLOYMENT,
+        "release/install.yaml": DEPLOYMENT,  # a release manifest Tilt never deploys keeps its finding
+    })
+    found = latest(tmp_path, monkeypatch)
+    assert ("deploy/dev/deploy.yaml", 9) not in found and ("release/install.yaml", 9) in found
+
+
 def test_kustomization_images_with_new_tag_cover_the_resources_it_lists(tmp_path, monkeypatch):
     write(tmp_path, {
         "base/kustomization.yaml": "resources: [deploy.yaml]\nimages:\n  - {name: frontend, newTag: v1.2.0}\n"
