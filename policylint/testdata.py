@@ -17,6 +17,9 @@ from collections.abc import Sequence
 TEST_DATA_DIRS = frozenset({"testdata", "test-data", "test_data", "__tests__", "__fixtures__", "__snapshots__",
                             "fixtures"})
 
+#: `testdata2`, `testdata-v1`: a numbered or suffixed copy of a testdata folder.
+_NUMBERED_TESTDATA = re.compile(r"testdata[-_.]?[0-9a-z]*[0-9][0-9a-z]*")
+
 #: `test` or `tests` as the whole name, or as the word a name starts or ends with, set off by `.`,
 #: `-` or `_`: `e2e-tests`, `.chainsaw-test`, `test-infra`, `integration_tests` (not `latest`,
 #: `contest`, `attestation`, `testing`).
@@ -29,7 +32,7 @@ _GOLDEN_FILE = re.compile(r".+\.golden(?:\..+)?$|.+\.snap$", re.IGNORECASE)
 def is_test_data_dir(name: str, parent: str = "") -> bool:
     """Whether a folder named `name` (inside a folder named `parent`) holds test data."""
     lowered = name.lower()
-    if lowered in TEST_DATA_DIRS:
+    if lowered in TEST_DATA_DIRS or _NUMBERED_TESTDATA.fullmatch(lowered):
         return True
     if lowered == "tests" and parent == "templates":
         return False  # a Helm chart's test hooks: rendered with the chart
