@@ -16,7 +16,8 @@ from policylint.testdata import is_test_data
 ROOT = Path(__file__).resolve().parents[1]
 POD = "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {containers: [{name: a, image: nginx}]}\n"
 
-TEST_DATA = ["testdata/pod.yaml", "kio/testdata2/a.yaml", "x/testdata-v1/a.yaml", "pkg/test-data/x.yaml", "web/__tests__/a.yaml", "ui/__fixtures__/a.yaml",
+TEST_DATA = ["testdata/pod.yaml", "kio/testdata2/a.yaml", "x/testdata-v1/a.yaml",
+             "pkg/test-data/x.yaml", "web/__tests__/a.yaml", "ui/__fixtures__/a.yaml",
              "ui/__snapshots__/a.yaml", "fixtures/a.yaml", "test/a.yaml", "tests/k8s/a.yaml", "e2e-tests/a.yaml",
              ".chainsaw-test/a.yaml", "test-infra/job.yaml", "integration_tests/x.yaml", "Tests/x.yaml",
              "charts/web/tests/values.yaml", "out/deploy.golden", "out/deploy.golden.yaml", "out/deploy.snap"]
