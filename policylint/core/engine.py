@@ -156,6 +156,8 @@ def evaluate(
             ]
         for compiled in applicable:
             policy = compiled.policy
+            if policy.relation and doc.incomplete:
+                continue  # part of the set was left out: an absence it claims may be that part
             try:
                 target = get_target(doc.file_kind, policy.target)
                 if target is None:

@@ -548,7 +548,10 @@ def _render_chart(chart: Chart, settings: HelmSettings, start_index: int, stack:
                         # that render without it are still checked.
                         rendered = _render_without_failing(helm, folder, str(exc), overrides, settings, stack, chart)
                         if rendered is not None:
+                            first = len(result.documents)
                             index = _add_rendered(chart, rendered, label, index, templates, result, placed)
+                            for document in result.documents[first:]:
+                                document.incomplete = True
                         continue
                     failure = _render_failure(chart, str(exc), label)
                     key = (failure.path, failure.line, failure.reason[: failure.reason.rfind(" (helm chart ")])

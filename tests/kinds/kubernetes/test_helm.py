@@ -270,6 +270,15 @@ def test_a_template_that_needs_the_missing_dependency_gives_one_finding_per_entr
     ]
     assert "'common' 2.x.x is missing from charts/" in found[0][3]
     assert not [f for f in report.findings if f.policy_id == "parse-error"]
+    # The rendering lacks deployment.yaml: relational policies do not judge what is left (a PDB or HPA
+    # may be among the templates left out), single-object ones do.
+    (chart / "templates" / "api.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  replicas: 1\n"
+        "  selector: {matchLabels: {app: api}}\n  template:\n    metadata: {labels: {app: api}}\n"
+        "    spec: {containers: [{name: api, image: api:1.0, securityContext: {privileged: true}}]}\n"
+    )
+    _, relational = _findings(["app"], select=["k8s-single-replica", "k8s-privileged-container"])
+    assert sorted({rule for _, _, rule, _ in relational}) == ["k8s-privileged-container"]
 
 
 def test_an_object_written_by_a_named_template_points_at_the_include(tmp_path, monkeypatch):
