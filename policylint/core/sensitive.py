@@ -141,6 +141,8 @@ def is_placeholder(value: object) -> bool:
         return True
     if _IDENTIFIER_PLACEHOLDER.fullmatch(text):
         return True
+    if text.startswith(("...", "…")) or text.endswith(("...", "…")):
+        return True  # elided: "...base64 encoded data...", "MIIEpAIBAAK..."
     lowered = text.lower()
     return lowered.startswith(vocabulary().placeholder_prefixes) or bool(_ANGLE_PLACEHOLDER.match(lowered))
 

@@ -87,6 +87,8 @@ def test_not_credential_urls(value):
         "some-password",
         "GOOGLE_API_KEY_VAL",
         "DB_PASSWORD",
+        "...base64 encoded data...",
+        "MIIEpAIBAAKCAQEA...",
         "changeme",
         "change-me",
         "CHANGEME123",
