@@ -201,10 +201,12 @@ def check(
     finally:
         if meter is not None:
             meter.finish()
+    from policylint.reporters import inert  # notices name scanned paths: no control character reaches the log
+
     for item in report.skipped:
-        click.echo(f"policylint: notice: {item.path}: {item.reason}", err=True)
+        click.echo(f"policylint: notice: {inert(item.path)}: {inert(item.reason)}", err=True)
     for note in report.notes:
-        click.echo(f"policylint: verbose: {note}", err=True)
+        click.echo(f"policylint: verbose: {inert(note)}", err=True)
     _tell_test_data(report.test_data, verbose)
     for name, target in pairs:
         color = target is None and name == "text" and not no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ

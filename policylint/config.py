@@ -485,6 +485,37 @@ def write_starter(path: Path) -> None:
     path.write_text(STARTER, encoding="utf-8")
 
 
+def _named_paths(values: Mapping[str, Any]) -> Iterable[tuple[tuple[Any, ...], str]]:
+    """(key path, value) of every path a configuration names."""
+    for key in ("policy-dirs", "context"):
+        for index, item in enumerate(values.get(key) or ()):
+            yield (key, index), str(item)
+    if isinstance(values.get("baseline"), str):
+        yield ("baseline",), values["baseline"]
+    helm = values.get("helm")
+    for index, item in enumerate(helm.get("values") or () if isinstance(helm, Mapping) else ()):
+        yield ("helm", "values", index), str(item)
+
+
+def _check_boundary(config: Config) -> None:
+    """A configuration found in the scanned repository (not given with --config) is the
+    repository's word, so the paths it names must stay inside the repository: a pull request
+    must not point policylint at the runner's files through `policy-dirs: [/etc]` or a baseline
+    `../../.git/config`. Paths given on the command line are trusted as they are."""
+    if config.source is None:
+        return
+    from policylint.core.boundary import Boundary, root_of
+
+    limits = Boundary([root_of(config.base_dir)])
+    for where, value in _named_paths(config.values):
+        path = Path(value) if Path(value).is_absolute() else config.base_dir / value
+        if not limits.admits(os.path.normpath(path)):
+            raise ConfigError(
+                f"{config.display_source}:{config.line_of(*where)}: {key_path(where)}: {value!r} leads outside the "
+                "repository; a configuration found in the repository may only name paths inside it (give such a "
+                "path on the command line, or the file with --config, to trust it)")
+
+
 def configure(
     options: RunOptions, config_file: str | Path | None = None, explicit: Collection[str] = ()
 ) -> tuple[RunOptions, PolicySet, list[str]]:
@@ -496,6 +527,8 @@ def configure(
     from policylint.catalog import load_policies
 
     config = load_config(options.paths, config_file)
+    if config_file is None:
+        _check_boundary(config)
     folders = [Path(os.path.normpath(config.base_dir / d)) for d in config.values.get("policy-dirs", ())]
     for folder in folders:
         if not folder.is_dir():

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import policylint.kinds  # noqa: F401  (registers every file kind: a file's name tells its kind)
+from policylint.core import boundary as reading
+from policylint.core.documents import Skipped
 from policylint.core.files import STDIN, STDIN_NAME, Candidate, DiscoveryError, display_path
 from policylint.core.kinds import detect_by_name
 
@@ -30,7 +32,8 @@ def _excluded(display: str, excludes: Iterable[str]) -> bool:
     )
 
 
-def _walk(root: Path, seen: set[tuple[int, int]], ignores: GitIgnores | None) -> Iterator[Path]:
+def _walk(root: Path, seen: set[tuple[int, int]], ignores: GitIgnores | None, limits: reading.Boundary,
+          refused: list[Skipped]) -> Iterator[Path]:
     try:
         stat = root.stat()
     except OSError:
@@ -47,26 +50,67 @@ def _walk(root: Path, seen: set[tuple[int, int]], ignores: GitIgnores | None) ->
     for entry in entries:
         try:
             is_dir = entry.is_dir()
+            is_link = entry.is_symlink()
         except OSError:
             continue
         if is_dir:
             if entry.name in SKIPPED_DIRS or (rules is not None and rules.ignored(entry.path, True)):
                 continue
-            yield from _walk(Path(entry.path), seen, ignores)
-        elif (entry.is_file() or entry.is_symlink()) and not (rules is not None and rules.ignored(entry.path, False)):
+            if is_link and not limits.admits(entry.path):
+                refused.append(Skipped(display_path(Path(entry.path)), reading.OUTSIDE))
+                continue
+            yield from _walk(Path(entry.path), seen, ignores, limits, refused)
+            continue
+        if rules is not None and rules.ignored(entry.path, False):
+            continue
+        if is_link:
+            if not os.path.exists(entry.path):
+                continue  # a dangling link found while walking is not the user's request
+            if detect_by_name(entry.path) is None:
+                continue  # a link of no known kind is never looked at, wherever it leads
+            if not limits.admits(entry.path):
+                refused.append(Skipped(display_path(Path(entry.path)), reading.OUTSIDE))
+                continue
+        try:
+            regular = entry.is_file()  # follows a link; False for a FIFO, socket or device
+        except OSError:
+            continue
+        if regular:
             yield Path(entry.path)
+        elif is_link and detect_by_name(entry.path) is not None:
+            refused.append(Skipped(display_path(Path(entry.path)), reading.NOT_REGULAR))
+
+
+def _named_refusal(path: Path) -> str | None:
+    """Why a path named on the command line is not read: a link out of its repository, or (inside
+    a repository) not a regular file. Outside a repository the user's own path is trusted as it is
+    (`policylint check <(kustomize build)` reads a pipe)."""
+    repository = reading.repository_root(path)
+    if repository is None:
+        return None
+    if not reading.Boundary([str(repository)]).admits(path):
+        return reading.OUTSIDE
+    if path.exists() and not path.is_dir() and not reading.is_regular_file(path):
+        return reading.NOT_REGULAR
+    return None
 
 
 def discover(paths: Iterable[str], excludes: Iterable[str] = (), respect_gitignore: bool = True,
-             test_data: list[str] | None = None) -> list[Candidate]:
+             refused: list[Skipped] | None = None, test_data: list[str] | None = None) -> list[Candidate]:
     """Expand directories, keep files of a known kind, and sort by path for deterministic runs.
 
     Files named on the command line are always checked (as YAML when the name says nothing);
     files found under a directory are checked only when their name marks a known kind and no
-    .gitignore (with `respect_gitignore`) ignores them. Given a `test_data` list, files that are
-    test data below a walked folder (policylint.testdata) are left out and their paths added to it.
+    .gitignore (with `respect_gitignore`) ignores them. Nothing is read whose real path lies
+    outside the run's boundary (`policylint.core.boundary`): such links, and links to FIFOs or
+    devices, are left out and appended to `refused` as notices naming the link. Given a `test_data`
+    list, files that are test data below a walked folder (policylint.testdata) are left out and
+    their paths added to it.
     """
+    paths = list(paths)
     excludes = tuple(excludes)
+    refused = refused if refused is not None else []
+    limits = reading.current() or reading.boundary_for(path for path in paths if path != STDIN)
     found: dict[str, Candidate] = {}
     seen: set[tuple[int, int]] = set()
     for raw in paths:
@@ -74,26 +118,28 @@ def discover(paths: Iterable[str], excludes: Iterable[str] = (), respect_gitigno
             found[STDIN_NAME] = Candidate(STDIN_NAME, None, "yaml")
             continue
         path = Path(raw)
+        if not (path.exists() or path.is_symlink()):
+            raise DiscoveryError(f"{raw}: no such file or directory")
+        why = _named_refusal(path)
+        if why is not None:
+            refused.append(Skipped(display_path(path), why))
+            continue
         if path.is_dir():
             ignores = GitIgnores.for_root(path) if respect_gitignore else None
-            for file in _walk(path, seen, ignores):
+            for file in _walk(path, seen, ignores, limits, refused):
                 kind = detect_by_name(str(file))
                 display = display_path(file)
                 if kind is None or _excluded(display, excludes):
                     continue
-                if file.is_symlink() and not file.exists():
-                    continue  # a dangling link found while walking is not the user's request
                 if test_data is not None and _is_test_data_below(path, file):
                     test_data.append(display)
                     continue
                 found[display] = Candidate(display, file, kind)
-        elif path.exists() or path.is_symlink():
+        else:
             display = display_path(path)
             if not _excluded(display, excludes):
                 found[display] = Candidate(display, path, detect_by_name(str(path)) or "yaml")
-        else:
-            raise DiscoveryError(f"{raw}: no such file or directory")
-    _add_dependabot_files(found, excludes)
+    _add_dependabot_files(found, excludes, limits)
     return [found[key] for key in sorted(found)]
 
 
@@ -179,7 +225,7 @@ def _spec(file: Path) -> Any:
 DEPENDABOT_NAMES = ("dependabot.yml", "dependabot.yaml")
 
 
-def _add_dependabot_files(found: dict[str, Candidate], excludes: tuple[str, ...]) -> None:
+def _add_dependabot_files(found: dict[str, Candidate], excludes: tuple[str, ...], limits: reading.Boundary) -> None:
     """Add `.github/dependabot.y*ml` next to each workflow found: a repository fact
     (gha-dependency-audit-missing) that must be seen even when only a workflow was named
     (pre-commit passes just the changed files). It yields no findings of its own."""
@@ -193,5 +239,6 @@ def _add_dependabot_files(found: dict[str, Candidate], excludes: tuple[str, ...]
         for name in DEPENDABOT_NAMES:
             file = github / name
             display = display_path(file)
-            if display not in found and file.is_file() and not _excluded(display, excludes):
+            if (display not in found and file.is_file() and limits.admits(file)
+                    and not _excluded(display, excludes)):
                 found[display] = Candidate(display, file, "github-actions")

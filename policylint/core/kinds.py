@@ -48,8 +48,8 @@ class Kind:
         domains: Mapping[str, str],
         file_kinds: tuple[str, ...] = (),
         loader: str | None = "loader",
-        targets: str | None = "targets",
-        relations: str | None = None,
+        targets: str | tuple[str, ...] | None = "targets",
+        relations: str | tuple[str, ...] | None = None,
         vocabulary: str | None = None,
         claims_name: Callable[[PurePosixPath], bool] | None = None,
         claims_content: Callable[[str], bool] | None = None,
@@ -68,6 +68,7 @@ class Kind:
         #: itself (Kubernetes makes `helm` documents, one per chart rendering).
         self.file_kinds = file_kinds or (name,)
         self.loader = loader
+        #: The module (or modules) registering targets and relations, imported on first use.
         self.targets = targets
         self.relations = relations
         #: A module with `FORMATS` and `KEYWORDS` that conditions may use (`k8s-quantity`, ...).
@@ -124,7 +125,8 @@ class _Registry:
         name = getattr(kind, part) if kind is not None else None
         if name is None:
             return
-        importlib.import_module(f"{kind.package}.{name}")  # type: ignore[union-attr]
+        for module in (name,) if isinstance(name, str) else name:
+            importlib.import_module(f"{kind.package}.{module}")  # type: ignore[union-attr]
 
 
 _REGISTRY = _Registry()

@@ -9,8 +9,9 @@ enough shell: quotes, backslash escapes, comments, the control operators (`&&`, 
 Each command is plain data: `words` (as written, quotes removed), `program` (the first word after
 `VAR=value` assignments and wrappers such as `sudo`, `env`, `exec`), `args`, `op` (the operator that
 follows it), `piped_from` (programs earlier in the same pipeline), `substituted` (programs run
-inside `$(...)`, backticks or `<(...)` in its words), `depth` (subshell nesting) and `offset`
-(where it starts in the text, for positions).
+inside `$(...)`, backticks or `<(...)` in its words), `assignments` (the leading `VAR=value` words,
+which set the program's environment), `depth` (subshell nesting) and `offset` (where it starts in
+the text, for positions).
 """
 
 from __future__ import annotations
@@ -59,9 +60,11 @@ def split_commands(script: str, depth: int = 0) -> list[dict[str, Any]]:
     start = -1
     nesting = 0
     pipeline: list[str] = []
+    opened: list[int] = []  # the number of commands when each open group began
+    closed: list[str] = []  # the programs of a group just closed: `{ a; b; } | c` pipes them into c
 
     def finish(op: str | None) -> None:
-        nonlocal words, substituted, start, pipeline
+        nonlocal words, substituted, start, pipeline, closed
         if words:
             command = _command(words, substituted, start, nesting, op)
             command["piped_from"] = list(pipeline)
@@ -70,9 +73,11 @@ def split_commands(script: str, depth: int = 0) -> list[dict[str, Any]]:
                 pipeline.append(command["program"])
             else:
                 pipeline = []
-        elif op not in ("|", "|&"):
+        elif op in ("|", "|&"):
+            pipeline.extend(closed)
+        else:
             pipeline = []
-        words, substituted, start = [], [], -1
+        words, substituted, start, closed = [], [], -1, []
 
     for kind, value, offset, subs in tokens:
         if kind == "word":
@@ -84,9 +89,12 @@ def split_commands(script: str, depth: int = 0) -> list[dict[str, Any]]:
             finish(value if value != "\n" else ";")
         elif kind == "open":
             finish(None)
+            opened.append(len(commands))
             nesting += 1
         elif kind == "close":
             finish(None)
+            first = opened.pop() if opened else len(commands)
+            closed = [command["program"] for command in commands[first:]]
             nesting = max(0, nesting - 1)
     finish(None)
     return commands
@@ -108,6 +116,7 @@ def _command(words: list[str], substituted: list[str], offset: int, depth: int, 
     program = words[program_index] if program_index < len(words) else (raw[0] if raw else "")
     return {
         "words": raw,
+        "assignments": words[:index],
         "program": program.rsplit("/", 1)[-1] if program else "",
         "args": words[program_index + 1 :],
         "op": op,

@@ -412,7 +412,9 @@ def render_json(audit: Audit) -> str:
 
 def _md(text: object) -> str:
     """A table-cell-safe markdown fragment (pipes, newlines and HTML-significant characters escaped)."""
-    value = str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    from policylint.reporters import inert
+
+    value = inert(str(text).replace("\n", " ")).replace("\\", "\\\\").replace("|", "\\|")
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("`", "\\`")
 
 

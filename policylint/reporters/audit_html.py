@@ -10,6 +10,7 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING
 
+from policylint.reporters import inert
 from policylint.reporters.audit import (
     STATUS_LABELS,
     STATUSES,
@@ -91,7 +92,8 @@ FINDING_COLUMNS = (
 
 
 def _e(text: object) -> str:
-    return escape(str(text), quote=True)
+    """HTML-escaped, with control and bidi characters from scanned files written as visible escapes."""
+    return escape(inert(str(text), keep_lines=True), quote=True)
 
 
 def _code(text: object) -> str:

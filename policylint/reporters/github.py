@@ -2,7 +2,8 @@
 
 Chosen automatically when `GITHUB_ACTIONS=true` and no `--format` is given. Values are escaped as
 the runner expects (`%`, CR and LF in messages; also `:` and `,` in properties), so a message can
-never inject a second command.
+never inject a second command; control and bidi characters from scanned files are written as
+visible escapes first (`policylint.reporters.inert`).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from policylint.core.findings import Finding
+from policylint.reporters import inert
 
 if TYPE_CHECKING:
     from policylint.runner import RunReport
@@ -33,16 +35,16 @@ def annotation(finding: Finding) -> str:
     properties = ",".join(
         f"{key}={escape_property(value)}"
         for key, value in (
-            ("file", finding.path),
+            ("file", inert(finding.path, keep_lines=True)),
             ("line", str(max(finding.line, 1))),
             ("col", str(max(finding.column, 1))),
             ("title", f"policylint {finding.policy_id} ({finding.severity})"),
         )
     )
-    message = finding.message
+    message = inert(finding.message, keep_lines=True)  # line ends stay: escape_data makes them %0A
     for related in finding.related:
-        note = f" ({related.message})" if related.message else ""
-        message += f"\nsee {related.path}:{related.line}:{related.column}{note}"
+        note = f" ({inert(related.message, keep_lines=True)})" if related.message else ""
+        message += f"\nsee {inert(related.path, keep_lines=True)}:{related.line}:{related.column}{note}"
     return f"::{level} {properties}::{escape_data(message)}"
 
 

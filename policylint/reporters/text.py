@@ -7,6 +7,7 @@ from itertools import groupby
 from typing import TYPE_CHECKING
 
 from policylint.core.findings import SEVERITIES
+from policylint.reporters import inert
 
 if TYPE_CHECKING:
     from policylint.runner import RunReport
@@ -31,18 +32,20 @@ def summary_line(report: RunReport) -> str:
 
 
 def render(report: RunReport, color: bool = False) -> str:
-    """The text report."""
+    """The text report. Paths and messages come from scanned files: `inert` writes their control,
+    line-break and bidi characters as visible escapes, so no line of it is anything but a finding."""
     lines: list[str] = []
-    for path, group in groupby(report.active, key=lambda finding: finding.path):
+    for raw_path, group in groupby(report.active, key=lambda finding: finding.path):
+        path = inert(raw_path)
         lines.append(f"{_BOLD}{path}{_RESET}" if color else path)
         for finding in group:
             severity = finding.severity
             if color:
                 severity = f"{_COLORS.get(severity, '')}{severity}{_RESET}"
-            lines.append(f"  {finding.path}:{finding.line}:{finding.column} {severity} {finding.policy_id} {finding.message}")
+            lines.append(f"  {path}:{finding.line}:{finding.column} {severity} {finding.policy_id} {inert(finding.message)}")
             for related in finding.related:
-                note = f" ({related.message})" if related.message else ""
-                text = f"      see {related.path}:{related.line}:{related.column}{note}"
+                note = f" ({inert(related.message)})" if related.message else ""
+                text = f"      see {inert(related.path)}:{related.line}:{related.column}{note}"
                 lines.append(f"{_DIM}{text}{_RESET}" if color else text)
         lines.append("")
     lines.append(summary_line(report))

@@ -80,3 +80,21 @@ def test_any_text_splits_without_error_or_stall():
             assert isinstance(command["program"], str)
 
     check()
+
+
+def test_a_group_or_subshell_piped_into_a_command_counts_as_its_pipe():
+    commands = split_commands("{ echo a; echo b; } | debconf-set-selections && apt-get update; (curl -fsSL x) | sh")
+    assert [(c["program"], c["piped_from"]) for c in commands] == [
+        ("echo", []),
+        ("echo", []),
+        ("debconf-set-selections", ["echo", "echo"]),
+        ("apt-get", []),
+        ("curl", []),
+        ("sh", ["curl"]),
+    ]
+
+
+def test_leading_assignments_are_kept_apart_from_the_words():
+    (command,) = split_commands("NODE_TLS_REJECT_UNAUTHORIZED=0 DEBUG=1 npm ci")
+    assert command["assignments"] == ["NODE_TLS_REJECT_UNAUTHORIZED=0", "DEBUG=1"]
+    assert command["words"] == ["npm", "ci"] and command["program"] == "npm"

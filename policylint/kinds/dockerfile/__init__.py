@@ -45,6 +45,7 @@ KIND = Kind(
     name="dockerfile",
     package=__name__,
     domains={"docker": "dockerfile"},
+    relations=("shell",),
     claims_name=_claims_name,
     claims_content=_claims_content,
 )

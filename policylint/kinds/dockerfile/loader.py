@@ -59,6 +59,8 @@ class _Logical:
     #: (offset in `text`, physical line, column of that offset) for each joined piece.
     segments: list[tuple[int, int, int]] = field(default_factory=list)
     heredocs: list[dict[str, Any]] = field(default_factory=list)
+    #: Physical lines (0-based) that a continuation dropped: comments and empty lines.
+    dropped: list[int] = field(default_factory=list)
 
     def position(self, offset: int) -> Position:
         """Line and column of an offset into the joined text (binary search: long RUNs stay linear)."""
@@ -133,6 +135,7 @@ class _Parser:
                 index += 1
                 # comment and empty lines inside a continuation are dropped (as BuildKit does)
                 while index < total and (not self.lines[index].strip() or self.lines[index].lstrip().startswith("#")):
+                    logical.dropped.append(index)
                     index += 1
                 if index >= total:
                     break
@@ -273,6 +276,8 @@ class _Parser:
         body_offset = offset + (len(arguments) - len(arguments[rest_offset:].lstrip())) if body else offset
         if keyword == "RUN":
             item["commands"] = self.commands(logical, body, body_offset, exec_form, pointer)
+            if exec_form is None and self.escape == "\\":
+                item["scripts"] = self.scripts(logical, body_offset)
         elif keyword in ("ENV", "ARG"):
             item["env"] = self.assignments(logical, keyword, arguments, offset, pointer)
         elif keyword in ("COPY", "ADD"):
@@ -333,7 +338,7 @@ class _Parser:
             elif exec_form:
                 program = exec_form[0].rsplit("/", 1)[-1]
                 command = {"words": exec_form, "program": program, "args": exec_form[1:], "op": None,
-                           "substituted": [], "depth": 0, "offset": 0, "piped_from": []}  # fmt: skip
+                           "substituted": [], "depth": 0, "offset": 0, "piped_from": [], "assignments": []}  # fmt: skip
                 found.append((command, Position(logical.line, logical.column)))
         else:
             script = body
@@ -349,6 +354,8 @@ class _Parser:
             runs_script = not head or (head[-1]["program"] in SHELLS and not any(a == "-c" for a in head[-1]["args"]))
             if logical.heredocs and runs_script:
                 for doc in logical.heredocs:
+                    if _foreign_script(doc["content"]):
+                        continue  # `#!/usr/bin/env python3`: not shell, no shell commands to judge
                     for command in split_commands(doc["content"]):
                         line = doc["line"] + doc["content"].count("\n", 0, command["offset"])
                         found.append((command, Position(line, 1)))
@@ -358,6 +365,53 @@ class _Parser:
             result.append(command)
             self.positions[(*pointer, "commands", number)] = position
         return result
+
+    def scripts(self, logical: _Logical, offset: int) -> list[dict[str, Any]]:
+        """The shell text of a RUN (shell form) for ShellCheck, kept line for line with the file.
+
+        `{text, line, shell, comments}`: the RUN's physical lines from `line` on, with the keyword
+        and flags blanked to spaces, and each line a continuation dropped (a comment, an empty
+        line) turned into a lone `\\` so the shell joins the same words BuildKit does; heredocs
+        stay as written. A RUN that only runs heredocs as scripts (`RUN <<EOF`, `RUN <<EOF bash`)
+        gives each heredoc body instead, with the shell that runs it (`shell`: None for the
+        stage's SHELL). `comments`: the comment lines just above the RUN and inside it.
+        """
+        above = []
+        index = logical.line - 2
+        while index >= 0 and self.lines[index].lstrip().startswith("#"):
+            above.append(self.lines[index])
+            index -= 1
+        comments = [*reversed(above), *(self.lines[number] for number in logical.dropped)]
+        lines = self.lines
+        if logical.heredocs:
+            shell_words = logical.text[offset:]
+            for doc in logical.heredocs:
+                marker = _HEREDOC.match(logical.text, doc["offset"])
+                if marker:
+                    shell_words = shell_words.replace(marker.group(), "", 1)
+            words = shell_words.split()
+            runner = words[0].rsplit("/", 1)[-1] if words else None
+            if not words or (len(words) == 1 and runner in SHELLS):
+                found = []
+                for doc in logical.heredocs:
+                    count = doc["content"].count("\n")
+                    body = lines[doc["line"] - 1 : doc["line"] - 1 + count]
+                    found.append({"text": "\n".join(body) + "\n", "line": doc["line"], "shell": runner, "comments": comments})
+                return found
+        start = logical.position(offset)
+        last = min(logical.end_line, len(lines))
+        text: list[str] = []
+        dropped = set(logical.dropped)
+        for number in range(logical.line - 1, last):
+            line = lines[number]
+            if number in dropped:
+                line = "\\"
+            elif number < start.line - 1:
+                line = " " * (len(line) - 1) + "\\" if line.rstrip().endswith("\\") else ""
+            elif number == start.line - 1:
+                line = " " * (start.column - 1) + line[start.column - 1 :]
+            text.append(line)
+        return [{"text": "\n".join(text) + "\n", "line": logical.line, "shell": None, "comments": comments}]
 
     def assignments(self, logical: _Logical, keyword: str, arguments: str, offset: int, pointer: Pointer) -> list[dict[str, Any]]:
         """ENV/ARG entries as {name, value}; ARG without a default has value None."""
@@ -471,14 +525,30 @@ def _unquote(value: str, escape: str) -> str:
 
 
 def _expose(word: str) -> dict[str, Any]:
+    """One EXPOSE word: `80`, `80/udp`, `8000-8010/tcp`; `from`/`to` are None when not numbers.
+
+    `ordered` is False for a range written backwards (`9000-8000`); `variable` marks a word that a
+    build argument decides (`$PORT`), which only the build can judge.
+    """
     port, _, protocol = word.partition("/")
-    low, _, high = port.partition("-")
-    try:
-        first = int(low)
-        last = int(high) if high else first
-    except ValueError:
-        return {"raw": word, "from": None, "to": None, "protocol": protocol.lower() or "tcp"}
-    return {"raw": word, "from": first, "to": last, "protocol": protocol.lower() or "tcp"}
+    low, dash, high = port.partition("-")
+    fact: dict[str, Any] = {"raw": word, "from": None, "to": None, "protocol": protocol.lower() or "tcp",
+                            "ordered": True, "variable": "$" in word}  # fmt: skip
+    if not low.isdigit() or (dash and not high.isdigit()):
+        return fact
+    first, last = int(low), int(high) if dash else int(low)
+    fact.update({"from": first, "to": last, "ordered": first <= last})
+    return fact
+
+
+def _foreign_script(content: str) -> bool:
+    """A heredoc script whose `#!` line names an interpreter that is no shell (python, node, ...)."""
+    if not content.startswith("#!"):
+        return False
+    words = content[2:].split("\n", 1)[0].split()
+    if words and words[0].rsplit("/", 1)[-1] == "env" and len(words) > 1:
+        words = words[1:]
+    return bool(words) and words[0].rsplit("/", 1)[-1] not in SHELLS
 
 
 def is_archive(path: str) -> bool:

@@ -15,6 +15,7 @@ from typing import Any
 
 from policylint.core.documents import Document
 from policylint.core.kinds import target
+from policylint.core.shell import SHELLS
 from policylint.core.views import Anchor, View
 from policylint.kinds.dockerfile.loader import substitute
 
@@ -97,21 +98,85 @@ def instruction(doc: Document, match: Mapping[str, Any]) -> Iterator[View]:
     replaces carries `superseded: true`.
     """
     data = doc.data
+    global_environment: dict[str, str | None] = {}
     for number, item in enumerate(data.get("args", [])):
-        yield _instruction_view(doc, item, ("args", number), {"index": None, "name": None, "role": "global"}, None)
+        context = {"shell": list(DEFAULT_SHELL), "environment": dict(global_environment)}
+        yield _instruction_view(doc, item, ("args", number), {"index": None, "name": None, "role": "global"}, None, context)
+        global_environment.update((entry["name"], entry["value"]) for entry in item.get("env", []))
     stages = data.get("stages", [])
     roles = stage_roles(stages)
     superseded = _superseded(stages, roles)
+    ends: list[dict[str, Any]] = []  # each stage's SHELL and environment at its end (a FROM <stage> starts there)
     for index, current in enumerate(stages):
         summary = {"index": index, "name": current.get("name"), "role": roles[index]}
+        parent = ends[_stage_index(stages, current["from_stage"])] if current.get("base_kind") == "stage" else None
+        shell = list(parent["shell"]) if parent else list(DEFAULT_SHELL)
+        environment = dict(parent["environment"]) if parent else {}
+        earlier = [stage.get("name") for stage in stages[:index] if stage.get("name")]
+        later = [stage.get("name") for stage in stages[index + 1 :] if stage.get("name")]
         for number, item in enumerate(current.get("instructions", [])):
             pointer = ("stages", index, "instructions", number)
-            extra = {"superseded": (index, number) in superseded} if item["instruction"] in ("CMD", "ENTRYPOINT") else {}
+            extra: dict[str, Any] = {"shell": shell, "environment": dict(environment)}
+            if item["instruction"] in ("CMD", "ENTRYPOINT"):
+                extra["superseded"] = (index, number) in superseded
+            if item["instruction"] == "COPY" and item.get("from") is not None:
+                extra["from_kind"] = copy_source_kind(item["from"], index, current.get("name"), earlier, later)
             yield _instruction_view(doc, item, pointer, summary, index, extra)
             wrapped = item.get("wrapped")
             if item["instruction"] == "ONBUILD" and isinstance(wrapped, Mapping):
-                extra = {"onbuild": True, "superseded": False}
+                extra = {"onbuild": True, "superseded": False, "shell": list(DEFAULT_SHELL), "environment": {}}
                 yield _instruction_view(doc, wrapped, (*pointer, "wrapped"), summary, index, extra)
+            kind = item["instruction"]
+            if kind == "SHELL" and item.get("exec"):
+                shell = list(item["exec"])
+            elif kind == "ENV":
+                environment.update((entry["name"], entry["value"]) for entry in item.get("env", []))
+            elif kind == "ARG":
+                for entry in item.get("env", []):
+                    value = entry["value"] if entry["value"] is not None else global_environment.get(entry["name"])
+                    environment[entry["name"]] = value
+        ends.append({"shell": shell, "environment": environment})
+
+
+#: The shell of a RUN in shell form when no SHELL instruction says otherwise (Linux images).
+DEFAULT_SHELL = ("/bin/sh", "-c")
+
+
+def copy_source_kind(source: str, index: int, name: str | None, earlier: list[str], later: list[str]) -> str:
+    """What `COPY --from=<source>` names, as BuildKit resolves it.
+
+    `stage` (an earlier stage, by name or index), `current` (the stage itself, or its index),
+    `unknown` (an index past this stage, a later stage's name, or a bare name one edit or so away
+    from a stage's: a misspelt stage), `context` (a bare name like no stage: a named build context,
+    `--build-context name=...`, or an image on Docker Hub such as `busybox`), `variable` (a build
+    argument decides) or `image` (a reference with `/`, `:` or `@`).
+    """
+    if "$" in source:
+        return "variable"
+    lowered = source.lower()
+    if source.isdigit():
+        number = int(source)
+        return "stage" if number < index else "current" if number == index else "unknown"
+    if name is not None and lowered == name:
+        return "current"
+    if lowered in earlier:
+        return "stage"
+    if any(char in source for char in "/:@"):
+        return "image"
+    if lowered in later or _close_to_any(lowered, [*earlier, *later, *([name] if name else [])]):
+        return "unknown"
+    return "context"
+
+
+def _close_to_any(word: str, names: list[str]) -> bool:
+    """A likely misspelling of one of `names` (difflib's ratio: `buidler` for `builder`)."""
+    from difflib import SequenceMatcher
+
+    return any(SequenceMatcher(None, word, other).ratio() >= MISSPELT_RATIO for other in names)
+
+
+#: How alike a name must be to a stage's to be taken for a misspelling of it.
+MISSPELT_RATIO = 0.75
 
 
 def stage_roles(stages: list[Mapping[str, Any]]) -> list[str]:
@@ -163,13 +228,53 @@ def _instruction_view(
     instance.update(extra or {})
     instance["stage"] = dict(summary)
     anchors = {(): Anchor(doc, pointer)}
+    if item.get("commands"):
+        _command_facts(doc, instance, anchors, pointer)
     if index is not None:
         anchors[("stage",)] = Anchor(doc, ("stages", index))
     stage_name = "global" if summary["role"] == "global" else summary.get("name") or summary.get("index")
     place = f"ONBUILD@{pointer[-2]}/" if pointer[-1] == "wrapped" else ""
     label = f"{doc.path}#{stage_name}/{place}{item['instruction']}@{pointer[-2] if place else pointer[-1]}"
     fields = {"instruction": item["instruction"], "stage": stage_name, "arguments": item.get("arguments", "")}
+    if "from_kind" in instance:
+        fields["from"] = instance["from"]
     return View(instance, anchors, doc, label=label, fields=fields)
+
+
+def _command_facts(doc: Document, instance: dict[str, Any], anchors: dict[Any, Anchor], pointer: tuple[Any, ...]) -> None:
+    """Facts of a RUN's commands, each anchored at the command it is about.
+
+    `pipelines`: each pipe (`a | b`), with whether `pipefail` holds there (the SHELL sets it, or a
+    `set -o pipefail` earlier in the same RUN); `packages`: what install commands install
+    (policylint.kinds.dockerfile.packages), and `installs`: per install command, the packages it
+    leaves unpinned (one finding per command names them all); `posix_shell`: the RUN's shell is sh-like (not pwsh/cmd).
+    """
+    from policylint.kinds.dockerfile.packages import installed_packages
+
+    shell = instance.get("shell") or list(DEFAULT_SHELL)
+    instance["posix_shell"] = shell[0].replace("\\", "/").rsplit("/", 1)[-1] in SHELLS
+    pipefail = "pipefail" in shell
+    pipelines: list[dict[str, Any]] = []
+    packages: list[dict[str, Any]] = []
+    installs: list[dict[str, Any]] = []  # one per install command: its unpinned packages together
+    for number, command in enumerate(instance["commands"]):
+        place = (*pointer, "commands", number)
+        if command["program"] == "set" and "pipefail" in command.get("args", ()):
+            pipefail = True
+        if command["piped_from"] and command.get("op") not in ("|", "|&"):
+            anchors[("pipelines", len(pipelines))] = Anchor(doc, place)
+            pipelines.append({"programs": [*command["piped_from"], command["program"]], "pipefail": pipefail})
+        found = installed_packages(command)
+        for package in found:
+            anchors[("packages", len(packages))] = Anchor(doc, place)
+            packages.append(package)
+        if found:
+            unpinned = [package["package"] for package in found if not package["pinned"]]
+            anchors[("installs", len(installs))] = Anchor(doc, place)
+            installs.append({"manager": found[0]["manager"], "unpinned": unpinned, "names": ", ".join(unpinned)})
+    instance["pipelines"] = pipelines
+    instance["packages"] = packages
+    instance["installs"] = installs
 
 
 def _stage_views(doc: Document) -> list[View]:
@@ -189,6 +294,7 @@ def _stage_views(doc: Document) -> list[View]:
         }
         cmds: list[int] = []
         entrypoints: list[int] = []
+        healthchecks: list[int] = []
         for number, item in enumerate(current.get("instructions", [])):
             kind = item["instruction"]
             pointer = ("stages", index, "instructions", number)
@@ -202,6 +308,7 @@ def _stage_views(doc: Document) -> list[View]:
                 state["user"] = (_user_fact(item.get("user", ""), state["variables"]), pointer)
             elif kind == "HEALTHCHECK":
                 state["healthcheck"] = ({"disabled": bool(item.get("disabled"))}, pointer)
+                healthchecks.append(number)
             elif kind == "CMD":
                 cmds.append(number)
             elif kind == "ENTRYPOINT":
@@ -217,6 +324,7 @@ def _stage_views(doc: Document) -> list[View]:
             "base_image": state["base_image"],
             "extra_cmds": [current["instructions"][n] for n in cmds[1:]],
             "extra_entrypoints": [current["instructions"][n] for n in entrypoints[1:]],
+            "extra_healthchecks": [current["instructions"][n] for n in healthchecks[1:]],
         }
         stage_pointer = ("stages", index)
         anchors = {
@@ -224,7 +332,7 @@ def _stage_views(doc: Document) -> list[View]:
             ("stage",): Anchor(doc, stage_pointer),
             ("image",): Anchor(doc, (*stage_pointer, "instructions", 0)),
         }
-        for key, numbers in (("extra_cmds", cmds[1:]), ("extra_entrypoints", entrypoints[1:])):
+        for key, numbers in (("extra_cmds", cmds[1:]), ("extra_entrypoints", entrypoints[1:]), ("extra_healthchecks", healthchecks[1:])):
             for position, number in enumerate(numbers):
                 anchors[(key, position)] = Anchor(doc, (*stage_pointer, "instructions", number))
         for key in ("user", "healthcheck"):

@@ -34,7 +34,7 @@ KIND = Kind(
     name="github-actions",
     package=__name__,
     domains={"gha": "github-actions"},
-    relations="relations",
+    relations=("relations", "shell"),
     claims_name=_claims_name,
     claims_content=_claims_content,
 )

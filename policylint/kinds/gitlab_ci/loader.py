@@ -7,7 +7,9 @@ finding lands in the file that holds the key; they share one `Pipeline`, which `
 turns into the configuration GitLab would build (included files merged first, `extends:`,
 `!reference`, `default:`). Remote, project, template and component includes are recorded, never
 fetched. A local include that cannot be found is a notice, not a failure: GitLab itself rejects
-that pipeline, and jobs that extend its templates are then not judged on what they lack.
+that pipeline, and jobs that extend its templates are then not judged on what they lack. A local
+include that leads outside the repository (`..`, or a symlink out) is refused and never read; the
+`include` target reports it (`gitlab-include-outside-repository`).
 
 `!reference [job, key]` tags are kept as the plain list they are written as; the loader records
 where they are (`GitlabDocument.references`), found from the tag's text. Lines of multi-line
@@ -76,6 +78,8 @@ class Pipeline:
     files: list[GitlabDocument] = field(default_factory=list)
     includes: list[IncludeEntry] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    #: Local includes that lead outside the repository (by `..`, or through a symlink): refused, never read.
+    outside: list[IncludeEntry] = field(default_factory=list)
     #: Set by the pipeline model on first use (policylint.kinds.gitlab_ci.pipeline.model).
     model: Any = None
 
@@ -191,7 +195,16 @@ def _expand(
         if "$" in target:
             result.skipped.append(Skipped(doc.path, f"local include {target!r} ({where}) uses a variable: not read"))
             continue
+        if _escapes(pipeline.repo_root, target.strip()):
+            pipeline.outside.append(entry)
+            continue
         found = _find_local(pipeline.repo_root, target.strip())
+        refused = [path for path in found if _refused(pipeline.repo_root, path)]
+        if refused:
+            pipeline.outside.append(entry)
+            found = [path for path in found if path not in refused]
+            if not found:
+                continue
         if not found:
             pipeline.missing.append(target)
             result.skipped.append(Skipped(doc.path, f"local include {target!r} ({where}) not found: not checked"))
@@ -245,6 +258,25 @@ def _join(root: str, relative: str) -> str:
     joined = posixpath.normpath(posixpath.join(root, relative.lstrip("/"))) if root else posixpath.normpath(
         relative.lstrip("/"))
     return joined
+
+
+def _escapes(root: str, target: str) -> bool:
+    """True when a local include's path, read as GitLab does (relative to the repository root, a
+    leading `/` included), climbs out of the repository with `..` (its wildcards never undo that)."""
+    literal = target.split("*", 1)[0]
+    joined = _join(root, literal) if literal else (root or ".")
+    relative = posixpath.relpath(joined, root or ".")
+    return relative == ".." or relative.startswith("../")
+
+
+def _refused(root: str, path: str) -> bool:
+    """True when a found include file resolves (through a symlink) outside the repository, or
+    outside the run's boundary, or is not a regular file: it is then never read."""
+    if VIRTUAL_FILES.get() is not None:
+        return False
+    from policylint.core.boundary import Boundary, refusal
+
+    return not Boundary([root or "."]).admits(path) or refusal(path) is not None
 
 
 def _find_local(root: str, target: str) -> list[str]:

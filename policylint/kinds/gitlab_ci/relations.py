@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -24,6 +25,8 @@ from policylint.kinds.gitlab_ci.loader import GitlabDocument
 
 FILE_KIND = "gitlab-ci"
 SCHEMA = "gitlab-ci"
+#: The file a project's own pipeline starts from (other roots are child pipelines or templates).
+MAIN_PIPELINE_FILES = (".gitlab-ci.yml", ".gitlab-ci.yaml")
 
 
 def mentions(word: str, variables: list[str]) -> list[str]:
@@ -179,3 +182,44 @@ def external_schema(view: View, documents: DocumentSet, params: Mapping[str, Any
         fields = {**view.fields, "schema": SCHEMA, "error": error.message}
         yield View({"valid": False, "error": error.message}, {(): Anchor(doc, pointer)}, doc,
                    label=f"{view.label}#{'/'.join(map(str, pointer))}", fields=fields)
+
+
+@relation(FILE_KIND, "exfiltration")
+def exfiltration(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
+    """Adds `sends` to each command of a script entry: the CI credentials or environment it sends
+    to a network peer (policylint.kinds.gitlab_ci.exfiltration), or an empty string."""
+    from policylint.kinds.gitlab_ci.exfiltration import exfiltration as sends
+
+    commands = view.instance.get("commands") or []
+    for index, command in enumerate(commands):
+        piped = command.get("pipedFrom") or []
+        earlier = commands[max(0, index - len(piped)) : index] if piped else []
+        command["sends"] = sends(command, earlier)
+    yield view
+
+
+@relation(FILE_KIND, "duplicate-pipelines")
+def duplicate_pipelines(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
+    """A job with `duplicatesPipelines`: its rules run it in both branch and merge request pipelines
+    while no `workflow: rules:` of its pipeline decides between them (anchored at the rule that
+    adds the second kind). Judged only in a project's main pipeline (`.gitlab-ci.yml`), and not
+    when an include the run does not fetch may set workflow rules.
+    """
+    from policylint.kinds.gitlab_ci.duplicates import duplicate_pipelines as duplicate_at
+    from policylint.kinds.gitlab_ci.duplicates import workflow_rules
+
+    doc = view.subject
+    pipeline = doc.pipeline if isinstance(doc, GitlabDocument) else None
+    if pipeline is None or pipeline.unfetched or pipeline.missing:
+        return
+    if posixpath.basename(pipeline.root.path) not in MAIN_PIPELINE_FILES:
+        return  # a child pipeline (trigger: include:) or a template: its source is never push or merge request
+    if any(workflow_rules(file.data) for file in pipeline.files):
+        return
+    job = view.instance.get("job")
+    position = duplicate_at(job.get("rules") if isinstance(job, Mapping) else None)
+    instance = {**view.instance, "duplicatesPipelines": position is not None}
+    anchors = dict(view.anchors)
+    if position is not None:
+        anchors[("duplicatesPipelines",)] = anchors.get(("job", "rules", position)) or anchors.get(("job", "rules")) or view.anchors[()]
+    yield View(instance, anchors, doc, view.label, dict(view.fields), list(view.related))

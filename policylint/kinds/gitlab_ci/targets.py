@@ -91,13 +91,19 @@ def include_facts(kind: str, value: Any) -> dict[str, Any]:
 
 @target(FILE_KIND, "include")
 def include(doc: Document, match: Mapping[str, Any]) -> Iterator[View]:
-    """Each `include:` entry as written, with `kind`, `source`, `refKind` and `pinned`."""
+    """Each `include:` entry as written, with `kind`, `source`, `refKind`, `pinned` and
+    `insideRepository` (false for a local include the loader refused: it leads outside the repository)."""
     if not _config_documents(doc):
         return
+    pipeline = getattr(doc, "pipeline", None)
+    outside = {entry.pointer for entry in pipeline.outside if entry.document is doc} if pipeline is not None else set()
     for pointer, kind, value in include_entries(doc):
         facts = include_facts(kind, value)
+        facts["insideRepository"] = pointer not in outside
         fields = {**_fields(doc), "include": facts["source"] or kind, "kind": kind, "ref_kind": facts["refKind"]}
         anchors = {(): Anchor(doc, pointer), ("entry",): Anchor(doc, pointer)}
+        if isinstance(value, Mapping) and "local" in value:
+            anchors[("insideRepository",)] = Anchor(doc, (*pointer, "local"))
         yield View(facts, anchors, doc, label=f"{doc.path}#include/{facts['source']}", fields=fields)
 
 

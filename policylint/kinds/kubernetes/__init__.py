@@ -19,12 +19,16 @@ WORKLOAD_KINDS = (
     "ReplicationController",
     "Job",
     "CronJob",
+    # Workloads of common controllers, with the pod template where a Deployment keeps it
+    # (policylint.kinds.kubernetes.workloads.WORKLOAD_GROUPS says which API groups count).
+    "DeploymentConfig",
+    "Rollout",
 )
 
 #: Workloads that run until stopped (not Jobs).
 LONG_RUNNING_KINDS = tuple(kind for kind in WORKLOAD_KINDS if kind not in ("Job", "CronJob"))
 #: Workloads whose replica count a user sets (and an HPA scales).
-SCALABLE_KINDS = ("Deployment", "StatefulSet", "ReplicaSet", "ReplicationController")
+SCALABLE_KINDS = ("Deployment", "StatefulSet", "ReplicaSet", "ReplicationController", "DeploymentConfig", "Rollout")
 
 #: Kubernetes kinds that are not namespaced (for namespace defaulting and k8s-default-namespace).
 CLUSTER_SCOPED_KINDS = frozenset(

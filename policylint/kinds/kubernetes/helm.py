@@ -321,10 +321,13 @@ def _template_positions(rendered: YamlDocument, template: str, index: int, count
 # --- rendering ----------------------------------------------------------------------------------
 
 
-def _dependency_failures(chart: Chart, helm: Any, result: LoadResult) -> bool:
-    """A `helm` document at each `Chart.yaml` dependency entry missing from `charts/` (helm-dependency-missing); whether any is."""
+def _dependency_failures(chart: Chart, helm: Any, result: LoadResult, folder: Path | None = None) -> bool:
+    """A `helm` document at each `Chart.yaml` dependency entry missing from `charts/` (helm-dependency-missing); whether any is.
+
+    Helm reads `folder` (the render copy, without links out of the chart), positions come from `chart.file`.
+    """
     try:
-        dependencies = helm.dependency_list(str(chart.root))
+        dependencies = helm.dependency_list(str(folder or chart.root))
     except helm.HelmError:
         return False
     broken = [item for item in dependencies if item.get("status") not in ("ok", "unpacked")]
@@ -359,9 +362,18 @@ def _dependency_failures(chart: Chart, helm: Any, result: LoadResult) -> bool:
 
 def _variants(chart: Chart, settings: HelmSettings) -> list[list[Path]]:
     """The values files of each rendering: the user's, then one more for each `ci/*-values.yaml`."""
-    base = list(settings.values)
+    base = list(settings.values)  # the user's own --helm-values files: trusted as given
     ci = sorted((chart.root / "ci").glob("*-values.yaml")) if (chart.root / "ci").is_dir() else []
-    return [base, *([*base, file] for file in ci)]
+    inside = _inside(chart)
+    return [base, *([*base, file] for file in ci if inside(file))]
+
+
+def _inside(chart: Chart) -> Any:
+    """A test that a file of the chart really is in it (a symlink out of the chart is never read)."""
+    from policylint.core.boundary import Boundary, is_regular_file
+
+    box = Boundary([str(chart.root)])
+    return lambda path: box.admits(path) and is_regular_file(path)
 
 
 def _label(chart: Chart, files: Sequence[Path]) -> str:
@@ -445,17 +457,66 @@ def _template_files(root: Path) -> Iterable[Path]:
             yield path
 
 
+#: Notices for what a chart's rendering leaves out (they name the link, never what it points at).
+LINK_OUT = ("symbolic link leads outside the chart: left out of the rendering, so templates "
+            "(.Files, tpl, include) cannot read what it points at")
+PACKED_LINK = "packed subchart holds a symbolic or hard link: left out of the rendering"
+
+
+def _links_out(root: Path) -> list[Path]:
+    """Symlinks under a chart (its subcharts included) that resolve outside the chart folder or to
+    something other than a file or folder, and packed subcharts (`charts/*.tgz`) holding links.
+
+    Helm follows a chart's symlinks when it loads the chart (`.Files.Get "leaked.txt"` would read
+    `/etc/hostname` into a rendered object), so such a chart is never rendered as it is.
+    """
+    from policylint.core.boundary import Boundary, is_regular_file
+
+    chart = Boundary([str(root)])
+    found: list[Path] = []
+    for folder, folders, files in os.walk(root):  # links to folders are listed, never entered
+        folders.sort()
+        for name in sorted((*folders, *files)):
+            path = os.path.join(folder, name)
+            if os.path.islink(path):
+                if not chart.admits(path) or not (os.path.isdir(path) or is_regular_file(path)):
+                    found.append(Path(path))
+            elif name.endswith((".tgz", ".tar.gz")) and _archive_holds_links(Path(path)):
+                found.append(Path(path))
+    return found
+
+
+def _archive_holds_links(archive: Path) -> bool:
+    """True when a packed chart holds a symbolic or hard link (or cannot be read to tell)."""
+    import tarfile
+
+    from policylint.core.loading import MAX_FILE_BYTES
+
+    try:
+        if archive.stat().st_size > MAX_FILE_BYTES:
+            return True
+        with tarfile.open(archive, "r:*") as packed:
+            return any(member.issym() or member.islnk() for member in packed)
+    except (OSError, tarfile.TarError, EOFError):
+        return False  # not an archive Helm can load either: its own error says so
+
+
 def _render_folder(chart: Chart, stack: Any, result: LoadResult) -> Path:
     """The folder to load: the chart itself, or a temporary copy of it that renders the same way
-    every time and offline.
+    every time and offline, and reads nothing outside the chart.
 
     The copy leaves out the values.schema.json files (the chart's or a subchart's) that refer to
     remote schemas: Helm downloads those while it validates values, and policylint makes no network
     calls, so such values are not validated. It also gives unstable template functions their
     deterministic stand-ins (`stable_template`), since the same input must give the same output.
+    Symlinks that lead outside the chart (`_links_out`) are left out of the copy, with a notice.
     """
+    links_out = _links_out(chart.root)
+    left_out = {*links_out}
     remote: dict[Path, str] = {}
     for schema in sorted(chart.root.rglob("values.schema.json")):
+        if schema in left_out:
+            continue
         try:
             found = _REMOTE_REF.search(schema.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError):
@@ -464,6 +525,8 @@ def _render_folder(chart: Chart, stack: Any, result: LoadResult) -> Path:
             remote[schema] = found.group(1)
     unstable: dict[Path, str] = {}
     for template in _template_files(chart.root):
+        if template in left_out:
+            continue
         try:
             text = template.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
@@ -471,7 +534,7 @@ def _render_folder(chart: Chart, stack: Any, result: LoadResult) -> Path:
         stable = stable_template(text)
         if stable != text:
             unstable[template.relative_to(chart.root)] = stable
-    if not remote and not unstable:
+    if not remote and not unstable and not links_out:
         return chart.root
     import shutil
     import tempfile
@@ -479,13 +542,16 @@ def _render_folder(chart: Chart, stack: Any, result: LoadResult) -> Path:
     folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="policylint-helm-"))) / chart.root.name
 
     def leave_out(where: str, names: list[str]) -> list[str]:
-        return ["values.schema.json"] if Path(where, "values.schema.json") in remote else []
+        schema = ["values.schema.json"] if Path(where, "values.schema.json") in remote else []
+        return [*schema, *(name for name in names if Path(where, name) in left_out)]
 
     shutil.copytree(chart.root, folder, symlinks=True, ignore=leave_out)
     for relative, text in unstable.items():
         target = folder / relative
         target.unlink()  # a symlink in the copy must not lead the write back into the user's tree
         target.write_text(text, encoding="utf-8")
+    for link in links_out:
+        result.skipped.append(Skipped(display_path(link), LINK_OUT if link.is_symlink() else PACKED_LINK))
     for schema, url in remote.items():
         result.skipped.append(Skipped(display_path(schema), f"refers to a remote schema ({url}), which policylint does not "
                                       "download: the chart is rendered without validating values against it"))
@@ -504,15 +570,16 @@ def _render_chart(chart: Chart, settings: HelmSettings, start_index: int, stack:
     import helm_python as helm
 
     result = LoadResult()
-    dependencies_missing = _dependency_failures(chart, helm, result)
+    folder = _render_folder(chart, stack, result)
+    dependencies_missing = _dependency_failures(chart, helm, result, folder)
     try:
-        folder = _render_folder(chart, stack, result)
         loaded = helm.Chart.load(str(folder))
     except helm.HelmError as exc:
         result.failures.append(ParseFailure(display_path(chart.file), "helm", 1, 1, f"helm chart cannot be loaded: {_one_line(str(exc))}"))
         return result
     default_values = chart.root / "values.yaml"
-    chart_values = read_values(default_values, LoadResult()) if default_values.is_file() else None
+    inside = _inside(chart)
+    chart_values = read_values(default_values, LoadResult()) if default_values.is_file() and inside(default_values) else None
     index = start_index
     templates: dict[str, str] = {}
     placed: dict[tuple[str, str], _Placed] = {}
@@ -638,6 +705,8 @@ def _add_rendered(chart: Chart, rendered: Mapping[str, str], label: str, index: 
         if not text.strip() or not name.endswith((".yaml", ".yml", ".json", ".tpl")) or name.endswith("NOTES.txt"):
             continue
         source = _source_file(chart, name)
+        if source is not None and not _inside(chart)(source):
+            source = None
         display = display_path(source) if source is not None else display_path(chart.file)
         if source is not None and display not in templates:
             try:

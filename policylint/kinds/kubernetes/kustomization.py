@@ -70,6 +70,11 @@ class Kustomization:
     remote_in: Kustomization | None = None
     #: `kind: Component`: built only as part of a kustomization that lists it in `components:`.
     component: bool = False
+    #: Local entries whose real path lies outside the run's boundary (`policylint.core.boundary`), as
+    #: (line, column, entry): policylint does not render their builds.
+    outside: list[tuple[int, int, str]] = field(default_factory=list)
+    #: The first kustomization of this build (itself or one it includes) with an entry outside.
+    outside_in: Kustomization | None = None
 
 
 def normal_path(path: Path) -> Path:
@@ -95,12 +100,18 @@ def read_kustomization(file: Path) -> Kustomization | None:
     def entries(value: Any) -> Iterable[str]:
         return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
 
+    from policylint.core.boundary import admits
+
     for name in _RESOURCE_FIELDS:
         for index, entry in enumerate(entries(data.get(name))):
             target = normal_path(root / entry)
+            position = parsed.positions.get((name, index))
+            where = (position.line, position.column, entry) if position else (1, 1, entry)
             if is_remote(entry, target):
-                position = parsed.positions.get((name, index))
-                found.remote.append((position.line, position.column, entry) if position else (1, 1, entry))
+                found.remote.append(where)
+                continue
+            if not admits(target):
+                found.outside.append(where)
                 continue
             (found.folders if target.is_dir() else found.files).add(target)
     for name in _PATCH_FIELDS:

@@ -28,6 +28,9 @@ from policylint.kinds.kubernetes.kustomization import Kustomization, normal_path
 from policylint.kinds.kubernetes.renderplan import is_kustomization
 
 ORIGIN_ANNOTATION = "config.kubernetes.io/origin"
+#: Kustomize's own default, made explicit so no version or configuration can widen it: files a
+#: kustomization names (patches, generator files) must lie in or below its folder, symlinks resolved.
+LOAD_RESTRICTION = ("--load-restrictor", "LoadRestrictionsRootOnly")
 RENDER_TIMEOUT_SECONDS = 120
 
 
@@ -35,8 +38,9 @@ class KustomizeError(DiscoveryError):
     """Kustomize rendering is impossible (no tool on PATH): a usage error."""
 
 
-def _first_remote(root: Kustomization, by_root: dict[Path, Kustomization]) -> Kustomization | None:
-    """The first kustomization reachable from `root` (among the ones read) that names a remote entry."""
+def _first_remote(root: Kustomization, by_root: dict[Path, Kustomization], attribute: str = "remote") -> Kustomization | None:
+    """The first kustomization reachable from `root` (among the ones read) that names a remote entry
+    (or, with `attribute="outside"`, an entry outside the run's boundary)."""
     seen: set[Path] = set()
     pending = [root]
     while pending:
@@ -44,7 +48,7 @@ def _first_remote(root: Kustomization, by_root: dict[Path, Kustomization]) -> Ku
         if item.root in seen:
             continue
         seen.add(item.root)
-        if item.remote:
+        if getattr(item, attribute):
             return item
         pending.extend(by_root[folder] for folder in sorted(item.folders) if folder in by_root)
     return None
@@ -89,6 +93,7 @@ def plan(candidates: list[Candidate], render: bool) -> Plan:
         by_root = {item.root: item for item in kustomizations}
         for item in roots:
             item.remote_in = _first_remote(item, by_root)
+            item.outside_in = _first_remote(item, by_root, "outside")
             covered[item.root] = _files_of_build(item, by_root)
         skip |= patches | {path for files in covered.values() for path in files}
     kept: list[Candidate] = []
@@ -208,7 +213,7 @@ def _run(command: list[str], folder: Path) -> tuple[str | None, str]:
 
     try:
         completed = subprocess.run(
-            [*command, str(folder)], capture_output=True, text=True, timeout=RENDER_TIMEOUT_SECONDS, check=False,
+            [*command, *LOAD_RESTRICTION, str(folder)], capture_output=True, text=True, timeout=RENDER_TIMEOUT_SECONDS, check=False,
             env=offline_environment(),
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
@@ -242,15 +247,19 @@ def render(kustomization: Kustomization, command: list[str] | None = None) -> Lo
 
     result = LoadResult()
     display = display_path(kustomization.root)
-    remote = kustomization.remote_in or (kustomization if kustomization.remote else None)
-    if remote is not None:
-        line, column, entry = remote.remote[0]
-        result.failures.append(ParseFailure(
-            display_path(remote.file), "kubernetes", line, column,
-            f"kustomize build{'' if remote is kustomization else ' of ' + display} not run: {entry!r} is remote "
-            "and policylint makes no network calls; "
-            "vendor it, or render the overlay yourself and pipe it to `policylint check -`"))
-        return result
+    for attribute, reached, why in (
+        ("remote", kustomization.remote_in, "is remote and policylint makes no network calls; vendor it, or render "
+                                            "the overlay yourself and pipe it to `policylint check -`"),
+        ("outside", kustomization.outside_in, "leads outside the repository (or outside the path given, when no "
+                                              "repository holds it): policylint reads nothing there"),
+    ):
+        blocked = reached or (kustomization if getattr(kustomization, attribute) else None)
+        if blocked is not None:
+            line, column, entry = getattr(blocked, attribute)[0]
+            result.failures.append(ParseFailure(
+                display_path(blocked.file), "kubernetes", line, column,
+                f"kustomize build{'' if blocked is kustomization else ' of ' + display} not run: {entry!r} {why}"))
+            return result
     command = command or find_tool()
     with tempfile.TemporaryDirectory(prefix="policylint-kustomize-") as wrapper:
         relative = os.path.relpath(kustomization.root, wrapper).replace(os.sep, "/")
@@ -303,8 +312,12 @@ class _Sources:
 
     def _documents(self, path: Path) -> list[Document]:
         if path not in self.files:
+            from policylint.core.boundary import refusal
             from policylint.core.loading import load_bytes
 
+            if refusal(path) is not None:
+                self.files[path] = []
+                return []
             try:
                 raw = path.read_bytes()
             except OSError:

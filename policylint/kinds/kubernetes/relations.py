@@ -31,8 +31,8 @@ from policylint.kinds.kubernetes.selectors import (
     parse_label_selector,
     parse_map_selector,
 )
-from policylint.kinds.kubernetes.unseen import possible_pod_owner, without_controller_labels
-from policylint.kinds.kubernetes.workloads import containers, pod_labels, pod_spec, replicas
+from policylint.kinds.kubernetes.unseen import makes_unseen_pods, possible_pod_owner, without_controller_labels
+from policylint.kinds.kubernetes.workloads import containers, is_workload, pod_labels, pod_spec, replicas, workload_ref
 
 if TYPE_CHECKING:
     from policylint.kinds.kubernetes.ports import ContainerPort
@@ -75,9 +75,11 @@ class Region:
         if bucket is None:
             bucket = self.namespaces[doc.namespace] = Bucket()
         bucket.by_kind_name.setdefault((kind, doc.name), []).append(doc)
-        if kind in WORKLOAD_KINDS:
+        if kind in WORKLOAD_KINDS and is_workload(doc):
             bucket.workloads.append(doc)
-            bucket.labels.add(doc, pod_labels(doc))
+            bucket.labels.add(doc, _visible_pod_labels(bucket, doc))
+            if makes_unseen_pods(doc):  # an Argo Rollout's experiments and canary labels
+                bucket.pod_owners.append(doc)
         elif kind == "HorizontalPodAutoscaler":
             ref = doc.get(("spec", "scaleTargetRef"))
             if isinstance(ref, Mapping) and isinstance(ref.get("kind"), str) and isinstance(ref.get("name"), str):
@@ -92,6 +94,16 @@ class Region:
 
 
 _EMPTY = Bucket()
+
+
+def _visible_pod_labels(bucket: Bucket, doc: Document) -> Mapping[str, Any]:
+    """The labels of a workload's pods; a Rollout with `workloadRef` runs its Deployment's template
+    (indexed after every other object, so the Deployment of its region is already filed)."""
+    name = workload_ref(doc)
+    if name is None:
+        return pod_labels(doc)
+    found = bucket.by_kind_name.get(("Deployment", name))
+    return pod_labels(found[0]) if found else {}
 
 
 @record
@@ -218,7 +230,12 @@ def index(documents: DocumentSet, mode: str = DEFAULT_MODE) -> Index:
 
     def build() -> Index:
         built = Index(mode=mode, documents=documents)
-        for doc in documents.of_file_kind("kubernetes"):
+        documents_of_kind = documents.of_file_kind("kubernetes")
+        referring = [doc for doc in documents_of_kind if workload_ref(doc) is not None]
+        for doc in documents_of_kind:
+            if workload_ref(doc) is None:
+                built.add(doc)
+        for doc in referring:  # after the Deployments whose pod labels they take
             built.add(doc)
         return built
 
@@ -911,4 +928,308 @@ def api_deprecation(view: View, documents: DocumentSet, params: Mapping[str, Any
     status, explanation = judge(doc.api_version, doc.kind, target_version(params.get("kube_version")))
     joined = extend(view, {"apiStatus": status}, {("apiStatus",): Anchor(doc, ("apiVersion",))})
     joined.fields["deprecation"] = explanation
+    yield joined
+
+
+# --- rbac-role and rbac-binding (policylint.kinds.kubernetes.rbac) -----------------------------
+
+
+#: What the rbac-role relation reports about a rule, by the fact (a list) it goes in.
+RBAC_CONCERNS = {"wildcard": "wildcards", "secrets": "secretReads", "exec": "execs", "escalation": "escalations"}
+
+
+def _of_kind_in_scope(idx: Index, doc: Document, kind: str, namespace: str) -> list[Document]:
+    """Every object of `kind` in the document's scope and `namespace` ("" for cluster-scoped kinds)."""
+    return idx.merge(
+        items for bucket in idx.buckets(doc, namespace) for (found, _), items in bucket.by_kind_name.items() if found == kind
+    )
+
+
+def _bindings_by_role(idx: Index, documents: DocumentSet) -> dict[int, list[Document]]:
+    """For each Role or ClusterRole (by id), the bindings of the set whose roleRef resolves to it."""
+    from policylint.kinds.kubernetes.rbac import BINDING_KINDS, role_ref
+
+    key = ("rbac-bindings", None)
+    found = idx.memo.get(key)
+    if found is None:
+        found = {}
+        for binding in documents.of_file_kind("kubernetes"):
+            if binding.kind not in BINDING_KINDS:
+                continue
+            ref = role_ref(binding)
+            if ref is None:
+                continue
+            kind, name = ref
+            resolution = idx.resolve(binding, kind, name, "" if kind == "ClusterRole" else binding.namespace)
+            target = resolution.target
+            if target is None:  # one install file beside another that repeats it: the binding means its own file's role
+                same_file = [item for item in resolution.tied if item.path == binding.path]
+                target = same_file[0] if len(same_file) == 1 else None
+            if target is not None:
+                found.setdefault(id(target), []).append(binding)
+        idx.memo[key] = found
+    return found  # type: ignore[no-any-return]
+
+
+def _receivers(idx: Index, bindings: list[Document]) -> Any:
+    """The subjects of `bindings` and the workloads of each binding's scope that run as its ServiceAccounts."""
+    from policylint.kinds.kubernetes.rbac import Receivers, service_account_of, subject_label, subject_namespace, subjects
+
+    found = Receivers(bindings=list(bindings))
+    seen: set[int] = set()
+    for binding in bindings:
+        for position, subject in subjects(binding):
+            found.subjects.append((binding, position, subject_label(binding, subject)))
+            if subject.get("kind") != "ServiceAccount" or not isinstance(subject.get("name"), str):
+                continue
+            namespace = subject_namespace(binding, subject)
+            running = [
+                workload for workload in idx.in_scope(binding, "workloads", namespace)
+                if service_account_of(workload) == subject["name"]
+            ]
+            same_file = [workload for workload in running if workload.path == binding.path]
+            for workload in same_file or running:
+                if id(workload) not in seen:
+                    seen.add(id(workload))
+                    found.workloads.append((workload, binding))
+    return found
+
+
+def _receiver_places(receivers: Any) -> list[tuple[Anchor, str]]:
+    places = [
+        _related(binding, ("subjects", position), f"{label} through {binding.kind} {binding.name}")
+        for binding, position, label in receivers.subjects
+    ]
+    places.extend(
+        _related(
+            workload, ("metadata", "name"), f"pods of {workload.kind} {workload.name} run with it (through {binding.kind} {binding.name})"
+        )
+        for workload, binding in receivers.workloads
+    )
+    if len(places) > RELATED_LIMIT:
+        anchor, text = places[RELATED_LIMIT - 1]
+        places = [*places[: RELATED_LIMIT - 1], (anchor, f"{text}; {len(places) - RELATED_LIMIT + 1} more not listed")]
+    return places
+
+
+@relation("kubernetes", "rbac-role")
+def rbac_role(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
+    """A Role or ClusterRole with what its rules grant (for an aggregated ClusterRole: the rules it aggregates).
+
+    `wildcards`, `secretReads`, `execs`, `escalations`: one entry per rule that grants so much,
+    `{what, via}`, anchored at the rule's verbs or resources (at `aggregationRule` when aggregated).
+    Facts: `bound` (a binding of the scope references the role),
+    `platformRole` (a `system:` role), `controllerRole` (an operator's or controller's role). Fields:
+    `receivers` (who holds the rights through the set) and `context` (a note for controller roles).
+    """
+    from policylint.kinds.kubernetes.rbac import aggregated_roles, is_controller_role, is_platform_role, read_grant
+
+    doc = view.subject
+    idx = index(documents, relation_mode(params))
+    sources: list[tuple[Document, tuple[Any, ...], Any]] = []
+    rules = doc.get(("rules",))
+    for position, rule in enumerate(rules if isinstance(rules, list) else []):
+        sources.append((doc, ("rules", position), rule))
+    aggregated: list[Document] = []
+    if doc.kind == "ClusterRole" and isinstance(doc.get(("aggregationRule",)), Mapping):
+        aggregated = aggregated_roles(doc, _of_kind_in_scope(idx, doc, "ClusterRole", ""))
+        for source in aggregated:
+            items = source.get(("rules",))
+            for position, rule in enumerate(items if isinstance(items, list) else []):
+                sources.append((source, ("rules", position), rule))
+    cluster = doc.kind == "ClusterRole"
+    facts: dict[str, Any] = {name: [] for name in RBAC_CONCERNS.values()}
+    anchors: dict[ViewPath, Anchor] = {}
+    read = []
+    for source, pointer, rule in sources:
+        grant = read_grant(rule)
+        if grant is None:
+            continue
+        read.append(grant)
+        via = "" if source is doc else f" (aggregated from ClusterRole {source.name})"
+        found = {
+            "wildcard": (grant.wildcard(), "verbs" if grant.all_verbs else "resources"),
+            "secrets": (grant.secrets_read(), "resources"),
+            "exec": (grant.pod_exec(), "resources"),
+            "escalation": (grant.escalation(cluster), "verbs"),
+        }
+        for concern, (what, key) in found.items():
+            if not what:
+                continue
+            name = RBAC_CONCERNS[concern]
+            facts[name].append({"what": what, "via": via})
+            at = (*pointer, key) if source is doc else ("aggregationRule",)
+            anchors[(name, len(facts[name]) - 1)] = Anchor(doc, at)
+    bindings = _bindings_by_role(idx, documents).get(id(doc), [])
+    receivers = _receivers(idx, bindings)
+    controller = is_controller_role(doc, read)
+    joined = extend(
+        view,
+        {**facts, "bound": bool(bindings), "platformRole": is_platform_role(doc), "controllerRole": controller},
+        anchors,
+    )
+    joined.fields["receivers"] = receivers.describe()
+    joined.fields["context"] = (
+        "; it reads as an operator's or controller's role, which may need this: narrow it to what it manages, "
+        "then record the exception with a suppression"
+        if controller
+        else ""
+    )
+    joined.related.extend(_receiver_places(receivers))
+    joined.related.extend(
+        _related(source, ("metadata", "name"), f"aggregated ClusterRole {source.name}") for source in aggregated[:RELATED_LIMIT]
+    )
+    yield joined
+
+
+@relation("kubernetes", "rbac-binding")
+def rbac_binding(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
+    """A RoleBinding or ClusterRoleBinding with `grantsClusterAdmin` (anchored at roleRef) and `adminSubjects`.
+
+    `grantsClusterAdmin`: the roleRef names `cluster-admin`, or a ClusterRole of the scope whose
+    rules are `*` on `*` in every group. `adminSubjects`: the subjects other than `system:` groups.
+    Fields: `role`, `receivers` (subjects and the workloads of the scope that run as them).
+    """
+    from policylint.kinds.kubernetes.rbac import CLUSTER_ADMIN, is_all_powerful, role_ref, subject_label, subjects
+
+    doc = view.subject
+    idx = index(documents, relation_mode(params))
+    ref = role_ref(doc)
+    admin = False
+    if ref is not None and ref[0] == "ClusterRole":
+        if ref[1] == CLUSTER_ADMIN:
+            admin = True
+        else:
+            target = idx.resolve(doc, "ClusterRole", ref[1], "").target
+            rules = target.get(("rules",)) if target is not None else None
+            admin = target is not None and is_all_powerful(target, rules if isinstance(rules, list) else [])
+    outsiders = [
+        subject_label(doc, subject)
+        for _, subject in subjects(doc)
+        if not (subject.get("kind") == "Group" and str(subject.get("name", "")).startswith("system:"))
+    ]
+    receivers = _receivers(idx, [doc])
+    joined = extend(
+        view,
+        {"grantsClusterAdmin": admin, "adminSubjects": outsiders},
+        {("grantsClusterAdmin",): Anchor(doc, ("roleRef", "name")), ("adminSubjects",): Anchor(doc, ("subjects",))},
+    )
+    joined.fields["role"] = f"{ref[0]} {ref[1]}" if ref else "?"
+    joined.fields["subjects"] = names(outsiders) or "no subject"
+    joined.fields["receivers"] = receivers.describe()
+    joined.related.extend(_receiver_places(receivers))
+    yield joined
+
+
+# --- what the API server or the kubelet rejects (policylint.kinds.kubernetes.rejects) ------------
+
+
+@relation("kubernetes", "own-selector")
+def own_selector(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
+    """A workload with `selectorMatchesTemplate` (anchored at spec.selector); `{missing}` names what fails."""
+    from policylint.kinds.kubernetes.rejects import selector_misses_template
+
+    doc = view.subject
+    missing = selector_misses_template(doc)
+    joined = extend(view, {"selectorMatchesTemplate": not missing}, {("selectorMatchesTemplate",): Anchor(doc, ("spec", "selector"))})
+    joined.fields["missing"] = missing
+    yield joined
+
+
+@relation("kubernetes", "port-names")
+def port_names(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
+    """A workload or Service with `invalidPortNames`: `{name, problem}` per container port name or targetPort the API rejects."""
+    from policylint.kinds.kubernetes.rejects import invalid_port_names
+
+    doc = view.subject
+    entries: list[dict[str, str]] = []
+    anchors: dict[ViewPath, Anchor] = {}
+    for pointer, name, problem in invalid_port_names(doc):
+        entries.append({"name": name, "problem": problem, "field": "targetPort" if doc.kind == "Service" else "port name"})
+        anchors[("invalidPortNames", len(entries) - 1)] = Anchor(doc, pointer)
+    yield extend(view, {"invalidPortNames": entries}, anchors)
+
+
+@relation("kubernetes", "configmap-keys")
+def configmap_keys(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
+    """A workload with `missingKeys`: each non-optional reference to a ConfigMap key that the ConfigMap lacks.
+
+    Judged only against the ConfigMap the name resolves to in the workload's scope and namespace,
+    and only when nothing else may add keys: no finding when the scope has no such ConfigMap, when
+    the reference is ambiguous, when the ConfigMap's keys are still to be rendered, or when a
+    kustomization lists the workload's file (its generators and patches may make or change the
+    ConfigMap; the rendered build is judged instead).
+    """
+    from policylint.kinds.kubernetes.rejects import configmap_key_refs
+    from policylint.kinds.kubernetes.rejects import configmap_keys as keys_of
+
+    doc = view.subject
+    entries: list[dict[str, str]] = []
+    anchors: dict[ViewPath, Anchor] = {}
+    related: list[tuple[Anchor, str]] = []
+    if not doc.groups:
+        idx = index(documents, relation_mode(params))
+        for pointer, name, key, where in configmap_key_refs(doc):
+            target = idx.resolve(doc, "ConfigMap", name).target
+            keys = keys_of(target) if target is not None else None
+            if keys is None or key in keys:
+                continue
+            entries.append({"configMap": name, "key": key, "where": where})
+            anchors[("missingKeys", len(entries) - 1)] = Anchor(doc, pointer)
+            related.append(_related(target, ("metadata", "name"), f"ConfigMap {name} has no key {key}"))
+    joined = extend(view, {"missingKeys": entries}, anchors)
+    joined.related.extend(related[:RELATED_LIMIT])
+    yield joined
+
+
+def _paths_with_workloads(idx: Index, documents: DocumentSet) -> set[str]:
+    """The files of the set that hold a workload."""
+    key = ("workload-paths", None)
+    found = idx.memo.get(key)
+    if found is None:
+        found = idx.memo[key] = {doc.path for doc in documents.of_file_kind("kubernetes") if is_workload(doc)}
+    return found  # type: ignore[no-any-return]
+
+
+@relation("kubernetes", "service-account")
+def service_account(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
+    """A workload with `serviceAccountDefined`: false when it names a ServiceAccount (not `default`)
+    that no ServiceAccount of its scope and namespace defines while the scope defines others there:
+    in its own file, in the same chart or overlay rendering, or in a file that runs no workload (an
+    app's own accounts; another file's workloads and accounts are another install, such as the
+    golden outputs of a test folder).
+
+    True (nothing to report) when the name is still to be rendered, when a kustomization lists the
+    file (namePrefix renames accounts and references alike), when the scope defines no
+    ServiceAccount in the namespace (the accounts are managed elsewhere), when the account is
+    defined anywhere else in the run in that namespace (a layout by kind), or when the scope holds
+    a custom resource whose operator may create it.
+    """
+    from policylint.kinds.kubernetes.placeholders import is_unrendered
+
+    doc = view.subject
+    spec = pod_spec(doc)
+    name = spec.get("serviceAccountName") or spec.get("serviceAccount") if spec is not None else None
+    key = "serviceAccountName" if spec is not None and "serviceAccountName" in spec else "serviceAccount"
+    defined, known = True, ""
+    # A kustomization that lists the file may rename the accounts (namePrefix) or patch the pod: its build is judged.
+    if isinstance(name, str) and name and name != "default" and not is_unrendered(name) and not doc.groups:
+        idx = index(documents, relation_mode(params))
+        accounts = [
+            account for account in _of_kind_in_scope(idx, doc, "ServiceAccount", doc.namespace)
+            if account.origin or account.path == doc.path or account.path not in _paths_with_workloads(idx, documents)
+        ]
+        if accounts and not any(account.name == name for account in accounts) and not idx.in_scope(doc, "pod_owners"):
+            wider = idx.whole_run()
+            defined = wider is not idx and any(
+                account.name == name for account in _of_kind_in_scope(wider, doc, "ServiceAccount", doc.namespace)
+            )
+            known = names([account.name for account in accounts])
+    from policylint.kinds.kubernetes.workloads import pod_spec_pointer
+
+    joined = extend(
+        view, {"serviceAccountDefined": defined}, {("serviceAccountDefined",): Anchor(doc, (*pod_spec_pointer(doc.kind), key))}
+    )
+    joined.fields["account"] = str(name)
+    joined.fields["accounts"] = known
     yield joined

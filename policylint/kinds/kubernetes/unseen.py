@@ -22,6 +22,7 @@ CONTROLLER_LABELS = frozenset(
         "controller-revision-hash",  # StatefulSet, DaemonSet
         "statefulset.kubernetes.io/pod-name",  # StatefulSet, one value per pod
         "apps.kubernetes.io/pod-index",  # StatefulSet (1.28+)
+        "rollouts-pod-template-hash",  # Argo Rollouts, on pods and on the Services it manages
     }
 )
 #: Label key prefixes reserved for controllers (`batch.kubernetes.io/job-name`, `.../controller-uid`).
@@ -94,3 +95,24 @@ def possible_pod_owner(doc: Document) -> bool:
     if not isinstance(spec, Mapping):
         return False
     return any(doc.get(pointer) is not None for pointer in POD_OWNER_POINTERS)
+
+
+#: Where an Argo Rollout asks for pods whose labels its template does not show: experiment steps
+#: (their templates carry their own selector and labels) and the metadata it adds to canary,
+#: stable, preview and active pods.
+ROLLOUT_EXTRA_POD_POINTERS: tuple[tuple[str, ...], ...] = (
+    ("spec", "strategy", "canary", "canaryMetadata"),
+    ("spec", "strategy", "canary", "stableMetadata"),
+    ("spec", "strategy", "blueGreen", "previewMetadata"),
+    ("spec", "strategy", "blueGreen", "activeMetadata"),
+)
+
+
+def makes_unseen_pods(doc: Document) -> bool:
+    """True for a Rollout whose controller also runs or labels pods beyond its template (experiments, canary metadata)."""
+    if doc.kind != "Rollout":
+        return False
+    if any(doc.get(pointer) is not None for pointer in ROLLOUT_EXTRA_POD_POINTERS):
+        return True
+    steps = doc.get(("spec", "strategy", "canary", "steps"))
+    return isinstance(steps, list) and any(isinstance(step, Mapping) and "experiment" in step for step in steps)

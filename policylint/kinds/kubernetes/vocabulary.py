@@ -33,13 +33,23 @@ def _probe_ports_declared(validator: Any, enabled: Any, instance: Any, schema: A
         yield keyword_error(validator, reason, list(path))
 
 
+def _env_names_unique(validator: Any, enabled: Any, instance: Any, schema: Any) -> Iterator[Any]:
+    from policylint.kinds.kubernetes.rejects import duplicate_env
+
+    if not enabled or not isinstance(instance, Mapping):
+        return
+    for position, name in duplicate_env(instance):
+        yield keyword_error(validator, f"env var {name} is set more than once", ["env", position])
+
+
 #: `format: k8s-quantity`: a resource quantity Kubernetes accepts (`500m`, `1Gi`).
 FORMATS = {
     "k8s-quantity": lambda value: parse_quantity(value) is not None,
 }
 
-#: `requestsWithinLimits: true` on a `resources` mapping; `probePortsDeclared: true` on a container.
+#: `requestsWithinLimits: true` on a `resources` mapping; `probePortsDeclared: true` and `envNamesUnique: true` on a container.
 KEYWORDS = {
     "requestsWithinLimits": _requests_within_limits,
     "probePortsDeclared": _probe_ports_declared,
+    "envNamesUnique": _env_names_unique,
 }

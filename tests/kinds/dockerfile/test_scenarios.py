@@ -38,6 +38,7 @@ EXPECTED = {
         ("docker-secret-in-env-or-arg", 9),  # DATABASE_URL with a password
         ("docker-apt-lists-not-cleaned", 10),
         ("docker-curl-pipe-shell", 11),
+        ("docker-pipe-without-pipefail", 11),
         ("docker-sudo", 12),
         ("docker-user-root", 13),
     ],
@@ -46,6 +47,19 @@ EXPECTED = {
         ("docker-apt-lists-not-cleaned", 3),
         ("docker-apt-no-install-recommends", 6),  # inside the RUN <<EOF heredoc
         ("docker-curl-pipe-shell", 7),
+        ("docker-pipe-without-pipefail", 7),
+        ("docker-copy-from-unknown-stage", 9),  # COPY --from=base inside base itself
+    ],
+    "peer.Dockerfile": [
+        ("docker-maintainer-deprecated", 2),
+        ("docker-pipe-without-pipefail", 3),  # the build stage's shell is /bin/sh
+        ("docker-secret-in-env-or-arg", 6),  # ARG GITHUB_TOKEN with no value: a build arg
+        ("docker-tls-verification-disabled", 7),  # ENV NODE_TLS_REJECT_UNAUTHORIZED=0
+        ("docker-pip-no-cache", 9),
+        ("docker-tls-verification-disabled", 9),  # curl -sk; the pipe is covered by SHELL pipefail
+        ("docker-copy-from-unknown-stage", 10),  # biuld
+        ("docker-expose-invalid-port", 12),
+        ("docker-multiple-healthcheck", 14),
     ],
     "misc.Dockerfile": [
         ("docker-image-tag-latest", 1),
@@ -65,12 +79,18 @@ HADOLINT_OVERLAP = {
     "DL3006": "docker-image-tag-latest",
     "DL3007": "docker-image-tag-latest",
     "DL3009": "docker-apt-lists-not-cleaned",
+    "DL3011": "docker-expose-invalid-port",
+    "DL3012": "docker-multiple-healthcheck",
     "DL3015": "docker-apt-no-install-recommends",
     "DL3020": "docker-add-instead-of-copy",
+    "DL3022": "docker-copy-from-unknown-stage",
+    "DL3023": "docker-copy-from-unknown-stage",
     "DL3025": "docker-shell-form-entrypoint",
     "DL3064": "docker-secret-in-env-or-arg",
     "DL4003": "docker-multiple-cmd",
+    "DL4000": "docker-maintainer-deprecated",
     "DL4004": "docker-multiple-cmd",
+    "DL4006": "docker-pipe-without-pipefail",
 }
 
 

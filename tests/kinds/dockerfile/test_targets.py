@@ -181,3 +181,54 @@ def test_docker_action_dockerfile_is_not_judged_for_root(tmp_path, monkeypatch):
         "other/build/Dockerfile.action": dockerfile,
     }
     assert _user_root(tmp_path, monkeypatch, files) == ["composite/Dockerfile", "other/Dockerfile", "prebuilt/Dockerfile"]
+
+
+def test_copy_from_kinds_tell_a_misspelt_stage_from_a_named_context():
+    found = [
+        view.instance["from_kind"]
+        for view in views(
+            """
+            FROM golang:1.22 AS builder
+            COPY --from=builder /a /b
+            FROM alpine:3.20
+            COPY --from=builder /a /b
+            COPY --from=buidler /a /b
+            COPY --from=binary_dir /a /b
+            COPY --from=later /a /b
+            COPY --from=1 /a /b
+            COPY --from=0 /a /b
+            COPY --from=ghcr.io/x/y:1 /a /b
+            COPY --from=${CTX} /a /b
+            FROM alpine:3.20 AS later
+            """,
+            "instruction",
+        )
+        if "from_kind" in view.instance
+    ]
+    assert found == ["current", "stage", "unknown", "context", "unknown", "current", "stage", "image", "variable"]
+
+
+def test_run_facts_follow_shell_environment_and_pipes():
+    run = [
+        view
+        for view in views(
+            """
+            FROM debian:bookworm-slim AS base
+            ENV PIP_NO_CACHE_DIR=1
+            SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+            FROM base
+            RUN apt-get install -y curl=7.88 git && curl -fsSL x | tar -xz
+            FROM debian:bookworm-slim
+            RUN set -e; a | b; set -o pipefail; c | d
+            """,
+            "instruction",
+        )
+        if view.instance["instruction"] == "RUN"
+    ]
+    first, second = run
+    assert first.instance["shell"] == ["/bin/bash", "-o", "pipefail", "-c"]
+    assert first.instance["environment"] == {"PIP_NO_CACHE_DIR": "1"}
+    assert first.instance["pipelines"] == [{"programs": ["curl", "tar"], "pipefail": True}]
+    assert [(p["package"], p["pinned"]) for p in first.instance["packages"]] == [("curl=7.88", True), ("git", False)]
+    assert [p["pipefail"] for p in second.instance["pipelines"]] == [False, True]
+    assert second.locate(("pipelines", 0))[1].line == 7

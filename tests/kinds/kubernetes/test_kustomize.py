@@ -157,6 +157,7 @@ def test_broken_kustomization_is_a_parse_error(tmp_path):
 
 @needs_renderer
 def test_config_file_switch_turns_rendering_on(tmp_path, run_cli):
+    (tmp_path / ".git").mkdir()  # a repository: the overlay's `../../base` is inside the run's boundary
     shutil.copytree(ROOT / FIXTURE, tmp_path / "k8s")
     (tmp_path / ".policylint.yaml").write_text("kustomize: true\n")
     code, out, _ = run_cli("check", "--select", "k8s-memory-limit-missing", "k8s/overlays/production", cwd=tmp_path)
@@ -287,6 +288,7 @@ def test_kubectl_error_loses_its_klog_framing():
 
 @needs_renderer
 def test_remote_base_below_the_scanned_folder_fails_without_downloading(tmp_path):
+    (tmp_path / ".git").mkdir()  # one repository: the base is inside the run's boundary
     (tmp_path / "base").mkdir()
     (tmp_path / "overlay").mkdir()
     (tmp_path / "base" / "kustomization.yaml").write_text("resources:\n  - https://example.com/app.yaml\n")
