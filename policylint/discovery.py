@@ -96,14 +96,16 @@ def _named_refusal(path: Path) -> str | None:
 
 
 def discover(paths: Iterable[str], excludes: Iterable[str] = (), respect_gitignore: bool = True,
-             refused: list[Skipped] | None = None) -> list[Candidate]:
+             refused: list[Skipped] | None = None, test_data: list[str] | None = None) -> list[Candidate]:
     """Expand directories, keep files of a known kind, and sort by path for deterministic runs.
 
     Files named on the command line are always checked (as YAML when the name says nothing);
     files found under a directory are checked only when their name marks a known kind and no
     .gitignore (with `respect_gitignore`) ignores them. Nothing is read whose real path lies
     outside the run's boundary (`policylint.core.boundary`): such links, and links to FIFOs or
-    devices, are left out and appended to `refused` as notices naming the link.
+    devices, are left out and appended to `refused` as notices naming the link. Given a `test_data`
+    list, files that are test data below a walked folder (policylint.testdata) are left out and
+    their paths added to it.
     """
     paths = list(paths)
     excludes = tuple(excludes)
@@ -129,6 +131,9 @@ def discover(paths: Iterable[str], excludes: Iterable[str] = (), respect_gitigno
                 display = display_path(file)
                 if kind is None or _excluded(display, excludes):
                     continue
+                if test_data is not None and _is_test_data_below(path, file):
+                    test_data.append(display)
+                    continue
                 found[display] = Candidate(display, file, kind)
         else:
             display = display_path(path)
@@ -136,6 +141,13 @@ def discover(paths: Iterable[str], excludes: Iterable[str] = (), respect_gitigno
                 found[display] = Candidate(display, path, detect_by_name(str(path)) or "yaml")
     _add_dependabot_files(found, excludes, limits)
     return [found[key] for key in sorted(found)]
+
+
+def _is_test_data_below(root: Path, file: Path) -> bool:
+    """Whether `file`, found walking `root`, is test data by the path parts below `root`."""
+    from policylint.testdata import is_test_data
+
+    return is_test_data(file.relative_to(root).parts)
 
 
 class _Rules:

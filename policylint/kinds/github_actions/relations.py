@@ -56,7 +56,17 @@ def find_deprecation(parsed: Mapping[str, Any], params: Mapping[str, Any]) -> di
 
 @relation(FILE_KIND, "deprecated-action")
 def deprecated_action(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
-    """Adds `deprecation` ({group, reason, replacement} or null) to a `uses` view."""
+    """Adds `deprecation` ({group, reason, replacement} or null) to a `uses` view.
+
+    A SHA-pinned `uses:` whose commit is in the `known_commits` param is judged by that version,
+    not by a trailing comment that contradicts it (`@<v4.2.2 commit>  # v3`).
+    """
+    known = (params.get("known_commits") or {}).get(f"{view.instance.get('action')}@{view.instance.get('ref')}".lower())
+    if view.instance.get("shaPinned") and isinstance(known, str):
+        from policylint.kinds.github_actions.targets import major_of
+
+        view.instance.update(version=known, major=major_of(known))
+        view.fields["uses"] = f"{view.instance.get('raw')} (commit of {known})"
     found = find_deprecation(view.instance, params)
     view.instance["deprecation"] = found
     if found:
@@ -291,6 +301,28 @@ def later_steps(view: View, documents: DocumentSet, params: Mapping[str, Any]) -
     instance["laterRisks"] = risks
     view.fields["risks"] = summarise_risks(risks)
     yield view
+
+
+#: How many actions a message names for one kind of risk before it says "and N more".
+RISKS_NAMED = 3
+
+
+def summarise_risks(risks: list[str]) -> str:
+    """`runs third-party code (a@sha)`, `runs third-party code (b@v1)` → `runs third-party code (a, b)`:
+    each kind of risk named once, with at most RISKS_NAMED actions (their refs left out)."""
+    grouped: dict[str, list[str]] = {}
+    for risk in risks:
+        verb, _, rest = risk.partition(" (")
+        name = rest.rstrip(")").split("@", 1)[0]
+        names = grouped.setdefault(verb, [])
+        if name not in names:
+            names.append(name)
+    parts = []
+    for verb, names in grouped.items():
+        shown = ", ".join(names[:RISKS_NAMED])
+        more = f" and {len(names) - RISKS_NAMED} more" if len(names) > RISKS_NAMED else ""
+        parts.append(f"{verb} ({shown}{more})")
+    return "; ".join(parts)
 
 
 @relation(FILE_KIND, "run-commands")
