@@ -303,28 +303,6 @@ def later_steps(view: View, documents: DocumentSet, params: Mapping[str, Any]) -
     yield view
 
 
-#: How many actions a message names for one kind of risk before it says "and N more".
-RISKS_NAMED = 3
-
-
-def summarise_risks(risks: list[str]) -> str:
-    """`runs third-party code (a@sha)`, `runs third-party code (b@v1)` → `runs third-party code (a, b)`:
-    each kind of risk named once, with at most RISKS_NAMED actions (their refs left out)."""
-    grouped: dict[str, list[str]] = {}
-    for risk in risks:
-        verb, _, rest = risk.partition(" (")
-        name = rest.rstrip(")").split("@", 1)[0]
-        names = grouped.setdefault(verb, [])
-        if name not in names:
-            names.append(name)
-    parts = []
-    for verb, names in grouped.items():
-        shown = ", ".join(names[:RISKS_NAMED])
-        more = f" and {len(names) - RISKS_NAMED} more" if len(names) > RISKS_NAMED else ""
-        parts.append(f"{verb} ({shown}{more})")
-    return "; ".join(parts)
-
-
 @relation(FILE_KIND, "run-commands")
 def run_commands(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
     """Adds `runCommands`: {program, pipedFrom, substituted, words} for each command of `run:`."""
