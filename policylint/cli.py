@@ -101,14 +101,17 @@ def cli() -> None:
               help="Show a progress line on stderr (default: on an interactive terminal, never in CI).")
 @click.option("--kube-version", default=None,
               help="Kubernetes version to validate schemas and API deprecations against (default: newest bundled).")
-@click.option("--kustomize/--no-kustomize", default=False,
-              help="Render folders holding a kustomization.yaml (kubectl kustomize or kustomize build) and check the output.")
+@click.option("--kustomize/--no-kustomize", default=None,
+              help="Render folders holding a kustomization.yaml (kubectl kustomize or kustomize build) and check the "
+                   "output (default: when a renderer is available).")
 @click.option("--helm/--no-helm", default=True,
               help="Render Helm charts (folders holding Chart.yaml) and check what they render (needs policylint[helm]).")
 @click.option("--helm-values", "helm_values", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="Values file for every chart rendered (repeatable, applied in order after the chart's values.yaml).")
 @click.option("--respect-gitignore/--no-respect-gitignore", default=True,
               help="Leave out files that .gitignore (and .git/info/exclude) ignore while walking folders.")
+@click.option("--include-test-data", is_flag=True, default=None,
+              help="Also check test data found while walking folders (testdata/, tests/, fixtures/, *.golden, *.snap).")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=0,
               help="Worker processes for large file sets (default 0: one per CPU; 1: never). Output is identical.")
 @click.option("--relation-scope", type=click.Choice(("folder", "run")), default="folder", show_default=True,
@@ -138,10 +141,11 @@ def check(
     warn_unused_suppressions: bool,
     progress: bool | None,
     kube_version: str | None,
-    kustomize: bool,
+    kustomize: bool | None,
     helm: bool,
     helm_values: tuple[str, ...],
     respect_gitignore: bool,
+    include_test_data: bool | None,
     jobs: int,
     relation_scope: str,
     verbose: bool,
@@ -180,6 +184,7 @@ def check(
         helm=helm,
         helm_values=helm_values,
         respect_gitignore=respect_gitignore,
+        include_test_data=bool(include_test_data),
         jobs=jobs,
         relation_scope=relation_scope,
         verbose=verbose,
@@ -187,7 +192,7 @@ def check(
     )
     ctx = click.get_current_context()
     explicit = {name for name in ("fail_on", "profile", "default_namespace", "kube_version", "kustomize", "helm",
-                                  "relation_scope")
+                                  "relation_scope", "include_test_data")
                 if ctx.get_parameter_source(name) not in (None, click.core.ParameterSource.DEFAULT)}
     try:
         options, policy_set, warnings = configure(options, config_file, explicit)
@@ -227,6 +232,7 @@ def check(
         if verbose:
             for note in report.notes:
                 click.echo(f"policylint: verbose: {inert(note)}", err=True)
+        _tell_test_data(report.test_data, verbose)
     for name, target in pairs:
         color = target is None and name == "text" and not no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
         text = render(name, report, color=color)
@@ -237,6 +243,17 @@ def check(
         written = ", ".join(f"{name} to {target}" for name, target in pairs)
         click.echo(f"{summary_line(report)} Wrote {written}.", err=True)
     return report.exit_code()
+
+
+def _tell_test_data(skipped: Sequence[str], verbose: bool) -> None:
+    """One line on stderr for the test data left out (each file with --verbose)."""
+    if not skipped:
+        return
+    if verbose:
+        for path in skipped:
+            click.echo(f"policylint: verbose: skipped test data: {path}", err=True)
+    click.echo(f"policylint: notice: skipped {len(skipped)} test-data file(s) (testdata/, tests/, fixtures/, "
+               "*.golden); --include-test-data checks them", err=True)
 
 
 def _pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tuple[str, str | None]]:
@@ -375,7 +392,8 @@ def report(
             _fail(f"unknown framework {framework_id!r}{did_you_mean(framework_id, frameworks, quote=False)}"
                   f"; known: {', '.join(sorted(frameworks))}")
     options = RunOptions(paths=paths or (".",), policy_dirs=policy_dirs, enable=_split(enable), profile=profile,
-                         excludes=excludes, kube_version=kube_version, use_suppressions=not no_suppressions)
+                         excludes=excludes, kube_version=kube_version, use_suppressions=not no_suppressions,
+                         kustomize=None)
     ctx = click.get_current_context()
     explicit = {name for name in ("profile", "kube_version")
                 if ctx.get_parameter_source(name) not in (None, click.core.ParameterSource.DEFAULT)}

@@ -57,6 +57,9 @@ enable: []
 # Paths to skip (globs, relative to this file).
 exclude: []
 
+# Test data (testdata/, tests/, fixtures/, *.golden) found while walking folders: skip or include.
+# test-data: skip
+
 # Folders of your own policies (relative to this file).
 # policy-dirs: [./org-policies]
 
@@ -520,6 +523,8 @@ def apply_config(options: RunOptions, config: Config, explicit: Collection[str] 
         changes["warn_unused_suppressions"] = True
     if "kustomize" in values and "kustomize" in field_names and "kustomize" not in explicit:
         changes["kustomize"] = values["kustomize"]
+    if "test-data" in values and "include_test_data" not in explicit:
+        changes["include_test_data"] = values["test-data"] == "include"
     if "relation-scope" in values and "relation_scope" not in explicit:
         changes["relation_scope"] = values["relation-scope"]
     helm = values.get("helm")

@@ -134,15 +134,17 @@ UNKNOWN_KIND_NOTICE = "not a file kind policylint checks (by its name): skipped"
 
 
 def discover(paths: Iterable[str], excludes: Excludes | Iterable[str] = (), respect_gitignore: bool = True,
-             refused: list[Skipped] | None = None) -> list[Candidate]:
+             refused: list[Skipped] | None = None, test_data: list[str] | None = None) -> list[Candidate]:
     """Expand directories, keep files of a known kind, and sort by path for deterministic runs.
 
     Files named on the command line are checked when their name marks a known kind; any other
     (README.md, a script) is skipped with a notice in `refused`, so `git diff --name-only | xargs
-    policylint check` works. Files found under a directory are checked only when their name marks
-    a known kind and no .gitignore (with `respect_gitignore`) ignores them. Nothing is read whose
-    real path lies outside the run's boundary (`policylint.core.boundary`): such links, and links
-    to FIFOs or devices, are left out and appended to `refused` as notices naming the link.
+    policylint check` works (a pipe is still read as YAML). Files found under a directory are
+    checked only when their name marks a known kind and no .gitignore (with `respect_gitignore`)
+    ignores them. Nothing is read whose real path lies outside the run's boundary
+    (`policylint.core.boundary`): such links, and links to FIFOs or devices, are left out and
+    appended to `refused` as notices naming the link. Given a `test_data` list, files that are test
+    data below a walked folder (policylint.testdata) are left out and their paths added to it.
     """
     paths = list(paths)
     if not isinstance(excludes, Excludes):
@@ -169,6 +171,9 @@ def discover(paths: Iterable[str], excludes: Excludes | Iterable[str] = (), resp
                 display = display_path(file)
                 if kind is None or _excluded(display, excludes):
                     continue
+                if test_data is not None and _is_test_data_below(path, file):
+                    test_data.append(display)
+                    continue
                 found[display] = Candidate(display, file, kind)
         else:
             display = display_path(path)
@@ -183,6 +188,13 @@ def discover(paths: Iterable[str], excludes: Excludes | Iterable[str] = (), resp
             found[display] = Candidate(display, path, kind)
     _add_dependabot_files(found, excludes, limits)
     return [found[key] for key in sorted(found)]
+
+
+def _is_test_data_below(root: Path, file: Path) -> bool:
+    """Whether `file`, found walking `root`, is test data by the path parts below `root`."""
+    from policylint.testdata import is_test_data
+
+    return is_test_data(file.relative_to(root).parts)
 
 
 class _Rules:

@@ -250,6 +250,9 @@ def policy_page(policy: Policy, frameworks: dict[str, Any]) -> str:
     ]
     if policy.aliases:
         lines.append(f"| Former ids | {', '.join(f'`{alias}`' for alias in policy.aliases)} |")
+    if policy.supersedes:
+        hidden = ", ".join(f"[`{other}`]({other}.md)" for other in policy.supersedes)
+        lines.append(f"| Supersedes | {hidden}: where both report the same place, only this finding is shown |")
     lines += ["", "## What it does", "", _what_it_does(policy), "", "## Why is this bad?", "", policy.rationale]
     for heading, key, failing in (("Example (failing)", "fail", True), ("Use instead (passing)", "pass", False)):
         lines += ["", f"## {heading}", ""]

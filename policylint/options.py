@@ -32,8 +32,9 @@ class RunOptions:
     config_excludes: Sequence[str] = ()
     default_namespace: str = "default"
     kube_version: str | None = None
-    #: Render folders holding a kustomization.yaml (kubectl kustomize / kustomize build) and check the output.
-    kustomize: bool = False
+    #: Render folders holding a kustomization.yaml (kubectl kustomize / kustomize build) and check the output;
+    #: None (the command line's default): render when a renderer is available, else say once how to get one.
+    kustomize: bool | None = False
     #: Render Helm charts (folders holding Chart.yaml) when the Helm library is installed (policylint.kinds.kubernetes.helm).
     helm: bool = True
     #: Values files for every chart (`--helm-values`, then the configuration's `helm: {values: ...}`).
@@ -43,6 +44,8 @@ class RunOptions:
     helm_namespace: str | None = None
     #: Leave out what .gitignore files ignore while walking folders.
     respect_gitignore: bool = True
+    #: Also check test data found while walking folders (policylint.testdata): `--include-test-data`.
+    include_test_data: bool = False
     stdin_text: str | None = None
     #: Files loaded only so relations can see them; findings are reported for `paths` alone.
     context: Sequence[str] = ()

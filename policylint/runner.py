@@ -9,6 +9,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from policylint.catalog import BUILTIN_FINDINGS, load_policies
 from policylint.core.documents import Document, LoadResult, Skipped
@@ -36,6 +37,11 @@ class RunReport:
     documents: list[Document] = field(default_factory=list)
     #: Lines for --verbose (stderr), never findings.
     notes: list[str] = field(default_factory=list)
+    #: Findings not shown because a more specific policy reports the same node (`supersedes:`); still
+    #: evidence for their controls in the compliance report.
+    superseded: list[Finding] = field(default_factory=list)
+    #: Files left out as test data (policylint.testdata); empty with --include-test-data.
+    test_data: list[str] = field(default_factory=list)
 
     @property
     def active(self) -> list[Finding]:
@@ -104,17 +110,21 @@ def with_kube_version(policies: list[Policy], kube_version: str | None) -> list[
     ]
 
 
-def load_paths(paths: Sequence[str], options: RunOptions, trusted: bool = False) -> tuple[LoadResult, list[str]]:
+def load_paths(paths: Sequence[str], options: RunOptions, trusted: bool = False,
+               test_data: list[str] | None = None) -> tuple[LoadResult, list[str]]:
     """Discover and load every file inside the boundary of `paths` (their repositories; `trusted`
-    paths, such as --context, are admitted themselves too); unreadable files become parse errors."""
+    paths, such as --context, are admitted themselves too); unreadable files become parse errors.
+
+    Test data found while walking is left out unless `options.include_test_data`; its paths go to `test_data`.
+    """
     from policylint.core.boundary import boundary_for, within
 
     named = [path for path in paths if path != "-"]
     with within(boundary_for(named, named if trusted else ())):
-        return _load_paths(paths, options)
+        return _load_paths(paths, options, test_data)
 
 
-def _load_paths(paths: Sequence[str], options: RunOptions) -> tuple[LoadResult, list[str]]:
+def _load_paths(paths: Sequence[str], options: RunOptions, test_data: list[str] | None) -> tuple[LoadResult, list[str]]:
     from policylint.core.documents import ParseFailure
     from policylint.core.files import STDIN_NAME
     from policylint.core.loading import load_bytes
@@ -127,8 +137,12 @@ def _load_paths(paths: Sequence[str], options: RunOptions) -> tuple[LoadResult, 
 
     excludes = Excludes([(options.anchor or fingerprint_anchor(options), options.excludes),
                          (str(options.config_dir or "."), options.config_excludes)])
-    discovered = discover(paths, excludes, options.respect_gitignore, result.skipped)
+    skipped_test_data = None if options.include_test_data else ([] if test_data is None else test_data)
+    discovered = discover(paths, excludes, options.respect_gitignore, result.skipped, test_data=skipped_test_data)
+    if not discovered and options.respect_gitignore and any(Path(raw).is_dir() for raw in paths if raw != "-"):
+        _tell_when_ignored(paths, options, result)
     candidates, charts, kustomize_roots = list(discovered), [], []
+    fallback: dict[Any, list[Any]] = {}
     if may_hold_chart(candidates):  # the renderers are imported only when a file may need them
         from policylint.kinds.kubernetes.helm import plan as plan_charts
 
@@ -136,33 +150,55 @@ def _load_paths(paths: Sequence[str], options: RunOptions) -> tuple[LoadResult, 
         candidates, charts = chart_plan.candidates, chart_plan.charts
         result.skipped.extend(chart_plan.skipped)
     if holds_kustomization(candidates):
-        from policylint.kinds.kubernetes.kustomize import plan
+        from policylint.kinds.kubernetes.kustomize import NO_RENDERER_NOTICE, plan, renderer_available
 
-        kustomize = plan(candidates, options.kustomize)
-        candidates, kustomize_roots = kustomize.candidates, kustomize.roots
+        render = options.kustomize
+        if render is None:  # by default, rendered when a renderer is available (as Helm charts are)
+            render = renderer_available()
+            if not render:
+                result.skipped.append(Skipped(".", NO_RENDERER_NOTICE))
+        kustomize = plan(candidates, render)
+        candidates, kustomize_roots, fallback = kustomize.candidates, kustomize.roots, kustomize.fallback
         result.skipped.extend(kustomize.skipped)
     files = []
-    for done, candidate in enumerate(candidates):
-        if options.progress is not None:
-            options.progress(done, len(candidates), "files")
+
+    def load_candidate(candidate: Any) -> None:
         files.append(candidate.display)
         if candidate.disk is None:
             text = options.stdin_text if options.stdin_text is not None else sys.stdin.read()
             result.extend(load_bytes(STDIN_NAME, text.encode("utf-8", "surrogateescape"), "yaml"))
-            continue
+            return
         try:
             raw = candidate.disk.read_bytes()
         except OSError as exc:
             reason = exc.strerror or str(exc)
             result.failures.append(ParseFailure(candidate.display, candidate.file_kind, 1, 1, f"cannot read file: {reason}"))
-            continue
+            return
         result.extend(load_bytes(candidate.display, raw, candidate.file_kind))
+
+    for done, candidate in enumerate(candidates):
+        if options.progress is not None:
+            options.progress(done, len(candidates), "files")
+        load_candidate(candidate)
     tag_from_candidates(result.documents, discovered)
     files.extend(sorted(set(result.sources) - set(files)))  # read by a loader itself: GitLab local includes
     for root in kustomize_roots:
         from policylint.kinds.kubernetes.kustomize import render
 
         rendered = render(root)
+        if options.kustomize is None and rendered.failures and not rendered.documents:
+            # Rendering was policylint's choice: a build that cannot run here (a remote base, a generated
+            # file, a plugin) is said once, and its files are checked as plain manifests, as without rendering.
+            from policylint.core.files import display_path
+
+            reason = rendered.failures[0].reason
+            result.skipped.append(Skipped(display_path(root.file), f"not rendered, its files are checked as plain "
+                                          f"manifests (--kustomize reports it as an error): {reason[:160]}"))
+            plain = [candidate for candidate in fallback.get(root.root, []) if candidate.display not in files]
+            for candidate in plain:
+                load_candidate(candidate)
+            tag_from_candidates(result.documents, plain)
+            continue
         paths_seen = {doc.path for doc in rendered.documents} | {failure.path for failure in rendered.failures}
         files.extend(sorted(paths_seen - set(files)))
         result.extend(rendered)
@@ -180,12 +216,30 @@ def _load_paths(paths: Sequence[str], options: RunOptions) -> tuple[LoadResult, 
         paths_seen = {doc.path for doc in rendered.documents} | {failure.path for failure in rendered.failures}
         files.extend(sorted(paths_seen - set(files)))
         result.extend(rendered)
+    if any(doc.file_kind == "kubernetes" for doc in result.documents):
+        from policylint.kinds.kubernetes.builtimages import tag_built_images
+
+        tag_built_images(result.documents)
     release_namespace = options.helm_namespace or options.default_namespace
     for document in result.documents:
         # A chart's objects without a namespace land in the release's namespace (helm install --namespace).
         helm = document.origin.startswith("helm chart ")
         document.default_namespace = release_namespace if helm else options.default_namespace
+    if any(doc.groups for doc in result.documents):
+        from policylint.kinds.kubernetes.builtimages import namespace_from_kustomizations
+
+        namespace_from_kustomizations(result.documents)
     return result, files
+
+
+def _tell_when_ignored(paths: Sequence[str], options: RunOptions, result: LoadResult) -> None:
+    """A notice when nothing was found only because .gitignore files ignore it (`check .` inside an ignored folder)."""
+    from policylint.discovery import discover
+
+    if discover(paths, options.excludes, respect_gitignore=False, test_data=None if options.include_test_data else []):
+        where = ", ".join(raw for raw in paths if raw != "-")
+        result.skipped.append(Skipped(where, "nothing was checked: .gitignore ignores every file of a known kind here; "
+                                             "--no-respect-gitignore checks them"))
 
 
 @fewer_collections()
@@ -313,12 +367,13 @@ def _check(options: RunOptions, policy_set: PolicySet | None) -> RunReport:
     options.anchor = fingerprint_anchor(options)
     if not options.context and options.context_scope:
         options.context = scope_context(options.paths)
+    test_data: list[str] = []
     try:
         with paused_while_loading():
-            load, files = load_paths(options.paths, options)
+            load, files = load_paths(options.paths, options, test_data=test_data)
             if options.context:
                 report_paths = set(files)
-                context, _ = load_paths(options.context, options, trusted=True)
+                context, _ = load_paths(options.context, options, trusted=True, test_data=[])
                 load.documents.extend(doc for doc in context.documents if doc.path not in report_paths)
                 seen = {doc.path: doc for doc in context.documents if doc.groups}
                 for doc in load.documents:  # a kustomization seen only in the context ties the reported files too
@@ -347,16 +402,22 @@ def _check(options: RunOptions, policy_set: PolicySet | None) -> RunReport:
         from policylint.kinds.kubernetes.helm import deduplicate
 
         findings = deduplicate(findings)
-    if options.kustomize and any(doc.origin.startswith("kustomize overlay ") for doc in load.documents):
+    if any(doc.origin.startswith("kustomize overlay ") for doc in load.documents):
         from policylint.kinds.kubernetes.variants import merge_overlays
 
         findings = merge_overlays(findings)
+    from policylint.core.findings import with_short_messages
+
+    findings = with_short_messages(findings, (" (helm chart ", " (kustomize overlay "))
     findings = assign_fingerprints(findings, lambda path: anchored_path(path, options.anchor))
     findings.extend(_not_rendered(load, options))
     try:
         findings = apply_suppressions(findings, load, policy_set, policies, options, set(files))
     except SuppressionError as exc:
         raise UsageError(str(exc)) from exc
+    from policylint.core.findings import split_superseded
+
+    findings, superseded = split_superseded(findings, {policy.id: policy.supersedes for policy in policies if policy.supersedes})
     notes: list[str] = []
     if options.verbose:
         from policylint.core.documents import DocumentSet
@@ -369,7 +430,7 @@ def _check(options: RunOptions, policy_set: PolicySet | None) -> RunReport:
     notes.extend(options.library_log)
     return RunReport(findings, policies, policy_set, skipped, files, options, file_kinds,
                      documents=[doc for doc in load.documents if report_paths is None or doc.path in report_paths],
-                     notes=notes)
+                     notes=notes, superseded=superseded, test_data=sorted(set(test_data)))
 
 
 def _shellcheck_notice(policies: list[Policy], documents: list[Document]) -> list[Skipped]:

@@ -105,12 +105,12 @@ def test_named_file_of_a_known_kind_that_does_not_parse_stays_a_parse_error(repo
 def test_quiet_prints_findings_only(repo, run_cli):
     (repo / "deploy" / "kustomization.yaml").write_text("resources: [pod.yaml]\npatches: [{path: patch.yaml}]\n")
     (repo / "deploy" / "patch.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: web}\n")
-    code, out, err = run_cli("check", ".", *ROOT_SELECT, "README.md", "-q", "--no-color", cwd=repo)
+    code, out, err = run_cli("check", ".", *ROOT_SELECT, "README.md", "-q", "--no-color", "--no-kustomize", cwd=repo)
     assert code == 1
     assert err == ""
     assert out == ("deploy/pod.yaml\n  deploy/pod.yaml:7:7 high k8s-run-as-root container web may run as root "
                    "(effective runAsNonRoot is not true or runAsUser is 0)\n")
-    code, out, err = run_cli("check", "deploy/patch.yaml", "-q", cwd=repo)
+    code, out, err = run_cli("check", "deploy/patch.yaml", "-q", "--no-kustomize", cwd=repo)
     assert (code, out, err) == (0, "", "")
 
 
@@ -308,7 +308,7 @@ def test_templated_yaml_of_other_tools_is_not_called_a_helm_template(repo, run_c
         "  version: {{ .TagName }}\n  platforms:\n  - {{addURIAndSha \"https://x/{{ .TagName }}.tgz\" .TagName }}\n")
     manifest = repo / "deploy" / "templated.yaml"
     manifest.write_text("{{- if .Values.enabled }}\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n{{- end }}\n")
-    code, out, err = run_cli("check", ".", *ROOT_SELECT, "--verbose", cwd=repo)
+    code, out, err = run_cli("check", ".", *ROOT_SELECT, "--verbose", "--include-test-data", cwd=repo)
     notices = [line for line in err.splitlines() if "Helm template" in line]
     assert notices == ["policylint: notice: deploy/templated.yaml: Helm template ({{ ... }}): render it first "
                        "(helm template ... | policylint check -)"]
@@ -321,7 +321,7 @@ def test_templated_yaml_of_other_tools_is_not_called_a_helm_template(repo, run_c
 def test_kustomize_patch_notice_says_it_was_skipped(repo, run_cli):
     (repo / "deploy" / "kustomization.yaml").write_text("resources: [pod.yaml]\npatches: [{path: patch.yaml}]\n")
     (repo / "deploy" / "patch.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: web}\n")
-    _, _, err = run_cli("check", "deploy", *ROOT_SELECT, cwd=repo)
+    _, _, err = run_cli("check", "deploy", *ROOT_SELECT, "--no-kustomize", cwd=repo)
     assert err == "policylint: notice: deploy/patch.yaml: kustomize patch: skipped (part of an overlay; use --kustomize)\n"
 
 
@@ -394,7 +394,7 @@ def test_exclude_matches_at_any_depth_and_is_relative_to_the_repository_root(rep
     (repo / "deploy" / "build" / "pod.yaml").write_text(POD)
 
     def paths(*args: str, cwd: Path = repo) -> list[str]:
-        _, out, _ = run_cli("check", ".", *ROOT_SELECT, "--format", "json", *args, cwd=cwd)
+        _, out, _ = run_cli("check", ".", *ROOT_SELECT, "--format", "json", "--include-test-data", *args, cwd=cwd)
         return sorted({finding["path"] for finding in json.loads(out)["findings"]})
 
     assert paths("--exclude", "testdata", "--exclude", "/build") == ["deploy/build/pod.yaml", "deploy/pod.yaml"]

@@ -81,7 +81,8 @@ def test_full_check_leaves_the_process_alone(sealed: None, jobs: int) -> None:
 def test_cli_check_leaves_the_process_alone(sealed: None, capsys: pytest.CaptureFixture[str]) -> None:
     from policylint.cli import main
 
-    code = main(["check", str(ROOT / "fixtures"), "--format", "sarif", "--no-progress"])
+    # --no-kustomize: rendering (on by default when kubectl is found) is the documented exception, tested below
+    code = main(["check", str(ROOT / "fixtures"), "--format", "sarif", "--no-progress", "--no-kustomize"])
     assert code == 1
     assert '"ruleId"' in capsys.readouterr().out
 

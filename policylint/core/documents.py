@@ -37,6 +37,12 @@ class Document:
     #: `spec.selector` this file leaves out (policylint.kinds.kubernetes.kustomization.adds_selector_labels).
     selector_labels: bool = False
     default_namespace: str = "default"
+    #: Image names a build configuration covering this file builds and tags at deploy time (skaffold,
+    #: Tilt, a kustomization's `images:`): not `latest` (policylint.kinds.kubernetes.builtimages).
+    built_images: tuple[str, ...] = ()
+    #: Rendered with parts left out (a chart's templates that need a missing dependency): what the set
+    #: lacks is unknown, so relational policies do not judge it (policylint.core.engine).
+    incomplete: bool = False
     #: Trailing comments a loader kept because they carry meaning (`uses: x@<sha>  # v4.1.1`).
     comments: dict[Pointer, str] = field(default_factory=dict)
 

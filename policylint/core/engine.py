@@ -9,7 +9,7 @@ from typing import Any
 
 from policylint.core.conditions import Condition, Violation
 from policylint.core.documents import Document, DocumentSet, LoadResult, ParseFailure
-from policylint.core.findings import PARSE_ERROR, POLICY_ERROR, Finding, Location, assign_fingerprints
+from policylint.core.findings import PARSE_ERROR, POLICY_ERROR, Finding, Location, assign_fingerprints, shortened
 from policylint.core.policies import Policy
 from policylint.core.records import field, record
 from policylint.core.views import View
@@ -102,7 +102,7 @@ def parse_error_findings(load: LoadResult) -> list[Finding]:
             path=failure.path,
             line=failure.line,
             column=failure.column,
-            message=_failure_message(failure.file_kind, failure.reason),
+            message=shortened(_failure_message(failure.file_kind, failure.reason)),
             file_kind=failure.file_kind,
             logical=f"parse@{failure.line}",
         )
@@ -156,6 +156,8 @@ def evaluate(
             ]
         for compiled in applicable:
             policy = compiled.policy
+            if policy.relation and doc.incomplete:
+                continue  # part of the set was left out: an absence it claims may be that part
             try:
                 target = get_target(doc.file_kind, policy.target)
                 if target is None:
@@ -228,7 +230,7 @@ def _findings(compiled: _Compiled, view: View, violations: list[Violation]) -> l
             for anchor_doc, note in view.related
         )
         if doc.origin:
-            message = f"{message} ({doc.origin})"
+            message = f"{message} ({doc.origin})"  # shortened by the runner, after variants are de-duplicated
         result.append(
             Finding(
                 policy_id=policy.id,

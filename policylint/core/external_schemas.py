@@ -174,8 +174,17 @@ def _reason(error: Any) -> str:
     if error.validator == "enum":
         return f"is not one of {', '.join(map(str, error.validator_value))}"[:200]
     if error.validator == "pattern":
-        return f"does not match {error.validator_value}"
+        return _pattern_reason(str(error.validator_value))
     return "is not valid here"
+
+
+def _pattern_reason(pattern: str) -> str:
+    """What a failed `pattern` asks for, in words where the pattern is the workflow schema's
+    expression pattern (`^\\$\\{\\{(.|[\\r\\n])*\\}\\}$`), else the pattern on one line (escaped)."""
+    if pattern.startswith("^\\$\\{\\{") and pattern.endswith("\\}\\}$"):
+        return "is not a ${{ }} expression"
+    one_line = pattern.encode("unicode_escape").decode("ascii")
+    return f"does not match the pattern {one_line[:120]}"
 
 
 def _short(value: Any) -> str:

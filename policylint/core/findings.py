@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 
 from policylint.core.digests import sha256
 from policylint.core.records import field, record, replace
@@ -11,6 +11,9 @@ SEVERITIES = ("critical", "high", "medium", "low")
 SEVERITY_RANK = {name: rank for rank, name in enumerate(reversed(SEVERITIES), start=1)}
 #: `--fail-on never` makes every run exit 0 unless the input itself is unusable.
 FAIL_ON_CHOICES = (*SEVERITIES, "never")
+
+#: The longest message a finding shows (an annotation, a terminal line); longer text is shortened.
+MESSAGE_LIMIT = 300
 
 PARSE_ERROR = "parse-error"
 POLICY_ERROR = "policy-error"
@@ -96,3 +99,56 @@ def severity_at_least(severity: str, threshold: str) -> bool:
     if threshold == "never":
         return False
     return SEVERITY_RANK.get(severity, 0) >= SEVERITY_RANK[threshold]
+
+
+def split_superseded(findings: list[Finding], supersedes: Mapping[str, Iterable[str]]) -> tuple[list[Finding], list[Finding]]:
+    """(shown, superseded): a finding whose node a more specific policy also reports is not shown.
+
+    `supersedes` maps a policy id to the ids it stands for (a policy's `supersedes:`). One place is
+    reported once (`k8s-host-path-volume` rather than also `k8s-restricted-volume-type`); the
+    superseded findings stay evidence for their own controls in the compliance report.
+    """
+    if not supersedes:
+        return findings, []
+    covered: set[tuple[str, str, int, int]] = {
+        (hidden, finding.path, finding.line, finding.column)
+        for finding in findings
+        for hidden in supersedes.get(finding.policy_id, ())
+    }
+    if not covered:
+        return findings, []
+    shown, superseded = [], []
+    for finding in findings:
+        key = (finding.policy_id, finding.path, finding.line, finding.column)
+        (superseded if key in covered else shown).append(finding)
+    return shown, superseded
+
+
+def shortened(message: str, suffix: str = "") -> str:
+    """`message` plus `suffix` (where the object came from) in at most MESSAGE_LIMIT characters.
+
+    The message is cut first, with an ellipsis, so the suffix that says where it came from stays.
+    Without a suffix the middle goes: a message's start says what failed and its end often what to do.
+    """
+    if len(message) + len(suffix) <= MESSAGE_LIMIT:
+        return message + suffix
+    room = MESSAGE_LIMIT - len(suffix) - 1
+    if suffix and room >= 80:
+        return message[:room].rstrip() + "…" + suffix
+    text = message + suffix
+    head = (MESSAGE_LIMIT - 1) // 2
+    return text[:head] + "…" + text[len(text) - (MESSAGE_LIMIT - 1 - head):]
+
+
+def with_short_messages(findings: list[Finding], origin_markers: Iterable[str] = ()) -> list[Finding]:
+    """Findings whose message is at most MESSAGE_LIMIT characters; the origin suffix (the last
+    text starting with one of `origin_markers`, e.g. ` (helm chart `) is kept whole when it fits."""
+    result = []
+    for finding in findings:
+        message = finding.message
+        if len(message) > MESSAGE_LIMIT:
+            cut = max((message.rfind(marker) for marker in origin_markers), default=-1)
+            body, suffix = (message[:cut], message[cut:]) if cut > 0 else (message, "")
+            finding = replace(finding, message=shortened(body, suffix))
+        result.append(finding)
+    return result

@@ -52,6 +52,8 @@ class Policy:
     enabled_by_default: bool = True
     profiles: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
+    #: Less specific policies this one stands for where both report the same node (policylint.core.findings.split_superseded).
+    supersedes: tuple[str, ...] = ()
     references: tuple[str, ...] = ()
     frameworks: dict[str, list[str]] = field(default_factory=dict)
     relation: str | None = None
@@ -223,6 +225,7 @@ def policy_from_data(source: Path, data: dict[str, Any], has_params: bool = True
         enabled_by_default=data.get("default", "enabled") == "enabled",
         profiles=tuple(data.get("profiles") or ()),
         aliases=tuple(data.get("aliases") or ()),
+        supersedes=tuple(data.get("supersedes") or ()),
         references=tuple(data.get("references") or ()),
         frameworks={key: list(value) for key, value in (data.get("frameworks") or {}).items()},
         relation=data.get("relation"),

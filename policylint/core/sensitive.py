@@ -23,6 +23,9 @@ _CREDENTIAL_URL_REST = re.compile(r"[^/\s:@]*:([^@\s/]+)@[^\s]+")
 _SCHEME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-")
 _VARIABLE = re.compile(r"^(?:\$\{[^}]*\}|\$\([^)]*\)|\$\{\{.*\}\}|\{\{.*\}\}|\$[A-Za-z_][A-Za-z0-9_]*)$", re.DOTALL)
 _ANGLE_PLACEHOLDER = re.compile(r"^<[^<>]+>")
+#: An all-capitals identifier with `_` (`GOOGLE_API_KEY_VAL`, `DB_PASSWORD`): a variable's name
+#: written where its value belongs, for someone to fill in.
+_IDENTIFIER_PLACEHOLDER = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
 #: `...`, `....` or `…`: a value left out on purpose.
 _ELLIPSIS = re.compile(r"^(?:\.{3,}|…)$")
 #: A file path: `./x`, `../x`, `~/x`, or an absolute path whose first folder is a lower-case word
@@ -32,6 +35,8 @@ _FILE_PATH = re.compile(r"^(?:(?:\.{1,2}|~)(?:/[\w.@-]+)+|/[a-z][a-z0-9_.-]*(?:/
 #: also `-----BEGIN PGP PRIVATE KEY BLOCK-----`.
 _PEM_BEGIN = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")
 _BASE64_CHARS = re.compile(r"[A-Za-z0-9+/=]")
+#: Where a PEM body ends: a line (or the rest of a one-line value) starting with dashes.
+_PEM_BOUNDARY = re.compile(r"(?:^|\n)[ \t]*-{3,}|-{3,}\s*END\b", re.MULTILINE)
 #: Fewer base64 characters than this between BEGIN and END is an abbreviated example, not a key
 #: (the smallest real key, an Ed25519 OpenSSH key, has about 400).
 _MIN_KEY_BODY = 64
@@ -121,7 +126,8 @@ def _unquoted(text: str) -> str:
 
 
 def is_placeholder(value: object) -> bool:
-    """Empty, a variable reference, `...`, or plainly a placeholder (`your-...`, `changeme`, `<...>`).
+    """Empty, a variable reference, `...`, or plainly a placeholder (`your-...`, `my-...`, `changeme`, `<...>`,
+    an all-capitals identifier such as `DB_PASSWORD`).
 
     A placeholder written in quotes (`'<PRIVKEY>'`) is one too. Weak defaults such as `password`
     or `admin` are not placeholders: they are the worst case.
@@ -133,6 +139,10 @@ def is_placeholder(value: object) -> bool:
         return True
     if _VARIABLE.match(text) or text.startswith(("${", "$(")) or _ELLIPSIS.match(text):
         return True
+    if _IDENTIFIER_PLACEHOLDER.fullmatch(text):
+        return True
+    if text.startswith(("...", "…")) or text.endswith(("...", "…")):
+        return True  # elided: "...base64 encoded data...", "MIIEpAIBAAK..."
     lowered = text.lower()
     return lowered.startswith(vocabulary().placeholder_prefixes) or bool(_ANGLE_PLACEHOLDER.match(lowered))
 
@@ -156,13 +166,16 @@ def private_key_block(value: str) -> str | None:
 
     Under any name: a key is a secret whatever the variable is called. Literal `\\n` escapes (a key
     written on one line) count as line breaks. A block whose body is abbreviated (`MIIE...`, `<key>`)
-    or shorter than any real key is an example, not a key.
+    or shorter than any real key is an example, not a key. The key counts from its BEGIN line: its
+    body ends at the next line that starts with dashes, whatever that END line says (`---END  KEY---`,
+    another block's BEGIN) or at the end of the value, so text after a missing END is not its body.
     """
     if "PRIVATE KEY" not in value:
         return None
     for begin in _PEM_BEGIN.finditer(value):
-        end = value.find("-----END", begin.end())
-        body = value[begin.end() : end if end >= 0 else len(value)].replace("\\n", "\n")
+        rest = value[begin.end() :].replace("\\n", "\n")
+        end = _PEM_BOUNDARY.search(rest)
+        body = rest[: end.start()] if end is not None else rest
         if "..." in body or "…" in body or "<" in body:
             continue
         if len(_BASE64_CHARS.findall(body)) >= _MIN_KEY_BODY:

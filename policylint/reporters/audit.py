@@ -213,7 +213,7 @@ def _evaluate(
             row.reason = "no policy in this policy set checks this control"
         return row
     policies = [run_ids[policy_id] for policy_id in ran]
-    for finding in report.findings:
+    for finding in [*report.findings, *report.superseded]:  # a superseded finding is evidence for its own control
         if finding.policy_id in ran:
             entry = refs[finding.fingerprint or f"{finding.path}:{finding.line}:{finding.policy_id}"]
             (row.findings if finding.suppression is None else row.suppressed).append(entry)
@@ -271,7 +271,7 @@ def build_audit(
                 by_rule.setdefault(policy_id, []).append(control.ref)
     refs: dict[str, AuditFinding] = {}
     listed: list[AuditFinding] = []
-    for finding in sorted(report.findings, key=lambda f: f.sort_key):
+    for finding in sorted([*report.findings, *report.superseded], key=lambda f: f.sort_key):
         if finding.policy_id not in mapped_ids:
             continue
         key = finding.fingerprint or f"{finding.path}:{finding.line}:{finding.policy_id}"

@@ -152,3 +152,13 @@ def test_unevaluated_properties_become_the_declared_names() -> None:
     assert rewritten["propertyNames"] == {"anyOf": [{"enum": ["image", "name"]}, {"pattern": "^x-"}]}
     open_part = {**root, "$defs": {"base": {"additionalProperties": True}}}
     assert "propertyNames" not in external_schemas.for_fast_check(open_part, open_part)
+
+
+def test_pattern_errors_read_on_one_line():
+    """The workflow schema's expression pattern holds a raw CR/LF: the message says what it wants instead."""
+    from policylint.core.external_schemas import _pattern_reason
+
+    expression = "^\\$\\{\\{(.|[\r\n])*\\}\\}$"
+    assert _pattern_reason(expression) == "is not a ${{ }} expression"
+    other = _pattern_reason("^[a-z]+\r\n$")
+    assert "\n" not in other and "\r" not in other and other == "does not match the pattern ^[a-z]+\\r\\n$"

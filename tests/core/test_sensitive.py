@@ -83,6 +83,12 @@ def test_not_credential_urls(value):
         "${{ secrets.TOKEN }}",
         "{{ .Values.password }}",
         "your-api-key",
+        "my-secret-token",
+        "some-password",
+        "GOOGLE_API_KEY_VAL",
+        "DB_PASSWORD",
+        "...base64 encoded data...",
+        "MIIEpAIBAAKCAQEA...",
         "changeme",
         "change-me",
         "CHANGEME123",
@@ -100,7 +106,8 @@ def test_placeholders(value):
     assert is_placeholder(value)
 
 
-@pytest.mark.parametrize("value", ["password", "admin", "postgres", "root", "secret", "123456", "hunter2", "<", "a<b>", "my-changeme"])
+@pytest.mark.parametrize("value", ["password", "admin", "postgres", "root", "secret", "123456", "hunter2", "<", "a<b>", "the-changeme",
+                                   "AKIAIOSFODNN7QWERTYU", "PASSWORD_", "Abc_DEF", "myPassword1"])
 def test_weak_and_real_values_are_not_placeholders(value):
     assert not is_placeholder(value)
 
@@ -240,6 +247,11 @@ _BODY = (
         (f"-----BEGIN RSA PRIVATE KEY-----\n{_BODY}-----END RSA PRIVATE KEY-----", "-----BEGIN RSA PRIVATE KEY-----"),
         (f"-----BEGIN EC PRIVATE KEY-----\\n{_BODY.replace(chr(10), '')}\\n-----END EC PRIVATE KEY-----", "-----BEGIN EC PRIVATE KEY-----"),
         (f"-----BEGIN OPENSSH PRIVATE KEY-----\n{_BODY}", "-----BEGIN OPENSSH PRIVATE KEY-----"),  # truncated, still a key
+        # counted from BEGIN, whatever the END line says or what follows it
+        (f"-----BEGIN OPENSSH PRIVATE KEY-----\n{_BODY}---END  OPENSSH KEY---\n# see <docs> ...",
+         "-----BEGIN OPENSSH PRIVATE KEY-----"),
+        (f"-----BEGIN RSA PRIVATE KEY-----\n{_BODY}-----END RSA PRIVATE KEY-----\nnote: ... <later>",
+         "-----BEGIN RSA PRIVATE KEY-----"),
         (f"-----BEGIN ENCRYPTED PRIVATE KEY-----\n{_BODY}-----END ENCRYPTED PRIVATE KEY-----", "-----BEGIN ENCRYPTED PRIVATE KEY-----"),
         (f"-----BEGIN PGP PRIVATE KEY BLOCK-----\n\n{_BODY}-----END PGP PRIVATE KEY BLOCK-----", "-----BEGIN PGP PRIVATE KEY BLOCK-----"),
         (

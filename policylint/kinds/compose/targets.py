@@ -25,7 +25,7 @@ from typing import Any
 from policylint.core.documents import Document
 from policylint.core.images import parse_image
 from policylint.core.kinds import target
-from policylint.core.sensitive import credential_url_password, words
+from policylint.core.sensitive import credential_url_password, is_placeholder, words
 from policylint.core.views import Anchor, View
 from policylint.kinds.compose.services import depends_on_of, healthcheck_defined, memory_limit, text_of
 
@@ -237,6 +237,8 @@ def _credentials(environment: list[tuple[str, str | None, str | int]]) -> list[t
             continue
         stem = normal[: match.start()].rstrip("_")
         tail = normal[match.end() :]
+        if is_placeholder(value):
+            continue  # an empty or templated password equal to an empty user is no credential yet
         for candidate in (f"{stem}_USER{tail}", f"{stem}_USERNAME{tail}", f"{stem}{tail}"):
             if candidate in values and candidate != name and values[candidate] is not None:
                 found.append(({"password_var": name, "user_var": candidate, "user": values[candidate], "password": value}, step))

@@ -36,10 +36,57 @@ def stage(doc: Document, match: Mapping[str, Any]) -> Iterator[View]:
 
 @target("dockerfile", "final-stage")
 def final_stage(doc: Document, match: Mapping[str, Any]) -> Iterator[View]:
-    """The last stage: what the image runs as."""
+    """The last stage: what the image runs as; `githubDockerAction` when a GitHub docker action runs it."""
     views = _stage_views(doc)
     if views:
-        yield views[-1]
+        view = views[-1]
+        if github_docker_action(doc.path):
+            view = View({**view.instance, "githubDockerAction": True}, dict(view.anchors), view.subject, view.label,
+                        dict(view.fields))
+        yield view
+
+
+ACTION_FILES = ("action.yml", "action.yaml")
+
+
+def github_docker_action(path: str) -> bool:
+    """Whether an `action.yml` beside this Dockerfile (or up to two folders above) runs it
+    (`runs: {using: docker, image: Dockerfile}`).
+
+    GitHub runs a docker action's container as root (the runner's workspace is mounted writable and
+    owned by it), so its Dockerfile cannot meaningfully drop to another USER. The file is read as data.
+    """
+    import os
+
+    folder = os.path.dirname(os.path.normpath(path))
+    for _ in range(3):
+        if any(_runs_dockerfile(os.path.join(folder or ".", name), os.path.normpath(path)) for name in ACTION_FILES):
+            return True
+        if not folder:
+            break
+        folder = os.path.dirname(folder)
+    return False
+
+
+def _runs_dockerfile(action: str, dockerfile: str) -> bool:
+    import os
+
+    from policylint.core.yamlnodes import YamlDocument, parse_yaml_stream
+
+    try:
+        with open(action, encoding="utf-8", errors="replace") as handle:
+            text = handle.read()
+    except OSError:
+        return False
+    parsed = next(iter(parse_yaml_stream(text)), None)
+    data = parsed.data if isinstance(parsed, YamlDocument) else None
+    runs = data.get("runs") if isinstance(data, Mapping) else None
+    if not isinstance(runs, Mapping) or runs.get("using") != "docker" or not isinstance(runs.get("image"), str):
+        return False
+    image = runs["image"].strip()
+    if image.startswith("docker://"):
+        return False
+    return os.path.normpath(os.path.join(os.path.dirname(action), image)) == dockerfile
 
 
 @target("dockerfile", "instruction")

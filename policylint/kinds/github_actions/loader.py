@@ -201,8 +201,24 @@ class _Source:
         return Position(line, offset - self.line_starts[line - 1] + 1)
 
 
+def _multiline_expressions(doc: Document, skip: set[Pointer]) -> Iterator[tuple[str, Pointer, str]]:
+    """Multi-line strings outside scripts that hold `${{ }}` (a folded `if:`, a `with:` block), so a
+    finding on one of their expressions lands on its own line too."""
+    stack: list[tuple[Pointer, Any]] = [((), doc.data)]
+    while stack:
+        pointer, node = stack.pop()
+        if isinstance(node, str):
+            if "${{" in node and ("\n" in node.strip() or pointer in doc.value_positions) and pointer not in skip:
+                yield "value", pointer, node
+        elif isinstance(node, Mapping):
+            stack.extend(((*pointer, key), value) for key, value in node.items())
+        elif isinstance(node, list):
+            stack.extend(((*pointer, index), value) for index, value in enumerate(node))
+
+
 def _index_scripts(doc: Document, source: _Source) -> None:
     scripts = list(script_pointers(doc))
+    scripts += list(_multiline_expressions(doc, {pointer for _, pointer, _ in scripts}))
     if not scripts:
         return
     node_offsets = sorted({source.offset(position) for position in doc.positions.values()})

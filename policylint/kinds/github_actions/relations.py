@@ -24,7 +24,7 @@ from policylint.core.documents import Document, DocumentSet
 from policylint.core.kinds import params_key, relation
 from policylint.core.views import Anchor, View
 from policylint.kinds.github_actions.expressions import matches_context
-from policylint.kinds.github_actions.loader import LANGUAGE_MANIFESTS, LINE_STEP, iter_steps, role, uses_pointers
+from policylint.kinds.github_actions.loader import LANGUAGE_MANIFESTS, LINE_STEP, iter_jobs, iter_steps, role, uses_pointers
 from policylint.kinds.github_actions.targets import parse_uses
 
 FILE_KIND = "github-actions"
@@ -57,7 +57,17 @@ def find_deprecation(parsed: Mapping[str, Any], params: Mapping[str, Any]) -> di
 
 @relation(FILE_KIND, "deprecated-action")
 def deprecated_action(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
-    """Adds `deprecation` ({group, reason, replacement} or null) to a `uses` view."""
+    """Adds `deprecation` ({group, reason, replacement} or null) to a `uses` view.
+
+    A SHA-pinned `uses:` whose commit is in the `known_commits` param is judged by that version,
+    not by a trailing comment that contradicts it (`@<v4.2.2 commit>  # v3`).
+    """
+    known = (params.get("known_commits") or {}).get(f"{view.instance.get('action')}@{view.instance.get('ref')}".lower())
+    if view.instance.get("shaPinned") and isinstance(known, str):
+        from policylint.kinds.github_actions.targets import major_of
+
+        view.instance.update(version=known, major=major_of(known))
+        view.fields["uses"] = f"{view.instance.get('raw')} (commit of {known})"
     found = find_deprecation(view.instance, params)
     view.instance["deprecation"] = found
     if found:
@@ -258,6 +268,23 @@ def _gather_risky_steps(
     return risky
 
 
+def summarise_risks(risks: list[str], shown: int = 3) -> str:
+    """`uploads an artifact (a); runs third-party code (x, y, z and 4 more)`: each kind of risk once,
+    each action once (without its ref), at most `shown` actions per kind, so the message stays short."""
+    groups: dict[str, list[str]] = {}
+    for risk in risks:
+        what, _, rest = risk.partition(" (")
+        name = rest.rstrip(")").split("@", 1)[0]
+        names = groups.setdefault(what, [])
+        if name not in names:
+            names.append(name)
+    parts = []
+    for what, names in groups.items():
+        more = f" and {len(names) - shown} more" if len(names) > shown else ""
+        parts.append(f"{what} ({', '.join(names[:shown])}{more})")
+    return "; ".join(parts)
+
+
 @relation(FILE_KIND, "later-steps")
 def later_steps(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
     """Adds `laterRisks`: later steps of the same job that upload a path that may hold the checkout's
@@ -273,7 +300,7 @@ def later_steps(view: View, documents: DocumentSet, params: Mapping[str, Any]) -
         if at > index and (upload is None or upload_may_hold_git(upload, with_.get("path")))
     ]
     instance["laterRisks"] = risks
-    view.fields["risks"] = "; ".join(risks)
+    view.fields["risks"] = summarise_risks(risks)
     yield view
 
 
@@ -391,3 +418,410 @@ def external_schema(view: View, documents: DocumentSet, params: Mapping[str, Any
         fields = {**view.fields, "schema": name, "error": error.message}
         yield View({"valid": False, "error": error.message}, {(): Anchor(doc, error.pointer)}, doc,
                    label=f"{view.label}#{'/'.join(map(str, error.pointer))}", fields=fields)
+
+
+# --- checks that yield one view per problem (policylint.kinds.github_actions.checks) ----------
+
+
+def _problem_views(view: View, problems: Iterable[Any]) -> Iterator[View]:
+    """One view per problem, anchored at its pointer, failing `valid: {const: true}`; the view
+    keeps the workflow's `triggers` for `when:` and `severity_when:`."""
+    doc = view.subject
+    for problem in problems:
+        instance = {"valid": False, "triggers": view.instance.get("triggers", []), **problem.facts}
+        label = f"{view.label}#{'/'.join(map(str, problem.pointer))}"
+        yield View(instance, {(): Anchor(doc, problem.pointer)}, doc, label=label, fields={**view.fields, **problem.fields})
+
+
+def _parsed(doc: Document, documents: DocumentSet) -> list[Any]:
+    from policylint.kinds.github_actions.checks import parsed_expressions
+
+    return documents.memo(("gha-parsed-expressions", id(doc)), lambda: parsed_expressions(doc))
+
+
+@relation(FILE_KIND, "expression-problems")
+def expression_problems(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
+    """Each `${{ }}` (and bare `if:`) that does not parse, or names an unknown function or context,
+    or uses a context or function where GitHub does not provide it."""
+    from policylint.kinds.github_actions.checks import expression_problems as find
+
+    yield from _problem_views(view, find(view.subject, _parsed(view.subject, documents)))
+
+
+@relation(FILE_KIND, "unsound-conditions")
+def unsound_conditions(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
+    """Each `if:` that is `${{ }}` mixed with other text (always true)."""
+    from policylint.kinds.github_actions.checks import unsound_conditions as find
+
+    yield from _problem_views(view, find(view.subject))
+
+
+@relation(FILE_KIND, "bot-conditions")
+def bot_conditions(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
+    """Each `if:` trusting `github.actor`/`github.triggering_actor` to be a bot."""
+    from policylint.kinds.github_actions.checks import bot_conditions as find
+
+    privileged = set(params.get("privileged_triggers") or ())
+    view.fields["trigger"] = ", ".join(name for name in view.instance.get("triggers", []) if name in privileged)
+    yield from _problem_views(view, find(_parsed(view.subject, documents)))
+
+
+@relation(FILE_KIND, "secret-exposures")
+def secret_exposures(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
+    """Expressions handing out every secret (`params.kind: overprovisioned`) or a parsed secret's
+    field that log masking misses (`params.kind: unredacted`)."""
+    from policylint.kinds.github_actions.checks import secret_exposures as find
+
+    over, unredacted = find(_parsed(view.subject, documents))
+    yield from _problem_views(view, over if params.get("kind") == "overprovisioned" else unredacted)
+
+
+@relation(FILE_KIND, "needs-problems")
+def needs_problems(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
+    """`needs:` entries naming no job of the workflow, and cycles in the needs graph."""
+    from policylint.kinds.github_actions.checks import needs_problems as find
+
+    yield from _problem_views(view, find(view.subject))
+
+
+@relation(FILE_KIND, "step-id-problems")
+def step_id_problems(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
+    """Step ids used twice in one job, or not identifiers."""
+    from policylint.kinds.github_actions.checks import step_id_problems as find
+
+    yield from _problem_views(view, find(view.subject))
+
+
+@relation(FILE_KIND, "cron-problems")
+def cron_problems(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
+    """`on.schedule` crons that do not parse or run more often than every 5 minutes."""
+    from policylint.kinds.github_actions.checks import cron_problems as find
+
+    yield from _problem_views(view, find(view.subject))
+
+
+def _only_runs(doc: Document, actions: set[str]) -> bool:
+    """True when the workflow is one job of one step that uses one of `actions` (actions/labeler:
+    what pull_request_target was made for)."""
+    jobs = list(iter_jobs(doc))
+    steps = jobs[0][1].get("steps") if len(jobs) == 1 else None
+    if not isinstance(steps, list) or len(steps) != 1 or not isinstance(steps[0], Mapping):
+        return False
+    uses = steps[0].get("uses")
+    return isinstance(uses, str) and parse_uses(uses)["action"] in actions
+
+
+@relation(FILE_KIND, "dangerous-triggers")
+def dangerous_triggers(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
+    """One view per trigger of `params.triggers` the workflow runs on, at its `on:` entry."""
+    from policylint.kinds.github_actions.checks import Problem, trigger_pointer
+
+    wanted = [str(name) for name in params.get("triggers") or ()]
+    found = [name for name in view.instance.get("triggers", []) if name in wanted]
+    if found and _only_runs(view.subject, {str(name).lower() for name in params.get("exempt_sole_actions") or ()}):
+        found = [name for name in found if name != "pull_request_target"]
+    yield from _problem_views(view, [Problem(trigger_pointer(view.subject, name), {"trigger": name}) for name in found])
+
+
+#: A checkout `ref:`/`repository:` that names the pull request's (or triggering run's) head.
+_HEAD_REF = re.compile(r"pull_request\.head|github\.head_ref|workflow_run\.head|refs/pull/", re.IGNORECASE)
+
+
+def _checks_out_head(steps: list[Any], before: int) -> str:
+    """What, among the job's steps before `before`, brings the head's files in: a checkout of the
+    pull request's head, or a downloaded artifact (in a `workflow_run`); '' when nothing does."""
+    for step in steps[:before]:
+        if not isinstance(step, Mapping) or not isinstance(step.get("uses"), str):
+            continue
+        action = parse_uses(step["uses"])["action"]
+        with_ = step.get("with") if isinstance(step.get("with"), Mapping) else {}
+        if action == "actions/checkout" and any(_HEAD_REF.search(str(with_.get(key) or "")) for key in ("ref", "repository")):
+            return "the pull request's head, checked out earlier"
+        if action in ("actions/download-artifact", "dawidd6/action-download-artifact"):
+            return "an artifact downloaded earlier"
+    return ""
+
+
+@relation(FILE_KIND, "github-env-writes")
+def github_env_writes(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
+    """One view per command of a step's `run:` that writes attacker-controllable text into
+    `$GITHUB_ENV`/`$GITHUB_PATH`: a tainted `${{ }}` (`params.contexts`, directly or through one
+    `env`/`matrix` hop), a shell variable the step's `env:` sets from one, or, when the job took in
+    the head's files (`params.head_triggers`), a command's output or a file's content."""
+    from policylint.kinds.github_actions.checks import (
+        Problem,
+        env_file_writes,
+        reads_output,
+        shell_assignment,
+        shell_variables,
+        validated_variables,
+    )
+    from policylint.kinds.github_actions.expressions import analyse
+    from policylint.kinds.github_actions.loader import iter_expressions
+    from policylint.kinds.github_actions.targets import _env_sources, _script_scopes, indirect_references
+
+    instance = view.instance
+    step = instance.get("step") if isinstance(instance.get("step"), Mapping) else {}
+    script = step.get("run")
+    if not isinstance(script, str) or "GITHUB_" not in script:
+        return
+    doc = view.subject
+    step_pointer = view.anchors[("step",)].pointer
+    run_pointer = (*step_pointer, "run")
+    triggers, typed = instance.get("triggers", ()), instance.get("typedInputs", ())
+    contexts = params.get("contexts") or ()
+    scopes, matrix = _script_scopes(doc, run_pointer)
+    head: str | None = None
+    problems: list[Any] = []
+
+    def expression_sources(text: str) -> list[str]:
+        found: list[str] = []
+        for match in iter_expressions(text):
+            flows = list(analyse(match.inner.strip()).flows)
+            found += tainted_references(flows, triggers, typed, contexts)
+            for hop in indirect_references(flows, scopes, matrix):
+                hop_sources = tainted_references(hop["sources"], triggers, typed, contexts)
+                found += [f"{source} (through {hop['reference']})" for source in hop_sources]
+        return found
+
+    def variable_sources(text: str, assigned: Mapping[str, list[str]]) -> list[str]:
+        found: list[str] = []
+        for name in shell_variables(text):
+            if name in assigned:
+                found += [source if "(through $" in source else f"{source} (through ${name})" for source in assigned[name]]
+            elif not name.startswith("GITHUB_"):
+                flows, shown_name = _env_sources(name.lower(), scopes)
+                found += [f"{source} (through ${shown_name})" for source in tainted_references(flows, triggers, typed, contexts)]
+        return found
+
+    lines = instance.get("runLines") or []
+    assigned: dict[str, list[str]] = {}  # script variables set from tainted text, as of each line
+    writes = {write.line: write for write in env_file_writes(script, lines)}
+    for number, line in enumerate(lines):
+        assignment = shell_assignment(line)
+        if assignment is not None:
+            name, value = assignment
+            assigned[name] = expression_sources(value) + variable_sources(value, assigned)
+        for name in validated_variables(line):
+            assigned[name] = []  # matched against a pattern (`[[ $X =~ ^[a-z]+$ ]]`): the script vouches for it
+        write = writes.get(number)
+        if write is None:
+            continue
+        sources = expression_sources(write.text) + variable_sources(write.text, assigned)
+        if not sources and reads_output(write.text) and set(triggers) & set(params.get("head_triggers") or ()):
+            if head is None:
+                job_id = instance.get("jobId", "")
+                jobs = doc.data.get("jobs") if isinstance(doc.data, Mapping) else None
+                job = jobs.get(job_id) if isinstance(jobs, Mapping) else None
+                steps = job.get("steps") if isinstance(job, Mapping) and isinstance(job.get("steps"), list) else []
+                head = _checks_out_head(steps, int(instance.get("index", 0)))
+            if head:
+                sources.append(f"output read from {head}")
+        if sources:
+            unique = list(dict.fromkeys(sources))
+            text = ", ".join(unique[:3]) + (f" and {len(unique) - 3} more" if len(unique) > 3 else "")
+            problems.append(Problem((*run_pointer, LINE_STEP, write.line), {"file": write.file, "sources": text}))
+    yield from _problem_views(view, problems)
+
+
+def _cache_restore(step: Mapping[str, Any], entries: Iterable[Any]) -> str:
+    """The action when a step restores a cache: an entry without `input` always does (except its
+    `off_input` set true); an entry with `input` when that input is set to anything but false, or,
+    for `default: true`, when it is absent."""
+    uses = step.get("uses")
+    if not isinstance(uses, str):
+        return ""
+    parsed = parse_uses(uses)
+    full = f"{parsed['action']}/{parsed['path'].lower()}".rstrip("/")
+    with_ = step.get("with") if isinstance(step.get("with"), Mapping) else {}
+    for entry in entries:
+        if not isinstance(entry, Mapping) or str(entry.get("action", "")).lower() not in (full, parsed["action"]):
+            continue
+        if full.endswith("/save"):
+            return ""
+        off = entry.get("off_input")
+        if off and str(with_.get(off, "")).strip().lower() in ("true", "yes", "1"):
+            return ""
+        name = entry.get("input")
+        if not name:
+            return uses
+        value = with_.get(name)
+        if value is None:
+            return uses if entry.get("default") else ""
+        return "" if str(value).strip().lower() in ("false", "", "no", "0") else uses
+    return ""
+
+
+def _publish_step(step: Mapping[str, Any], actions: set[str], commands: re.Pattern[str]) -> str:
+    """What a step publishes with: a publishing action or a `run:` command; '' for neither."""
+    uses = step.get("uses")
+    if isinstance(uses, str):
+        parsed = parse_uses(uses)
+        full = f"{parsed['action']}/{parsed['path'].lower()}".rstrip("/")
+        with_ = step.get("with") if isinstance(step.get("with"), Mapping) else {}
+        if parsed["action"] == "docker/build-push-action":
+            return uses.split("@", 1)[0] if str(with_.get("push", "")).lower() == "true" else ""
+        if parsed["action"] in actions or full in actions:
+            return uses.split("@", 1)[0]
+    run = step.get("run")
+    if isinstance(run, str):
+        match = commands.search(run)
+        if match:
+            return " ".join(match.group(0).split())
+    return ""
+
+
+_EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
+
+
+def _artifact_steps(job: Mapping[str, Any], actions: set[str]) -> list[str]:
+    """The artifact names (globs: an expression stands for any text; `*` for no name) of a job's
+    steps that use one of `actions` (uploads or downloads)."""
+    steps = job.get("steps") if isinstance(job.get("steps"), list) else []
+    found = []
+    for step in steps:
+        if isinstance(step, Mapping) and isinstance(step.get("uses"), str) and parse_uses(step["uses"])["action"] in actions:
+            with_ = step.get("with") if isinstance(step.get("with"), Mapping) else {}
+            name = with_.get("name") or with_.get("pattern") or "*"
+            found.append(_EXPRESSION.sub("*", str(name)))
+    return found
+
+
+def _names_may_match(upload: str, download: str) -> bool:
+    """Whether an uploaded artifact name (a glob) may be what a download name or pattern takes."""
+    return fnmatchcase(upload, download) or fnmatchcase(download, upload) or "*" in (upload, download)
+
+
+@relation(FILE_KIND, "cache-poisoning")
+def cache_poisoning(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
+    """In a workflow triggered to publish (`checks.publish_triggers`), each step that restores a
+    cache in a job that publishes, or in a job it needs (directly or not) that uploads an
+    artifact (`params.artifact_actions`) which that chain downloads (`params.download_actions`,
+    by name or pattern): the build whose output is released. Jobs that only test are left out."""
+    from policylint.kinds.github_actions.checks import Problem, publish_triggers
+
+    doc = view.subject
+    triggers = publish_triggers(doc.data)
+    if not triggers:
+        return
+    actions = {str(name).lower() for name in params.get("publish_actions") or ()}
+    commands = re.compile(str(params.get("publish_commands") or r"(?!)"))
+    entries = params.get("cache_actions") or ()
+    jobs = {job_id: job for job_id, job, _ in iter_jobs(doc)}
+    publishing: dict[str, str] = {}
+    for job_id, job in jobs.items():
+        steps = job.get("steps") if isinstance(job.get("steps"), list) else []
+        for step in steps:
+            found = _publish_step(step, actions, commands) if isinstance(step, Mapping) else ""
+            if found:
+                publishing[job_id] = found
+                break
+    if not publishing:
+        return
+    feeding: dict[str, str] = {}
+    lowered = {job_id.lower(): job_id for job_id in jobs}
+    pending = list(publishing)
+    for job_id in publishing:
+        feeding[job_id] = job_id
+    uploads = {str(name).lower() for name in params.get("artifact_actions") or ()}
+    downloads = {str(name).lower() for name in params.get("download_actions") or ()}
+    reached = dict(feeding)  # job -> the publishing job that needs it, directly or not
+    while pending:
+        current = pending.pop()
+        needs = jobs[current].get("needs")
+        for name in [needs] if isinstance(needs, str) else needs if isinstance(needs, list) else []:
+            other = lowered.get(str(name).lower())
+            if other and other not in reached:
+                reached[other] = reached[current]
+                pending.append(other)
+    # A needed job counts when it uploads an artifact that the publisher's chain downloads: the build
+    # whose output is shipped (a test job's coverage report is not).
+    taken = [name for job_id in reached for name in _artifact_steps(jobs[job_id], downloads)]
+    for job_id, publisher in reached.items():
+        if job_id not in feeding and any(
+            _names_may_match(upload, download) for upload in _artifact_steps(jobs[job_id], uploads) for download in taken
+        ):
+            feeding[job_id] = publisher
+    problems: list[Any] = []
+    for job_id, index, step, pointer in iter_steps(doc):
+        if job_id not in feeding:
+            continue
+        restored = _cache_restore(step, entries)
+        if restored:
+            publisher = feeding[job_id]
+            label = step.get("name") or step.get("id") or f"{index + 1}"
+            problems.append(Problem((*pointer, "uses"), {
+                "job": job_id, "step": str(label), "cache": restored.split("@", 1)[0], "trigger": " / ".join(triggers),
+                "publish": publishing[publisher], "publisher": publisher,
+            }))
+    yield from _problem_views(view, problems)
+
+
+@relation(FILE_KIND, "known-vulnerabilities")
+def known_vulnerabilities(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
+    """Adds `advisories` (GHSA ids, fixed versions) for a `uses` view from the offline snapshot."""
+    from policylint.kinds.github_actions.advisories import snapshot, vulnerabilities
+
+    instance = view.instance
+    found: list[dict[str, Any]] = []
+    how = ""
+    if instance.get("kind") in ("action", "reusable") and instance.get("action"):
+        found, how = vulnerabilities(str(instance["action"]), str(instance.get("ref") or ""), str(instance.get("version") or ""))
+    instance["advisories"] = [item["id"] for item in found]
+    if found:
+        fixed = [item["fixed"] for item in found if item["fixed"]]
+        version = found[0]["version"]
+        view.fields.update(
+            ghsa=", ".join(item["id"] for item in found),
+            version=f"{version} (the SHA's tag)" if how == "sha" else f"{version} (per its comment)" if how == "comment" else version,
+            fixed=max(fixed, key=lambda text: tuple(int(part) for part in re.findall(r"\d+", text))) if fixed else "no fixed version",
+            snapshot=snapshot()["date"],
+        )
+    yield view
+
+
+_MATRIX_REFERENCE = re.compile(r"^\$\{\{\s*matrix\.([A-Za-z_][A-Za-z0-9_-]*)\s*\}\}$")
+
+
+def _matrix_values(matrix: Any, key: str, pointer: tuple[Any, ...]) -> Iterator[tuple[Any, tuple[Any, ...]]]:
+    """(value, pointer) of each literal value `matrix.<key>` can take: the key's list and the
+    `include` entries that set it."""
+    if not isinstance(matrix, Mapping):
+        return
+    for name, value in matrix.items():
+        if str(name).lower() == key.lower() and isinstance(value, list):
+            yield from ((item, (*pointer, name, index)) for index, item in enumerate(value))
+        elif str(name) == "include" and isinstance(value, list):
+            for index, entry in enumerate(value):
+                if isinstance(entry, Mapping):
+                    for entry_key, item in entry.items():
+                        if str(entry_key).lower() == key.lower():
+                            yield item, (*pointer, name, index, entry_key)
+
+
+@relation(FILE_KIND, "matrix-images")
+def matrix_images(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
+    """Adds `matrixImages` to a job view: for a container or service image given as exactly
+    `${{ matrix.<key> }}`, each literal value the matrix gives that key ({image, key}), anchored at
+    the value in the matrix."""
+    job = view.instance.get("job") if isinstance(view.instance.get("job"), Mapping) else {}
+    strategy = job.get("strategy") if isinstance(job.get("strategy"), Mapping) else {}
+    matrix = strategy.get("matrix")
+    job_pointer = view.anchors[("job",)].pointer
+    found: list[dict[str, Any]] = []
+    if isinstance(matrix, Mapping):
+        images: list[Any] = []
+        container = job.get("container")
+        images.append(container.get("image") if isinstance(container, Mapping) else container)
+        services = job.get("services")
+        if isinstance(services, Mapping):
+            images += [service.get("image") if isinstance(service, Mapping) else service for service in services.values()]
+        keys = list(dict.fromkeys(match.group(1) for image in images if isinstance(image, str)
+                                  for match in [_MATRIX_REFERENCE.match(image.strip())] if match))
+        for key in keys:
+            for value, pointer in _matrix_values(matrix, key, (*job_pointer, "strategy", "matrix")):
+                if isinstance(value, str) and value.strip():
+                    view.anchors[("matrixImages", len(found))] = Anchor(view.subject, pointer)
+                    found.append({"image": value, "key": key})
+    view.instance["matrixImages"] = found
+    yield view

@@ -66,6 +66,12 @@ def typed_dispatch_inputs(data: Mapping[str, Any]) -> list[str]:
     return sorted(typed - free)
 
 
+def major_of(version: str) -> int | None:
+    """The major of a version text (`v4.2.2` → 4), None when it names none."""
+    match = _VERSION.match(version)
+    return int(match.group(1)) if match else None
+
+
 def parse_uses(value: str, comment: str | None = None) -> dict[str, Any]:
     """Split a `uses:` value into its parts; `version` is the comment's for a SHA-pinned ref."""
     parsed: dict[str, Any] = {
@@ -158,6 +164,7 @@ def job(doc: Document, match: Mapping[str, Any]) -> Iterator[View]:
             "job": item,
             "reusable": "uses" in item,
             "workflowHasPermissions": "permissions" in doc.data,
+            "forkPullRequestOnly": fork_pull_request_only(base["triggers"], item.get("if")),
             "runText": "\n".join(scripts),
             "usesActions": sorted(
                 {
@@ -169,8 +176,27 @@ def job(doc: Document, match: Mapping[str, Any]) -> Iterator[View]:
             ),
         }
         anchors = {(): Anchor(doc, pointer), ("job",): Anchor(doc, pointer)}
-        fields = {**_fields(doc), "job": job_id}
+        fields = {**_fields(doc), "job": job_id, "calls": str(item.get("uses") or "")}
         yield View(instance, anchors, doc, label=f"{doc.path}#jobs.{job_id}", fields=fields)
+
+
+#: A job condition that holds only for a pull request from a fork.
+_FORK_ONLY = re.compile(
+    r"(?<![!\w.])github\.event\.pull_request\.head\.repo\.fork(?:\s*==\s*true)?(?!\s*[=!]=)"
+    r"|github\.event\.pull_request\.head\.repo\.full_name\s*!=\s*github\.repository\b"
+    r"|\bgithub\.repository\s*!=\s*github\.event\.pull_request\.head\.repo\.full_name\b"
+)
+
+
+def fork_pull_request_only(triggers: list[str], condition: Any) -> bool:
+    """Whether a job runs only for pull requests from forks: GitHub then gives it a read-only token.
+
+    The workflow must run on `pull_request` alone (not `pull_request_target`, whose token can
+    write), and the job's `if:` must require a fork with nothing joined by `||`.
+    """
+    if triggers != ["pull_request"] or not isinstance(condition, str) or "||" in condition:
+        return False
+    return bool(_FORK_ONLY.search(condition))
 
 
 def logical_lines(script: str) -> list[str]:

@@ -9,8 +9,10 @@ line where the offending key is written literally, else the nearest template lin
 key's name (see `TemplateLines`). The library is imported only when a chart is found, so a run
 on plain manifests never loads it.
 
-Declared dependencies missing from `charts/` give a parse-error at their `Chart.yaml` entry;
-values that break `values.schema.json` become `helm` documents that `helm-values-invalid` judges.
+Declared dependencies missing from `charts/` become `helm` documents at their `Chart.yaml` entry
+that `helm-dependency-missing` judges (a finding that can be suppressed, not a parse-error that
+always fails the run); the chart's templates that render without them are still checked. Values
+that break `values.schema.json` become `helm` documents that `helm-values-invalid` judges.
 """
 
 from __future__ import annotations
@@ -322,7 +324,7 @@ def _template_positions(rendered: YamlDocument, template: str, index: int, count
 
 
 def _dependency_failures(chart: Chart, helm: Any, result: LoadResult, folder: Path | None = None) -> bool:
-    """A parse-error at each `Chart.yaml` dependency entry that is missing from `charts/`; whether any is.
+    """A `helm` document at each `Chart.yaml` dependency entry missing from `charts/` (helm-dependency-missing); whether any is.
 
     Helm reads `folder` (the render copy, without links out of the chart), positions come from `chart.file`.
     """
@@ -343,17 +345,20 @@ def _dependency_failures(chart: Chart, helm: Any, result: LoadResult, folder: Pa
             positions, declared = parsed.positions, parsed.data.get("dependencies") or []
     except (OSError, UnicodeDecodeError):
         pass
-    for item in broken:
+    for number, item in enumerate(broken):
         name = item.get("name", "")
         entry = next((i for i, dep in enumerate(declared) if isinstance(dep, Mapping) and dep.get("name") == name), None)
         position = positions.get(("dependencies", entry), Position(1, 1)) if entry is not None else Position(1, 1)
         status = item.get("status")
         what = "is missing from charts/" if status == "missing" else f"in charts/ is {status}"
-        result.failures.append(ParseFailure(
-            display, "helm", position.line, position.column,
-            f"helm chart dependency {name!r} {item.get('version', '')} {what}: run `helm dependency build "
-            f"{display_path(chart.root)}` (policylint never downloads charts); the chart's own templates are still checked "
-            "where they render without it"))
+        version = f" {item['version']}" if item.get("version") else ""
+        text = (f"dependency {name!r}{version} {what}: run `helm dependency build {display_path(chart.root)}` "
+                "(policylint never downloads charts)")
+        result.documents.append(Document(
+            path=display, file_kind="helm", index=number,
+            data={"chart": display_path(chart.root), "missingDependencies": [text]},
+            positions={(): position, ("missingDependencies", 0): position}, start_line=position.line,
+            end_line=position.line))
     return True
 
 
@@ -374,8 +379,17 @@ def _inside(chart: Chart) -> Any:
 
 
 def _label(chart: Chart, files: Sequence[Path]) -> str:
+    """`helm chart charts/web (values ci/debug-values.yaml)`: a values file inside the chart is named
+    from the chart's folder, so the message does not repeat the chart's path."""
     label = f"helm chart {display_path(chart.root)}"
-    return f"{label} (values {', '.join(display_path(file) for file in files)})" if files else label
+    return f"{label} (values {', '.join(_values_name(chart, file) for file in files)})" if files else label
+
+
+def _values_name(chart: Chart, file: Path) -> str:
+    try:
+        return Path(os.path.abspath(file)).relative_to(os.path.abspath(chart.root)).as_posix()
+    except ValueError:
+        return display_path(file)
 
 
 def _source_file(chart: Chart, name: str) -> Path | None:
@@ -599,7 +613,14 @@ def _render_chart(chart: Chart, settings: HelmSettings, start_index: int, stack:
                 except helm.HelmError as exc:
                     if dependencies_missing:
                         # Most often a template of the missing chart (`include "common.names.fullname"`):
-                        # the dependency's own parse-error already says what to do, once.
+                        # the dependency's own finding already says what to do, once. The templates
+                        # that render without it are still checked.
+                        rendered = _render_without_failing(helm, folder, str(exc), overrides, settings, stack, chart)
+                        if rendered is not None:
+                            first = len(result.documents)
+                            index = _add_rendered(chart, rendered, label, index, templates, result, placed)
+                            for document in result.documents[first:]:
+                                document.incomplete = True
                         continue
                     failure = _render_failure(chart, str(exc), label)
                     key = (failure.path, failure.line, failure.reason[: failure.reason.rfind(" (helm chart ")])
@@ -609,6 +630,40 @@ def _render_chart(chart: Chart, settings: HelmSettings, start_index: int, stack:
                     continue
                 index = _add_rendered(chart, rendered, label, index, templates, result, placed)
     return result
+
+
+#: How many templates that need a missing dependency one rendering leaves out, one by one, before giving up.
+MAX_TEMPLATES_LEFT_OUT = 12
+
+
+def _render_without_failing(helm: Any, folder: Path, message: str, overrides: dict[str, Any], settings: HelmSettings,
+                            stack: Any, chart: Chart) -> Any:
+    """The chart rendered without the templates that fail (they need a dependency missing from
+    `charts/`), or None when a failure names no template of the chart itself or too many fail."""
+    import shutil
+    import tempfile
+
+    copy: Path | None = None
+    for _ in range(MAX_TEMPLATES_LEFT_OUT):
+        match = _TEMPLATE_ERROR.search(message)
+        if match is None:
+            return None
+        relative = match.group("name").split("/", 1)[1] if "/" in match.group("name") else ""
+        if not relative.startswith("templates/"):
+            return None  # a subchart's template, or a name that is not a file of this chart
+        if copy is None:
+            copy = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="policylint-helm-"))) / chart.root.name
+            shutil.copytree(folder, copy, symlinks=True)
+        target = copy / relative
+        if not target.is_file() or target.is_symlink():
+            return None
+        target.unlink()
+        try:
+            with helm.Chart.load(str(copy)) as loaded:
+                return loaded.render(overrides, name=settings.release_name, namespace=settings.namespace, is_install=True)
+        except helm.HelmError as exc:
+            message = str(exc)
+    return None
 
 
 def _one_line(text: str) -> str:

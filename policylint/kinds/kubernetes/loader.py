@@ -18,6 +18,9 @@ _HELM_ONLY = re.compile(
     r"(?:\$?\.(?:Values|Release|Chart|Capabilities|Files|Template|Subcharts)\b)"
     r"|\b(?:include|tpl|toYaml|fromYaml|required|lookup|toJson|fromJson)\b"
 )
+#: A Jinja block tag on a line of its own (`{% raw %}`, `{% if x %}`): documentation snippets, Ansible templates.
+_JINJA_BLOCK = re.compile(r"(?m)^[ \t]*\{%-?\s*\w")
+_JINJA_NOTICE = "Jinja template ({% ... %}) that is not YAML as written: render it first (... | policylint check -)"
 _HELM_NOTICE = "Helm template ({{ ... }}): render it first (helm template ... | policylint check -)"
 #: A top-level field Helm does not have (`{{ .TagName }}`: krew's release bot, goreleaser).
 _OTHER_TOOL_FIELD = re.compile(r"(?<![\w$\])])\.(?!(?:Values|Release|Chart|Capabilities|Files|Template|Subcharts)\b)[A-Z]\w*")
@@ -73,7 +76,14 @@ def load(path: str, text: str) -> LoadResult:
     if any(_HELM_ONLY.search(action) for action in actions):
         result.skipped.append(Skipped(path, _HELM_NOTICE))
         return result
+    if path.endswith(".json") and '"apiVersion"' not in text and "apiVersion:" not in text:
+        return result  # JSON that names no apiVersion is some other tool's file (devcontainer.json, data), never a manifest
     items: Iterable[YamlDocument | YamlError] = parse_yaml_stream(text)
+    if _JINJA_BLOCK.search(text):
+        items = list(items)
+        if any(isinstance(item, YamlError) for item in items):
+            result.skipped.append(Skipped(path, _JINJA_NOTICE))
+            return result
     if actions:  # all documents first: one action outside a string makes the whole file a template
         items = list(items)
         if not _actions_inside_strings(actions, items):
@@ -106,7 +116,16 @@ def _actions_inside_strings(actions: list[str], items: list[YamlDocument | YamlE
             return False
         _collect_strings(item.data, strings)
     counts = Counter(actions)  # each occurrence must be inside a string, not just the same text once
-    return all(sum(string.count(action) for string in strings) >= count for action, count in counts.items())
+    return all(
+        max(sum(string.count(form) for string in strings) for form in _as_parsed(action)) >= count
+        for action, count in counts.items()
+    )
+
+
+def _as_parsed(action: str) -> set[str]:
+    """An action as the file writes it, and as it reads once parsed from a double-quoted (`\\"` is `"`)
+    or single-quoted (`''` is `'`) YAML string: Kyverno's JMESPath quotes label keys that way."""
+    return {action, action.replace('\\\\', '\\').replace('\\"', '"'), action.replace("''", "'")}
 
 
 def _collect_strings(value: Any, into: list[str]) -> None:

@@ -28,6 +28,16 @@ def is_unrendered(value: object) -> bool:
     return isinstance(value, str) and any(mark in value for mark in UNRENDERED_MARKS)
 
 
+#: A port written as a stand-in: `<port>`, or an all-capitals identifier (`PORT`, `HTTP_PORT`); a real
+#: port name is lower case (IANA_SVC_NAME), so such a value is never one.
+_PORT_STAND_IN = re.compile(r"<[^<>]*>|[A-Z][A-Z0-9_]*")
+
+
+def is_port_placeholder(value: object) -> bool:
+    """True for a port that is not written yet (`${PORT}`, `{{ .port }}`, `<port>`, `PORT`): it cannot be judged."""
+    return is_unrendered(value) or (isinstance(value, str) and bool(_PORT_STAND_IN.fullmatch(value.strip())))
+
+
 def placeholder_notice(path: str, text: str, documents: Iterable[Document]) -> Skipped | None:
     """The notice for a file where a placeholder stands in for a number or boolean, else None."""
     if not _MAYBE.search(text):

@@ -507,8 +507,10 @@ def anti_affinity_spreads(doc: Document) -> bool:
     """True when a podAntiAffinity term (required or preferred) selects the workload's own pods.
 
     An empty `podAntiAffinity: {}`, or terms whose labelSelector misses the pod labels (or is
-    absent: the API then matches no pod), keep nothing apart. An invalid selector counts as
-    spreading: the API would refuse the object, which is another rule's business.
+    absent: the API then matches no pod), keep nothing apart; so does a term whose `namespaces` or
+    `namespaceSelector` cannot include the pod's own namespace (it repels pods of other namespaces
+    only). An invalid selector counts as spreading: the API would refuse the object, which is
+    another rule's business.
     """
     spec = pod_spec(doc)
     affinity = spec.get("affinity") if spec is not None else None
@@ -523,12 +525,38 @@ def anti_affinity_spreads(doc: Document) -> bool:
         terms.append(item.get("podAffinityTerm") if isinstance(item, Mapping) else None)
     labels = normalise_labels(pod_labels(doc))
     for term in terms:
-        if not isinstance(term, Mapping):
+        if not isinstance(term, Mapping) or not _term_includes_namespace(term, doc.namespace):
             continue
         selector = parse_label_selector(term.get("labelSelector"))
         if not selector.valid or selector.matches(labels):
             return True
     return False
+
+
+#: The label every namespace carries with its own name: the one namespace label a manifest can know.
+NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
+
+
+def _term_includes_namespace(term: Mapping[str, Any], namespace: str) -> bool:
+    """Whether an affinity term can apply to pods of `namespace` (the pod's own).
+
+    No `namespaces` and no `namespaceSelector`: the pod's namespace. Otherwise the union of the
+    listed names and the namespaces the selector matches (`{}`: every namespace). A selector on
+    labels other than the namespace's name cannot be judged here and counts as including it.
+    """
+    names = term.get("namespaces")
+    listed = [name for name in names if isinstance(name, str)] if isinstance(names, list) else []
+    raw = term.get("namespaceSelector")
+    if not listed and raw is None:
+        return True
+    if namespace in listed:
+        return True
+    if raw is None:
+        return False
+    selector = parse_label_selector(raw)
+    if not selector.valid or any(requirement.key != NAMESPACE_NAME_LABEL for requirement in selector.requirements):
+        return True
+    return selector.matches({NAMESPACE_NAME_LABEL: namespace})
 
 
 @relation("kubernetes", "workload-context")
@@ -605,37 +633,20 @@ def _pdb_blocks(idx: Index, pdb: Document, selected: list[Document]) -> bool:
     return True
 
 
-def undeclared_ports(workloads: Iterable[Document]) -> bool:
-    """True when a main container of these workloads declares no ports (declaring them is optional)."""
-    from policylint.kinds.kubernetes.ports import declared_ports  # port modules only for the relations that read ports
-
-    for workload in workloads:
-        found = False
-        for _, _, container in containers(workload, main_only=True):
-            found = True
-            if not declared_ports(container.get("ports")):
-                return True
-        if not found:
-            return True
-    return False
-
-
-def _port_entry(
-    ref_value: Any, protocol: Any, ports: list[ContainerPort], unjudgeable: bool, end: Any = None
-) -> dict[str, Any]:
+def _port_entry(ref_value: Any, protocol: Any, ports: list[ContainerPort], end: Any = None) -> dict[str, Any]:
     """Whether a port reference matches the selected pods' ports (unknown counts as matched).
 
-    A number cannot be judged when some selected container declares no ports (`unjudgeable`): it
-    may listen there all the same. A name must be declared to resolve.
+    A number is never judged: declaring ports is optional and processes often listen on ports they
+    do not declare. A name must be declared to resolve, so a name that resolves to nothing fails for certain.
     """
-    from policylint.kinds.kubernetes.placeholders import is_unrendered
+    from policylint.kinds.kubernetes.placeholders import is_port_placeholder
     from policylint.kinds.kubernetes.ports import parse_port_ref, port_matches, protocol_of
 
     ref = parse_port_ref(ref_value, end)
     wanted = protocol_of(protocol)
-    if ref is None or is_unrendered(ref_value):
+    if ref is None or is_port_placeholder(ref_value):
         return {"matched": True, "port": str(ref_value), "protocol": wanted}
-    if ref.name is None and unjudgeable:
+    if ref.name is None:
         return {"matched": True, "port": ref.label, "protocol": wanted}
     return {"matched": port_matches(ref, wanted, ports), "port": ref.label, "protocol": wanted}
 
@@ -667,7 +678,6 @@ def selected_workloads(view: View, documents: DocumentSet, params: Mapping[str, 
     from policylint.kinds.kubernetes.ports import workload_ports
 
     ports = [port for workload in selected for port in workload_ports(workload)]
-    unjudgeable = bool(selected) and undeclared_ports(selected)
     if doc.kind == "PodDisruptionBudget":
         facts["minAvailableBlocks"] = _pdb_blocks(idx, doc, selected)
         anchors[("minAvailableBlocks",)] = Anchor(doc, ("spec", "minAvailable"))
@@ -678,7 +688,7 @@ def selected_workloads(view: View, documents: DocumentSet, params: Mapping[str, 
             if not isinstance(item, Mapping):
                 continue
             key = "targetPort" if "targetPort" in item else "port"
-            entries.append(_port_entry(item.get(key), item.get("protocol"), ports, unjudgeable))
+            entries.append(_port_entry(item.get(key), item.get("protocol"), ports))
             anchors[("servicePorts", len(entries) - 1)] = Anchor(doc, ("spec", "ports", position, key))
         facts["servicePorts"] = entries
     elif doc.kind == "NetworkPolicy" and selected:
@@ -689,7 +699,7 @@ def selected_workloads(view: View, documents: DocumentSet, params: Mapping[str, 
             for position, item in enumerate(rule_ports if isinstance(rule_ports, list) else []):
                 if not isinstance(item, Mapping) or "port" not in item:
                     continue
-                entries.append(_port_entry(item["port"], item.get("protocol"), ports, unjudgeable, item.get("endPort")))
+                entries.append(_port_entry(item["port"], item.get("protocol"), ports, item.get("endPort")))
                 anchors[("ingressPorts", len(entries) - 1)] = Anchor(
                     doc, ("spec", "ingress", rule_position, "ports", position, "port")
                 )

@@ -118,7 +118,8 @@ def _fresh(view: View) -> View:
 
 
 def _fields(doc: Document) -> dict[str, Any]:
-    return {"kind": doc.kind, "name": doc.name, "namespace": doc.namespace, "object": doc.identity}
+    # An object without a name (a kustomize patch target, a generated name) reads "Deployment (unnamed)".
+    return {"kind": doc.kind, "name": doc.name or "(unnamed)", "namespace": doc.namespace, "object": doc.identity}
 
 
 def _pod_view(doc: Document, spec: Mapping[str, Any], fields: dict[str, Any]) -> View:
@@ -167,6 +168,11 @@ def _container_views(doc: Document, spec: Mapping[str, Any], fields: dict[str, A
         base.instance.update(
             container=item, containerField=field, main=field == "containers", effective=effective
         )
+        if doc.built_images:
+            from policylint.kinds.kubernetes.builtimages import built_here
+
+            if built_here(doc, item.get("image")):
+                base.instance["imageBuiltHere"] = True
         base.anchors[()] = Anchor(doc, pointer)
         base.anchors[("container",)] = Anchor(doc, pointer)
         base.label = f"{fields['object']}#{field}[{name}]"

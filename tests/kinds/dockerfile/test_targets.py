@@ -152,6 +152,37 @@ def test_onbuild_yields_the_wrapped_instruction_at_the_onbuild_line():
     assert len({view.label for view in found}) == len(found)  # fingerprints stay distinct
 
 
+# --- a GitHub docker action's Dockerfile: GitHub runs it as root ---------------------------------
+
+
+def _user_root(root, monkeypatch, files):
+    from policylint.options import RunOptions
+    from policylint.runner import check
+
+    for path, text in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text)
+    monkeypatch.chdir(root)
+    report = check(RunOptions(paths=["."], select=["docker-user-root"], jobs=1))
+    return sorted(f.path for f in report.active)
+
+
+def test_docker_action_dockerfile_is_not_judged_for_root(tmp_path, monkeypatch):
+    dockerfile = "FROM alpine:3.20\nCOPY entrypoint.sh /entrypoint.sh\nENTRYPOINT [\"/entrypoint.sh\"]\n"
+    files = {
+        "action/action.yml": "name: lint\nruns:\n  using: docker\n  image: Dockerfile\n",
+        "action/Dockerfile": dockerfile,
+        "composite/action.yaml": "name: c\nruns:\n  using: composite\n  steps: [{run: x, shell: bash}]\n",
+        "composite/Dockerfile": dockerfile,
+        "prebuilt/action.yml": "name: p\nruns:\n  using: docker\n  image: docker://alpine:3.20\n",
+        "prebuilt/Dockerfile": dockerfile,
+        "other/action.yml": "name: o\nruns:\n  using: docker\n  image: build/Dockerfile.action\n",
+        "other/Dockerfile": dockerfile,
+        "other/build/Dockerfile.action": dockerfile,
+    }
+    assert _user_root(tmp_path, monkeypatch, files) == ["composite/Dockerfile", "other/Dockerfile", "prebuilt/Dockerfile"]
+
+
 def test_copy_from_kinds_tell_a_misspelt_stage_from_a_named_context():
     found = [
         view.instance["from_kind"]

@@ -173,3 +173,13 @@ jobs:
     doc = scanned.documents[0]
     risks = [view.instance["laterRisks"] for base in step(doc, {}) for view in later_steps(base, scanned, CHECKOUT)]
     assert risks[0] == []
+
+
+def test_risks_are_named_once_per_kind_and_capped():
+    from policylint.kinds.github_actions.relations import summarise_risks
+
+    risks = [f"runs third-party code (acme/a{n}@{'f' * 40})" for n in range(5)]
+    risks += ["uploads an artifact (actions/upload-artifact@v4)", "runs third-party code (acme/a0@v2)"]
+    assert summarise_risks(risks) == (
+        "runs third-party code (acme/a0, acme/a1, acme/a2 and 2 more); uploads an artifact (actions/upload-artifact)")
+    assert summarise_risks([]) == ""

@@ -26,6 +26,9 @@ EXPECTED = [
     ("dispatch.yml", "gha-action-not-pinned", 29),
     ("dispatch.yml", "gha-permissions-missing", 32),  # the reusable-workflow call job
     ("dispatch.yml", "gha-action-not-pinned", 33),
+    ("dispatch.yml", "gha-dangerous-trigger", 10),  # on: workflow_run
+    ("dispatch.yml", "gha-secrets-inherit", 34),  # another repository's workflow gets every secret
+    ("pwn-request.yml", "gha-dangerous-trigger", 3),  # on: pull_request_target
     ("pwn-request.yml", "gha-permissions-write-all", 8),
     ("pwn-request.yml", "gha-job-timeout-missing", 11),
     ("pwn-request.yml", "gha-action-not-pinned", 14),

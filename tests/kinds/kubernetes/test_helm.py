@@ -39,8 +39,8 @@ def test_chart_findings_land_on_template_lines_with_their_variant(web):
     messages = {rule: message for _, _, rule, message in found}
     # Identical findings of the three renderings are reported once, for the chart's own values.
     assert messages["k8s-readiness-probe-missing"].endswith("(helm chart web)")
-    assert messages["k8s-run-as-root"].endswith("(helm chart web (values web/ci/root-values.yaml))")
-    assert messages["k8s-privileged-container"].endswith("(helm chart web (values web/ci/debug-values.yaml))")
+    assert messages["k8s-run-as-root"].endswith("(helm chart web (values ci/root-values.yaml))")
+    assert messages["k8s-privileged-container"].endswith("(helm chart web (values ci/debug-values.yaml))")
 
 
 def test_values_toggle_from_helm_values_file(web):
@@ -60,23 +60,28 @@ def test_helpers_render_labels_that_relations_see(web):
     report, found = _findings([web], select=["k8s"])
     assert not [item for item in found if item[2] == "k8s-service-selects-nothing"]
     service = [doc for doc in report.documents if doc.kind == "Service"]
-    assert {doc.origin for doc in service} == {"helm chart web", "helm chart web (values web/ci/debug-values.yaml)",
-                                               "helm chart web (values web/ci/root-values.yaml)"}
+    assert {doc.origin for doc in service} == {"helm chart web", "helm chart web (values ci/debug-values.yaml)",
+                                               "helm chart web (values ci/root-values.yaml)"}
     labels = service[0].positions[("metadata", "labels", "app.kubernetes.io/name")]
     assert (service[0].path, labels.line) == ("web/templates/service.yaml", 5)  # `labels:` holding the include
     assert all(doc.path != "web/templates/NOTES.txt" for doc in report.documents)
 
 
-def test_missing_dependency_is_a_parse_error_at_its_entry_and_other_charts_are_checked(tmp_path, monkeypatch):
+def test_missing_dependency_is_a_finding_at_its_entry_and_other_charts_are_checked(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     shutil.copytree(CHARTS, tmp_path / "charts")
-    report, found = _findings(["charts"], select=["k8s-privileged-container"])
-    errors = [(path, line, rule) for path, line, rule, _ in found if rule == "parse-error"]
-    assert errors == [("charts/needs-redis/Chart.yaml", 5, "parse-error"), ("charts/needs-redis/Chart.yaml", 8, "parse-error")]
+    report, found = _findings(["charts"], select=["k8s-privileged-container", "helm-dependency-missing"])
+    missing = [(path, line, rule) for path, line, rule, _ in found if rule != "k8s-privileged-container"]
+    assert missing == [("charts/needs-redis/Chart.yaml", 5, "helm-dependency-missing"),
+                       ("charts/needs-redis/Chart.yaml", 8, "helm-dependency-missing")]
+    assert all(f.severity == "medium" for f in report.active if f.policy_id == "helm-dependency-missing")
     message = next(m for p, line, r, m in found if line == 8)
     assert "'redis' 19.0.0 is missing from charts/" in message and "helm dependency build" in message
     assert ("charts/web/templates/deployment.yaml", 31, "k8s-privileged-container") in [item[:3] for item in found]
     assert report.exit_code() == 1
+    # not a parse-error: a gate can let it pass (--fail-on high, or --ignore helm-dependency-missing)
+    report, found = _findings(["charts"], select=["helm-dependency-missing"], fail_on="high")
+    assert found and report.exit_code() == 0
 
 
 def test_values_schema_errors_become_helm_values_invalid(web):
@@ -239,9 +244,10 @@ def test_stable_template_leaves_strings_fields_and_line_count_alone():
     assert stable == '{{ .Values.now }} {{ printf "now uuidv4" }}\n{{- $ca := dict "Cert" "" "Key" "" "ca" 365 }}\n{{ min 1 9 }}\n'
 
 
-def test_a_template_that_needs_the_missing_dependency_gives_one_parse_error_per_entry(tmp_path, monkeypatch):
+def test_a_template_that_needs_the_missing_dependency_gives_one_finding_per_entry(tmp_path, monkeypatch):
     # The shape of most public charts: every template includes the `common` library chart, which
-    # `helm dependency build` would fetch. The missing entry is the one error to fix, said once.
+    # `helm dependency build` would fetch. The missing entry is the one thing to fix, said once;
+    # the templates that render without it are still checked.
     monkeypatch.chdir(tmp_path)
     chart = tmp_path / "app"
     (chart / "templates").mkdir(parents=True)
@@ -255,10 +261,27 @@ def test_a_template_that_needs_the_missing_dependency_gives_one_parse_error_per_
         '  name: {{ include "common.names.fullname" . }}\n'
         "spec:\n  replicas: {{ .Values.replicaCount }}\n"
     )
-    report, found = _findings(["app"], select=["k8s"])
-    assert [(path, line, rule) for path, line, rule, _ in found] == [("app/Chart.yaml", 5, "parse-error")]
+    (chart / "templates" / "worker.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}-worker\n"
+        "spec:\n  containers:\n    - name: worker\n      image: worker:1.0\n"
+        "      securityContext: {privileged: true}\n"
+    )
+    report, found = _findings(["app"], select=["k8s-privileged-container", "helm"])
+    assert [(path, line, rule) for path, line, rule, _ in found] == [
+        ("app/Chart.yaml", 5, "helm-dependency-missing"),
+        ("app/templates/worker.yaml", 9, "k8s-privileged-container"),  # rendered without deployment.yaml
+    ]
     assert "'common' 2.x.x is missing from charts/" in found[0][3]
-    assert report.exit_code() == 1
+    assert not [f for f in report.findings if f.policy_id == "parse-error"]
+    # The rendering lacks deployment.yaml: relational policies do not judge what is left (a PDB or HPA
+    # may be among the templates left out), single-object ones do.
+    (chart / "templates" / "api.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  replicas: 1\n"
+        "  selector: {matchLabels: {app: api}}\n  template:\n    metadata: {labels: {app: api}}\n"
+        "    spec: {containers: [{name: api, image: api:1.0, securityContext: {privileged: true}}]}\n"
+    )
+    _, relational = _findings(["app"], select=["k8s-single-replica", "k8s-privileged-container"])
+    assert sorted({rule for _, _, rule, _ in relational}) == ["k8s-privileged-container"]
 
 
 def test_an_object_written_by_a_named_template_points_at_the_include(tmp_path, monkeypatch):

@@ -81,6 +81,32 @@ def test_alerting_and_workflow_templates_inside_strings_are_plain_manifests():
     assert description.line == 11
 
 
+def test_kyverno_jmespath_with_escaped_quotes_is_a_plain_manifest():
+    """Kyverno quotes label keys inside JMESPath: in a double-quoted YAML string the file's `\\"`
+    reads `"`, in a single-quoted one `''` reads `'`. The actions are text inside strings."""
+    policy = r"""apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: require-app-label
+spec:
+  rules:
+    - name: check
+      validate:
+        message: "label {{ request.object.metadata.labels.\"app.kubernetes.io/name\" }} is required"
+        deny:
+          conditions:
+            any:
+              - key: '{{ request.object.metadata.annotations."example.com/owner" || '''' }}'
+                operator: Equals
+                value: ''
+"""
+    result = load(policy)
+    assert not result.skipped and not result.failures
+    assert [doc.kind for doc in result.documents] == ["ClusterPolicy"]
+    # an action outside any string still makes the file a template
+    assert load("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .name }}\n").skipped
+
+
 def test_github_expression_is_not_helm():
     result = load("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  x: ${{ secrets.X }}\n")
     assert len(result.documents) == 1
@@ -178,3 +204,19 @@ def test_flow_colon_that_kubernetes_refuses_too_stays_a_parse_error():
     result = load("apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  externalIPs: [2001:db8::[1]]\n")
     assert result.documents == []
     assert [(f.line, f.reason) for f in result.failures] == [(5, "while scanning a plain scalar found unexpected ':'")]
+
+
+def test_json_without_api_version_is_not_a_manifest():
+    """devcontainer.json (JSON with comments), data files: other tools' JSON is skipped quietly, not a parse-error."""
+    result = load('{\n  // comment\n  "name": "dev",\n}\n', "devcontainer.json")
+    assert not result.failures and not result.documents and not result.skipped
+    broken = load('{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}, }}', "cm.json")
+    assert broken.failures  # a manifest that does not parse is still a parse-error
+
+
+def test_jinja_template_that_is_not_yaml_is_skipped_with_a_notice():
+    text = "{% raw %}\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n{% endraw %}\n"
+    result = load(text)
+    assert not result.failures and [item.reason.split(" (")[0] for item in result.skipped] == ["Jinja template"]
+    plain = load("# {% raw %} only in a comment\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n")
+    assert not plain.skipped and [doc.kind for doc in plain.documents] == ["ConfigMap"]

@@ -178,7 +178,8 @@ def test_selected_workloads_for_service_ports():
     documents = load({"deploy.yaml": DEPLOYMENT, "svc.yaml": service})
     (view,) = views(documents, "selected-workloads", "Service")
     assert view.instance["selectsSomething"] is True
-    assert [entry["matched"] for entry in view.instance["servicePorts"]] == [True, True, False, False]
+    # a number is never judged (ports need not be declared); a name must resolve
+    assert [entry["matched"] for entry in view.instance["servicePorts"]] == [True, True, False, True]
     _, position, _ = view.locate(("servicePorts", 2))
     assert position.line == 10  # the targetPort of port c (the text starts with a blank line)
 

@@ -44,9 +44,9 @@ def test_shop_scenario_findings_are_exactly_these():
         ("backoffice.yaml", 47, "k8s-networkpolicy-selects-nothing"),
         ("gateway.yaml", 38, "k8s-ingress-no-tls"),  # HTTPRoute on the Gateway's HTTP listener
         ("network.yaml", 8, "k8s-networkpolicy-egress-no-dns"),  # the cache has no `tier` label
-        ("network.yaml", 43, "k8s-networkpolicy-port-mismatch"),  # 9090 is declared nowhere
+        ("network.yaml", 43, "k8s-networkpolicy-port-mismatch"),  # no container declares a port named metrics
         ("network.yaml", 55, "k8s-networkpolicy-allow-all"),  # ingress: [{}]
-        ("services.yaml", 23, "k8s-service-target-port-mismatch"),  # 6380 vs redis 6379
+        ("services.yaml", 23, "k8s-service-target-port-mismatch"),  # redis-tls: no such named port on the cache
         ("services.yaml", 31, "k8s-service-selector-mismatch"),
         ("workloads.yaml", 35, "k8s-hpa-replicas-conflict"),
         ("workloads.yaml", 41, "k8s-anti-affinity-missing"),
