@@ -88,6 +88,8 @@ def cli() -> None:
 @click.option("--write-baseline", type=click.Path(dir_okay=False, path_type=Path),
               help="Record today's findings in this baseline file (they then count as suppressed).")
 @click.option("--no-suppressions", is_flag=True, help="Ignore every suppression and baseline (for audits).")
+@click.option("--diff-base", "diff_base", metavar="REF",
+              help="Fail only on findings absent at the merge-base of REF and HEAD (needs policylint[diffbase]).")
 @click.option("--warn-unused-suppressions", is_flag=True, help="Report suppressions that match no finding.")
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress line on stderr (default: on an interactive terminal, never in CI).")
@@ -124,6 +126,7 @@ def check(
     baseline: Path | None,
     write_baseline: Path | None,
     no_suppressions: bool,
+    diff_base: str | None,
     warn_unused_suppressions: bool,
     progress: bool | None,
     kube_version: str | None,
@@ -185,7 +188,13 @@ def check(
     meter = Progress(sys.stderr, interactive=progress is None) if wanted(progress, sys.stderr) else None
     options.progress = meter
     try:
+        if diff_base:  # first: an unknown REF or a shallow clone fails before the long run
+            from policylint.diffbase import base_fingerprints, mark_base_matches
+
+            base, fingerprints = base_fingerprints(options, policy_set, diff_base)
         report = run_check(options, policy_set)
+        if diff_base:
+            report.findings = mark_base_matches(report.findings, fingerprints, base)
         if write_baseline is not None:
             count = record_baseline(write_baseline, report.findings)
             report.findings = apply_baseline(report.findings, read_baseline(write_baseline), str(write_baseline))

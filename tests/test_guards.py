@@ -3,7 +3,8 @@
 Every way out is replaced by a function that raises (sockets, DNS, subprocess, os.system,
 os.exec*/spawn*/posix_spawn, os.fork), then a full check runs in-process over every fixture and
 the hostile set, through every reporter. Kustomize rendering (`--kustomize`) is the one documented
-exception: it runs `kubectl kustomize` / `kustomize build`, and nothing else.
+exception: it runs `kubectl kustomize` / `kustomize build`, and nothing else. `--diff-base` is not an
+exception: it reads git objects in-process (dulwich); tests/test_diff_base.py runs it sealed the same way.
 """
 
 from __future__ import annotations
