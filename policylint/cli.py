@@ -143,7 +143,6 @@ def check(
     from policylint.core.policies import PolicyFormatError
     from policylint.options import RunOptions, UsageError
     from policylint.progress import Progress, wanted
-    from policylint.reporters import render
     from policylint.runner import check as run_check
     from policylint.suppressions import SuppressionError, apply_baseline, read_baseline
     from policylint.suppressions import write_baseline as record_baseline
@@ -211,11 +210,29 @@ def check(
         click.echo(f"policylint: notice: {inert(item.path)}: {inert(item.reason)}", err=True)
     for note in report.notes:
         click.echo(f"policylint: verbose: {inert(note)}", err=True)
+    if any(name == "json" for name, _ in pairs):
+        from policylint.runinfo import run_block
+
+        report.run = run_block(report)
     for name, target in pairs:
         color = target is None and name == "text" and not no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        text = render(name, report, color=color)
-        _emit(text, target)
+        _write_report(name, report, target, color)
     return report.exit_code()
+
+
+def _write_report(name: str, report: Any, target: str | None, color: bool) -> None:
+    """Write one format as it is produced, to stdout or to the file `target` (exit 2 when it cannot be written)."""
+    from policylint.reporters import write
+
+    if target is None:
+        write(name, report, sys.stdout, color=color)
+        sys.stdout.flush()
+        return
+    try:
+        with open(target, "w", encoding="utf-8") as handle:
+            write(name, report, handle, color=color)
+    except OSError as exc:
+        _fail(f"cannot write {target}: {exc.strerror or exc}")
 
 
 def _pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tuple[str, str | None]]:

@@ -34,6 +34,8 @@ class RunReport:
     documents: list[Document] = field(default_factory=list)
     #: Lines for --verbose (stderr), never findings.
     notes: list[str] = field(default_factory=list)
+    #: The JSON output's `run` block (policylint.runinfo), filled by the CLI.
+    run: dict[str, object] = field(default_factory=dict)
 
     @property
     def active(self) -> list[Finding]:
