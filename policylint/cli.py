@@ -306,6 +306,8 @@ def init(directory: Path) -> int:
 @click.option("--exclude", "excludes", multiple=True, help="Glob of paths to skip (repeatable).")
 @click.option("--kube-version", help="Kubernetes version the manifests target (shown in the header).")
 @click.option("--no-suppressions", is_flag=True, help="Ignore every suppression and baseline.")
+@click.option("--results", "from_results", is_flag=True,
+              help="PATHS are JSON results of `check --format json` runs (files or folders of *.json): one fleet report.")
 def report(
     paths: tuple[str, ...],
     framework_ids: tuple[str, ...],
@@ -318,6 +320,7 @@ def report(
     excludes: tuple[str, ...],
     kube_version: str | None,
     no_suppressions: bool,
+    from_results: bool,
 ) -> int:
     """Compliance report: every control of the chosen frameworks with its status and evidence."""
     from policylint.config import ConfigError, configure
@@ -339,6 +342,8 @@ def report(
 
             _fail(f"unknown framework {framework_id!r}{did_you_mean(framework_id, frameworks, quote=False)}"
                   f"; known: {', '.join(sorted(frameworks))}")
+    if from_results:
+        return _fleet_report(paths, frameworks, _split(framework_ids), policy_dirs, fmt, output)
     options = RunOptions(paths=paths or (".",), policy_dirs=policy_dirs, enable=_split(enable), profile=profile,
                          excludes=excludes, kube_version=kube_version, use_suppressions=not no_suppressions)
     ctx = click.get_current_context()
@@ -371,6 +376,33 @@ def report(
                   for result in audit.frameworks]
         click.echo(f"policylint: wrote {output} ({'; '.join(counts)})", err=True)
     return EXIT_OK
+
+
+def _fleet_report(paths: Sequence[str], frameworks: Any, framework_ids: list[str], policy_dirs: Sequence[Path],
+                  fmt: str, output: str | None) -> int:
+    """`report --results`: fold the JSON results one file at a time into one fleet report."""
+    from policylint.fleet import build_fleet, result_files
+    from policylint.frameworks import control_index
+    from policylint.reporters import fleet as formats
+    from policylint.reporters.audit import report_date
+
+    if not paths:
+        _fail("report --results needs JSON result files or folders of them")
+    missing = [path for path in paths if not Path(path).exists()]
+    if missing:
+        _fail(f"no such file or folder: {', '.join(missing)}")
+    files = result_files(paths)
+    policy_set = _policy_set(policy_dirs)
+    fleet = build_fleet(files, frameworks, framework_ids, control_index(policy_set), policy_set.digest, report_date())
+    for file, reason in fleet.unreadable:
+        click.echo(f"policylint: warning: {file}: {reason}", err=True)
+    render = {"html": formats.render_html, "markdown": formats.render_markdown, "json": formats.render_json}[fmt]
+    _emit(render(fleet), output)
+    flagged = sum(1 for repository in fleet.repositories if repository.different_policy_set)
+    if output is not None:
+        click.echo(f"policylint: wrote {output} ({len(fleet.repositories)} results"
+                   + (f"; {flagged} with a different policy set" if flagged else "") + ")", err=True)
+    return EXIT_OK if fleet.repositories else EXIT_USAGE
 
 
 @cli.command()
