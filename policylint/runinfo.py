@@ -33,12 +33,19 @@ def run_block(report: RunReport) -> dict[str, Any]:
     from policylint.gitinfo import git_state, remote_url
 
     paths = [path for path in report.options.paths if path != "-"]
-    state = git_state(paths) if paths else None
-    repository = remote_url(paths) if paths else ""
+    # A scanned path may be a symlink loop or vanish: the run block never stops a check.
+    try:
+        state = git_state(paths) if paths else None
+    except (OSError, RuntimeError, ValueError):
+        state = None
+    try:
+        repository = remote_url(paths) if paths else ""
+    except (OSError, RuntimeError, ValueError):
+        repository = ""
     if not repository:  # the top level's name (worktrees included), else the scanned folder's
         from policylint.core.boundary import repository_root
 
-        first = Path(paths[0] if paths else ".").resolve()
+        first = Path(os.path.abspath(paths[0] if paths else "."))
         root = repository_root(first) or (first if first.is_dir() else first.parent)
         repository = root.name
     branch = ""
