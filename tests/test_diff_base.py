@@ -305,3 +305,12 @@ def test_every_kind_matches_its_base_finding(repo: Path, run_json) -> None:
         code, document = run_json(path, "--diff-base", "main", cwd=cwd)
         new = [f for f in document["findings"] if not f["suppressed"]]
         assert code == 0 and len(document["findings"]) == len(plain["findings"]) and not new, (path, new)
+
+
+def test_a_folder_the_base_does_not_have_is_all_new(repo: Path, run_json) -> None:
+    commit(repo, {"apps/edge.yaml": HOST_PORT}, "a new folder")
+    code, document = run_json("k8s", "apps", *SELECT, "--diff-base", "main", cwd=repo)
+    assert code == 1 and findings(document) == [("k8s-host-port", "apps/edge.yaml", False),
+                                                ("k8s-privileged-container", "k8s/debug.yaml", True)]
+    code, document = run_json("apps", *SELECT, "--diff-base", "main", cwd=repo)
+    assert code == 1 and findings(document) == [("k8s-host-port", "apps/edge.yaml", False)]
