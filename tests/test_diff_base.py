@@ -155,7 +155,8 @@ def test_ref_forms(repo: Path, run_json) -> None:
     first = git(repo, "rev-parse", "HEAD")
     commit(repo, {"k8s/edge.yaml": HOST_PORT}, "add")
     git(repo, "tag", "v1", first)
-    for ref in ("v1", first, first[:10], "HEAD~1", "HEAD^", "feature~1", "refs/heads/main"):
+    git(repo, "tag", "-a", "v2", "-m", "annotated", first)
+    for ref in ("v1", "v2", first, first[:10], "HEAD~1", "HEAD^", "feature~1", "refs/heads/main"):
         code, document = run_json(".", *SELECT, "--diff-base", ref, cwd=repo)
         assert code == 1 and findings(document) == [("k8s-host-port", "k8s/edge.yaml", False),
                                                     ("k8s-privileged-container", "k8s/debug.yaml", True)], ref
