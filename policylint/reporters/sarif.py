@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -55,6 +56,7 @@ def _suppression_rule(rule_id: str) -> dict[str, Any]:
     return _tool_rule(rule_id, _SUPPRESSION_RULES[rule_id], "low")
 
 
+@lru_cache(maxsize=65536)
 def uri(path: str) -> str:
     """A relative URI reference with forward slashes (percent-encoded where needed)."""
     return quote(path.replace("\\", "/"), safe="/._-~")
