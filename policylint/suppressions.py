@@ -396,10 +396,9 @@ def read_baseline(path: Path) -> set[str]:
     return {str(entry.get("fingerprint")) for entry in data["findings"] if isinstance(entry, Mapping)}
 
 
-def apply_baseline(findings: Iterable[Finding], fingerprints: set[str], source: str,
-                   justification: str | None = None) -> list[Finding]:
-    """Mark findings recorded in the baseline as suppressed (kind `baseline`); `--diff-base` names its merge-base."""
-    justification = justification or f"recorded in baseline {source}"
+def apply_baseline(findings: Iterable[Finding], fingerprints: set[str], source: str) -> list[Finding]:
+    """Mark findings recorded in the baseline as suppressed (kind `baseline`)."""
+    justification = f"recorded in baseline {source}"
     return [
         replace(finding, suppression=Suppression("baseline", justification))
         if finding.suppression is None and finding.fingerprint in fingerprints

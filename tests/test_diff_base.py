@@ -315,3 +315,31 @@ def test_a_folder_the_base_does_not_have_is_all_new(repo: Path, run_json) -> Non
                                                 ("k8s-privileged-container", "k8s/debug.yaml", True)]
     code, document = run_json("apps", *SELECT, "--diff-base", "main", cwd=repo)
     assert code == 1 and findings(document) == [("k8s-host-port", "apps/edge.yaml", False)]
+
+
+def test_without_dulwich_the_error_names_the_extra(repo: Path, run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "dulwich.repo", None)  # as if the extra were not installed
+    code, _, err = run_cli("check", ".", "--diff-base", "main", cwd=repo)
+    assert code == 2 and "policylint[diffbase]" in err
+
+
+def test_a_path_outside_the_repository_is_refused(repo: Path, tmp_path: Path, run_cli) -> None:
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "pod.yaml").write_text(PRIVILEGED)
+    code, _, err = run_cli("check", ".", "--context", str(outside), "--diff-base", "main", cwd=repo)
+    assert code == 2 and "lies outside the repository" in err
+
+
+def test_parse_errors_count_only_when_the_change_makes_them(repo: Path, run_json) -> None:
+    git(repo, "checkout", "-q", "main")
+    commit(repo, {"k8s/broken.yaml": "apiVersion: v1\nkind: [unclosed\n"}, "a file broken on main")
+    git(repo, "checkout", "-q", "-b", "parse")
+    code, document = run_json(".", *SELECT, "--diff-base", "main", cwd=repo)
+    assert code == 0 and ("parse-error", "k8s/broken.yaml", True) in findings(document)
+    commit(repo, {"k8s/debug.yaml": PRIVILEGED + "  bad: [\n"}, "the branch breaks another file")
+    code, document = run_json(".", *SELECT, "--diff-base", "main", cwd=repo)
+    assert code == 1 and findings(document) == [("parse-error", "k8s/broken.yaml", True),
+                                                ("parse-error", "k8s/debug.yaml", False)]
