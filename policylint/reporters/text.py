@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from itertools import groupby
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from policylint.core.findings import SEVERITIES
 from policylint.reporters import inert
@@ -31,13 +31,14 @@ def summary_line(report: RunReport) -> str:
     return f"{len(active)} finding{'s' if len(active) != 1 else ''} ({parts}){tail}."
 
 
-def render(report: RunReport, color: bool = False) -> str:
-    """The text report. Paths and messages come from scanned files: `inert` writes their control,
-    line-break and bidi characters as visible escapes, so no line of it is anything but a finding."""
-    lines: list[str] = []
-    for raw_path, group in groupby(report.active, key=lambda finding: finding.path):
+def write(report: RunReport, out: IO[str], color: bool = False) -> None:
+    """Write the text report to `out` a file at a time. Paths and messages come from scanned files:
+    `inert` writes their control, line-break and bidi characters as visible escapes, so no line of
+    it is anything but a finding."""
+    active = (finding for finding in report.findings if finding.suppression is None)
+    for raw_path, group in groupby(active, key=lambda finding: finding.path):
         path = inert(raw_path)
-        lines.append(f"{_BOLD}{path}{_RESET}" if color else path)
+        lines = [f"{_BOLD}{path}{_RESET}" if color else path]
         for finding in group:
             severity = finding.severity
             if color:
@@ -48,5 +49,14 @@ def render(report: RunReport, color: bool = False) -> str:
                 text = f"      see {inert(related.path)}:{related.line}:{related.column}{note}"
                 lines.append(f"{_DIM}{text}{_RESET}" if color else text)
         lines.append("")
-    lines.append(summary_line(report))
-    return "\n".join(lines) + "\n"
+        out.write("\n".join(lines) + "\n")
+    out.write(summary_line(report) + "\n")
+
+
+def render(report: RunReport, color: bool = False) -> str:
+    """The text report as one string."""
+    from io import StringIO
+
+    buffer = StringIO()
+    write(report, buffer, color=color)
+    return buffer.getvalue()
