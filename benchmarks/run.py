@@ -5,6 +5,7 @@ and a side-by-side with Checkov when it is installed.
     python benchmarks/run.py --sizes 100,1000   # smaller corpus only
     python benchmarks/run.py --no-checkov
     python benchmarks/run.py --real /path/to/files   # also a folder of real files, next to the YAML parsers
+    python benchmarks/run.py --output /path/to/files # only what writing each output format costs there
 
 The targets are printed as ratios measured in the same run: a whole set of files against PyYAML's
 C `compose_all` of the same YAML files, start-up against `python -c "import yaml, click"`. The other
@@ -46,6 +47,9 @@ CHECKOV_HINT = (
     "python -m venv benchmarks/.venv-checkov && benchmarks/.venv-checkov/bin/pip install checkov"
     "  (a separate venv: Checkov is never a policylint dependency)"
 )
+
+#: Every policy, off-by-default ones included (the domains of the built-in policies).
+ALL_DOMAINS = "k8s,docker,compose,gha,gitlab,helm"
 
 #: Composes every YAML file with PyYAML's C loader and reads the others: the floor to compare with.
 PARSE_FLOOR = """
@@ -270,6 +274,80 @@ def profile(documents: int) -> int:
 PIP_NAMES = {"yaml_rs": "yaml-rs", "ryml": "rapidyaml"}
 
 
+#: In a child: one in-process check, then every format written to a file as `check -o` writes it
+#: (time, and the peak of memory allocated while writing, traced), then the finding records
+#: encoded three ways: the whole document with `indent=2` (the pure-Python encoder, how the JSON
+#: output was written before), the C encoder one record at a time (how it is written now), and
+#: orjson one record at a time when it is installed (not a policylint dependency).
+OUTPUT_SCRIPT = """
+import json, os, sys, tempfile, time, tracemalloc
+from policylint.options import RunOptions
+from policylint.reporters import write
+from policylint.reporters.json_report import finding_to_dict
+from policylint.runner import check
+start = time.perf_counter()
+report = check(RunOptions(paths=[sys.argv[1]], jobs=1, select=sys.argv[2].split(",")))
+run = time.perf_counter() - start
+rows = {"findings": len(report.findings), "run": run, "formats": {}, "encoders": {}}
+with tempfile.TemporaryDirectory() as folder:
+    for name in ("json", "sarif", "junit", "gitlab", "text"):
+        target = os.path.join(folder, name)
+        start = time.perf_counter()
+        with open(target, "w", encoding="utf-8") as out:
+            write(name, report, out)
+        seconds = time.perf_counter() - start
+        tracemalloc.start()
+        with open(os.devnull, "w", encoding="utf-8") as out:
+            write(name, report, out)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        rows["formats"][name] = [seconds, peak / 2**20, os.path.getsize(target) / 2**20]
+records = [finding_to_dict(finding) for finding in report.findings]
+start = time.perf_counter()
+json.dumps({"findings": records}, indent=2, ensure_ascii=False)
+rows["encoders"]["json.dumps(indent=2), whole document (before)"] = time.perf_counter() - start
+encoder = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "), check_circular=False)
+start = time.perf_counter()
+for record in records:
+    encoder.encode(record)
+rows["encoders"]["stdlib C encoder, one record at a time (now)"] = time.perf_counter() - start
+try:
+    import orjson
+except ImportError:
+    rows["encoders"]["orjson, one record at a time"] = None
+else:
+    start = time.perf_counter()
+    for record in records:
+        orjson.dumps(record)
+    rows["encoders"]["orjson, one record at a time"] = time.perf_counter() - start
+print(json.dumps(rows))
+"""
+
+
+def output_writing(folder: Path, label: str, selectors: str) -> None:
+    """What writing each output format costs after a finding-heavy run (one child, --jobs 1)."""
+    section(f"Output writing: {label} (every policy selected, one run, --jobs 1)")
+    measured = run_child([sys.executable, "-c", OUTPUT_SCRIPT, str(folder), selectors])
+    try:
+        rows = json.loads(measured.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        print(f"the measuring child failed (exit {measured.status})")
+        return
+    run = rows["run"]
+    print(f"{rows['findings']} findings; check (load, evaluate, suppress) {run:.2f} s; child peak {measured.peak_mib:.0f} MiB")
+    print(f"{'format':>8} {'write s':>8} {'share of run':>12} {'MiB traced':>10} {'MiB out':>8}")
+    for name, (seconds, peak, size) in rows["formats"].items():
+        print(f"{name:>8} {seconds:>8.2f} {seconds / (run + seconds):>11.1%} {peak:>10.1f} {size:>8.1f}")
+    print("target: writing JSON or SARIF <= 10% of a run's time")
+    print("encoding the finding records:")
+    baseline = rows["encoders"]["json.dumps(indent=2), whole document (before)"]
+    for name, seconds in rows["encoders"].items():
+        if seconds is None:
+            print(f"  {name:50} not installed (pip install orjson)")
+        else:
+            print(f"  {name:50} {seconds:>6.2f} s  {baseline / seconds if seconds else float('inf'):>5.1f}x faster than before")
+
+
 def real_files(folder: Path) -> None:
     """policylint over a folder of real files (one process, --jobs 1) next to YAML parsers on its YAML files.
 
@@ -318,6 +396,8 @@ def main() -> int:
                         help="also time a folder of real files (one run, --jobs 1, --relation-scope run) next to the YAML parsers")
     parser.add_argument("--only-real", action="store_true", help="with --real: skip start-up, generated sets and Checkov")
     parser.add_argument("--only-startup", action="store_true", help="only the start-up section")
+    parser.add_argument("--output", type=Path, metavar="DIR", dest="output_dir",
+                        help="only the output-writing section, on this folder (e.g. real repositories)")
     args = parser.parse_args()
     if args.profile:
         return profile(args.profile)
@@ -331,6 +411,9 @@ def run_all(args: argparse.Namespace) -> int:
     """Every section the arguments ask for."""
     if args.only_real and args.real:
         real_files(args.real)
+        return 0
+    if args.output_dir:
+        output_writing(args.output_dir, str(args.output_dir), ALL_DOMAINS)
         return 0
     sizes = [int(size) for size in args.sizes.split(",") if size]
     cpus = os.cpu_count() or 1
@@ -390,6 +473,8 @@ def run_all(args: argparse.Namespace) -> int:
             print(f"growth {small} -> {large} docs ({factor:g}x): wall x{results[large] / results[small]:.2f},"
                   f" CPU x{cpu_results[large] / cpu_results[small]:.2f}")
         print("target: run <= 2x parse floor, growth near-linear (about 10x time per 10x documents)")
+
+        output_writing(corpora[ordered[-1]], f"generated corpus, {ordered[-1]} documents", ",".join(domains))
 
         section(f"--jobs (nproc={cpus})")
         for size in ordered[-2:]:

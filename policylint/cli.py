@@ -96,6 +96,8 @@ def cli() -> None:
 @click.option("--write-baseline", type=click.Path(dir_okay=False, path_type=Path),
               help="Record today's findings in this baseline file (they then count as suppressed).")
 @click.option("--no-suppressions", is_flag=True, help="Ignore every suppression and baseline (for audits).")
+@click.option("--diff-base", "diff_base", metavar="REF",
+              help="Fail only on findings absent at the merge-base of REF and HEAD (needs policylint[diffbase]).")
 @click.option("--warn-unused-suppressions", is_flag=True, help="Report suppressions that match no finding.")
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress line on stderr (default: on an interactive terminal, never in CI).")
@@ -138,6 +140,7 @@ def check(
     baseline: Path | None,
     write_baseline: Path | None,
     no_suppressions: bool,
+    diff_base: str | None,
     warn_unused_suppressions: bool,
     progress: bool | None,
     kube_version: str | None,
@@ -156,7 +159,6 @@ def check(
     from policylint.core.policies import PolicyFormatError
     from policylint.options import RunOptions, UsageError
     from policylint.progress import Progress, wanted
-    from policylint.reporters import render
     from policylint.runner import check as run_check
     from policylint.suppressions import SuppressionError, apply_baseline, read_baseline
     from policylint.suppressions import write_baseline as record_baseline
@@ -211,7 +213,13 @@ def check(
     meter = Progress(sys.stderr, interactive=progress is None) if not quiet and wanted(progress, sys.stderr) else None
     options.progress = meter
     try:
+        if diff_base:  # first: an unknown REF or a shallow clone fails before the long run
+            from policylint.diffbase import base_fingerprints, mark_base_matches
+
+            base, fingerprints = base_fingerprints(options, policy_set, diff_base)
         report = run_check(options, policy_set)
+        if diff_base:
+            report.findings = mark_base_matches(report.findings, fingerprints, base)
         if write_baseline is not None:
             count = record_baseline(write_baseline, report.findings, options.anchor)
             report.findings = apply_baseline(report.findings, read_baseline(write_baseline), str(write_baseline))
@@ -233,10 +241,13 @@ def check(
             for note in report.notes:
                 click.echo(f"policylint: verbose: {inert(note)}", err=True)
         _tell_test_data(report.test_data, verbose)
+    if any(name == "json" for name, _ in pairs):
+        from policylint.runinfo import run_block
+
+        report.run = run_block(report)
     for name, target in pairs:
         color = target is None and name == "text" and not no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        text = render(name, report, color=color)
-        _emit(text, target)
+        _write_report(name, report, target, color)
     if not quiet and all(target is not None for _, target in pairs):
         from policylint.reporters.summary import summary_line
 
@@ -250,10 +261,27 @@ def _tell_test_data(skipped: Sequence[str], verbose: bool) -> None:
     if not skipped:
         return
     if verbose:
+        from policylint.reporters import inert
+
         for path in skipped:
-            click.echo(f"policylint: verbose: skipped test data: {path}", err=True)
+            click.echo(f"policylint: verbose: skipped test data: {inert(path)}", err=True)
     click.echo(f"policylint: notice: skipped {len(skipped)} test-data file(s) (testdata/, tests/, fixtures/, "
                "*.golden); --include-test-data checks them", err=True)
+
+
+def _write_report(name: str, report: Any, target: str | None, color: bool) -> None:
+    """Write one format as it is produced, to stdout or to the file `target` (exit 2 when it cannot be written)."""
+    from policylint.reporters import write
+
+    if target is None:
+        write(name, report, sys.stdout, color=color)
+        sys.stdout.flush()
+        return
+    try:
+        with open(target, "w", encoding="utf-8") as handle:
+            write(name, report, handle, color=color)
+    except OSError as exc:
+        _fail(f"cannot write {target}: {exc.strerror or exc}")
 
 
 def _pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tuple[str, str | None]]:
@@ -358,6 +386,8 @@ def init(directory: Path) -> int:
               help="Paths to skip, as in .gitignore, from the repository root (testdata: at any depth; /build: at the root). Repeatable.")
 @click.option("--kube-version", help="Kubernetes version the manifests target (shown in the header).")
 @click.option("--no-suppressions", is_flag=True, help="Ignore every suppression and baseline.")
+@click.option("--results", "from_results", is_flag=True,
+              help="PATHS are JSON results of `check --format json` runs (files or folders of *.json): one fleet report.")
 def report(
     paths: tuple[str, ...],
     framework_ids: tuple[str, ...],
@@ -370,6 +400,7 @@ def report(
     excludes: tuple[str, ...],
     kube_version: str | None,
     no_suppressions: bool,
+    from_results: bool,
 ) -> int:
     """Compliance report: every control of the chosen frameworks with its status and evidence."""
     from policylint.config import ConfigError, configure
@@ -391,6 +422,8 @@ def report(
 
             _fail(f"unknown framework {framework_id!r}{did_you_mean(framework_id, frameworks, quote=False)}"
                   f"; known: {', '.join(sorted(frameworks))}")
+    if from_results:
+        return _fleet_report(paths, frameworks, _split(framework_ids), policy_dirs, fmt, output)
     options = RunOptions(paths=paths or (".",), policy_dirs=policy_dirs, enable=_split(enable), profile=profile,
                          excludes=excludes, kube_version=kube_version, use_suppressions=not no_suppressions,
                          kustomize=None)
@@ -424,6 +457,33 @@ def report(
                   for result in audit.frameworks]
         click.echo(f"policylint: wrote {output} ({'; '.join(counts)})", err=True)
     return EXIT_OK
+
+
+def _fleet_report(paths: Sequence[str], frameworks: Any, framework_ids: list[str], policy_dirs: Sequence[Path],
+                  fmt: str, output: str | None) -> int:
+    """`report --results`: fold the JSON results one file at a time into one fleet report."""
+    from policylint.fleet import build_fleet, result_files
+    from policylint.frameworks import control_index
+    from policylint.reporters import fleet as formats
+    from policylint.reporters.audit import report_date
+
+    if not paths:
+        _fail("report --results needs JSON result files or folders of them")
+    missing = [path for path in paths if not Path(path).exists()]
+    if missing:
+        _fail(f"no such file or folder: {', '.join(missing)}")
+    files = result_files(paths)
+    policy_set = _policy_set(policy_dirs)
+    fleet = build_fleet(files, frameworks, framework_ids, control_index(policy_set), policy_set.digest, report_date())
+    for file, reason in fleet.unreadable:
+        click.echo(f"policylint: warning: {file}: {reason}", err=True)
+    render = {"html": formats.render_html, "markdown": formats.render_markdown, "json": formats.render_json}[fmt]
+    _emit(render(fleet), output)
+    flagged = sum(1 for repository in fleet.repositories if repository.different_policy_set)
+    if output is not None:
+        click.echo(f"policylint: wrote {output} ({len(fleet.repositories)} results"
+                   + (f"; {flagged} with a different policy set" if flagged else "") + ")", err=True)
+    return EXIT_OK if fleet.repositories else EXIT_USAGE
 
 
 @cli.command()

@@ -110,3 +110,57 @@ def anchored_path(path: str, anchor: str) -> str:
         return path
     relative = os.path.relpath(os.path.abspath(path), anchor)
     return path if relative.startswith("..") else relative.replace(os.sep, "/")
+_REMOTE = re.compile(r'^\s*\[\s*remote\s+"(?P<name>[^"]*)"\s*\]\s*$')
+_URL = re.compile(r"^\s*url\s*=\s*(?P<url>.*?)\s*$", re.IGNORECASE)
+
+
+def remote_url(paths: list[str]) -> str:
+    """The fetch URL of the `origin` remote (else the first remote) of the repository holding the
+    first path, with any user name, password or token removed; empty when there is none.
+
+    Read from the repository's `config` file (never by running git)."""
+    real = [Path(path) for path in paths if path != "-"]
+    if not real:
+        return ""
+    start = real[0].resolve()
+    try:
+        git_dir = _git_dir(start if start.is_dir() else start.parent)
+        if git_dir is None:
+            return ""
+        common = git_dir
+        if (git_dir / "commondir").is_file():
+            common = (git_dir / (git_dir / "commondir").read_text(encoding="utf-8").strip()).resolve()
+        config = (common / "config").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+    remotes: dict[str, str] = {}
+    section = None
+    for line in config.splitlines():
+        header = _REMOTE.match(line)
+        if header is not None:
+            section = header.group("name")
+            continue
+        if line.lstrip().startswith("["):
+            section = None
+            continue
+        url = _URL.match(line)
+        if section is not None and url is not None and section not in remotes:
+            remotes[section] = url.group("url").strip('"')
+    url = remotes.get("origin") or next(iter(remotes.values()), "")
+    return without_credentials(url)
+
+
+def without_credentials(url: str) -> str:
+    """`https://user:token@host/x` → `https://host/x`; scp-like `git@host:x` keeps its user (no secret in it)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    if "://" not in url:
+        return url
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))

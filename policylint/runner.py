@@ -42,6 +42,8 @@ class RunReport:
     superseded: list[Finding] = field(default_factory=list)
     #: Files left out as test data (policylint.testdata); empty with --include-test-data.
     test_data: list[str] = field(default_factory=list)
+    #: The JSON output's `run` block (policylint.runinfo), filled by the CLI.
+    run: dict[str, object] = field(default_factory=dict)
 
     @property
     def active(self) -> list[Finding]:

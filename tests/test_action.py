@@ -17,11 +17,15 @@ def test_composite_action_runs_policylint_and_uploads_sarif():
     assert action["runs"]["using"] == "composite"
     steps = action["runs"]["steps"]
     run_step = next(step for step in steps if step.get("id") == "check")
-    assert "policylint check $PATHS $ARGS --format sarif --output \"$SARIF_FILE\" --format github" in run_step["run"]
+    assert ('policylint check $PATHS $ARGS "${diff_base[@]}" --format sarif --output "$SARIF_FILE" --format github'
+            in run_step["run"])
+    assert 'diff_base=(--diff-base "$DIFF_BASE")' in run_step["run"]
+    assert run_step["env"]["DIFF_BASE"] == "${{ inputs.diff-base }}"
     upload = next(step for step in steps if "upload-sarif" in step.get("uses", ""))
     assert upload["with"]["sarif_file"] == "${{ inputs.sarif-file }}"
     assert "always()" in upload["if"]
-    assert set(action["inputs"]) == {"paths", "args", "version", "extras", "sarif-file", "upload-sarif", "category", "fail"}
+    assert set(action["inputs"]) == {"paths", "args", "version", "extras", "sarif-file", "upload-sarif", "category", "fail",
+                                       "diff-base"}
     assert action["outputs"]["exit-code"]["value"] == "${{ steps.check.outputs.exit-code }}"
 
 

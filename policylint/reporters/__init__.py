@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 import re
-from typing import TYPE_CHECKING, Protocol
+from typing import IO, TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from policylint.runner import RunReport
@@ -64,3 +64,13 @@ def render(name: str, report: RunReport, color: bool = False) -> str:
     module = importlib.import_module(REPORTERS[name])
     output: str = module.render(report, color=color)
     return output
+
+
+def write(name: str, report: RunReport, out: IO[str], color: bool = False) -> None:
+    """Write `report` in the named format to `out` as it is produced (reporters with a `write`),
+    so a large report is never held whole as text."""
+    module = importlib.import_module(REPORTERS[name])
+    if hasattr(module, "write"):
+        module.write(report, out, color=color)
+    else:
+        out.write(module.render(report, color=color))

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from policylint.core.findings import Finding
 
@@ -27,6 +26,18 @@ def issue(finding: Finding) -> dict[str, Any]:
     }
 
 
+def write(report: RunReport, out: IO[str], color: bool = False) -> None:
+    """The JSON array GitLab reads, one issue per line (policylint.reporters.jsonstream)."""
+    from policylint.reporters.jsonstream import write_records
+
+    write_records((issue(finding) for finding in report.findings if finding.suppression is None), out, 0)
+    out.write("\n")
+
+
 def render(report: RunReport, color: bool = False) -> str:
-    """The JSON array GitLab reads."""
-    return json.dumps([issue(finding) for finding in report.active], indent=2, ensure_ascii=False) + "\n"
+    """The JSON array GitLab reads, as text."""
+    from io import StringIO
+
+    buffer = StringIO()
+    write(report, buffer)
+    return buffer.getvalue()

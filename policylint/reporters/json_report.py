@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from policylint import __version__
 from policylint.core.findings import SEVERITIES, Finding
@@ -45,14 +44,18 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
     return data
 
 
-def render(report: RunReport, color: bool = False) -> str:
-    """The JSON report."""
+def document(report: RunReport) -> dict[str, Any]:
+    """The report as data; `findings` is a generator, consumed once while writing."""
     active = report.active
     counts = Counter(finding.severity for finding in active)
-    document = {
+    data: dict[str, Any] = {
         "version": SCHEMA_VERSION,
         "tool": {"name": "policylint", "version": __version__, "policy_set": report.policy_set.digest},
-        "findings": [finding_to_dict(finding) for finding in report.findings],
+    }
+    if report.run:  # the CLI's `run` block (policylint.runinfo): which repository, commit and policy set
+        data["run"] = report.run
+    return data | {
+        "findings": (finding_to_dict(finding) for finding in report.findings),
         "skipped": [{"path": item.path, "reason": item.reason} for item in report.skipped],
         "summary": {
             "files": len(report.files),
@@ -63,4 +66,25 @@ def render(report: RunReport, color: bool = False) -> str:
             "exit_code": report.exit_code(),
         },
     }
-    return json.dumps(document, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+
+
+#: Lists written one compact record per line, and values written on one line (policylint.reporters.jsonstream).
+RECORDS = frozenset({"findings", "skipped"})
+INLINE = frozenset({"policies", "applicable"})
+
+
+def write(report: RunReport, out: IO[str], color: bool = False) -> None:
+    """Write the JSON report to `out`, one finding per line, as each is encoded."""
+    from policylint.reporters import jsonstream
+
+    jsonstream.write(document(report), out, RECORDS, inline=INLINE)
+    out.write("\n")
+
+
+def render(report: RunReport, color: bool = False) -> str:
+    """The JSON report as text."""
+    from io import StringIO
+
+    buffer = StringIO()
+    write(report, buffer)
+    return buffer.getvalue()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from policylint.core.findings import SEVERITY_RANK, Finding
 
@@ -41,8 +41,8 @@ def _suppressed_line(finding: Finding) -> str:
     return f"{finding.path}:{finding.line} suppressed ({finding.suppression.kind}): {finding.suppression.justification}"
 
 
-def build(report: RunReport) -> ET.Element:
-    """The `<testsuites>` element."""
+def _cases(report: RunReport) -> tuple[dict[tuple[str, str], list[Finding]], dict[str, list[str]], set[str]]:
+    """Findings by (policy, path), the paths each policy's suite lists, and the paths that parsed."""
     by_case: dict[tuple[str, str], list[Finding]] = defaultdict(list)
     for finding in report.findings:
         by_case[(finding.policy_id, finding.path)].append(finding)
@@ -54,52 +54,139 @@ def build(report: RunReport) -> ET.Element:
     for policy_id, path in sorted(by_case):
         if path not in cases[policy_id]:
             cases[policy_id].append(path)
-    root = ET.Element("testsuites", name="policylint")
+    return by_case, cases, parsed
+
+
+def _case(policy_id: str, path: str, findings: list[Finding], parsed: set[str]) -> tuple[ET.Element, str]:
+    """One `<testcase>` and its outcome (`failed`, `skipped` or `passed`)."""
+    case = ET.Element("testcase", classname=policy_id, name=clean(path), file=clean(path), time="0")
+    active = [f for f in findings if f.suppression is None]
+    quiet = [f for f in findings if f.suppression is not None]
+    outcome = "passed"
+    if active:
+        outcome = "failed"
+        worst = max(active, key=lambda f: SEVERITY_RANK.get(f.severity, 0)).severity
+        noun = "finding" if len(active) == 1 else "findings"
+        failure = ET.SubElement(case, "failure", message=clean(f"{len(active)} {noun} of {policy_id} in {path}"),
+                                type=worst)
+        failure.text = clean("\n".join(_finding_line(f) for f in active))
+    elif path not in parsed and not findings:
+        outcome = "skipped"
+        ET.SubElement(case, "skipped", message=f"{path} could not be parsed; {policy_id} did not check it")
+    if quiet:
+        out = ET.SubElement(case, "system-out")
+        out.text = clean("\n".join(_suppressed_line(f) for f in quiet))
+    return case, outcome
+
+
+def _suite_element(policy_id: str, tests: int, failed: int, skipped: int) -> ET.Element:
+    suite = ET.Element("testsuite", name=policy_id)
+    for name, value in (("tests", tests), ("failures", failed), ("errors", 0), ("skipped", skipped), ("time", 0)):
+        suite.set(name, str(value))
+    return suite
+
+
+def _suite(policy_id: str, paths: list[str], by_case: dict[tuple[str, str], list[Finding]], parsed: set[str]) -> ET.Element:
+    """One policy's `<testsuite>`, with its counts set."""
+    built = [_case(policy_id, path, by_case.get((policy_id, path), []), parsed) for path in paths]
+    outcomes = [outcome for _, outcome in built]
+    suite = _suite_element(policy_id, len(paths), outcomes.count("failed"), outcomes.count("skipped"))
+    suite.extend(case for case, _ in built)
+    return suite
+
+
+def _counts(policy_id: str, paths: list[str], by_case: dict[tuple[str, str], list[Finding]], parsed: set[str]) -> tuple[int, int]:
+    """Failed and skipped testcases of one suite, without building it."""
+    failed = skipped = 0
+    for path in paths:
+        findings = by_case.get((policy_id, path), [])
+        if any(f.suppression is None for f in findings):
+            failed += 1
+        elif path not in parsed and not findings:
+            skipped += 1
+    return failed, skipped
+
+
+def _totals(by_case: dict[tuple[str, str], list[Finding]], cases: dict[str, list[str]], parsed: set[str]) -> tuple[int, int, int]:
+    """Tests, failures and skipped over every suite, counted without building the suites."""
     total = failed = skipped = 0
-    for policy_id in sorted(cases):
-        paths = sorted(cases[policy_id])
-        if not paths:
-            continue
-        suite = ET.SubElement(root, "testsuite", name=policy_id)
-        suite_failed = suite_skipped = 0
-        for path in paths:
-            case = ET.SubElement(suite, "testcase", classname=policy_id, name=clean(path), file=clean(path), time="0")
-            findings = by_case.get((policy_id, path), [])
-            active = [f for f in findings if f.suppression is None]
-            quiet = [f for f in findings if f.suppression is not None]
-            if active:
-                suite_failed += 1
-                worst = max(active, key=lambda f: SEVERITY_RANK.get(f.severity, 0)).severity
-                noun = "finding" if len(active) == 1 else "findings"
-                failure = ET.SubElement(case, "failure", message=clean(f"{len(active)} {noun} of {policy_id} in {path}"),
-                                        type=worst)
-                failure.text = clean("\n".join(_finding_line(f) for f in active))
-            elif path not in parsed and not findings:
-                suite_skipped += 1
-                ET.SubElement(case, "skipped", message=f"{path} could not be parsed; {policy_id} did not check it")
-            if quiet:
-                out = ET.SubElement(case, "system-out")
-                out.text = clean("\n".join(_suppressed_line(f) for f in quiet))
-        suite.set("tests", str(len(paths)))
-        suite.set("failures", str(suite_failed))
-        suite.set("errors", "0")
-        suite.set("skipped", str(suite_skipped))
-        suite.set("time", "0")
-        total += len(paths)
-        failed += suite_failed
-        skipped += suite_skipped
-    root.set("tests", str(total))
-    root.set("failures", str(failed))
-    root.set("errors", "0")
-    root.set("skipped", str(skipped))
-    root.set("time", "0")
+    for policy_id, paths in cases.items():
+        suite_failed, suite_skipped = _counts(policy_id, paths, by_case, parsed)
+        total, failed, skipped = total + len(paths), failed + suite_failed, skipped + suite_skipped
+    return total, failed, skipped
+
+
+def _root(total: int, failed: int, skipped: int) -> ET.Element:
+    root = ET.Element("testsuites", name="policylint")
+    for name, value in (("tests", total), ("failures", failed), ("errors", 0), ("skipped", skipped), ("time", 0)):
+        root.set(name, str(value))
     return root
+
+
+def build(report: RunReport) -> ET.Element:
+    """The `<testsuites>` element."""
+    by_case, cases, parsed = _cases(report)
+    root = _root(*_totals(by_case, cases, parsed))
+    for policy_id in sorted(cases):
+        if cases[policy_id]:
+            root.append(_suite(policy_id, sorted(cases[policy_id]), by_case, parsed))
+    return root
+
+
+def _split(element: ET.Element) -> tuple[str, str]:
+    """The start and end tags ElementTree writes for `element` (given no children yet)."""
+    element.text = "\x00"
+    head, tail = ET.tostring(element, encoding="unicode").split("\x00")
+    element.text = None
+    return head, tail
+
+
+def write(report: RunReport, out: IO[str], color: bool = False) -> None:
+    """Write the JUnit XML a testcase at a time.
+
+    The bytes are those of `ET.indent` over the whole tree (tests/reporters/test_streaming.py):
+    tags and whitespace come from ElementTree itself. A passing testcase, by far the most common
+    (one per policy and file of its kind), is a fixed line whose attribute values ElementTree
+    escaped once per path; the others are built, indented at their depth and written."""
+    by_case, cases, parsed = _cases(report)
+    root = _root(*_totals(by_case, cases, parsed))
+    out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
+    suites = [policy_id for policy_id in sorted(cases) if cases[policy_id]]
+    if not suites:
+        out.write(ET.tostring(root, encoding="unicode") + "\n")
+        return
+    head, tail = _split(root)
+    out.write(head)
+    attribute: dict[str, str] = {}
+
+    def quoted(value: str) -> str:
+        if value not in attribute:
+            attribute[value] = ET.tostring(ET.Element("x", v=value), encoding="unicode")[5:-3]
+        return attribute[value]
+
+    for policy_id in suites:
+        paths = sorted(cases[policy_id])
+        failed, skipped = _counts(policy_id, paths, by_case, parsed)
+        suite_head, suite_tail = _split(_suite_element(policy_id, len(paths), failed, skipped))
+        out.write("\n  " + suite_head)
+        classname = quoted(policy_id)
+        for path in paths:
+            findings = by_case.get((policy_id, path))
+            if not findings and path in parsed:
+                name = quoted(clean(path))
+                out.write(f'\n    <testcase classname={classname} name={name} file={name} time="0" />')
+                continue
+            case, _ = _case(policy_id, path, findings or [], parsed)
+            ET.indent(case, level=2)
+            out.write("\n    " + ET.tostring(case, encoding="unicode"))
+        out.write("\n  " + suite_tail)
+    out.write("\n" + tail + "\n")
 
 
 def render(report: RunReport, color: bool = False) -> str:
     """The JUnit XML document."""
-    root = build(report)
-    ET.indent(root)
-    return ET.tostring(root, encoding="unicode", xml_declaration=False).join(
-        ('<?xml version="1.0" encoding="UTF-8"?>\n', "\n")
-    )
+    from io import StringIO
+
+    buffer = StringIO()
+    write(report, buffer)
+    return buffer.getvalue()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
-from typing import TYPE_CHECKING, Any
+from functools import lru_cache
+from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from policylint import __version__
@@ -56,6 +56,7 @@ def _suppression_rule(rule_id: str) -> dict[str, Any]:
     return _tool_rule(rule_id, _SUPPRESSION_RULES[rule_id], "low")
 
 
+@lru_cache(maxsize=65536)
 def uri(path: str) -> str:
     """A relative URI reference with forward slashes (percent-encoded where needed)."""
     return quote(path.replace("\\", "/"), safe="/._-~")
@@ -132,17 +133,20 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
     return result
 
 
+def _indexed(result: dict[str, Any]) -> dict[str, Any]:
+    if result["ruleIndex"] < 0:  # a rule the log does not list
+        del result["ruleIndex"]
+    return result
+
+
 def build(report: RunReport) -> dict[str, Any]:
-    """The SARIF log as data."""
+    """The SARIF log as data; `results` is a generator, consumed once while writing."""
     rules = [_rule(policy) for policy in sorted(report.policies, key=lambda p: p.id)]
     rules += [_builtin_rule(rule_id) for rule_id in (PARSE_ERROR, POLICY_ERROR)]
     used = {finding.policy_id for finding in report.findings}
     rules += [_suppression_rule(rule_id) for rule_id in sorted(_SUPPRESSION_RULES) if rule_id in used]
     index = {rule["id"]: position for position, rule in enumerate(rules)}
-    results = [_result(finding, index.get(finding.policy_id, -1)) for finding in report.findings]
-    for result in results:
-        if result["ruleIndex"] < 0:
-            del result["ruleIndex"]
+    results = (_indexed(_result(finding, index.get(finding.policy_id, -1))) for finding in report.findings)
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -166,6 +170,22 @@ def build(report: RunReport) -> dict[str, Any]:
     }
 
 
+#: Lists written one compact record per line (policylint.reporters.jsonstream).
+RECORDS = frozenset({"results"})
+
+
+def write(report: RunReport, out: IO[str], color: bool = False) -> None:
+    """Write the SARIF log to `out`, one result per line, as each is encoded."""
+    from policylint.reporters import jsonstream
+
+    jsonstream.write(build(report), out, RECORDS)
+    out.write("\n")
+
+
 def render(report: RunReport, color: bool = False) -> str:
     """The SARIF log as JSON text."""
-    return json.dumps(build(report), indent=2, ensure_ascii=False) + "\n"
+    from io import StringIO
+
+    buffer = StringIO()
+    write(report, buffer)
+    return buffer.getvalue()

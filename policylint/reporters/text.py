@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from itertools import groupby
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from policylint.reporters import inert
 from policylint.reporters.summary import summary_line
@@ -15,13 +15,19 @@ _COLORS = {"critical": "\033[1;35m", "high": "\033[31m", "medium": "\033[33m", "
 _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
 
 
-def render(report: RunReport, color: bool = False) -> str:
-    """The text report. Paths and messages come from scanned files: `inert` writes their control,
-    line-break and bidi characters as visible escapes, so no line of it is anything but a finding."""
-    lines: list[str] = []
-    for raw_path, group in groupby(report.active, key=lambda finding: finding.path):
+def write(report: RunReport, out: IO[str], color: bool = False) -> None:
+    """Write the text report to `out` a file at a time. Paths and messages come from scanned files:
+    `inert` writes their control, line-break and bidi characters as visible escapes, so no line of
+    it is anything but a finding. With `-q` the summary line (and the blank line before it) is left out."""
+    quiet = getattr(report.options, "quiet", False)
+    active = (finding for finding in report.findings if finding.suppression is None)
+    first = True
+    for raw_path, group in groupby(active, key=lambda finding: finding.path):
+        if not first:
+            out.write("\n")
+        first = False
         path = inert(raw_path)
-        lines.append(f"{_BOLD}{path}{_RESET}" if color else path)
+        lines = [f"{_BOLD}{path}{_RESET}" if color else path]
         for finding in group:
             severity = finding.severity
             if color:
@@ -31,8 +37,18 @@ def render(report: RunReport, color: bool = False) -> str:
                 note = f" ({inert(related.message)})" if related.message else ""
                 text = f"      see {inert(related.path)}:{related.line}:{related.column}{note}"
                 lines.append(f"{_DIM}{text}{_RESET}" if color else text)
-        lines.append("")
-    if getattr(report.options, "quiet", False):  # -q: the findings alone
-        return "\n".join(lines[:-1]) + "\n" if lines else ""
-    lines.append(summary_line(report))
-    return "\n".join(lines) + "\n"
+        out.write("\n".join(lines) + "\n")
+    if quiet:  # -q: the findings alone
+        return
+    if not first:
+        out.write("\n")
+    out.write(summary_line(report) + "\n")
+
+
+def render(report: RunReport, color: bool = False) -> str:
+    """The text report as one string."""
+    from io import StringIO
+
+    buffer = StringIO()
+    write(report, buffer, color=color)
+    return buffer.getvalue()
