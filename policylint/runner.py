@@ -126,13 +126,39 @@ def load_paths(paths: Sequence[str], options: RunOptions, trusted: bool = False,
         return _load_paths(paths, options, test_data)
 
 
+@record
+class _Plan:
+    """What discovery and the render plans decided, before any file is parsed."""
+
+    discovered: list[Any]
+    candidates: list[Any]
+    charts: list[Any]
+    kustomize_roots: list[Any]
+    fallback: dict[Any, list[Any]]
+    skipped: list[Skipped]
+    #: Whether a kustomization file was discovered (None: not asked).
+    has_kustomizations: bool | None = None
+
+
+@record
+class _Unit:
+    """One unit of work (policylint.units): the candidates, charts and kustomize roots it loads."""
+
+    displays: set[str]
+    charts: set[int]
+    roots: set[int]
+
+
 def _load_paths(paths: Sequence[str], options: RunOptions, test_data: list[str] | None) -> tuple[LoadResult, list[str]]:
-    from policylint.core.documents import ParseFailure
-    from policylint.core.files import STDIN_NAME
-    from policylint.core.loading import load_bytes
+    planned = _plan(paths, options, test_data)
+    result = LoadResult(skipped=list(planned.skipped))
+    files = _load_planned(planned, options, result)
+    return result, files
+
+
+def _plan(paths: Sequence[str], options: RunOptions, test_data: list[str] | None) -> _Plan:
     from policylint.discovery import discover
     from policylint.kinds.kubernetes.renderplan import holds_kustomization, may_hold_chart
-    from policylint.kinds.kubernetes.scope import tag_from_candidates
 
     result = LoadResult()
     from policylint.discovery import Excludes
@@ -162,7 +188,44 @@ def _load_paths(paths: Sequence[str], options: RunOptions, test_data: list[str] 
         kustomize = plan(candidates, render)
         candidates, kustomize_roots, fallback = kustomize.candidates, kustomize.roots, kustomize.fallback
         result.skipped.extend(kustomize.skipped)
-    files = []
+    return _Plan(list(discovered), list(candidates), list(charts), list(kustomize_roots), fallback, result.skipped)
+
+
+def _load_planned(planned: _Plan, options: RunOptions, result: LoadResult, unit: _Unit | None = None,
+                  order: dict[str, list[Any]] | None = None) -> list[str]:
+    """Load what `planned` names (only `unit`'s share when given) into `result`; the files read.
+
+    With `order`, each file, document, failure and skipped entry added gets the key that puts it
+    where the whole run would have put it (`order[...]` lists, parallel to what was added).
+    """
+    from policylint.core.documents import ParseFailure
+    from policylint.core.files import STDIN_NAME
+    from policylint.core.loading import load_bytes
+    from policylint.kinds.kubernetes.scope import tag_from_candidates
+
+    discovered = planned.discovered
+    candidates = planned.candidates if unit is None else [c for c in planned.candidates if c.display in unit.displays]
+    charts: list[Any] = planned.charts if unit is None else [(i, c) for i, c in enumerate(planned.charts) if i in unit.charts]
+    roots = list(enumerate(planned.kustomize_roots))
+    if unit is not None:
+        roots = [(i, root) for i, root in roots if i in unit.roots]
+    fallback = planned.fallback
+    files: list[str] = []
+    marks = [0, 0, 0, 0]
+
+    def tag(key: Any, by_name: bool = False) -> None:
+        if order is None:
+            return
+        for name, items, at in (("files", files, 0), ("documents", result.documents, 1),
+                                ("failures", result.failures, 2), ("skipped", result.skipped, 3)):
+            if by_name and at == 0:  # sorted by name over the whole run
+                order[name].extend(((key[0], item), 0) for item in items[marks[at]:])
+            else:
+                order[name].extend((key, seq) for seq in range(len(items) - marks[at]))
+            marks[at] = len(items)
+
+    tag(None)  # what the plan skipped is the parent's, said once
+    position = {candidate.display: index for index, candidate in enumerate(planned.candidates)}
 
     def load_candidate(candidate: Any) -> None:
         files.append(candidate.display)
@@ -182,9 +245,18 @@ def _load_paths(paths: Sequence[str], options: RunOptions, test_data: list[str] 
         if options.progress is not None:
             options.progress(done, len(candidates), "files")
         load_candidate(candidate)
-    tag_from_candidates(result.documents, discovered)
+        tag((0, position[candidate.display]))
+    if unit is None:
+        tag_from_candidates(result.documents, discovered)
+    else:  # a kustomization ties only files of its own unit (policylint.units)
+        from policylint.kinds.kubernetes.renderplan import is_kustomization
+
+        members = [candidate for candidate in discovered if candidate.display in unit.displays]
+        if planned.has_kustomizations is False or any(is_kustomization(c.disk) for c in members if c.disk is not None):
+            tag_from_candidates(result.documents, members)
     files.extend(sorted(set(result.sources) - set(files)))  # read by a loader itself: GitLab local includes
-    for root in kustomize_roots:
+    tag((1,), by_name=True)
+    for index, root in roots:
         from policylint.kinds.kubernetes.kustomize import render
 
         rendered = render(root)
@@ -200,10 +272,12 @@ def _load_paths(paths: Sequence[str], options: RunOptions, test_data: list[str] 
             for candidate in plain:
                 load_candidate(candidate)
             tag_from_candidates(result.documents, plain)
+            tag((2, index))
             continue
         paths_seen = {doc.path for doc in rendered.documents} | {failure.path for failure in rendered.failures}
         files.extend(sorted(paths_seen - set(files)))
         result.extend(rendered)
+        tag((2, index))
     if charts:
         from policylint.kinds.kubernetes.helm import HelmSettings, render_all
 
@@ -212,12 +286,16 @@ def _load_paths(paths: Sequence[str], options: RunOptions, test_data: list[str] 
         from policylint.notices import captured_fd2
 
         go_log: list[str] = []
-        with captured_fd2(go_log):  # the Helm SDK logs from Go straight to fd 2
-            rendered = render_all(charts, settings)
+        # in a unit, chart by chart with its number in the whole run (it numbers the documents)
+        batches = [(charts, None)] if unit is None else [([chart], [number]) for number, chart in charts]
+        for batch, numbers in batches:
+            with captured_fd2(go_log):  # the Helm SDK logs from Go straight to fd 2
+                rendered = render_all(batch, settings, numbers)
+            paths_seen = {doc.path for doc in rendered.documents} | {failure.path for failure in rendered.failures}
+            files.extend(sorted(paths_seen - set(files)))
+            result.extend(rendered)
+            tag((3, numbers[0] if numbers else 0), by_name=True)
         options.library_log.extend(f"helm: {line}" for line in go_log)
-        paths_seen = {doc.path for doc in rendered.documents} | {failure.path for failure in rendered.failures}
-        files.extend(sorted(paths_seen - set(files)))
-        result.extend(rendered)
     if any(doc.file_kind == "kubernetes" for doc in result.documents):
         from policylint.kinds.kubernetes.builtimages import tag_built_images
 
@@ -231,7 +309,7 @@ def _load_paths(paths: Sequence[str], options: RunOptions, test_data: list[str] 
         from policylint.kinds.kubernetes.builtimages import namespace_from_kustomizations
 
         namespace_from_kustomizations(result.documents)
-    return result, files
+    return files
 
 
 def _tell_when_ignored(paths: Sequence[str], options: RunOptions, result: LoadResult) -> None:
@@ -350,8 +428,206 @@ def fingerprint_anchor(options: RunOptions) -> str:
     return os.path.abspath(root)
 
 
+def _evaluate(load: LoadResult, policies: list[Policy], engine_options: Any, report_paths: set[str] | None,
+              options: RunOptions, problems: list[Finding], jobs: int | None = None) -> list[Finding]:
+    """Findings of `policies` (and the policy problems) over a loaded set, merged and fingerprinted."""
+    from policylint.core.engine import run
+    from policylint.parallel import evaluate_in_workers
+
+    evaluated = evaluate_in_workers(load.documents, policies, engine_options, report_paths,
+                                    options.jobs if jobs is None else jobs)
+    if evaluated is not None:  # worker processes evaluated every policy on their share of the documents
+        findings = run(load, [], engine_options, report_paths, [*evaluated, *problems])
+    else:
+        findings = run(load, policies, engine_options, report_paths, problems)
+    if any(doc.origin.startswith("helm chart ") for doc in load.documents):
+        from policylint.kinds.kubernetes.helm import deduplicate
+
+        findings = deduplicate(findings)
+    if any(doc.origin.startswith("kustomize overlay ") for doc in load.documents):
+        from policylint.kinds.kubernetes.variants import merge_overlays
+
+        findings = merge_overlays(findings)
+    from policylint.core.findings import with_short_messages
+
+    findings = with_short_messages(findings, (" (helm chart ", " (kustomize overlay "))
+    return assign_fingerprints(findings, lambda path: anchored_path(path, options.anchor))
+
+
+def _planned_units(options: RunOptions, policies: list[Policy], test_data: list[str]) -> tuple[_Plan, list[_Unit]] | None:
+    """The run's plan and its units (policylint.units), or None when it is one unit."""
+    from policylint.kinds.kubernetes.scope import SCOPE_PARAM
+
+    if "-" in options.paths or options.relation_scope == "run" or options.verbose or os.environ.get("POLICYLINT_UNITS") == "0":
+        return None
+    if any(policy.params.get(SCOPE_PARAM) == "run" for policy in policies):
+        return None
+    from policylint.core.boundary import boundary_for, within
+    from policylint.kinds.kubernetes.renderplan import is_kustomization
+    from policylint.units import group
+
+    with within(boundary_for(list(options.paths), ())):
+        planned = _plan(options.paths, options, test_data)
+        grouped = group(planned.discovered, planned.candidates, planned.charts, planned.kustomize_roots, planned.fallback)
+    if grouped is None:
+        return None
+    planned.has_kustomizations = any(c.disk is not None and is_kustomization(c.disk) for c in planned.discovered)
+    return planned, [_Unit(*unit) for unit in grouped]
+
+
+@record
+class DocumentSummary:
+    """What a report keeps of a document once its unit is done: reporters read no more (paths for
+    JUnit, file and object kinds for the audit report and the run block)."""
+
+    path: str
+    file_kind: str
+    kind: str
+
+
+@record
+class _UnitResult:
+    """A unit's share of the run, small enough to send between processes: no parsed tree."""
+
+    findings: list[Finding]
+    files: list[str]
+    documents: list[DocumentSummary]
+    failures: list[Any]
+    skipped: list[Skipped]
+    order: dict[str, list[Any]]
+    comments: list[Any]
+    annotations: list[Any]
+    library_log: list[str]
+
+
+_unit_state: dict[str, Any] = {}
+
+
+def _process_unit(number: int) -> _UnitResult:
+    """Load, evaluate and read the suppressions of one unit; its parsed documents are dropped on return."""
+    from policylint.core.boundary import boundary_for, within
+
+    planned, units, options, policies, engine_options, jobs = (
+        _unit_state[key] for key in ("planned", "units", "options", "policies", "engine_options", "jobs"))
+    order: dict[str, list[Any]] = {"files": [], "documents": [], "failures": [], "skipped": []}
+    result = LoadResult()
+    logged = len(options.library_log)
+    with within(boundary_for(list(options.paths), ())), paused_while_loading():
+        files = _load_planned(planned, options, result, units[number], order)
+    findings = _evaluate(result, policies, engine_options, None, options, [], jobs)
+    comments: list[Any] = []
+    annotations: list[Any] = []
+    if options.use_suppressions:
+        from policylint.suppressions import file_directives
+
+        comments = file_directives(result, set(files))[0]
+        keys = dict(zip((id(doc) for doc in result.documents), order["documents"], strict=True))
+        from policylint.suppressions import parse_annotations
+
+        annotations = [(keys[id(doc)], directive) for doc in result.documents if doc.path in set(files)
+                       for directive in parse_annotations(doc)]
+    return _UnitResult(findings, files, [DocumentSummary(doc.path, doc.file_kind, doc.kind) for doc in result.documents],
+                       result.failures, result.skipped, order, comments, annotations, options.library_log[logged:])
+
+
+def _unit_workers(planned: _Plan, units: list[_Unit], options: RunOptions) -> int:
+    """Processes for the units: one per CPU (or `-j`) when the plain unit is not most of the work
+    and there is enough to share; 1 keeps everything in this process."""
+    from policylint.parallel import cpu_count
+
+    wanted = options.jobs if options.jobs > 0 else cpu_count()
+    if wanted <= 1 or len(units) < 2:
+        return 1
+    work = [len([c for c in planned.candidates if c.display in units[0].displays]) + len(units[0].roots),
+            *(len(unit.charts) * CHART_WEIGHT for unit in units[1:])]
+    total = sum(work)
+    if total < MIN_WORK_PER_WORKER * 2 or max(work) * 2 > total:
+        return 1
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return max(1, min(wanted, len(units), total // MIN_WORK_PER_WORKER))
+
+
+#: A chart weighs as many plain files (it renders its templates, often under several values files).
+CHART_WEIGHT = 30
+#: Below this many plain files (or chart weights) per worker a pool costs more than it saves.
+MIN_WORK_PER_WORKER = 300
+
+
+def _check_units(planned: _Plan, units: list[_Unit], options: RunOptions, policies: list[Policy], engine_options: Any,
+                 problems: list[Finding]) -> tuple[LoadResult, list[str], list[Finding], Any]:
+    """Each unit loaded and evaluated on its own (in worker processes with `-j`); the whole run's
+    load summary (in its order), files, findings and suppression directives."""
+    from policylint.core.findings import with_short_messages
+
+    findings: list[Finding] = []
+    if problems:  # as the whole run numbers them: their paths are policy files, no unit's
+        findings.extend(assign_fingerprints(with_short_messages(assign_fingerprints(problems)),
+                                            lambda path: anchored_path(path, options.anchor)))
+    workers = _unit_workers(planned, units, options)
+    _unit_state.update(planned=planned, units=units, options=options, policies=policies,
+                       engine_options=engine_options, jobs=1 if workers > 1 else options.jobs)
+    results: list[_UnitResult] = []
+    try:
+        if workers > 1:
+            results = _in_workers(len(units), workers)
+        if not results:
+            _unit_state["jobs"] = options.jobs
+            results = [_process_unit(number) for number in range(len(units))]
+    finally:
+        _unit_state.clear()
+    order: dict[str, list[Any]] = {"files": [], "documents": [], "failures": [], "skipped": []}
+    merged = LoadResult()
+    files: list[str] = []
+    comments: list[Any] = []
+    annotations: list[Any] = []
+    for result in results:
+        findings.extend(result.findings)
+        files.extend(result.files)
+        merged.documents.extend(result.documents)  # type: ignore[arg-type]
+        merged.failures.extend(result.failures)
+        merged.skipped.extend(result.skipped)
+        for name, keys in result.order.items():
+            order[name].extend(keys)
+        comments.extend(result.comments)
+        annotations.extend(result.annotations)
+        if workers > 1:  # in this process, loading logged into options.library_log itself
+            options.library_log.extend(result.library_log)
+    findings.sort(key=lambda f: f.sort_key)
+
+    def ordered(items: list[Any], keys: list[Any]) -> list[Any]:
+        return [item for _, item in sorted(zip(keys, items, strict=True), key=lambda pair: pair[0])]
+
+    merged.documents = ordered(merged.documents, order["documents"])
+    merged.failures = ordered(merged.failures, order["failures"])
+    merged.skipped = [*planned.skipped, *ordered(merged.skipped, order["skipped"])]
+    files = list(dict.fromkeys(ordered(files, order["files"])))
+    comments.sort(key=lambda directive: directive.path)  # stable: a file's own order is kept
+    directives = (comments, [directive for _, directive in sorted(annotations, key=lambda pair: pair[0])])
+    return merged, files, findings, directives
+
+
+def _in_workers(count: int, workers: int) -> list[_UnitResult]:
+    """Every unit's result from forked workers, in unit order; empty when a pool cannot run."""
+    import gc
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    gc.collect()
+    gc.freeze()  # keep the inherited state out of the workers' collections: fewer copied pages
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            return list(pool.map(_process_unit, range(count)))
+    except (OSError, BrokenProcessPool):  # cannot fork (limits), or a worker was killed: do it here
+        return []
+    finally:
+        gc.unfreeze()
+
+
 def _check(options: RunOptions, policy_set: PolicySet | None) -> RunReport:
-    from policylint.core.engine import EngineOptions, run
     from policylint.core.files import DiscoveryError
     from policylint.core.policies import PolicyFormatError
 
@@ -370,51 +646,41 @@ def _check(options: RunOptions, policy_set: PolicySet | None) -> RunReport:
     if not options.context and options.context_scope:
         options.context = scope_context(options.paths)
     test_data: list[str] = []
-    try:
-        with paused_while_loading():
-            load, files = load_paths(options.paths, options, test_data=test_data)
-            if options.context:
-                report_paths = set(files)
-                context, _ = load_paths(options.context, options, trusted=True, test_data=[])
-                load.documents.extend(doc for doc in context.documents if doc.path not in report_paths)
-                seen = {doc.path: doc for doc in context.documents if doc.groups}
-                for doc in load.documents:  # a kustomization seen only in the context ties the reported files too
-                    other = seen.get(doc.path)
-                    if other is not None:
-                        doc.groups = tuple(sorted({*doc.groups, *other.groups}))
-                        doc.selector_labels = doc.selector_labels or other.selector_labels
-    except DiscoveryError as exc:
-        raise UsageError(str(exc)) from exc
-    if options.progress is not None:
-        options.progress(len(files), len(files), "files, evaluating policies")
-    from policylint.parallel import evaluate_in_workers
+    found = None
+    from policylint.core.engine import EngineOptions
 
     engine_options = EngineOptions(severity_overrides=options.severity_overrides)
-    evaluated = evaluate_in_workers(load.documents, policies, engine_options, report_paths, options.jobs)
     problems: list[Finding] = []
     if policy_set.problems:  # user policies that did not load: one policy-error each (policylint.ownpolicies)
         from policylint.core.engine import policy_problem_findings
 
         problems = policy_problem_findings(policy_set.problems)
-    if evaluated is not None:  # worker processes evaluated every policy on their share of the documents
-        findings = run(load, [], engine_options, report_paths, [*evaluated, *problems])
-    else:
-        findings = run(load, policies, engine_options, report_paths, problems)
-    if any(doc.origin.startswith("helm chart ") for doc in load.documents):
-        from policylint.kinds.kubernetes.helm import deduplicate
-
-        findings = deduplicate(findings)
-    if any(doc.origin.startswith("kustomize overlay ") for doc in load.documents):
-        from policylint.kinds.kubernetes.variants import merge_overlays
-
-        findings = merge_overlays(findings)
-    from policylint.core.findings import with_short_messages
-
-    findings = with_short_messages(findings, (" (helm chart ", " (kustomize overlay "))
-    findings = assign_fingerprints(findings, lambda path: anchored_path(path, options.anchor))
+    try:
+        units = None if options.context else _planned_units(options, policies, test_data)
+        if units is not None:
+            load, files, findings, found = _check_units(units[0], units[1], options, policies, engine_options, problems)
+        else:
+            with paused_while_loading():
+                load, files = load_paths(options.paths, options, test_data=test_data)
+                if options.context:
+                    report_paths = set(files)
+                    context, _ = load_paths(options.context, options, trusted=True, test_data=[])
+                    load.documents.extend(doc for doc in context.documents if doc.path not in report_paths)
+                    seen = {doc.path: doc for doc in context.documents if doc.groups}
+                    for doc in load.documents:  # a kustomization seen only in the context ties the reported files too
+                        other = seen.get(doc.path)
+                        if other is not None:
+                            doc.groups = tuple(sorted({*doc.groups, *other.groups}))
+                            doc.selector_labels = doc.selector_labels or other.selector_labels
+    except DiscoveryError as exc:
+        raise UsageError(str(exc)) from exc
+    if units is None:
+        if options.progress is not None:
+            options.progress(len(files), len(files), "files, evaluating policies")
+        findings = _evaluate(load, policies, engine_options, report_paths, options, problems)
     findings.extend(_not_rendered(load, options))
     try:
-        findings = apply_suppressions(findings, load, policy_set, policies, options, set(files))
+        findings = apply_suppressions(findings, load, policy_set, policies, options, set(files), found=found)
     except SuppressionError as exc:
         raise UsageError(str(exc)) from exc
     from policylint.core.findings import split_superseded

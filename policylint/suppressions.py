@@ -341,19 +341,29 @@ def _meta(policy_id: str, directive: Directive, message: str) -> Finding:
     )
 
 
-def collect(load: LoadResult, report_paths: set[str], options: RunOptions, policy_set: PolicySet) -> list[Directive]:
-    """Every suppression of the reported files and the configuration."""
-    directives: list[Directive] = []
-    kinds = {doc.path: doc.file_kind for doc in load.documents}
-    for path in sorted(load.sources):
-        if path in report_paths:
-            directives.extend(parse_comments(path, load.sources[path], kinds.get(path, "")))
-    for doc in load.documents:
-        if doc.path in report_paths:
-            directives.extend(parse_annotations(doc))
+def collect(load: LoadResult, report_paths: set[str], options: RunOptions, policy_set: PolicySet,
+            found: tuple[list[Directive], list[Directive]] | None = None) -> list[Directive]:
+    """Every suppression of the reported files and the configuration.
+
+    `found`: the files' comment and annotation directives, already read (each unit of a run reads
+    its own, policylint.runner), in the order this function would read them.
+    """
+    comments, annotations = found if found is not None else file_directives(load, report_paths)
+    directives = [*comments, *annotations]
     directives.extend(config_directives(options.ignore_rules))
     _canonical(directives, policy_set)
     return directives
+
+
+def file_directives(load: LoadResult, report_paths: set[str]) -> tuple[list[Directive], list[Directive]]:
+    """The suppression comments (files in path order) and annotations (documents in set order) of the reported files."""
+    comments: list[Directive] = []
+    kinds = {doc.path: doc.file_kind for doc in load.documents}
+    for path in sorted(load.sources):
+        if path in report_paths:
+            comments.extend(parse_comments(path, load.sources[path], kinds.get(path, "")))
+    annotations = [directive for doc in load.documents if doc.path in report_paths for directive in parse_annotations(doc)]
+    return comments, annotations
 
 
 def apply_suppressions(
@@ -364,12 +374,13 @@ def apply_suppressions(
     options: RunOptions,
     report_paths: set[str],
     today: datetime.date | None = None,
+    found: tuple[list[Directive], list[Directive]] | None = None,
 ) -> list[Finding]:
-    """Mark suppressed findings and add the findings about suppressions themselves."""
+    """Mark suppressed findings and add the findings about suppressions themselves (`found`: see `collect`)."""
     if not options.use_suppressions:
         return findings
     today = today or datetime.date.today()
-    directives = collect(load, report_paths, options, policy_set)
+    directives = collect(load, report_paths, options, policy_set, found)
     order = {"inline": 0, "annotation": 1, "file": 2, "config": 3}
     usable = sorted(
         (d for d in directives if not d.problem and (d.expires is None or d.expires >= today)),

@@ -765,17 +765,19 @@ def _values_position(values: list[ValuesFile], pointer: Pointer, chart: Chart) -
 RENDER_TIMEOUT_SECONDS = 60.0
 
 
-def render_all(charts: Iterable[Chart], settings: HelmSettings) -> LoadResult:
+def render_all(charts: Iterable[Chart], settings: HelmSettings, numbers: Sequence[int] | None = None) -> LoadResult:
     """Render every chart; one chart's failure, or a rendering that never ends, never stops the others.
 
     Each chart renders in a daemon thread that is waited for at most RENDER_TIMEOUT_SECONDS: the
     Go library cannot be interrupted, so a rendering that runs over is abandoned (it ends with the
-    process) and reported as a parse-error.
+    process) and reported as a parse-error. `numbers`: each chart's place in the whole run (it
+    numbers the documents; a run split into units renders its charts apart).
     """
     import threading
 
     result = LoadResult()
-    for number, chart in enumerate(charts):
+    for place, chart in enumerate(charts):
+        number = numbers[place] if numbers is not None else place
         outcome: list[LoadResult | BaseException] = []
 
         def work(chart: Chart = chart, start: int = number * 1_000_000, outcome: list[Any] = outcome) -> None:
