@@ -1,0 +1,123 @@
+"""Units of work (policylint.units): a run split into units, in this process or in workers, reports
+byte for byte what the run as one unit reports."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from support import ROOT
+
+from policylint import reporters, runner
+from policylint.options import RunOptions
+from policylint.units import group
+
+FIXTURES = ["guide", "helm", "kustomize", "hostile", "own-policies", "scenarios"]
+
+
+def _outputs(path: str, jobs: int) -> dict[str, str]:
+    report = runner.check(RunOptions(paths=[path], jobs=jobs))
+    written = {}
+    for name in ("json", "sarif", "text", "junit"):
+        out = io.StringIO()
+        reporters.write(name, report, out)
+        written[name] = out.getvalue()
+    written["exit"] = str(report.exit_code())
+    return written
+
+
+@pytest.fixture()
+def in_fixtures(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT / "fixtures")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764900000")
+    monkeypatch.setenv("POLICYLINT_NO_CACHE", "1")
+
+
+@pytest.mark.parametrize("fixture", FIXTURES)
+def test_units_report_what_one_unit_reports(fixture: str, in_fixtures: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POLICYLINT_UNITS", "0")
+    whole = _outputs(fixture, 1)
+    monkeypatch.delenv("POLICYLINT_UNITS")
+    assert _outputs(fixture, 1) == whole
+    monkeypatch.setattr(runner, "MIN_WORK_PER_WORKER", 1)  # workers even for a small fixture
+    monkeypatch.setattr(runner, "CHART_WEIGHT", 1000)
+    assert _outputs(fixture, 2) == whole
+
+
+def test_helm_fixture_splits_and_uses_workers(in_fixtures: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The test above proves something: charts are units of their own and workers really run."""
+    options = RunOptions(paths=["helm"])
+    options.anchor = runner.fingerprint_anchor(options)
+    _planned, units = runner._planned_units(options, [], [])  # type: ignore[misc]
+    assert len(units) >= 3 and units[0].charts == set() and all(unit.charts for unit in units[1:])
+    monkeypatch.setattr(runner, "MIN_WORK_PER_WORKER", 1)
+    monkeypatch.setattr(runner, "CHART_WEIGHT", 1000)
+    used: list[int] = []
+    original = runner._in_workers
+
+    def spy(count: int, workers: int) -> list[runner._UnitResult]:
+        used.append(workers)
+        return original(count, workers)
+
+    monkeypatch.setattr(runner, "_in_workers", spy)
+    report = runner.check(RunOptions(paths=["helm"], jobs=2))
+    assert used == [2]
+    assert report.findings and all(isinstance(doc, runner.DocumentSummary) for doc in report.documents)
+    assert {doc.file_kind for doc in report.documents} >= {"kubernetes"}
+
+
+def test_one_unit_when_run_scope_stdin_or_context(in_fixtures: None) -> None:
+    for options in (RunOptions(paths=["helm"], relation_scope="run"), RunOptions(paths=["-"]),
+                    RunOptions(paths=["helm"], verbose=True)):
+        options.anchor = runner.fingerprint_anchor(options)
+        assert runner._planned_units(options, [], []) is None
+
+
+def _chart(root: Path, dependency: str = "") -> SimpleNamespace:
+    root.mkdir(parents=True, exist_ok=True)
+    extra = f"dependencies:\n  - name: lib\n    repository: {dependency}\n" if dependency else ""
+    (root / "Chart.yaml").write_text(f"apiVersion: v2\nname: {root.name}\nversion: 1.0.0\n{extra}")
+    return SimpleNamespace(root=root, file=root / "Chart.yaml")
+
+
+def test_subcharts_and_file_dependencies_join_their_chart(tmp_path: Path) -> None:
+    app = _chart(tmp_path / "charts" / "app", "file://../lib")
+    lib = _chart(tmp_path / "charts" / "lib")
+    vendored = _chart(tmp_path / "charts" / "web" / "charts" / "common")
+    web = _chart(tmp_path / "charts" / "web")
+    alone = _chart(tmp_path / "charts" / "alone")
+    plain = SimpleNamespace(display="deploy.yaml", disk=tmp_path / "deploy.yaml", file_kind="yaml")
+    units = group([plain], [plain], [app, lib, vendored, web, alone], [], {})
+    assert units is not None
+    assert units[0] == ({"deploy.yaml"}, set(), set())
+    assert sorted(sorted(unit[1]) for unit in units[1:]) == [[0, 1], [2, 3], [4]]
+
+
+def test_kustomize_builds_stay_with_plain_files(tmp_path: Path) -> None:
+    plain = SimpleNamespace(display="a.yaml", disk=tmp_path / "a.yaml", file_kind="yaml")
+    root = SimpleNamespace(root=tmp_path / "overlay", file=tmp_path / "overlay" / "kustomization.yaml")
+    assert group([plain], [plain], [], [root], {}) is None
+    stdin = SimpleNamespace(display="-", disk=None, file_kind="yaml")
+    assert group([stdin], [stdin], [_chart(tmp_path / "c")], [], {}) is None
+
+
+def test_chart_heavy_copy_is_identical_with_two_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A tree of many charts next to plain files and pipelines: -j 1 and -j 2 equal the one-unit run."""
+    for number in range(6):
+        shutil.copytree(ROOT / "fixtures" / "helm", tmp_path / f"team{number}")
+    shutil.copytree(ROOT / "fixtures" / "guide", tmp_path / "guide")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764900000")
+    monkeypatch.setenv("POLICYLINT_NO_CACHE", "1")
+    monkeypatch.setenv("POLICYLINT_UNITS", "0")
+    whole = _outputs(".", 1)
+    monkeypatch.delenv("POLICYLINT_UNITS")
+    monkeypatch.setattr(runner, "MIN_WORK_PER_WORKER", 1)
+    monkeypatch.setattr(runner, "CHART_WEIGHT", 1000)
+    assert _outputs(".", 1) == whole
+    assert _outputs(".", 2) == whole
+    assert os.cpu_count()
