@@ -454,14 +454,16 @@ def _evaluate(load: LoadResult, policies: list[Policy], engine_options: Any, rep
     return assign_fingerprints(findings, lambda path: anchored_path(path, options.anchor))
 
 
-def _planned_units(options: RunOptions, policies: list[Policy], test_data: list[str]) -> tuple[_Plan, list[_Unit]] | None:
-    """The run's plan and its units (policylint.units), or None when it is one unit."""
+def _planned_units(options: RunOptions, policies: list[Policy],
+                   test_data: list[str]) -> tuple[_Plan | None, list[_Unit] | None]:
+    """The run's plan and its units (policylint.units); no units when it is one unit, and no plan
+    either when it must be (stdin, `relation-scope: run`, --verbose's whole-run notes)."""
     from policylint.kinds.kubernetes.scope import SCOPE_PARAM
 
     if "-" in options.paths or options.relation_scope == "run" or options.verbose or os.environ.get("POLICYLINT_UNITS") == "0":
-        return None
+        return None, None
     if any(policy.params.get(SCOPE_PARAM) == "run" for policy in policies):
-        return None
+        return None, None
     from policylint.core.boundary import boundary_for, within
     from policylint.kinds.kubernetes.renderplan import is_kustomization
     from policylint.units import group
@@ -470,7 +472,7 @@ def _planned_units(options: RunOptions, policies: list[Policy], test_data: list[
         planned = _plan(options.paths, options, test_data)
         grouped = group(planned.discovered, planned.candidates, planned.charts, planned.kustomize_roots, planned.fallback)
     if grouped is None:
-        return None
+        return planned, None
     planned.has_kustomizations = any(c.disk is not None and is_kustomization(c.disk) for c in planned.discovered)
     return planned, [_Unit(*unit) for unit in grouped]
 
@@ -536,18 +538,21 @@ def _unit_workers(planned: _Plan, units: list[_Unit], options: RunOptions) -> in
     from policylint.parallel import cpu_count
 
     wanted = options.jobs if options.jobs > 0 else cpu_count()
-    if wanted <= 1 or len(units) < 2:
+    if wanted <= 1 or len(units) < 2 or not hasattr(os, "fork"):
         return 1
-    work = [len([c for c in planned.candidates if c.display in units[0].displays]) + len(units[0].roots),
-            *(len(unit.charts) * CHART_WEIGHT for unit in units[1:])]
+    if "helm_python" in sys.modules:  # a Go runtime already started here does not survive a fork
+        return 1
+    work = _weights(planned, units)
     total = sum(work)
     if total < MIN_WORK_PER_WORKER * 2 or max(work) * 2 > total:
         return 1
-    import multiprocessing
-
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return 1
     return max(1, min(wanted, len(units), total // MIN_WORK_PER_WORKER))
+
+
+def _weights(planned: _Plan, units: list[_Unit]) -> list[int]:
+    """A unit's expected work: its plain files and kustomize builds, and CHART_WEIGHT per chart."""
+    return [len([c for c in planned.candidates if c.display in unit.displays]) + len(unit.roots)
+            + len(unit.charts) * CHART_WEIGHT for unit in units]
 
 
 #: A chart weighs as many plain files (it renders its templates, often under several values files).
@@ -572,7 +577,7 @@ def _check_units(planned: _Plan, units: list[_Unit], options: RunOptions, polici
     results: list[_UnitResult] = []
     try:
         if workers > 1:
-            results = _in_workers(len(units), workers)
+            results = _in_workers(len(units), workers, _weights(planned, units))
         if not results:
             _unit_state["jobs"] = options.jobs
             results = [_process_unit(number) for number in range(len(units))]
@@ -609,22 +614,61 @@ def _check_units(planned: _Plan, units: list[_Unit], options: RunOptions, polici
     return merged, files, findings, directives
 
 
-def _in_workers(count: int, workers: int) -> list[_UnitResult]:
-    """Every unit's result from forked workers, in unit order; empty when a pool cannot run."""
-    import gc
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
+def _in_workers(count: int, workers: int, weights: list[int] | None = None) -> list[_UnitResult]:
+    """Every unit's result from forked workers, in unit order; empty when a worker fails.
 
+    Plain `os.fork` children, each given whole units (heaviest first, to the least loaded), that
+    write their results to a private temporary file. Not a multiprocessing pool: the Helm SDK's Go
+    runtime dies in a pool's worker process (measured: every chart unit broke the pool), and
+    renders fine in a plain forked child.
+    """
+    import gc
+    import pickle
+    import tempfile
+
+    weights = weights or [1] * count
+    shares: list[list[int]] = [[] for _ in range(workers)]
+    loads = [0] * workers
+    for number in sorted(range(count), key=lambda item: (-weights[item], item)):
+        lightest = loads.index(min(loads))
+        shares[lightest].append(number)
+        loads[lightest] += weights[number]
     gc.collect()
     gc.freeze()  # keep the inherited state out of the workers' collections: fewer copied pages
-    try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            return list(pool.map(_process_unit, range(count)))
-    except (OSError, BrokenProcessPool):  # cannot fork (limits), or a worker was killed: do it here
-        return []
-    finally:
+    results: dict[int, _UnitResult] = {}
+    with tempfile.TemporaryDirectory(prefix="policylint-units-") as folder:
+        children = []
+        for worker, share in enumerate(shares):
+            target = os.path.join(folder, f"{worker}.pickle")
+            try:
+                pid = os.fork()
+            except OSError:
+                break
+            if pid == 0:  # pragma: no cover - runs in the child
+                code = 1
+                try:
+                    found = {number: _process_unit(number) for number in share}
+                    with open(target, "wb") as handle:
+                        pickle.dump(found, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                    code = 0
+                finally:
+                    os._exit(code)
+            children.append((pid, target))
         gc.unfreeze()
+        failed = len(children) < len(shares)
+        for pid, target in children:
+            _, status = os.waitpid(pid, 0)
+            if status != 0 or not os.path.exists(target):
+                failed = True
+                continue
+            try:
+                with open(target, "rb") as handle:
+                    results.update(pickle.load(handle))
+            except Exception:  # a result that cannot be read: the parent does it all
+                failed = True
+    if failed or len(results) != count:
+        return []
+    return [results[number] for number in range(count)]
 
 
 def _check(options: RunOptions, policy_set: PolicySet | None) -> RunReport:
@@ -656,12 +700,19 @@ def _check(options: RunOptions, policy_set: PolicySet | None) -> RunReport:
 
         problems = policy_problem_findings(policy_set.problems)
     try:
-        units = None if options.context else _planned_units(options, policies, test_data)
-        if units is not None:
-            load, files, findings, found = _check_units(units[0], units[1], options, policies, engine_options, problems)
+        planned, units = (None, None) if options.context else _planned_units(options, policies, test_data)
+        if planned is not None and units is not None:
+            load, files, findings, found = _check_units(planned, units, options, policies, engine_options, problems)
         else:
             with paused_while_loading():
-                load, files = load_paths(options.paths, options, test_data=test_data)
+                if planned is not None:  # one unit: loaded from the plan already made
+                    from policylint.core.boundary import boundary_for, within
+
+                    load = LoadResult(skipped=list(planned.skipped))
+                    with within(boundary_for(list(options.paths), ())):
+                        files = _load_planned(planned, options, load)
+                else:
+                    load, files = load_paths(options.paths, options, test_data=test_data)
                 if options.context:
                     report_paths = set(files)
                     context, _ = load_paths(options.context, options, trusted=True, test_data=[])

@@ -19,6 +19,39 @@ from policylint.units import group
 FIXTURES = ["guide", "helm", "kustomize", "hostile", "own-policies", "scenarios"]
 
 
+#: Run in a fresh process: a Go runtime (the Helm SDK) started by an earlier test in this process
+#: keeps the runner from forking (policylint.runner._unit_workers), so workers are tried only there.
+IN_FRESH_PROCESS = """
+import json, sys
+from policylint import runner
+runner.MIN_WORK_PER_WORKER = 1  # workers even for a small fixture
+runner.CHART_WEIGHT = 1000
+used = []
+original = runner._in_workers
+def spy(count, workers, weights=None):
+    results = original(count, workers, weights)
+    used.append(workers if len(results) == count else 0)  # 0: a worker failed, the parent did it all
+    return results
+runner._in_workers = spy
+sys.path.insert(0, sys.argv[3])
+from test_units import _outputs
+written = _outputs(sys.argv[1], int(sys.argv[2]))
+written["workers"] = used
+print(json.dumps(written))
+"""
+
+
+def _outputs_fresh(path: str, jobs: int) -> dict[str, object]:
+    import json
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    completed = subprocess.run([sys.executable, "-c", IN_FRESH_PROCESS, path, str(jobs), str(ROOT / "tests")],
+                               capture_output=True, text=True, env=env, timeout=600, check=True)
+    return json.loads(completed.stdout)  # type: ignore[no-any-return]
+
+
 def _outputs(path: str, jobs: int) -> dict[str, str]:
     report = runner.check(RunOptions(paths=[path], jobs=jobs))
     written = {}
@@ -43,9 +76,9 @@ def test_units_report_what_one_unit_reports(fixture: str, in_fixtures: None, mon
     whole = _outputs(fixture, 1)
     monkeypatch.delenv("POLICYLINT_UNITS")
     assert _outputs(fixture, 1) == whole
-    monkeypatch.setattr(runner, "MIN_WORK_PER_WORKER", 1)  # workers even for a small fixture
-    monkeypatch.setattr(runner, "CHART_WEIGHT", 1000)
-    assert _outputs(fixture, 2) == whole
+    fresh = _outputs_fresh(fixture, 2)
+    fresh.pop("workers")
+    assert fresh == whole
 
 
 def test_helm_fixture_splits_and_uses_workers(in_fixtures: None, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -54,18 +87,11 @@ def test_helm_fixture_splits_and_uses_workers(in_fixtures: None, monkeypatch: py
     options.anchor = runner.fingerprint_anchor(options)
     _planned, units = runner._planned_units(options, [], [])  # type: ignore[misc]
     assert len(units) >= 3 and units[0].charts == set() and all(unit.charts for unit in units[1:])
-    monkeypatch.setattr(runner, "MIN_WORK_PER_WORKER", 1)
-    monkeypatch.setattr(runner, "CHART_WEIGHT", 1000)
-    used: list[int] = []
-    original = runner._in_workers
-
-    def spy(count: int, workers: int) -> list[runner._UnitResult]:
-        used.append(workers)
-        return original(count, workers)
-
-    monkeypatch.setattr(runner, "_in_workers", spy)
-    report = runner.check(RunOptions(paths=["helm"], jobs=2))
-    assert used == [2]
+    fresh = _outputs_fresh("helm", 2)
+    assert fresh["workers"] == [2]
+    whole = _outputs("helm", 1)
+    assert {key: value for key, value in fresh.items() if key != "workers"} == whole
+    report = runner.check(RunOptions(paths=["helm"]))
     assert report.findings and all(isinstance(doc, runner.DocumentSummary) for doc in report.documents)
     assert {doc.file_kind for doc in report.documents} >= {"kubernetes"}
 
@@ -74,7 +100,7 @@ def test_one_unit_when_run_scope_stdin_or_context(in_fixtures: None) -> None:
     for options in (RunOptions(paths=["helm"], relation_scope="run"), RunOptions(paths=["-"]),
                     RunOptions(paths=["helm"], verbose=True)):
         options.anchor = runner.fingerprint_anchor(options)
-        assert runner._planned_units(options, [], []) is None
+        assert runner._planned_units(options, [], [])[1] is None
 
 
 def _chart(root: Path, dependency: str = "") -> SimpleNamespace:
@@ -116,8 +142,7 @@ def test_chart_heavy_copy_is_identical_with_two_workers(tmp_path: Path, monkeypa
     monkeypatch.setenv("POLICYLINT_UNITS", "0")
     whole = _outputs(".", 1)
     monkeypatch.delenv("POLICYLINT_UNITS")
-    monkeypatch.setattr(runner, "MIN_WORK_PER_WORKER", 1)
-    monkeypatch.setattr(runner, "CHART_WEIGHT", 1000)
     assert _outputs(".", 1) == whole
-    assert _outputs(".", 2) == whole
-    assert os.cpu_count()
+    fresh = _outputs_fresh(".", 2)
+    assert fresh.pop("workers") == [2]
+    assert fresh == whole

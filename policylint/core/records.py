@@ -69,6 +69,17 @@ def _frozen_setattr(self: Any, name: str, value: Any) -> None:
     raise FrozenInstanceError(f"cannot assign to field {name!r}")
 
 
+def _frozen_reduce(self: Any) -> tuple[Any, ...]:
+    return _rebuilt, (self.__class__, tuple(getattr(self, name) for name in self.__record_fields__))
+
+
+def _rebuilt(cls: type, values: tuple[Any, ...]) -> Any:
+    instance = object.__new__(cls)
+    for name, value in zip(cls.__record_fields__, values, strict=True):  # type: ignore[attr-defined]
+        object.__setattr__(instance, name, value)
+    return instance
+
+
 def _frozen_delattr(self: Any, name: str) -> None:
     raise FrozenInstanceError(f"cannot delete field {name!r}")
 
@@ -128,6 +139,7 @@ def _build(cls: type[T], *, frozen: bool, slots: bool, eq: bool) -> type[T]:
     if frozen:
         generated["__setattr__"] = _frozen_setattr
         generated["__delattr__"] = _frozen_delattr
+        generated["__reduce__"] = _frozen_reduce  # pickle cannot set the slots of a frozen record
     generated["__record_fields__"] = tuple(names)
     generated["__record_options__"] = options
     generated["__match_args__"] = tuple(names)
