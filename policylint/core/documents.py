@@ -40,6 +40,9 @@ class Document:
     #: Image names a build configuration covering this file builds and tags at deploy time (skaffold,
     #: Tilt, a kustomization's `images:`): not `latest` (policylint.kinds.kubernetes.builtimages).
     built_images: tuple[str, ...] = ()
+    #: Secret values a Helm chart leaves to install time: written as a template action and not a
+    #: literal of the chart's own values.yaml (policylint.kinds.kubernetes.helm.supplied_secret_values).
+    supplied: frozenset[Pointer] = frozenset()
     #: Rendered with parts left out (a chart's templates that need a missing dependency): what the set
     #: lacks is unknown, so relational policies do not judge it (policylint.core.engine).
     incomplete: bool = False
