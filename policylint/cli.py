@@ -106,6 +106,10 @@ def cli() -> None:
 @click.option("--relation-scope", type=click.Choice(("folder", "run")), default="folder", show_default=True,
               help="Which files relational policies join: one folder tree and its kustomizations, or the whole run.")
 @click.option("-v", "--verbose", is_flag=True, help="Explain on stderr what relations could not judge (ambiguous references).")
+@click.option("--fix", is_flag=True, help="Apply the safe fixes in place, check again, report what remains.")
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply (and mark as fixable) fixes that can change behaviour.")
+@click.option("--diff", is_flag=True, help="Print a unified diff of what --fix would change; write nothing (exit 1 if any).")
+@click.option("--exit-non-zero-on-fix", is_flag=True, help="With --fix: exit 1 when a file was changed, even if nothing remains.")
 def check(
     paths: tuple[str, ...],
     formats: tuple[str, ...],
@@ -134,6 +138,10 @@ def check(
     jobs: int,
     relation_scope: str,
     verbose: bool,
+    fix: bool = False,
+    unsafe_fixes: bool = False,
+    diff: bool = False,
+    exit_non_zero_on_fix: bool = False,
 ) -> int:
     """Check files and directories (default: the current directory); `-` reads stdin."""
     from policylint.config import ConfigError, configure
@@ -184,8 +192,21 @@ def check(
         click.echo(f"policylint: warning: {warning}", err=True)
     meter = Progress(sys.stderr, interactive=progress is None) if wanted(progress, sys.stderr) else None
     options.progress = meter
+    options.unsafe_fixes = unsafe_fixes
+    outcome = None
     try:
-        report = run_check(options, policy_set)
+        if fix or diff:
+            from policylint.fixing import run_fixes
+
+            if "-" in options.paths:
+                raise UsageError("--fix and --diff need files, not stdin")
+            report, outcome = run_fixes(options, policy_set, write=not diff)
+        else:
+            report = run_check(options, policy_set)
+            if any(finding.fix is not None for finding in report.findings):
+                from policylint.fixing import resolve_findings
+
+                resolve_findings(report)
         if write_baseline is not None:
             count = record_baseline(write_baseline, report.findings)
             report.findings = apply_baseline(report.findings, read_baseline(write_baseline), str(write_baseline))
@@ -202,10 +223,20 @@ def check(
         click.echo(f"policylint: notice: {inert(item.path)}: {inert(item.reason)}", err=True)
     for note in report.notes:
         click.echo(f"policylint: verbose: {inert(note)}", err=True)
+    if outcome is not None:
+        from policylint.fixing import summary, unified_diff
+
+        if diff:
+            click.echo(unified_diff(outcome), nl=False)
+            click.echo(summary(outcome, report, unsafe_fixes, diff=True), err=True, nl=False)
+            return EXIT_FINDINGS if outcome.changed else EXIT_OK
+        report.fix_summary = summary(outcome, report, unsafe_fixes, diff=False)
     for name, target in pairs:
         color = target is None and name == "text" and not no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
         text = render(name, report, color=color)
         _emit(text, target)
+    if outcome is not None and outcome.changed and exit_non_zero_on_fix:
+        return EXIT_FINDINGS
     return report.exit_code()
 
 

@@ -41,6 +41,10 @@ class RunOptions:
     #: Leave out what .gitignore files ignore while walking folders.
     respect_gitignore: bool = True
     stdin_text: str | None = None
+    #: Path -> bytes read instead of the file on disk (`--diff` checks its fixed texts without writing them).
+    overlay: dict[str, bytes] = field(default_factory=dict)
+    #: `--unsafe-fixes`: fixes marked unsafe count as applicable (shown as `[*]`, applied by --fix).
+    unsafe_fixes: bool = False
     #: Files loaded only so relations can see them; findings are reported for `paths` alone.
     context: Sequence[str] = ()
     #: Config-file `ignore:` entries (policylint.config.IgnoreRule).

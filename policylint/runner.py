@@ -34,6 +34,8 @@ class RunReport:
     documents: list[Document] = field(default_factory=list)
     #: Lines for --verbose (stderr), never findings.
     notes: list[str] = field(default_factory=list)
+    #: After `--fix`: what was fixed (policylint.fixing.summary), for the text summary.
+    fix_summary: str = ""
 
     @property
     def active(self) -> list[Finding]:
@@ -144,7 +146,8 @@ def _load_paths(paths: Sequence[str], options: RunOptions) -> tuple[LoadResult, 
             result.extend(load_bytes(STDIN_NAME, text.encode("utf-8", "surrogateescape"), "yaml"))
             continue
         try:
-            raw = candidate.disk.read_bytes()
+            overlaid = options.overlay.get(candidate.display)
+            raw = overlaid if overlaid is not None else candidate.disk.read_bytes()
         except OSError as exc:
             reason = exc.strerror or str(exc)
             result.failures.append(ParseFailure(candidate.display, candidate.file_kind, 1, 1, f"cannot read file: {reason}"))

@@ -10,6 +10,7 @@ from policylint.core.findings import SEVERITIES
 from policylint.reporters import inert
 
 if TYPE_CHECKING:
+    from policylint.core.findings import Finding
     from policylint.runner import RunReport
 
 _COLORS = {"critical": "\033[1;35m", "high": "\033[31m", "medium": "\033[33m", "low": "\033[36m"}
@@ -35,6 +36,7 @@ def render(report: RunReport, color: bool = False) -> str:
     """The text report. Paths and messages come from scanned files: `inert` writes their control,
     line-break and bidi characters as visible escapes, so no line of it is anything but a finding."""
     lines: list[str] = []
+    unsafe = report.options.unsafe_fixes
     for raw_path, group in groupby(report.active, key=lambda finding: finding.path):
         path = inert(raw_path)
         lines.append(f"{_BOLD}{path}{_RESET}" if color else path)
@@ -42,11 +44,38 @@ def render(report: RunReport, color: bool = False) -> str:
             severity = finding.severity
             if color:
                 severity = f"{_COLORS.get(severity, '')}{severity}{_RESET}"
-            lines.append(f"  {path}:{finding.line}:{finding.column} {severity} {finding.policy_id} {inert(finding.message)}")
+            mark = " [*]" if _fixable(finding, unsafe) else ""
+            lines.append(f"  {path}:{finding.line}:{finding.column} {severity} {finding.policy_id}{mark} {inert(finding.message)}")
             for related in finding.related:
                 note = f" ({inert(related.message)})" if related.message else ""
                 text = f"      see {inert(related.path)}:{related.line}:{related.column}{note}"
                 lines.append(f"{_DIM}{text}{_RESET}" if color else text)
         lines.append("")
     lines.append(summary_line(report))
+    lines.extend(fix_lines(report))
     return "\n".join(lines) + "\n"
+
+
+def _fixable(finding: Finding, unsafe: bool) -> bool:
+    from policylint.core.fixes import Fix
+
+    return isinstance(finding.fix, Fix) and finding.fix.applicable(unsafe)
+
+
+def fix_lines(report: RunReport) -> list[str]:
+    """What --fix did, how many `[*]` findings it would fix, and how many more --unsafe-fixes would."""
+    from policylint.core.fixes import Fix
+
+    lines = report.fix_summary.splitlines()
+    if report.fix_summary:
+        return lines
+    unsafe = report.options.unsafe_fixes
+    now = sum(1 for finding in report.active if _fixable(finding, unsafe))
+    hidden = sum(1 for finding in report.active
+                 if isinstance(finding.fix, Fix) and finding.fix.available and not finding.fix.applicable(unsafe))
+    if now:
+        flags = "--fix --unsafe-fixes" if unsafe else "--fix"
+        lines.append(f"[*] {now} fixable with `policylint check {flags}`.")
+    if hidden:
+        lines.append(f"{hidden} more fix{'es' if hidden != 1 else ''} available with --unsafe-fixes.")
+    return lines
