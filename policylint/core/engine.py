@@ -264,13 +264,24 @@ def _fix_plan(policy: Policy, view: View, path: tuple[str | int, ...], value: An
     at = fix.get("at", "")
     if at == "$violation":
         view_path: tuple[str | int, ...] = path
+    elif at == "$document":
+        view_path = ()
     else:
         view_path = tuple(int(step) if step.isdigit() else step for step in at.strip("/").split("/") if step)
-    anchor, pointer = view.anchor_for(view_path)
+    if at == "$document":
+        from policylint.core.views import Anchor
+
+        anchor, pointer, view_path = Anchor(view.subject, ()), (), ()
+    else:
+        anchor, pointer = view.anchor_for(view_path)
     _, violation_pointer = view.anchor_for(path)
     document = anchor.document
     values = {key: item for key, item in view.fields.items() if isinstance(item, (str, int, float, bool)) or item is None}
     values["value"] = value if isinstance(value, (str, int, float, bool)) or value is None else None
+    part = view.value_at(view_path)
+    if isinstance(part, Mapping):  # the scalars of the part the fix is at (a Dockerfile instruction's end_line)
+        values.update({f"at.{key}": item for key, item in part.items() if isinstance(item, (str, int, float, bool))})
+    position, _ = document.position(pointer)
     values.update(fix.get("params") or {})
     return FixPlan(
         policy_id=policy.id,
@@ -285,6 +296,7 @@ def _fix_plan(policy: Policy, view: View, path: tuple[str | int, ...], value: An
         values=values,
         origin=document.origin,
         violation_pointer=violation_pointer,
+        line=position.line,
     )
 
 

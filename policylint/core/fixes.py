@@ -68,6 +68,8 @@ class FixPlan:
     #: Non-empty for a rendered document (a Helm chart, a kustomize overlay): where it came from.
     origin: str = ""
     violation_pointer: Pointer = ()
+    #: 1-based line of the node at `pointer` (line-based kinds such as Dockerfiles start there).
+    line: int = 0
 
 
 @record(frozen=True, slots=True)
@@ -303,9 +305,15 @@ def _steps(path: str | Sequence[str | int] | None) -> list[str | int]:
     return list(path)
 
 
-def _insert_entry(target: YamlTarget, mapping: yaml.MappingNode, key: str, value: Any) -> Edit:
-    """An edit adding `key: value` to a mapping, in its style (flow or block, indentation)."""
+def _insert_entry(target: YamlTarget, mapping: yaml.MappingNode, key: str, value: Any, before: str = "") -> Edit:
+    """An edit adding `key: value` to a mapping, in its style (flow or block, indentation): at its
+    end, or just before the key `before` when the block mapping has it (`permissions` before `jobs`)."""
     text = target.source.text
+    ahead = target.pair(mapping, before) if before and not mapping.flow_style else None
+    if ahead is not None and not text[target.source.line_start(target.start(ahead[0])) : target.start(ahead[0])].strip():
+        indent = " " * ahead[0].start_mark.column
+        at = target.source.line_start(target.start(ahead[0]))
+        return Edit(at, at, block_entry(key, value, indent, target.indent_step()) + "\n")
     if mapping.flow_style:
         close = target.end(mapping) - 1
         if text[close : close + 1] != "}":
@@ -329,7 +337,7 @@ def _insert_entry(target: YamlTarget, mapping: yaml.MappingNode, key: str, value
     return Edit(line_end, line_end, "\n" + entry)
 
 
-def _set(target: YamlTarget, node: yaml.Node, steps: list[str | int], value: Any) -> list[Edit]:
+def _set(target: YamlTarget, node: yaml.Node, steps: list[str | int], value: Any, before: str = "") -> list[Edit]:
     """Edits that make `steps` under `node` hold `value`, creating the mappings on the way."""
     for index, step in enumerate(steps):
         if not isinstance(node, yaml.MappingNode):
@@ -339,7 +347,7 @@ def _set(target: YamlTarget, node: yaml.Node, steps: list[str | int], value: Any
         pair = target.pair(node, step)
         rest = steps[index + 1 :]
         if pair is None:
-            return [_insert_entry(target, node, str(step), _nested(rest, value))]
+            return [_insert_entry(target, node, str(step), _nested(rest, value), before if index == 0 else "")]
         key, child = pair
         if _empty(child):
             at = target.end(key) + 1  # after the colon
@@ -475,7 +483,7 @@ def declarative_edits(target: YamlTarget, start: yaml.Node, operations: Iterable
     edits: list[Edit] = []
     for operation in operations:
         if "set" in operation:
-            edits.extend(_set(target, start, _steps(operation["set"]), operation["value"]))
+            edits.extend(_set(target, start, _steps(operation["set"]), operation["value"], operation.get("before", "")))
         elif "merge" in operation:
             items = operation["value"] if isinstance(operation["value"], list) else [operation["value"]]
             edits.extend(_merge(target, start, _steps(operation["merge"]), items))

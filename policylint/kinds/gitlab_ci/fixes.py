@@ -1,0 +1,1 @@
+"""GitLab CI code fixes (policylint.core.fixes); none yet."""
