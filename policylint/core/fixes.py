@@ -337,7 +337,7 @@ def _insert_entry(target: YamlTarget, mapping: yaml.MappingNode, key: str, value
     return Edit(line_end, line_end, "\n" + entry)
 
 
-def _set(target: YamlTarget, node: yaml.Node, steps: list[str | int], value: Any, before: str = "") -> list[Edit]:
+def set_path(target: YamlTarget, node: yaml.Node, steps: list[str | int], value: Any, before: str = "") -> list[Edit]:
     """Edits that make `steps` under `node` hold `value`, creating the mappings on the way."""
     for index, step in enumerate(steps):
         if not isinstance(node, yaml.MappingNode):
@@ -379,9 +379,9 @@ def _merge(target: YamlTarget, node: yaml.Node, steps: list[str | int], items: l
     try:
         found = _find_from(target, node, steps)
     except _Missing:
-        return _set(target, node, steps, items)
+        return set_path(target, node, steps, items)
     if _empty(found):
-        return _set(target, node, steps, items)
+        return set_path(target, node, steps, items)
     if not isinstance(found, yaml.SequenceNode):
         raise Unfixable(f"{'/'.join(map(str, steps))} is a {_kind_name(found)}, not a list")
     present = {item.value for item in found.value if isinstance(item, yaml.ScalarNode)}
@@ -459,7 +459,7 @@ def _remove(target: YamlTarget, node: yaml.Node, steps: list[str | int]) -> list
     return [Edit(begin, stop, "")]
 
 
-def _replace(target: YamlTarget, node: yaml.Node, steps: list[str | int], operation: Mapping[str, Any]) -> list[Edit]:
+def replace_value(target: YamlTarget, node: yaml.Node, steps: list[str | int], operation: Mapping[str, Any]) -> list[Edit]:
     found = _find_from(target, node, steps) if steps else node
     if not isinstance(found, yaml.ScalarNode) or found.style in ("|", ">"):
         raise Unfixable("the value to replace is not a one-line scalar")
@@ -483,14 +483,14 @@ def declarative_edits(target: YamlTarget, start: yaml.Node, operations: Iterable
     edits: list[Edit] = []
     for operation in operations:
         if "set" in operation:
-            edits.extend(_set(target, start, _steps(operation["set"]), operation["value"], operation.get("before", "")))
+            edits.extend(set_path(target, start, _steps(operation["set"]), operation["value"], operation.get("before", "")))
         elif "merge" in operation:
             items = operation["value"] if isinstance(operation["value"], list) else [operation["value"]]
             edits.extend(_merge(target, start, _steps(operation["merge"]), items))
         elif "remove" in operation:
             edits.extend(_remove(target, start, _steps(operation["remove"])))
         elif "replace" in operation:
-            edits.extend(_replace(target, start, _steps(operation["replace"]), operation))
+            edits.extend(replace_value(target, start, _steps(operation["replace"]), operation))
     return edits
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import yaml
 
-from policylint.core.fixes import Edit, FixContext, Unfixable, scalar_like
+from policylint.core.fixes import Edit, FixContext, Unfixable, scalar_like, set_path
 from policylint.core.kinds import fixer
 
 LOOPBACK = "127.0.0.1"
@@ -30,7 +30,5 @@ def bind_port_to_loopback(context: FixContext) -> list[Edit]:
         return [Edit(target.start(node), target.end(node), scalar_like(node, f"{LOOPBACK}:{value}")
                      if node.style else f'"{LOOPBACK}:{value}"')]
     if isinstance(node, yaml.MappingNode):
-        from policylint.core.fixes import _set
-
-        return _set(target, node, ["host_ip"], LOOPBACK)
+        return set_path(target, node, ["host_ip"], LOOPBACK)
     raise Unfixable("ports entry of an unknown shape")

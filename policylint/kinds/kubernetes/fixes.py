@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from policylint.core.fixes import Edit, FixContext, Unfixable, _replace
+import yaml
+
+from policylint.core.fixes import Edit, FixContext, Unfixable, replace_value
 from policylint.core.kinds import fixer
 
 #: (deprecated apiVersion, kind) -> the current apiVersion with the same schema for that kind.
@@ -35,7 +37,7 @@ def api_version_bump(context: FixContext) -> list[Edit]:
     """`apiVersion` of a deprecated version whose schema is the same in the current one."""
     target = context.yaml
     root = target.root
-    pair_kind = target.pair(root, "kind") if hasattr(root, "value") and isinstance(root.value, list) else None
+    pair_kind = target.pair(root, "kind") if isinstance(root, yaml.MappingNode) else None
     if pair_kind is None:
         raise Unfixable("no kind")
     kind = pair_kind[1].value
@@ -48,7 +50,8 @@ def api_version_bump(context: FixContext) -> list[Edit]:
         raise Unfixable(f"{kind} {current}: the current version's schema differs; migrate by hand")
     if (current, kind) == ("policy/v1beta1", "PodDisruptionBudget"):
         spec = target.pair(root, "spec")
-        selector = target.pair(spec[1], "selector") if spec is not None and hasattr(spec[1], "value") and isinstance(spec[1].value, list) else None
-        if selector is None or not getattr(selector[1], "value", None):
+        selector = target.pair(spec[1], "selector") if spec is not None and isinstance(spec[1], yaml.MappingNode) else None
+        if selector is None or not isinstance(selector[1], yaml.MappingNode) or not any(
+                isinstance(value, yaml.MappingNode | yaml.SequenceNode) and value.value for _, value in selector[1].value):
             raise Unfixable("an empty PDB selector selects no pod in policy/v1beta1 and every pod in policy/v1")
-    return _replace(target, root, ["apiVersion"], {"value": new})
+    return replace_value(target, root, ["apiVersion"], {"value": new})
