@@ -16,7 +16,7 @@ _APT_INSTALL = re.compile(r"\b(apt-get|apt)((?:[ \t]+-[^\s]+|[ \t]+\\\n)*)[ \t]+
 #: Where one shell command ends (the next starts).
 _COMMAND_END = re.compile(r"&&|\|\||[;|&\n](?<!\\\n)")
 #: Characters that make a shell-form command need the shell (expansion, quoting, operators, globs).
-_SHELL_SYNTAX = re.compile(r"""[$`'"\\|&;<>(){}*?\[\]~#=!]""")
+_SHELL_SYNTAX = re.compile(r"""[$`'"\\|&;<>(){}*?\[\]~#!]""")
 
 
 def _span(context: FixContext) -> tuple[int, int]:
@@ -102,9 +102,11 @@ def exec_form(context: FixContext) -> list[Edit]:
     if not body or body.startswith("[") or _SHELL_SYNTAX.search(body):
         raise Unfixable("the command uses shell syntax (variables, quotes, operators, globs): keep the shell or rewrite by hand")
     words = body.split()
+    if "=" in words[0]:
+        raise Unfixable("the command starts with a variable assignment")
     if words[0] == "exec":
         words = words[1:]
     if not words:
         raise Unfixable("empty command")
-    array = json.dumps(words, ensure_ascii=False).replace('", "', '", "')
+    array = json.dumps(words, ensure_ascii=False)
     return [Edit(start + match.end(), start + match.end() + len(body), array)]
