@@ -259,13 +259,28 @@ def yaml_document(source: Text, doc_line: int) -> YamlTarget:
 # -- rendering values in the file's style --------------------------------------------------------
 
 
-def flow_text(value: Any) -> str:
-    """A value in YAML flow style, on one line (`true`, `RuntimeDefault`, `[ALL]`, `{type: RuntimeDefault}`)."""
+def flow_text(value: Any, in_flow: bool = True) -> str:
+    """A value in YAML flow style, on one line (`true`, `RuntimeDefault`, `[ALL]`, `{type: RuntimeDefault}`),
+    written so that it reads back the same where it goes (`in_flow`: inside a flow collection too), else single-quoted."""
     dumped = yaml.safe_dump(value, default_flow_style=True, width=1 << 30, allow_unicode=True, sort_keys=False)
     dumped = dumped.rstrip("\n")
     if dumped.endswith("\n..."):
         dumped = dumped[: -len("\n...")]
-    return dumped.strip()
+    dumped = dumped.strip()
+    if isinstance(value, str) and not in_flow and dumped.startswith("'") and "\n" not in value:
+        try:
+            if yaml.safe_load(f"k: {value}") == {"k": value} and not value.startswith(("'", '"')):
+                dumped = value  # plain reads back the same in a block mapping (`${{ github.x }}`)
+        except yaml.YAMLError:
+            pass
+    if isinstance(value, str) and "\n" not in value:
+        try:
+            same = yaml.safe_load(f"k: {dumped}") == {"k": value} and (not in_flow or yaml.safe_load(f"[{dumped}]") == [value])
+        except yaml.YAMLError:
+            same = False
+        if not same:
+            return "'" + value.replace("'", "''") + "'"
+    return dumped
 
 
 def _nested(steps: Sequence[str | int], value: Any) -> Any:
@@ -281,7 +296,7 @@ def block_entry(key: str, value: Any, indent: str, step: int) -> str:
         for sub_key, sub_value in value.items():
             lines.append(block_entry(sub_key, sub_value, indent + " " * step, step))
         return "\n".join(lines)
-    return f"{indent}{flow_text(key)}: {flow_text(value)}"
+    return f"{indent}{flow_text(key)}: {flow_text(value, in_flow=False)}"
 
 
 def scalar_like(original: yaml.ScalarNode, value: Any) -> str:
