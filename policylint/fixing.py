@@ -159,4 +159,7 @@ def summary(outcome: FixOutcome, report: RunReport, unsafe: bool, diff: bool) ->
     _, hidden = fix_counts(report, unsafe)
     if hidden:
         lines.append(f"{hidden} more fix{'es' if hidden != 1 else ''} available with --unsafe-fixes.")
+    if not diff:
+        left = len(report.active)
+        lines.append(f"{left} finding{'s' if left != 1 else ''} remain{'s' if left == 1 else ''}.")
     return "\n".join(lines) + "\n"

@@ -51,8 +51,8 @@ def render(report: RunReport, color: bool = False) -> str:
                 text = f"      see {inert(related.path)}:{related.line}:{related.column}{note}"
                 lines.append(f"{_DIM}{text}{_RESET}" if color else text)
         lines.append("")
-    lines.append(summary_line(report))
     lines.extend(fix_lines(report))
+    lines.append(summary_line(report))
     return "\n".join(lines) + "\n"
 
 
@@ -73,9 +73,10 @@ def fix_lines(report: RunReport) -> list[str]:
     now = sum(1 for finding in report.active if _fixable(finding, unsafe))
     hidden = sum(1 for finding in report.active
                  if isinstance(finding.fix, Fix) and finding.fix.available and not finding.fix.applicable(unsafe))
+    more = f"{hidden} more fix{'es' if hidden != 1 else ''} available with --unsafe-fixes" if hidden else ""
     if now:
         flags = "--fix --unsafe-fixes" if unsafe else "--fix"
-        lines.append(f"[*] {now} fixable with `policylint check {flags}`.")
-    if hidden:
-        lines.append(f"{hidden} more fix{'es' if hidden != 1 else ''} available with --unsafe-fixes.")
+        lines.append(f"[*] {now} fixable with `policylint check {flags}`" + (f" ({more})." if more else "."))
+    elif more:
+        lines.append(f"{more[0].upper()}{more[1:]}.")
     return lines
