@@ -540,8 +540,10 @@ def resolve(plan: FixPlan, text: str) -> Fix:
         raise Unfixable(plan.blocked)
     source = Text(text)
     context = FixContext(plan, source)
-    if plan.origin.startswith("helm chart ") or plan.origin.startswith("helm "):
+    if plan.origin.startswith("helm"):
         _literal_helm_document(context)
+    if plan.origin.startswith("kustomize"):
+        _check_source_has_node(context)
     if plan.code:
         from policylint.core.kinds import get_fixer
 
@@ -551,8 +553,6 @@ def resolve(plan: FixPlan, text: str) -> Fix:
         edits = function(context)
     else:
         edits = declarative_edits(context.yaml, context.node(), plan.operations)
-    if plan.origin.startswith("kustomize"):
-        _check_source_has_node(context)
     edits = _ordered(edits)
     if not edits:
         raise Unfixable("nothing to change in the file")
@@ -574,7 +574,11 @@ def resolve_or_reason(plan: FixPlan, text: str) -> Fix:
 
 def _literal_helm_document(context: FixContext) -> None:
     """A Helm template is edited only where its document is plain YAML (every key written literally)."""
-    target = context.yaml  # Unfixable when the template's document does not parse as YAML
+    try:
+        target = context.yaml
+    except Unfixable as exc:
+        raise Unfixable("Helm template: the key is not written literally in the template (it does not parse as YAML "
+                        "there); change the template or its values by hand") from exc
     start, end = target.start(target.root), target.end(target.root)
     if "{{" in context.source.text[context.source.line_start(start) : end]:
         raise Unfixable("Helm template: the key is not written literally in the template; change the template or its values")
