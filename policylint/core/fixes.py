@@ -192,6 +192,21 @@ class YamlTarget:
                 return key, value
         return None
 
+    def last_leaf(self, node: yaml.Node) -> yaml.Node:
+        """The node whose text ends a block collection (itself for scalars and flow collections)."""
+        while isinstance(node, yaml.MappingNode | yaml.SequenceNode) and not node.flow_style and node.value:
+            node = node.value[-1][1] if isinstance(node, yaml.MappingNode) else node.value[-1]
+        return node
+
+    def check_append_after(self, node: yaml.Node) -> None:
+        """Unfixable when text appended after `node` would change it: a block scalar ending the file
+        with no line break keeps no final newline, and one would be added."""
+        leaf = self.last_leaf(node)
+        text = self.source.text
+        if isinstance(leaf, yaml.ScalarNode) and leaf.style in ("|", ">") and self.end(leaf) >= len(text) \
+                and not text.endswith("\n"):
+            raise Unfixable("a block scalar ends the file without a final line break: adding after it would change it")
+
     def last_end(self, node: yaml.Node) -> int:
         """Where the text of a node really ends: its last leaf for block collections (their own end
         mark lies past trailing comments and blank lines), the key for an empty value."""
@@ -343,6 +358,7 @@ def _insert_entry(target: YamlTarget, mapping: yaml.MappingNode, key: str, value
     first_key = mapping.value[0][0]
     indent = " " * first_key.start_mark.column
     last_key, last_value = mapping.value[-1]
+    target.check_append_after(last_value)
     end = target.last_end(last_value) if not _empty(last_value) else target.end(last_key) + 1
     source = target.source
     entry = block_entry(key, value, indent, target.indent_step())
@@ -376,6 +392,8 @@ def set_path(target: YamlTarget, node: yaml.Node, steps: list[str | int], value:
             return [Edit(at, at, "\n" + lines)]
         if not target.within(child, node, key):
             raise Unfixable(f"{step!r} is reached through a YAML alias: editing the anchor would change every place that uses it")
+        if rest and isinstance(child, yaml.ScalarNode) and child.tag.endswith(":null") and not child.style:
+            return [Edit(target.start(child), target.end(child), flow_text(_nested(rest, value)))]  # `null`, `~`
         node = child
     if isinstance(node, yaml.ScalarNode):
         if node.style in ("|", ">"):
@@ -416,6 +434,7 @@ def _merge(target: YamlTarget, node: yaml.Node, steps: list[str | int], items: l
     dash = target.source.text.rfind("-", 0, target.start(first))
     indent = " " * (dash - target.source.line_start(dash))
     gap = text[dash + 1 : target.start(first)]
+    target.check_append_after(found.value[-1])
     end = target.last_end(found.value[-1])
     if text[end - 1 : end] == "\n":
         return [Edit(end, end, "".join(f"{indent}-{gap}{flow_text(item)}\n" for item in missing))]
