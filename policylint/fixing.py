@@ -8,6 +8,7 @@ newline stay as they were, and every character outside the edited spans is the f
 from __future__ import annotations
 
 import difflib
+import os
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -101,7 +102,14 @@ def run_fixes(options: RunOptions, policy_set: PolicySet | None, write: bool) ->
             if isinstance(fix, Fix) and fix.applicable(options.unsafe_fixes):
                 by_path.setdefault(fix.path, []).append(fix)
         changed = False
+        written: set[str] = set()
         for path, fixes in sorted(by_path.items()):
+            if Path(path).is_symlink():  # written through, it would change a file elsewhere (maybe outside the repository)
+                continue
+            real = os.path.realpath(path)
+            if real in written:  # one file named two ways (`a.yaml`, `./a.yaml`): its fixes wait for the next pass
+                continue
+            written.add(real)
             raw = _raw_text(path, options.overlay)
             if raw is None:
                 continue

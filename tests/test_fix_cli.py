@@ -151,3 +151,14 @@ def test_sarif_fixes_are_valid_sarif(run_cli, tmp_path):
     [replacement] = change["replacements"]
     assert replacement["deletedRegion"] == {"startLine": 9, "startColumn": 24, "endLine": 9, "endColumn": 24}
     assert replacement["insertedContent"]["text"] == "\n        allowPrivilegeEscalation: false"
+
+
+def test_a_symlinked_file_is_fixed_once_through_its_real_path(run_cli, tmp_path):
+    real = _write(tmp_path / "real" / "pod.yaml", POD)
+    (tmp_path / "link").mkdir()
+    (tmp_path / "link" / "pod.yaml").symlink_to(real)
+    code, out, _ = run_cli("check", str(tmp_path), "--select", "k8s-privilege-escalation", "--fix",
+                           "--no-respect-gitignore")
+    assert real.read_text(encoding="utf-8").count("allowPrivilegeEscalation: false") == 1
+    assert (tmp_path / "link" / "pod.yaml").is_symlink()
+    assert code == 0, out  # the link shows the fixed file too

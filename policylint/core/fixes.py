@@ -455,6 +455,17 @@ def _find_from(target: YamlTarget, node: yaml.Node, steps: list[str | int]) -> y
     return node
 
 
+def _remove_node(target: YamlTarget, pointer: Pointer) -> list[Edit]:
+    """Remove the mapping entry at `pointer`; its parent's entry instead when it is the only one."""
+    if not pointer or not isinstance(pointer[-1], str):
+        raise Unfixable("only a mapping entry can be removed")
+    parent = target.find(pointer[:-1])
+    if isinstance(parent, yaml.MappingNode) and len(parent.value) == 1 and len(pointer) > 1 \
+            and isinstance(pointer[-2], str):
+        return _remove(target, target.find(pointer[:-2]), [pointer[-2]])
+    return _remove(target, parent, [pointer[-1]])
+
+
 def _remove(target: YamlTarget, node: yaml.Node, steps: list[str | int]) -> list[Edit]:
     """An edit removing the key at `steps` (its whole lines in a block mapping)."""
     if not steps:
@@ -512,8 +523,11 @@ def replace_value(target: YamlTarget, node: yaml.Node, steps: list[str | int], o
     return [Edit(target.start(found), target.end(found), scalar_like(found, new))]
 
 
-def declarative_edits(target: YamlTarget, start: yaml.Node, operations: Iterable[Mapping[str, Any]]) -> list[Edit]:
-    """The edits of a policy's declarative operations, from `start` (the node the fix is `at`)."""
+def declarative_edits(target: YamlTarget, start: yaml.Node, operations: Iterable[Mapping[str, Any]],
+                      pointer: Pointer = ()) -> list[Edit]:
+    """The edits of a policy's declarative operations, from `start` (the node the fix is `at`, found
+    at `pointer`). `remove: ""` removes that node itself from its mapping (and the mapping's key
+    too when it was its only entry: `env:` left empty would be null)."""
     edits: list[Edit] = []
     for operation in operations:
         if "set" in operation:
@@ -521,6 +535,8 @@ def declarative_edits(target: YamlTarget, start: yaml.Node, operations: Iterable
         elif "merge" in operation:
             items = operation["value"] if isinstance(operation["value"], list) else [operation["value"]]
             edits.extend(_merge(target, start, _steps(operation["merge"]), items))
+        elif "remove" in operation and not _steps(operation["remove"]):
+            edits.extend(_remove_node(target, pointer))
         elif "remove" in operation:
             edits.extend(_remove(target, start, _steps(operation["remove"])))
         elif "replace" in operation:
@@ -571,7 +587,7 @@ def resolve(plan: FixPlan, text: str) -> Fix:
             raise Unfixable(f"unknown code fix {plan.code!r}")
         edits = function(context)
     else:
-        edits = declarative_edits(context.yaml, context.node(), plan.operations)
+        edits = declarative_edits(context.yaml, context.node(), plan.operations, plan.pointer)
     edits = _ordered(edits)
     if not edits:
         raise Unfixable("nothing to change in the file")

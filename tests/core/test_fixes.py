@@ -146,3 +146,10 @@ def test_overlapping_fixes_first_wins() -> None:
 def test_unparsable_document_gives_a_reason_not_a_crash() -> None:
     fix = resolve_or_reason(_plan(CONTAINER, SET_APE), "spec: [\n")
     assert not fix.edits and "does not parse" in fix.reason
+
+
+def test_remove_the_node_itself_and_an_emptied_mapping_with_it() -> None:
+    text = "steps:\n  - run: x\n    env:\n      A: 1\n      B: 2\n"
+    assert _fixed(text, ("steps", 0, "env", "A"), [{"remove": ""}]) == "steps:\n  - run: x\n    env:\n      B: 2\n"
+    text = "steps:\n  - run: x\n    env:\n      A: 1\n"
+    assert _fixed(text, ("steps", 0, "env", "A"), [{"remove": ""}]) == "steps:\n  - run: x\n"

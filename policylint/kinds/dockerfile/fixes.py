@@ -110,3 +110,67 @@ def exec_form(context: FixContext) -> list[Edit]:
         raise Unfixable("empty command")
     array = json.dumps(words, ensure_ascii=False)
     return [Edit(start + match.end(), start + match.end() + len(body), array)]
+
+
+_PIP_INSTALL = re.compile(r"\b(?:pip3?|python3?\s+-m\s+pip)((?:[ \t]+-[^\s]+|[ \t]+\\\n)*)[ \t]+install\b")
+
+
+@fixer("dockerfile", "pip-no-cache-dir")
+def pip_no_cache_dir(context: FixContext) -> list[Edit]:
+    """Insert `--no-cache-dir` after each `pip install` (pip3, python -m pip) without it."""
+    start, end = _span(context)
+    text = context.source.text[start:end]
+    _no_heredoc(text)
+    edits = []
+    for match in _PIP_INSTALL.finditer(text):
+        rest = text[match.end():]
+        stop = _COMMAND_END.search(rest)
+        command = match.group(0) + (rest[: stop.start()] if stop else rest)
+        if "--no-cache-dir" in command:
+            continue
+        edits.append(Edit(start + match.end(), start + match.end(), " --no-cache-dir"))
+    if not edits:
+        raise Unfixable("no pip install to change")
+    return edits
+
+
+@fixer("dockerfile", "maintainer-to-label")
+def maintainer_to_label(context: FixContext) -> list[Edit]:
+    """`MAINTAINER name <mail>` -> `LABEL org.opencontainers.image.authors="name <mail>"`."""
+    start, end = _span(context)
+    text = context.source.text[start:end]
+    match = re.match(r"([ \t]*)MAINTAINER[ \t]+(.+?)[ \t]*$", text, flags=re.IGNORECASE)
+    if match is None or "\n" in text:
+        raise Unfixable("not a one-line MAINTAINER instruction")
+    value = match.group(2).replace("\\", "\\\\").replace('"', '\\"')
+    keyword = "LABEL" if text.lstrip()[:1].isupper() else "label"
+    return [Edit(start + len(match.group(1)), end, f'{keyword} org.opencontainers.image.authors="{value}"')]
+
+
+#: Base images known to ship bash (their slim variants too); `alpine` tags, busybox and distroless do not.
+_BASH_BASES = ("debian", "ubuntu", "python", "node", "golang", "ruby", "openjdk", "eclipse-temurin", "amazoncorretto",
+               "maven", "gradle", "php", "perl", "rust", "fedora", "centos", "rockylinux", "almalinux", "amazonlinux",
+               "buildpack-deps", "mcr.microsoft.com/dotnet/sdk", "ubi8/ubi", "ubi9/ubi")
+
+
+@fixer("dockerfile", "shell-pipefail")
+def shell_pipefail(context: FixContext) -> list[Edit]:
+    """`SHELL ["/bin/bash", "-o", "pipefail", "-c"]` right after the stage's FROM, when its base image has bash
+    (one edit per stage, the same for every piped RUN in it)."""
+    source = context.source
+    line = context.plan.line
+    lines = source.text.split("\n")
+    from_index = next((index for index in range(line - 2, -1, -1) if re.match(r"\s*FROM\s", lines[index], re.IGNORECASE)), None)
+    if from_index is None:
+        raise Unfixable("no FROM before the RUN")
+    words = lines[from_index].split()
+    image = next((word for word in words[1:] if not word.startswith("--")), "")
+    name, _, tag = image.partition("@")[0].partition(":")
+    short = name.rsplit("/", 1)[-1] if not name.startswith(("mcr.", "registry.access.redhat.com")) else name
+    if "alpine" in tag or not any(short == base or name.endswith("/" + base) or name == base for base in _BASH_BASES):
+        raise Unfixable(f"bash is not known to be in {image or 'the base image'}: add pipefail by hand")
+    stage = lines[from_index + 1 : line - 1]
+    if any(re.match(r"\s*SHELL\s", text, re.IGNORECASE) for text in stage):
+        raise Unfixable("the stage sets its own SHELL")
+    at = source.offset(from_index, 0) + len(lines[from_index])
+    return [Edit(at, at, '\nSHELL ["/bin/bash", "-o", "pipefail", "-c"]')]
