@@ -207,6 +207,21 @@ class YamlTarget:
                 and not text.endswith("\n"):
             raise Unfixable("a block scalar ends the file without a final line break: adding after it would change it")
 
+    def before_trailing_blank_lines(self, scalar: yaml.Node, end: int) -> int:
+        """Where a block scalar's text really ends: before the blank lines its end mark includes
+        (they are no part of its value unless it keeps them, `|+`), so an entry added after it
+        does not land below the blank line that separates it from what follows."""
+        text = self.source.text
+        header = text[self.start(scalar) : self.source.line_end(self.start(scalar))]
+        if "+" in header.split("#", 1)[0]:
+            return end
+        while end > self.start(scalar):
+            previous = self.source.line_start(end - 1)
+            if text[previous : end - 1].strip() or previous <= self.start(scalar):
+                break
+            end = previous
+        return end
+
     def last_end(self, node: yaml.Node) -> int:
         """Where the text of a node really ends: its last leaf for block collections (their own end
         mark lies past trailing comments and blank lines), the key for an empty value."""
@@ -363,6 +378,7 @@ def _insert_entry(target: YamlTarget, mapping: yaml.MappingNode, key: str, value
     source = target.source
     entry = block_entry(key, value, indent, target.indent_step())
     if text[end - 1 : end] == "\n":  # a block scalar's end: the start of the next line
+        end = target.before_trailing_blank_lines(target.last_leaf(last_value), end)
         return Edit(end, end, entry + "\n")
     line_end = source.line_end(end)
     return Edit(line_end, line_end, "\n" + entry)

@@ -153,3 +153,11 @@ def test_remove_the_node_itself_and_an_emptied_mapping_with_it() -> None:
     assert _fixed(text, ("steps", 0, "env", "A"), [{"remove": ""}]) == "steps:\n  - run: x\n    env:\n      B: 2\n"
     text = "steps:\n  - run: x\n    env:\n      A: 1\n"
     assert _fixed(text, ("steps", 0, "env", "A"), [{"remove": ""}]) == "steps:\n  - run: x\n"
+
+
+def test_an_entry_after_a_block_scalar_goes_before_its_trailing_blank_lines() -> None:
+    text = "steps:\n  - run: |\n      echo hi\n\n  - run: b\n"
+    result = _fixed(text, ("steps", 0), [{"set": "env/A", "value": "1"}])
+    assert result == "steps:\n  - run: |\n      echo hi\n    env:\n      A: '1'\n\n  - run: b\n"
+    kept = "steps:\n  - run: |+\n      echo hi\n\n  - run: b\n"
+    assert yaml.safe_load(_fixed(kept, ("steps", 0), [{"set": "env/A", "value": "1"}]))["steps"][0]["run"] == "echo hi\n\n"

@@ -138,3 +138,49 @@ def _open_quote(before: str) -> str:
         elif not quote and char in "'\"" and not escaped:
             quote = char
     return quote
+
+
+#: Actions that need more than `contents: read` from the token (write scopes or `id-token: write`).
+NEEDS_MORE_THAN_READ = (
+    "actions/attest-build-provenance", "actions/attest-sbom", "actions/create-release", "actions/deploy-pages",
+    "actions/github-script", "actions/labeler", "actions/stale", "actions/upload-release-asset",
+    "aws-actions/configure-aws-credentials", "azure/login", "changesets/action", "EndBug/add-and-commit",
+    "github/codeql-action/analyze", "github/codeql-action/upload-sarif", "google-github-actions/auth",
+    "goreleaser/goreleaser-action", "JamesIves/github-pages-deploy-action", "marocchino/sticky-pull-request-comment",
+    "ncipollo/release-action", "peaceiris/actions-gh-pages", "peter-evans/create-or-update-comment",
+    "peter-evans/create-pull-request", "release-drafter/release-drafter", "sigstore/cosign-installer",
+    "softprops/action-gh-release", "stefanzweifel/git-auto-commit-action", "thollander/actions-comment-pull-request",
+    "googleapis/release-please-action", "google-github-actions/release-please-action",
+)
+#: Commands in a `run:` that write through the token (or ask for an OIDC token).
+_WRITES = re.compile(r"\bgit\s+push\b|\bgh\s+(release|pr|issue|api|label|workflow|run|gist|secret|variable)\b"
+                     r"|ACTIONS_ID_TOKEN_REQUEST|docker\s+push\s+ghcr\.io|\bghcr\.io/")
+
+
+@fixer("github-actions", "read-only-permissions")
+def read_only_permissions(context: FixContext) -> list[Edit]:
+    """`permissions: {contents: read}` at the top of the workflow, before `jobs:`, when no job that
+    would inherit it needs more: none calls a reusable workflow, uses an action known to write or to
+    ask for an OIDC token, or runs `git push`, `gh release/pr/issue/api ...` or pushes to ghcr.io."""
+    from policylint.core.fixes import set_path
+
+    target = context.yaml
+    data = yaml.constructor.SafeConstructor().construct_document(target.root)
+    jobs = data.get("jobs") if isinstance(data, dict) else None
+    if not isinstance(jobs, dict):
+        raise Unfixable("no jobs")
+    for job_id, job in jobs.items():
+        if not isinstance(job, dict) or "permissions" in job:
+            continue
+        if isinstance(job.get("uses"), str):
+            raise Unfixable(f"job {job_id} calls a reusable workflow, which may need more: set permissions by hand")
+        for step in job.get("steps") or []:
+            if not isinstance(step, dict):
+                continue
+            uses = str(step.get("uses") or "").split("@", 1)[0]
+            if any(uses.lower() == action.lower() or uses.lower().startswith(action.lower() + "/")
+                   for action in NEEDS_MORE_THAN_READ):
+                raise Unfixable(f"job {job_id} uses {uses}, which needs more than contents: read")
+            if _WRITES.search(str(step.get("run") or "")):
+                raise Unfixable(f"job {job_id} writes through the token (git push, gh, ghcr.io): set permissions by hand")
+    return set_path(target, target.root, ["permissions"], {"contents": "read"}, before="jobs")
