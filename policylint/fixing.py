@@ -55,19 +55,22 @@ def _normalised(raw: str) -> str:
 
 def resolve_findings(report: RunReport, overlay: dict[str, bytes] | None = None) -> None:
     """Replace each finding's fix plan with its resolved fix (edits, or why it cannot be applied)."""
-    texts: dict[str, str | None] = {}
+    from policylint.core.fixes import Text
+
+    texts: dict[str, Text | None] = {}
+    cache: dict[object, object] = {}  # each document composed once, however many findings it has
     resolved: list[Finding] = []
     for finding in report.findings:
         plan = finding.fix
         if isinstance(plan, FixPlan):
             if plan.path not in texts:
                 raw = _raw_text(plan.path, overlay or {})
-                texts[plan.path] = _normalised(raw) if raw is not None else None
+                texts[plan.path] = Text(_normalised(raw)) if raw is not None else None
             text = texts[plan.path]
             if text is None:
                 fix = Fix(plan.policy_id, plan.applicability, plan.description, plan.path, reason="cannot read the file")
             else:
-                fix = resolve_or_reason(plan, text)
+                fix = resolve_or_reason(plan, text, cache)
             finding = replace(finding, fix=fix)
         resolved.append(finding)
     report.findings = resolved

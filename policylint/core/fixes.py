@@ -570,11 +570,24 @@ class FixContext:
     plan: FixPlan
     source: Text
     _yaml: YamlTarget | None = None
+    #: Documents already composed in this run, by (path, document line): many findings, one compose.
+    cache: dict[Any, Any] | None = None
 
     @property
     def yaml(self) -> YamlTarget:
         if self._yaml is None:
-            self._yaml = yaml_document(self.source, self.plan.doc_line)
+            key = (self.plan.path, self.plan.doc_line, id(self.source))
+            found = self.cache.get(key) if self.cache is not None else None
+            if found is None:
+                try:
+                    found = yaml_document(self.source, self.plan.doc_line)
+                except Unfixable as exc:
+                    found = exc
+                if self.cache is not None:
+                    self.cache[key] = found
+            if isinstance(found, Unfixable):
+                raise Unfixable(str(found))
+            self._yaml = found
         return self._yaml
 
     def node(self) -> yaml.Node:
@@ -585,12 +598,12 @@ class FixContext:
 CodeFix = Callable[[FixContext], list[Edit]]
 
 
-def resolve(plan: FixPlan, text: str) -> Fix:
+def resolve(plan: FixPlan, text: str | Text, cache: dict[Any, Any] | None = None) -> Fix:
     """The edits of a plan on the file's text; Unfixable (with the reason) when there are none to make."""
     if plan.blocked:
         raise Unfixable(plan.blocked)
-    source = Text(text)
-    context = FixContext(plan, source)
+    source = text if isinstance(text, Text) else Text(text)
+    context = FixContext(plan, source, cache=cache)
     if plan.origin.startswith("helm"):
         _literal_helm_document(context)
     if plan.origin.startswith("kustomize"):
@@ -612,10 +625,10 @@ def resolve(plan: FixPlan, text: str) -> Fix:
     return Fix(plan.policy_id, plan.applicability, plan.description, plan.path, tuple(edits), ranges)
 
 
-def resolve_or_reason(plan: FixPlan, text: str) -> Fix:
+def resolve_or_reason(plan: FixPlan, text: str | Text, cache: dict[Any, Any] | None = None) -> Fix:
     """`resolve`, with an unfixable plan as a Fix without edits that says why."""
     try:
-        return resolve(plan, text)
+        return resolve(plan, text, cache)
     except Unfixable as exc:
         return Fix(plan.policy_id, plan.applicability, plan.description, plan.path, reason=str(exc))
     except Exception as exc:  # a fix's bug must leave the file alone, never crash the run
