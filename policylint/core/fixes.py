@@ -358,6 +358,12 @@ def _insert_entry(target: YamlTarget, mapping: yaml.MappingNode, key: str, value
     if ahead is not None and not text[target.source.line_start(target.start(ahead[0])) : target.start(ahead[0])].strip():
         indent = " " * ahead[0].start_mark.column
         at = target.source.line_start(target.start(ahead[0]))
+        while at > 0:  # above the comment lines written just over that key: they belong to it
+            previous = target.source.line_start(at - 1)
+            line = text[previous : at - 1]
+            if not line.startswith(indent + "#") or previous < target.start(mapping):
+                break
+            at = previous
         return Edit(at, at, block_entry(key, value, indent, target.indent_step()) + "\n")
     if mapping.flow_style:
         close = target.end(mapping) - 1

@@ -161,3 +161,9 @@ def test_an_entry_after_a_block_scalar_goes_before_its_trailing_blank_lines() ->
     assert result == "steps:\n  - run: |\n      echo hi\n    env:\n      A: '1'\n\n  - run: b\n"
     kept = "steps:\n  - run: |+\n      echo hi\n\n  - run: b\n"
     assert yaml.safe_load(_fixed(kept, ("steps", 0), [{"set": "env/A", "value": "1"}]))["steps"][0]["run"] == "echo hi\n\n"
+
+
+def test_insert_before_a_key_goes_above_its_comment() -> None:
+    text = "on: push\n\n# the jobs\n# all of them\njobs:\n  a: {runs-on: x}\n"
+    result = _fixed(text, (), [{"set": "permissions", "value": {"contents": "read"}, "before": "jobs"}])
+    assert result == "on: push\n\npermissions:\n  contents: read\n# the jobs\n# all of them\njobs:\n  a: {runs-on: x}\n"
