@@ -14,6 +14,7 @@ every node's start and end); the load path keeps only key positions and stays as
 
 from __future__ import annotations
 
+import json
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -146,6 +147,15 @@ class YamlTarget:
         self.source = source
         self.root = root
         self.line_offset = line_offset
+        #: A JSON document (its root a flow collection, its keys double-quoted): insertions are written as JSON.
+        self.json = bool(getattr(root, "flow_style", False)) and isinstance(root, yaml.MappingNode) and all(
+            isinstance(key, yaml.ScalarNode) and key.style == '"' for key, _ in root.value)
+
+    def flow(self, value: Any) -> str:
+        """A value written for a flow collection of this document: JSON in a JSON document."""
+        if self.json:
+            return json.dumps(value, ensure_ascii=False)
+        return flow_text(value)
 
     def start(self, node: yaml.Node) -> int:
         return self.source.offset(node.start_mark.line + self.line_offset, node.start_mark.column)
@@ -369,10 +379,13 @@ def _insert_entry(target: YamlTarget, mapping: yaml.MappingNode, key: str, value
         close = target.end(mapping) - 1
         if text[close : close + 1] != "}":
             raise Unfixable("flow mapping without its closing brace")
-        entry = f"{flow_text(key)}: {flow_text(value)}"
+        entry = f"{target.flow(key)}: {target.flow(value)}"
         if not mapping.value:
             return Edit(close, close, entry)
-        after = target.last_end(mapping.value[-1][1]) if not _empty(mapping.value[-1][1]) else target.end(mapping.value[-1][0])
+        last_key = mapping.value[-1][0]
+        after = target.last_end(mapping.value[-1][1]) if not _empty(mapping.value[-1][1]) else target.end(last_key)
+        if target.source.line_of(close) > target.source.line_of(after):  # one entry a line: so is this one
+            return Edit(after, after, f",\n{' ' * last_key.start_mark.column}{entry}")
         return Edit(after, after, f", {entry}")
     if not mapping.value:
         raise Unfixable("empty block mapping")
@@ -415,13 +428,14 @@ def set_path(target: YamlTarget, node: yaml.Node, steps: list[str | int], value:
         if not target.within(child, node, key):
             raise Unfixable(f"{step!r} is reached through a YAML alias: editing the anchor would change every place that uses it")
         if rest and isinstance(child, yaml.ScalarNode) and child.tag.endswith(":null") and not child.style:
-            return [Edit(target.start(child), target.end(child), flow_text(_nested(rest, value)))]  # `null`, `~`
+            return [Edit(target.start(child), target.end(child), target.flow(_nested(rest, value)))]  # `null`, `~`
         node = child
     if isinstance(node, yaml.ScalarNode):
         if node.style in ("|", ">"):
             raise Unfixable("the value is a block scalar")
-        return [Edit(target.start(node), target.end(node), scalar_like(node, value))]
-    return [Edit(target.start(node), target.end(node), flow_text(value))] if node.flow_style else _raise(
+        new = json.dumps(value, ensure_ascii=False) if target.json else scalar_like(node, value)
+        return [Edit(target.start(node), target.end(node), new)]
+    return [Edit(target.start(node), target.end(node), target.flow(value))] if node.flow_style else _raise(
         f"cannot replace a block {_kind_name(node)} with a value")
 
 
@@ -448,7 +462,7 @@ def _merge(target: YamlTarget, node: yaml.Node, steps: list[str | int], items: l
         close = target.end(found) - 1
         if text[close : close + 1] != "]":
             raise Unfixable("flow list without its closing bracket")
-        added = ", ".join(flow_text(item) for item in missing)
+        added = ", ".join(target.flow(item) for item in missing)
         if not found.value:
             return [Edit(close, close, added)]
         return [Edit(target.end(found.value[-1]), target.end(found.value[-1]), ", " + added)]

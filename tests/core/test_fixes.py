@@ -167,3 +167,15 @@ def test_insert_before_a_key_goes_above_its_comment() -> None:
     text = "on: push\n\n# the jobs\n# all of them\njobs:\n  a: {runs-on: x}\n"
     result = _fixed(text, (), [{"set": "permissions", "value": {"contents": "read"}, "before": "jobs"}])
     assert result == "on: push\n\npermissions:\n  contents: read\n# the jobs\n# all of them\njobs:\n  a: {runs-on: x}\n"
+
+
+def test_a_json_document_gets_json() -> None:
+    text = ('{\n  "kind": "Pod",\n  "spec": {\n    "containers": [\n      {\n        "name": "app",\n'
+            '        "securityContext": {"capabilities": {"drop": ["NET_RAW"]}}\n      }\n    ]\n  }\n}\n')
+    result = _fixed(text, CONTAINER, [*SET_APE, {"merge": "securityContext/capabilities/drop", "value": ["ALL"]}])
+    __import__("json").loads(result)
+    assert '"drop": ["NET_RAW", "ALL"]' in result
+    assert '{"capabilities": {"drop": ["NET_RAW", "ALL"]}, "allowPrivilegeEscalation": false}' in result
+    added = _fixed(text, ("spec",), [{"set": "automountServiceAccountToken", "value": False}])
+    assert '    ],\n    "automountServiceAccountToken": false\n  }' in added
+    __import__("json").loads(added)
