@@ -145,3 +145,24 @@ def test_a_fix_changes_only_its_spans_and_means_what_it_says(case: tuple[str, in
         raw = text.replace("\n", "\r\n")
         fixed_raw = splice(raw, on_raw_text(raw, edits))
         assert fixed_raw == result.replace("\n", "\r\n")
+
+
+@SETTINGS
+@given(st.lists(st.fixed_dictionaries({"name": st.text("abc", min_size=1, max_size=3),
+                                       "image": st.sampled_from(["a:1", "b\tc", "d \"q\""])},
+                                      optional={"securityContext": st.sampled_from([{}, {"runAsUser": 1},
+                                                                                    {"allowPrivilegeEscalation": True}])}),
+                min_size=1, max_size=3),
+       st.sampled_from([None, 2, 4]))
+def test_json_manifests_stay_json(containers: list[dict[str, Any]], indent: int | None) -> None:
+    import json
+
+    text = json.dumps({"apiVersion": "v1", "kind": "Pod", "spec": {"containers": containers}}, indent=indent) + "\n"
+    edits: list[Edit] = []
+    for index in range(len(containers)):
+        edits.extend(resolve(_plan(("spec", "containers", index), 1), text).edits)
+    fixed = json.loads(splice(text, edits))
+    expected = copy.deepcopy(containers)
+    for container in expected:
+        container.setdefault("securityContext", {})["allowPrivilegeEscalation"] = False
+    assert fixed["spec"]["containers"] == expected
