@@ -179,3 +179,15 @@ def test_a_json_document_gets_json() -> None:
     added = _fixed(text, ("spec",), [{"set": "automountServiceAccountToken", "value": False}])
     assert '    ],\n    "automountServiceAccountToken": false\n  }' in added
     __import__("json").loads(added)
+
+
+def test_findings_with_fix_plans_cross_processes() -> None:
+    """Worker processes send findings back pickled (policylint.parallel): frozen records and their plans survive."""
+    import pickle
+
+    from policylint.core.findings import Finding
+
+    plan = _plan(CONTAINER, SET_APE)
+    finding = Finding("p", "high", "f.yaml", 1, 1, "m", fix=plan)
+    copy = pickle.loads(pickle.dumps(finding))
+    assert copy == finding and copy.fix.pointer == CONTAINER and copy.fix.operations == plan.operations
