@@ -23,12 +23,13 @@ from typing import Any
 import yaml
 
 from policylint.core.records import field, record
-from policylint.core.yamlnodes import Pointer, split_documents
-
-try:  # pragma: no branch - libyaml is present in every supported wheel of PyYAML
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+from policylint.core.yamlnodes import (
+    Pointer,
+    YamlDocument,
+    _Loader,  # libyaml's composer with the memoised tag resolution
+    parse_yaml_stream,
+    split_documents,
+)
 
 SAFE, UNSAFE = "safe", "unsafe"
 APPLICABILITIES = (SAFE, UNSAFE)
@@ -147,6 +148,7 @@ class YamlTarget:
         self.source = source
         self.root = root
         self.line_offset = line_offset
+        self._step: int | None = None
         #: A JSON document (its root a flow collection, its keys double-quoted): insertions are written as JSON.
         self.json = bool(getattr(root, "flow_style", False)) and isinstance(root, yaml.MappingNode) and all(
             isinstance(key, yaml.ScalarNode) and key.style == '"' for key, _ in root.value)
@@ -248,6 +250,11 @@ class YamlTarget:
 
     def indent_step(self) -> int:
         """The file's indentation width: from the first block mapping nested in a block mapping."""
+        if self._step is None:
+            self._step = self._indent_step()
+        return self._step
+
+    def _indent_step(self) -> int:
         stack = [self.root]
         while stack:
             node = stack.pop()
@@ -299,26 +306,42 @@ def yaml_document(source: Text, doc_line: int) -> YamlTarget:
 # -- rendering values in the file's style --------------------------------------------------------
 
 
+_FLOW_TEXTS: dict[tuple[str, bool], str] = {}
+
+try:  # pragma: no branch
+    from yaml import CSafeDumper as _Dumper
+except ImportError:  # pragma: no cover
+    from yaml import SafeDumper as _Dumper  # type: ignore[assignment]
+
+
 def flow_text(value: Any, in_flow: bool = True) -> str:
     """A value in YAML flow style, on one line (`true`, `RuntimeDefault`, `[ALL]`, `{type: RuntimeDefault}`),
-    written so that it reads back the same where it goes (`in_flow`: inside a flow collection too), else single-quoted."""
-    dumped = yaml.safe_dump(value, default_flow_style=True, width=1 << 30, allow_unicode=True, sort_keys=False)
+    written so that it reads back the same where it goes (`in_flow`: inside a flow collection too), else
+    single-quoted. Memoised: the same few values are written for thousands of findings."""
+    key = (json.dumps(value, sort_keys=False, default=str) + type(value).__name__, in_flow)
+    found = _FLOW_TEXTS.get(key)
+    if found is None:
+        found = _FLOW_TEXTS[key] = _flow_text(value, in_flow)
+    return found
+
+
+def _reads_back(text: str, value: Any) -> bool:
+    parsed = next(iter(parse_yaml_stream(text)), None)
+    return isinstance(parsed, YamlDocument) and parsed.data == value
+
+
+def _flow_text(value: Any, in_flow: bool) -> str:
+    dumped = yaml.dump(value, Dumper=_Dumper, default_flow_style=True, width=1 << 30, allow_unicode=True,
+                       sort_keys=False)
     dumped = dumped.rstrip("\n")
     if dumped.endswith("\n..."):
         dumped = dumped[: -len("\n...")]
     dumped = dumped.strip()
-    if isinstance(value, str) and not in_flow and dumped.startswith("'") and "\n" not in value:
-        try:
-            if yaml.safe_load(f"k: {value}") == {"k": value} and not value.startswith(("'", '"')):
-                dumped = value  # plain reads back the same in a block mapping (`${{ github.x }}`)
-        except yaml.YAMLError:
-            pass
     if isinstance(value, str) and "\n" not in value:
-        try:
-            same = yaml.safe_load(f"k: {dumped}") == {"k": value} and (not in_flow or yaml.safe_load(f"[{dumped}]") == [value])
-        except yaml.YAMLError:
-            same = False
-        if not same:
+        if not in_flow and dumped.startswith("'") and not value.startswith(("'", '"')) \
+                and _reads_back(f"k: {value}", {"k": value}):
+            return value  # plain reads back the same in a block mapping (`${{ github.x }}`)
+        if not (_reads_back(f"k: {dumped}", {"k": value}) and (not in_flow or _reads_back(f"[{dumped}]", [value]))):
             return "'" + value.replace("'", "''") + "'"
     return dumped
 
