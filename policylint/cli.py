@@ -203,7 +203,8 @@ def check(
             report, outcome = run_fixes(options, policy_set, write=not diff)
         else:
             report = run_check(options, policy_set)
-            if any(finding.fix is not None for finding in report.findings):
+            shows_fixes = any(name in ("text", "json", "sarif") for name, _ in pairs)  # `[*]`, `fix`, `fixes`
+            if shows_fixes and any(finding.fix is not None for finding in report.findings):
                 from policylint.fixing import resolve_findings
 
                 resolve_findings(report)
