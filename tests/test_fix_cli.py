@@ -162,3 +162,12 @@ def test_a_symlinked_file_is_fixed_once_through_its_real_path(run_cli, tmp_path)
     assert real.read_text(encoding="utf-8").count("allowPrivilegeEscalation: false") == 1
     assert (tmp_path / "link" / "pod.yaml").is_symlink()
     assert code == 0, out  # the link shows the fixed file too
+
+
+def test_no_allow_privilege_escalation_false_next_to_privileged(run_json, tmp_path):
+    """The API refuses allowPrivilegeEscalation: false with privileged: true or an added CAP_SYS_ADMIN."""
+    text = POD.replace("        runAsUser: 1000\n", "        privileged: true\n") + (
+        "    - name: b\n      image: b:1\n      securityContext: {capabilities: {add: [SYS_ADMIN]}}\n")
+    pod = _write(tmp_path / "pod.yaml", text)
+    _, data = run_json(str(pod), "--select", "k8s-privilege-escalation")
+    assert [f["fix"] for f in data["findings"]] == [None, None]
