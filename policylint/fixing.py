@@ -32,6 +32,8 @@ class FixOutcome:
     fixed: Counter[str] = field(default_factory=Counter)
     changed: dict[str, tuple[str, str]] = field(default_factory=dict)
     passes: int = 0
+    #: Files left alone because their fixed text would not parse as before (a fix's bug: the safety net).
+    refused: dict[str, str] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -107,6 +109,8 @@ def run_fixes(options: RunOptions, policy_set: PolicySet | None, write: bool) ->
         changed = False
         written: set[str] = set()
         for path, fixes in sorted(by_path.items()):
+            if path in outcome.refused:
+                continue
             if Path(path).is_symlink():  # written through, it would change a file elsewhere (maybe outside the repository)
                 continue
             real = os.path.realpath(path)
@@ -123,6 +127,10 @@ def run_fixes(options: RunOptions, policy_set: PolicySet | None, write: bool) ->
             if new_body == body:
                 continue
             new_raw = (_BOM if raw.startswith(_BOM) else "") + new_body
+            problem = yaml_damage(path, _normalised(raw), _normalised(new_raw))
+            if problem:
+                outcome.refused[path] = problem
+                continue
             original = outcome.changed[path][0] if path in outcome.changed else raw
             outcome.changed[path] = (original, new_raw)
             outcome.fixed.update(fix.policy_id for fix in chosen)
@@ -139,6 +147,52 @@ def run_fixes(options: RunOptions, policy_set: PolicySet | None, write: bool) ->
     else:
         resolve_findings(report, options.overlay)
     return report, outcome
+
+
+_YAML_NAMES = (".yaml", ".yml", ".json")
+
+
+def yaml_damage(path: str, before: str, after: str) -> str:
+    """Why the fixed text of a YAML file is worse than the original ("" when it is not): a document
+    that no longer parses, or a mapping with a key written twice. A safety net under the splicer."""
+    if not path.lower().endswith(_YAML_NAMES) and not path.endswith(".gitlab-ci.yml"):
+        return ""
+    errors_before, duplicates_before = _yaml_health(before)
+    errors_after, duplicates_after = _yaml_health(after)
+    if errors_after > errors_before:
+        return "the fixed text would not parse as YAML"
+    if duplicates_after > duplicates_before:
+        return "the fixed text would write a key twice in one mapping"
+    return ""
+
+
+def _yaml_health(text: str) -> tuple[int, int]:
+    """(documents that do not parse, keys written twice in one mapping) of a YAML stream."""
+    import yaml
+
+    from policylint.core.yamlnodes import YamlError, _Loader, parse_yaml_stream, split_documents
+
+    errors = sum(1 for item in parse_yaml_stream(text) if isinstance(item, YamlError))
+    duplicates = 0
+    for _, chunk in split_documents(text):
+        try:
+            root = yaml.compose(chunk, Loader=_Loader)
+        except (yaml.YAMLError, ValueError, RecursionError):
+            continue
+        seen: set[int] = set()
+        stack = [root] if root is not None else []
+        while stack:
+            node = stack.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            if isinstance(node, yaml.MappingNode):
+                keys = [key.value for key, _ in node.value if isinstance(key, yaml.ScalarNode)]
+                duplicates += len(keys) - len(set(keys))
+                stack.extend(value for _, value in node.value)
+            elif isinstance(node, yaml.SequenceNode):
+                stack.extend(node.value)
+    return errors, duplicates
 
 
 def unified_diff(outcome: FixOutcome) -> str:
@@ -158,7 +212,8 @@ def unified_diff(outcome: FixOutcome) -> str:
 
 def summary(outcome: FixOutcome, report: RunReport, unsafe: bool, diff: bool) -> str:
     """`Fixed N findings (...)` / `Would fix N findings`, and what --unsafe-fixes would add."""
-    lines = []
+    lines = [f"Not fixed: {path}: {reason} (a bug in a fix: please report it)."
+             for path, reason in sorted(outcome.refused.items())]
     if outcome.total:
         per_rule = ", ".join(f"{count} {rule}" for rule, count in sorted(outcome.fixed.items()))
         files = len(outcome.changed)

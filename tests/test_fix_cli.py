@@ -171,3 +171,12 @@ def test_no_allow_privilege_escalation_false_next_to_privileged(run_json, tmp_pa
     pod = _write(tmp_path / "pod.yaml", text)
     _, data = run_json(str(pod), "--select", "k8s-privilege-escalation")
     assert [f["fix"] for f in data["findings"]] == [None, None]
+
+
+def test_the_safety_net_refuses_a_fix_that_would_break_the_yaml():
+    from policylint.fixing import yaml_damage
+
+    assert yaml_damage("a.yaml", "a: 1\n", "a: 1\nb: [\n") == "the fixed text would not parse as YAML"
+    assert yaml_damage("a.yaml", "a: 1\n", "a: 1\na: 2\n") == "the fixed text would write a key twice in one mapping"
+    assert yaml_damage("a.yaml", "a: 1\na: 1\n", "a: 1\na: 2\n") == ""  # no worse than before
+    assert yaml_damage("Dockerfile", "FROM x\n", "FROM x\nRUN [\n") == ""

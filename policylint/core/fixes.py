@@ -198,6 +198,18 @@ class YamlTarget:
         raise Unfixable(f"cannot reach {step!r}: the file holds a {_kind_name(node)} there")
 
     @staticmethod
+    def merged_key(node: yaml.MappingNode, step: str | int) -> bool:
+        """True when a `<<` merge key of the mapping brings in `step`."""
+        for key, value in node.value:
+            if key.tag == "tag:yaml.org,2002:merge":
+                sources = value.value if isinstance(value, yaml.SequenceNode) else [value]
+                for source in sources:
+                    if isinstance(source, yaml.MappingNode) and (
+                            YamlTarget.pair(source, step) is not None or YamlTarget.merged_key(source, step)):
+                        return True
+        return False
+
+    @staticmethod
     def pair(node: yaml.MappingNode, step: str | int) -> tuple[yaml.Node, yaml.Node] | None:
         for key, value in node.value:
             if isinstance(key, yaml.ScalarNode) and key.value == str(step):
@@ -236,7 +248,8 @@ class YamlTarget:
 
     def last_end(self, node: yaml.Node) -> int:
         """Where the text of a node really ends: its last leaf for block collections (their own end
-        mark lies past trailing comments and blank lines), the key for an empty value."""
+        mark lies past trailing comments and blank lines), the key for an empty value. Unfixable
+        when the text ends with an alias (`*name`): its end is not known, only its anchor's."""
         while True:
             if isinstance(node, yaml.ScalarNode) or node.flow_style or not node.value:
                 return self.end(node)
@@ -244,8 +257,12 @@ class YamlTarget:
                 key, value = node.value[-1]
                 if _empty(value):
                     return self.end(key) + 1 if self.source.text[self.end(key) : self.end(key) + 1] == ":" else self.end(key)
+                if not self.within(value, node, key):
+                    raise Unfixable("the mapping ends with a YAML alias: edit it by hand")
                 node = value
             else:
+                if not self.within(node.value[-1], node):
+                    raise Unfixable("the list ends with a YAML alias: edit it by hand")
                 node = node.value[-1]
 
     def indent_step(self) -> int:
@@ -416,7 +433,7 @@ def _insert_entry(target: YamlTarget, mapping: yaml.MappingNode, key: str, value
     indent = " " * first_key.start_mark.column
     last_key, last_value = mapping.value[-1]
     target.check_append_after(last_value)
-    end = target.last_end(last_value) if not _empty(last_value) else target.end(last_key) + 1
+    end = target.last_end(mapping)  # Unfixable when it ends with an alias
     source = target.source
     entry = block_entry(key, value, indent, target.indent_step())
     if text[end - 1 : end] == "\n":  # a block scalar's end: the start of the next line
@@ -436,6 +453,9 @@ def set_path(target: YamlTarget, node: yaml.Node, steps: list[str | int], value:
         pair = target.pair(node, step)
         rest = steps[index + 1 :]
         if pair is None:
+            if target.merged_key(node, step):
+                raise Unfixable(f"{step!r} comes through a YAML merge key (<<): a key written here would replace "
+                                "all of it; edit the anchored mapping by hand")
             return [_insert_entry(target, node, str(step), _nested(rest, value), before if index == 0 else "")]
         key, child = pair
         if _empty(child):
@@ -494,7 +514,7 @@ def _merge(target: YamlTarget, node: yaml.Node, steps: list[str | int], items: l
     indent = " " * (dash - target.source.line_start(dash))
     gap = text[dash + 1 : target.start(first)]
     target.check_append_after(found.value[-1])
-    end = target.last_end(found.value[-1])
+    end = target.last_end(found)
     if text[end - 1 : end] == "\n":
         return [Edit(end, end, "".join(f"{indent}-{gap}{flow_text(item)}\n" for item in missing))]
     line_end = target.source.line_end(end)
@@ -539,6 +559,8 @@ def _remove(target: YamlTarget, node: yaml.Node, steps: list[str | int]) -> list
     source = target.source
     text = source.text
     start = target.start(key)
+    if not _empty(value) and not target.within(value, parent, key):
+        raise Unfixable(f"{steps[-1]!r} holds a YAML alias: remove it by hand")
     end = target.last_end(value) if not _empty(value) else target.end(key) + 1
     if parent.flow_style:
         index = parent.value.index(pair)

@@ -191,3 +191,15 @@ def test_findings_with_fix_plans_cross_processes() -> None:
     finding = Finding("p", "high", "f.yaml", 1, 1, "m", fix=plan)
     copy = pickle.loads(pickle.dumps(finding))
     assert copy == finding and copy.fix.pointer == CONTAINER and copy.fix.operations == plan.operations
+
+
+def test_merge_keys_and_trailing_aliases_are_left_alone() -> None:
+    text = ("spec:\n  containers:\n    - &app\n      name: app\n      securityContext: {runAsUser: 1}\n"
+            "      env: &env\n        - {name: A, value: '1'}\n"
+            "    - <<: *app\n      name: side\n    - name: other\n      env: *env\n")
+    with pytest.raises(Unfixable, match="merge key"):  # a securityContext written here would replace the merged one
+        resolve(_plan(("spec", "containers", 1), SET_APE), text)
+    with pytest.raises(Unfixable, match="ends with a YAML alias"):  # where `*env` ends is not known
+        resolve(_plan(("spec", "containers", 2), SET_APE), text)
+    fixed = _fixed(text, ("spec", "containers", 0), SET_APE)  # the anchored container itself
+    assert "securityContext: {runAsUser: 1, allowPrivilegeEscalation: false}" in fixed
