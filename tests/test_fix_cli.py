@@ -180,3 +180,12 @@ def test_the_safety_net_refuses_a_fix_that_would_break_the_yaml():
     assert yaml_damage("a.yaml", "a: 1\n", "a: 1\na: 2\n") == "the fixed text would write a key twice in one mapping"
     assert yaml_damage("a.yaml", "a: 1\na: 1\n", "a: 1\na: 2\n") == ""  # no worse than before
     assert yaml_damage("Dockerfile", "FROM x\n", "FROM x\nRUN [\n") == ""
+
+
+def test_an_item_of_a_kind_list_is_fixed_in_place(run_cli, tmp_path):
+    text = ("apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: Pod\n    metadata: {name: a}\n"
+            "    spec:\n      containers:\n        - name: app\n          image: app:1\n")
+    pod = _write(tmp_path / "list.yaml", text)
+    code, _, _ = run_cli("check", str(pod), "--select", "k8s-privilege-escalation", "--fix")
+    assert code == 0
+    assert pod.read_text(encoding="utf-8") == text + "          securityContext:\n            allowPrivilegeEscalation: false\n"

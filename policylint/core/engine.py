@@ -274,7 +274,7 @@ def _fix_plan(policy: Policy, view: View, path: tuple[str | int, ...], value: An
         anchor, pointer, view_path = Anchor(view.subject, ()), (), ()
     else:
         anchor, pointer = view.anchor_for(view_path)
-    _, violation_pointer = view.anchor_for(path)
+    violation_anchor, violation_pointer = view.anchor_for(path)
     document = anchor.document
     values = {key: item for key, item in view.fields.items() if isinstance(item, (str, int, float, bool)) or item is None}
     values["value"] = value if isinstance(value, (str, int, float, bool)) or value is None else None
@@ -290,12 +290,12 @@ def _fix_plan(policy: Policy, view: View, path: tuple[str | int, ...], value: An
         path=document.path,
         file_kind=document.file_kind,
         doc_line=document.start_line,
-        pointer=pointer,
+        pointer=(*document.pointer_prefix, *pointer),
         operations=tuple(fix.get("operations") or ()),
         code=fix.get("code", ""),
         values=values,
         origin=document.origin,
-        violation_pointer=violation_pointer,
+        violation_pointer=(*violation_anchor.document.pointer_prefix, *violation_pointer),
         line=position.line,
     )
 
