@@ -12,6 +12,10 @@ import re
 from policylint.core.fixes import Edit, FixContext, Unfixable
 from policylint.core.kinds import fixer
 
+#: An apt command that installs from the package lists (so the lists may go after it, in the same RUN).
+_APT_INSTALLS = re.compile(r"\b(apt-get|apt|aptitude)\b[^\n;&|]*?\b(install|upgrade|dist-upgrade|full-upgrade|build-dep)\b")
+#: The first apt command of the rest of a stage, and its verb.
+_APT_ANY = re.compile(r"\b(?:apt-get|apt|aptitude)\b(?:[ \t]+-[^\s]+|[ \t]+\\\n)*[ \t]+(?P<verb>[a-z-]+)")
 _APT_INSTALL = re.compile(r"\b(apt-get|apt)((?:[ \t]+-[^\s]+|[ \t]+\\\n)*)[ \t]+install\b")
 #: Where one shell command ends (the next starts).
 _COMMAND_END = re.compile(r"&&|\|\||[;|&\n](?<!\\\n)")
@@ -66,6 +70,13 @@ def apt_lists_cleanup(context: FixContext) -> list[Edit]:
         raise Unfixable("RUN in exec form: add the cleanup by hand")
     if re.search(r"(^|\s)--mount", body.split("\n", 1)[0]) and "/var/lib/apt" in body:
         raise Unfixable("the RUN mounts an apt cache")
+    if not _APT_INSTALLS.search(body):
+        raise Unfixable("this RUN only updates the package lists (a later RUN installs from them): move the update there")
+    rest = context.source.text[end:]
+    stage_rest = re.split(r"(?im)^\s*FROM\s", rest, maxsplit=1)[0]
+    later = _APT_ANY.search(stage_rest)
+    if later is not None and later.group("verb") != "update":
+        raise Unfixable("a later RUN of the stage installs from these package lists without updating them")
     stripped = text.rstrip()
     if stripped.endswith(("&", ";", "|", "\\")):
         raise Unfixable("the RUN ends in an operator")

@@ -47,3 +47,14 @@ def test_exec_form_refuses_shell_syntax() -> None:
 def test_add_to_copy_keeps_remote_sources_on_add() -> None:
     with pytest.raises(Unfixable, match="remote or an archive"):
         _fix("add-to-copy", "FROM x\nADD app.tar.gz /srv/\n", 2)
+
+
+def test_apt_lists_cleanup_keeps_the_lists_a_later_run_needs() -> None:
+    with pytest.raises(Unfixable, match="only updates"):
+        _fix("apt-lists-cleanup", "FROM debian:12\nRUN apt-get update\nRUN apt-get install -y curl\n", 2)
+    with pytest.raises(Unfixable, match="later RUN"):
+        _fix("apt-lists-cleanup", "FROM debian:12\nRUN apt-get update && apt-get install -y a\nRUN apt-get install -y b\n", 2)
+    text = "FROM debian:12\nRUN apt-get update && apt-get install -y a\nRUN apt-get update && apt-get install -y b\n"
+    assert _fix("apt-lists-cleanup", text, 2) == text.replace("install -y a", "install -y a && rm -rf /var/lib/apt/lists/*")
+    other_stage = "FROM debian:12\nRUN apt-get update && apt-get install -y a\nFROM debian:12\nRUN apt-get install -y b\n"
+    assert "a && rm -rf" in _fix("apt-lists-cleanup", other_stage, 2)
