@@ -66,6 +66,16 @@ def _shell_of(context: FixContext, step_pointer: tuple[object, ...]) -> str:
                 node = None
         if isinstance(node, dict) and isinstance(node.get("shell"), str) and node["shell"].split():
             return str(node["shell"]).split()[0]
+    # no shell named: bash, except on Windows runners (pwsh), or where the runner is not known here
+    job: object = data
+    for step in step_pointer[:2]:
+        job = job.get(step) if isinstance(job, dict) else None
+    runs_on = job.get("runs-on") if isinstance(job, dict) else None
+    labels = " ".join(map(str, runs_on)) if isinstance(runs_on, list) else str(runs_on or "")
+    if "windows" in labels.lower():
+        return "pwsh"
+    if "${{" in labels:
+        return "the runner's default shell (runs-on is an expression)"
     return "bash"
 
 

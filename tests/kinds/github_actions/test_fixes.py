@@ -39,6 +39,14 @@ def test_expression_to_env_quotes_by_shell_context() -> None:
     pwsh = text.replace("        env: {A: b}\n", "        shell: pwsh\n")
     with pytest.raises(Unfixable, match="pwsh"):
         _fix("expression-to-env", pwsh, pointer, expression="github.event.issue.title")
+    windows = text.replace("runs-on: x", "runs-on: windows-2022")
+    with pytest.raises(Unfixable, match="pwsh"):  # the default shell of Windows runners
+        _fix("expression-to-env", windows, pointer, expression="github.event.issue.title")
+    matrix = text.replace("runs-on: x", "runs-on: ${{ matrix.os }}")
+    with pytest.raises(Unfixable, match="expression"):
+        _fix("expression-to-env", matrix, pointer, expression="github.event.issue.title")
+    bash_on_windows = windows.replace("on: issues\n", "on: issues\ndefaults: {run: {shell: bash}}\n")
+    assert '"${ISSUE_TITLE}"' in _fix("expression-to-env", bash_on_windows, pointer, expression="github.event.issue.title")
 
 
 def test_env_names_avoid_the_runner_prefixes() -> None:
