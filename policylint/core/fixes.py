@@ -522,14 +522,19 @@ def _merge(target: YamlTarget, node: yaml.Node, steps: list[str | int], items: l
     return [Edit(line_end, line_end, lines)]
 
 
-class _Missing(Exception):
-    pass
+class _Missing(Unfixable):
+    """A step that is not in the file (`merge` creates the list; elsewhere: nothing to change)."""
+
+    def __init__(self) -> None:
+        super().__init__("not in the file")
 
 
 def _find_from(target: YamlTarget, node: yaml.Node, steps: list[str | int]) -> yaml.Node:
     for step in steps:
         if isinstance(node, yaml.MappingNode) and target.pair(node, step) is None:
             raise _Missing
+        if isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null") and not node.style:
+            raise _Missing  # `key:` or `key: null` on the way: `set` writes the rest
         node = target.child(node, step)
     return node
 

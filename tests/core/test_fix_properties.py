@@ -166,3 +166,32 @@ def test_json_manifests_stay_json(containers: list[dict[str, Any]], indent: int 
     for container in expected:
         container.setdefault("securityContext", {})["allowPrivilegeEscalation"] = False
     assert fixed["spec"]["containers"] == expected
+
+
+@SETTINGS
+@given(manifests())
+def test_merge_and_remove_change_only_what_they_say(case: tuple[str, int, int, set[int]]) -> None:
+    text, root_line, count, _ = case
+    original = _last_document(text)
+    merge = ({"merge": "securityContext/capabilities/drop", "value": ["ALL"]},)
+    edits: list[Edit] = []
+    for index in range(count):
+        plan = FixPlan(policy_id="p", applicability="safe", description="d", path="f.yaml", file_kind="kubernetes",
+                       doc_line=root_line, pointer=("spec", "containers", index), operations=merge)
+        try:
+            edits.extend(resolve(plan, text).edits)
+        except Unfixable as exc:
+            assert "block scalar ends the file" in str(exc)
+            return
+    merged = _last_document(splice(text, edits))
+    expected = copy.deepcopy(original)
+    for container in expected["spec"]["containers"]:
+        if not isinstance(container.get("securityContext"), dict):
+            container["securityContext"] = {}
+        container["securityContext"].setdefault("capabilities", {}).setdefault("drop", []).append("ALL")
+    assert merged == expected
+    removal = FixPlan(policy_id="p", applicability="safe", description="d", path="f.yaml", file_kind="kubernetes",
+                      doc_line=root_line, pointer=(), operations=({"remove": "metadata"},))
+    removed = splice(text, resolve(removal, text).edits)
+    assert _last_document(removed) == {key: value for key, value in original.items() if key != "metadata"}
+    assert removed.replace("metadata: {name: web}\n", "", 1) == text.replace("metadata: {name: web}\n", "", 1)
