@@ -48,6 +48,9 @@ class Document:
     incomplete: bool = False
     #: Trailing comments a loader kept because they carry meaning (`uses: x@<sha>  # v4.1.1`).
     comments: dict[Pointer, str] = field(default_factory=dict)
+    #: Where this document's data sits in the YAML document it was read from (`("items", 2)` for an
+    #: item of a `kind: List`); fixes prepend it to reach the node in the file.
+    pointer_prefix: Pointer = ()
 
     @classmethod
     def from_yaml(cls, path: str, file_kind: str, index: int, parsed: YamlDocument) -> Document:
