@@ -121,6 +121,10 @@ def cli() -> None:
 @click.option("-v", "--verbose", is_flag=True,
               help="List every skipped file, what relations could not judge, and what libraries logged.")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings and errors only: no notices, warnings or summary line.")
+@click.option("--fix", is_flag=True, help="Apply the safe fixes in place, check again, report what remains.")
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply (and mark as fixable) fixes that can change behaviour.")
+@click.option("--diff", is_flag=True, help="Print a unified diff of what --fix would change; write nothing (exit 1 if any).")
+@click.option("--exit-non-zero-on-fix", is_flag=True, help="With --fix: exit 1 when a file was changed, even if nothing remains.")
 def check(
     paths: tuple[str, ...],
     formats: tuple[str, ...],
@@ -153,6 +157,10 @@ def check(
     relation_scope: str,
     verbose: bool,
     quiet: bool,
+    fix: bool = False,
+    unsafe_fixes: bool = False,
+    diff: bool = False,
+    exit_non_zero_on_fix: bool = False,
 ) -> int:
     """Check files and directories (default: the current directory); `-` reads stdin."""
     from policylint.config import ConfigError, configure
@@ -212,12 +220,26 @@ def check(
             click.echo(f"policylint: warning: {warning}", err=True)
     meter = Progress(sys.stderr, interactive=progress is None) if not quiet and wanted(progress, sys.stderr) else None
     options.progress = meter
+    options.unsafe_fixes = unsafe_fixes
+    outcome = None
     try:
         if diff_base:  # first: an unknown REF or a shallow clone fails before the long run
             from policylint.diffbase import base_fingerprints, mark_base_matches
 
             base, fingerprints = base_fingerprints(options, policy_set, diff_base)
-        report = run_check(options, policy_set)
+        if fix or diff:
+            from policylint.fixing import run_fixes
+
+            if "-" in options.paths:
+                raise UsageError("--fix and --diff need files, not stdin")
+            report, outcome = run_fixes(options, policy_set, write=not diff)
+        else:
+            report = run_check(options, policy_set)
+            shows_fixes = any(name in ("text", "json", "sarif") for name, _ in pairs)  # `[*]`, `fix`, `fixes`
+            if shows_fixes and any(finding.fix is not None for finding in report.findings):
+                from policylint.fixing import resolve_findings
+
+                resolve_findings(report)
         if diff_base:
             report.findings = mark_base_matches(report.findings, fingerprints, base)
         if write_baseline is not None:
@@ -241,6 +263,14 @@ def check(
             for note in report.notes:
                 click.echo(f"policylint: verbose: {inert(note)}", err=True)
         _tell_test_data(report.test_data, verbose)
+    if outcome is not None:
+        from policylint.fixing import summary, unified_diff
+
+        if diff:
+            click.echo(unified_diff(outcome), nl=False)
+            click.echo(summary(outcome, report, unsafe_fixes, diff=True), err=True, nl=False)
+            return EXIT_FINDINGS if outcome.changed else EXIT_OK
+        report.fix_summary = summary(outcome, report, unsafe_fixes, diff=False)
     if any(name == "json" for name, _ in pairs):
         from policylint.runinfo import run_block
 
@@ -253,6 +283,8 @@ def check(
 
         written = ", ".join(f"{name} to {target}" for name, target in pairs)
         click.echo(f"{summary_line(report)} Wrote {written}.", err=True)
+    if outcome is not None and outcome.changed and exit_non_zero_on_fix:
+        return EXIT_FINDINGS
     return report.exit_code()
 
 

@@ -20,19 +20,20 @@ def _kinds(policy: Policy) -> str:
 def rules_table(policies: Sequence[Policy], fmt: str = "table") -> str:
     """Every policy as a table (`table`), a markdown table, or JSON."""
     rows = [
-        (p.id, p.severity, _kinds(p), "on" if p.enabled_by_default else "off", p.title + _own_source(p, " ") + _inactive(p))
+        (p.id, p.severity, _kinds(p), "on" if p.enabled_by_default else "off", p.fix_applicability or "-",
+         p.title + _own_source(p, " ") + _inactive(p))
         for p in sorted(policies, key=lambda p: p.id)
     ]
     if fmt == "json":
         data = [
             {"id": p.id, "severity": p.severity, "file_kind": p.file_kind, "kinds": p.match.get("kinds", []),
-             "default": "enabled" if p.enabled_by_default else "disabled", "title": p.title,
-             "frameworks": p.frameworks, "params": dict(sorted(p.params.items())),
+             "default": "enabled" if p.enabled_by_default else "disabled", "fix": p.fix_applicability or None,
+             "title": p.title, "frameworks": p.frameworks, "params": dict(sorted(p.params.items())),
              **({"source": _own_source(p)} if p.language else {})}
             for p in sorted(policies, key=lambda p: p.id)
         ]
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    headers = ("id", "severity", "applies to", "default", "title")
+    headers = ("id", "severity", "applies to", "default", "fix", "title")
     if fmt == "markdown":
         lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
         lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
@@ -103,6 +104,11 @@ def explain_text(policy: Policy) -> str:
         f"  {policy.remediation}",
         "",
     ]
+    if policy.fix:
+        lines += [f"Fix ({policy.fix['applicability']}, `policylint check --fix{_fix_flag(policy)}`):",
+                  f"  {policy.fix['description']}", f"  {' '.join(str(policy.fix['why']).split())}", ""]
+        for example in (policy.fix.get("examples") or [])[:1]:
+            lines += ["Before:", _indent(example["before"].rstrip()), "", "After:", _indent(example["after"].rstrip()), ""]
     if policy.examples.get("fail") and policy.examples.get("pass"):
         lines += [
             "Fails:",
@@ -121,6 +127,24 @@ def explain_text(policy: Policy) -> str:
     if frameworks:
         lines += ["", f"Controls: {frameworks}"]
     return "\n".join(lines) + "\n"
+
+
+def _fix_flag(policy: Policy) -> str:
+    return " --unsafe-fixes" if policy.fix_applicability == "unsafe" else ""
+
+
+def _fix_markdown(policy: Policy) -> list[str]:
+    """The `## Fix` section: what `--fix` changes, whether it is safe and why, before and after."""
+    assert policy.fix is not None
+    fix = policy.fix
+    lines = ["", "## Fix", "",
+             f"`policylint check --fix{_fix_flag(policy)}` {fix['description']} ({fix['applicability']}).", "",
+             " ".join(str(fix["why"]).split())]
+    for example in fix.get("examples") or []:
+        language = _language(next(iter(example_files(policy, ""))), policy.file_kind)
+        lines += ["", "Before:", "", _fence(example["before"].rstrip(), language), "", "After:", "",
+                  _fence(example["after"].rstrip(), language)]
+    return lines
 
 
 def _indent(text: str) -> str:
@@ -248,6 +272,8 @@ def policy_page(policy: Policy, frameworks: dict[str, Any]) -> str:
         f"| Status | {policy.status} |",
         f"| Policy file | `{source}` |",
     ]
+    if policy.fix:
+        lines.insert(-2, f"| Fix | {policy.fix_applicability} (`--fix{_fix_flag(policy)}`) |")
     if policy.aliases:
         lines.append(f"| Former ids | {', '.join(f'`{alias}`' for alias in policy.aliases)} |")
     if policy.supersedes:
@@ -263,6 +289,8 @@ def policy_page(policy: Policy, frameworks: dict[str, Any]) -> str:
             lines += [_example_markdown(policy, example, failing), ""]
         lines.pop()
     lines += ["", "## Remediation", "", policy.remediation]
+    if policy.fix:
+        lines += _fix_markdown(policy)
     if policy.params:
         lines += ["", "## Parameters", "", "| Name | Default |", "|---|---|"]
         lines += [f"| `{name}` | `{json.dumps(value, ensure_ascii=False)}` |" for name, value in sorted(policy.params.items())]

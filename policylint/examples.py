@@ -174,7 +174,8 @@ def iter_examples(policy: Policy) -> Iterable[tuple[str, Any, bool]]:
 
 
 def check_policy_examples(policy: Policy) -> list[ExampleResult]:
-    """Run every example of a policy; a fail example with no marker is itself a failure."""
+    """Run every example of a policy (its fix's before/after examples too); a fail example with no
+    marker is itself a failure."""
     results = []
     for name, example, is_fail in iter_examples(policy):
         result = run_example(policy, example, name, is_fail)
@@ -182,4 +183,32 @@ def check_policy_examples(policy: Policy) -> list[ExampleResult]:
             result.messages.append("a fail example must mark its expected lines with '# expect: <id>'")
             result.expected = {("<marker>", 0, policy.id)}
         results.append(result)
+    for index, example in enumerate((policy.fix or {}).get("examples") or []):
+        results.append(run_fix_example(policy, example, f"fix[{index}]"))
     return results
+
+
+def run_fix_example(policy: Policy, example: dict[str, str], name: str) -> ExampleResult:
+    """Write the `before` text to a temporary folder, run `--fix --unsafe-fixes` with just this
+    policy, and compare the file with `after`, character for character."""
+    import difflib
+    import tempfile
+    from pathlib import Path
+
+    from policylint.core.policies import PolicySet
+    from policylint.fixing import run_fixes
+    from policylint.options import RunOptions
+
+    path = DEFAULT_PATHS[policy.file_kind]
+    with tempfile.TemporaryDirectory(prefix="policylint-fix-example-") as folder:
+        target = Path(folder, path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(example["before"], encoding="utf-8")
+        options = RunOptions(paths=(folder,), select=[policy.id], jobs=1, unsafe_fixes=True, respect_gitignore=False)
+        run_fixes(options, PolicySet({policy.id: policy}, "example"), write=True)
+        fixed = target.read_text(encoding="utf-8")
+    wanted = {(path, 0, "after")}
+    if fixed == example["after"]:
+        return ExampleResult(policy.id, name, wanted, wanted)
+    diff = difflib.unified_diff(example["after"].splitlines(), fixed.splitlines(), "after", "fixed", lineterm="")
+    return ExampleResult(policy.id, name, wanted, {(path, 0, "something else")}, list(diff))

@@ -47,6 +47,10 @@ class RunOptions:
     #: Also check test data found while walking folders (policylint.testdata): `--include-test-data`.
     include_test_data: bool = False
     stdin_text: str | None = None
+    #: Path -> bytes read instead of the file on disk (`--diff` checks its fixed texts without writing them).
+    overlay: dict[str, bytes] = field(default_factory=dict)
+    #: `--unsafe-fixes`: fixes marked unsafe count as applicable (shown as `[*]`, applied by --fix).
+    unsafe_fixes: bool = False
     #: Files loaded only so relations can see them; findings are reported for `paths` alone.
     context: Sequence[str] = ()
     #: With files named alone and no `context`, load the rest of their relation scope as context

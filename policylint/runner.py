@@ -44,6 +44,8 @@ class RunReport:
     test_data: list[str] = field(default_factory=list)
     #: The JSON output's `run` block (policylint.runinfo), filled by the CLI.
     run: dict[str, object] = field(default_factory=dict)
+    #: After `--fix`: what was fixed (policylint.fixing.summary), for the text summary.
+    fix_summary: str = ""
 
     @property
     def active(self) -> list[Finding]:
@@ -234,7 +236,8 @@ def _load_planned(planned: _Plan, options: RunOptions, result: LoadResult, unit:
             result.extend(load_bytes(STDIN_NAME, text.encode("utf-8", "surrogateescape"), "yaml"))
             return
         try:
-            raw = candidate.disk.read_bytes()
+            overlaid = options.overlay.get(candidate.display)
+            raw = overlaid if overlaid is not None else candidate.disk.read_bytes()
         except OSError as exc:
             reason = exc.strerror or str(exc)
             result.failures.append(ParseFailure(candidate.display, candidate.file_kind, 1, 1, f"cannot read file: {reason}"))

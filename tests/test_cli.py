@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 from support import ROOT
 
@@ -112,8 +113,17 @@ def test_json_shape(run_json):
         "fingerprint": finding["fingerprint"],
         "related": [],
         "suppressed": False,
+        "fix": finding["fix"],
     }
     assert len(finding["fingerprint"]) == 32
+    # ruff's shape: applicability, message, edits with 1-based row/column ranges and the new text
+    assert finding["fix"]["applicability"] == "unsafe"
+    assert finding["fix"]["path"] == "fixtures/guide/k8s/base/deployment.yaml"
+    [edit] = finding["fix"]["edits"]
+    assert edit["content"] == "\n        securityContext:\n          runAsNonRoot: true"
+    assert edit["location"] == edit["end_location"]  # an insertion
+    lines = Path("fixtures/guide/k8s/base/deployment.yaml").read_text(encoding="utf-8").splitlines()
+    assert len(lines[edit["location"]["row"] - 1]) == edit["location"]["column"] - 1  # at the end of its line
     assert data["summary"]["findings"] == len([f for f in data["findings"] if not f["suppressed"]])
 
 
@@ -135,8 +145,12 @@ def test_stdin(run_cli, monkeypatch):
 def test_rules_lists_policies(run_cli):
     code, out, _ = run_cli("rules")
     assert code == 0
-    assert out.splitlines()[0].split() == ["id", "severity", "applies", "to", "default", "title"]
+    assert out.splitlines()[0].split() == ["id", "severity", "applies", "to", "default", "fix", "title"]
     assert any(line.startswith("k8s-run-as-root ") for line in out.splitlines())
+    row = next(line for line in out.splitlines() if line.startswith("k8s-privilege-escalation "))
+    assert " safe " in row
+    row = next(line for line in out.splitlines() if line.startswith("k8s-pdb-missing "))
+    assert " - " in row
 
 
 def test_rules_json(run_cli):
@@ -144,6 +158,9 @@ def test_rules_json(run_cli):
     assert code == 0
     ids = [rule["id"] for rule in json.loads(out)]
     assert ids == sorted(ids) and "k8s-run-as-root" in ids
+    fixes = {rule["id"]: rule["fix"] for rule in json.loads(out)}
+    assert fixes["k8s-run-as-root"] == "unsafe" and fixes["compose-obsolete-version"] == "safe"
+    assert fixes["k8s-pdb-missing"] is None
 
 
 def test_explain(run_cli):

@@ -74,9 +74,11 @@ def try_repo(project: Path, hook_repo: Path, ref: str, cache: Path) -> subproces
 
 def test_hook_definitions():
     hooks = {hook["id"]: hook for hook in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
-    assert set(hooks) == {"policylint", "policylint-context"}
+    assert set(hooks) == {"policylint", "policylint-context", "policylint-fix"}
     assert all(hook["require_serial"] is True for hook in hooks.values())
     assert hooks["policylint-context"]["entry"] == "policylint check --context ."
+    assert hooks["policylint-fix"]["entry"] == "policylint check --fix --exit-non-zero-on-fix"
+    assert hooks["policylint-fix"]["files"] == hooks["policylint"]["files"]
     pattern = re.compile(hooks["policylint"]["files"])
     caught = ["k8s/app.yaml", "deploy/x.YML", "docker-compose.yml", ".github/workflows/ci.yml", "action.yaml",
               "Dockerfile", "svc/Dockerfile.prod", "Containerfile", "api.dockerfile", "charts/web/templates/_helpers.tpl"]

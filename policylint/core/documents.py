@@ -40,11 +40,17 @@ class Document:
     #: Image names a build configuration covering this file builds and tags at deploy time (skaffold,
     #: Tilt, a kustomization's `images:`): not `latest` (policylint.kinds.kubernetes.builtimages).
     built_images: tuple[str, ...] = ()
+    #: Secret values a Helm chart leaves to install time: written as a template action and not a
+    #: literal of the chart's own values.yaml (policylint.kinds.kubernetes.helm.supplied_secret_values).
+    supplied: frozenset[Pointer] = frozenset()
     #: Rendered with parts left out (a chart's templates that need a missing dependency): what the set
     #: lacks is unknown, so relational policies do not judge it (policylint.core.engine).
     incomplete: bool = False
     #: Trailing comments a loader kept because they carry meaning (`uses: x@<sha>  # v4.1.1`).
     comments: dict[Pointer, str] = field(default_factory=dict)
+    #: Where this document's data sits in the YAML document it was read from (`("items", 2)` for an
+    #: item of a `kind: List`); fixes prepend it to reach the node in the file.
+    pointer_prefix: Pointer = ()
 
     @classmethod
     def from_yaml(cls, path: str, file_kind: str, index: int, parsed: YamlDocument) -> Document:

@@ -245,9 +245,61 @@ def _findings(compiled: _Compiled, view: View, violations: list[Violation]) -> l
                 resource_name=doc.name,
                 logical=f"{view.label}#{'/'.join(map(str, violation.path))}",
                 related=related,
+                fix=_fix_plan(policy, view, violation.path, value) if policy.fix else None,
             )
         )
     return result
+
+
+def _fix_plan(policy: Policy, view: View, path: tuple[str | int, ...], value: Any) -> Any:
+    """Where and what the policy's fix changes for this finding (resolved into edits only when
+    a run fixes or reports fixes: policylint.core.fixes)."""
+    from policylint.core.fixes import FixPlan
+
+    fix = policy.fix
+    assert fix is not None
+    if "when" in fix:
+        if policy._fix_when is None:
+            policy._fix_when = Condition(fix["when"])
+        if not policy._fix_when.is_valid(view.instance):
+            return None
+    at = fix.get("at", "")
+    if at == "$violation":
+        view_path: tuple[str | int, ...] = path
+    elif at == "$document":
+        view_path = ()
+    else:
+        view_path = tuple(int(step) if step.isdigit() else step for step in at.strip("/").split("/") if step)
+    if at == "$document":
+        from policylint.core.views import Anchor
+
+        anchor, pointer, view_path = Anchor(view.subject, ()), (), ()
+    else:
+        anchor, pointer = view.anchor_for(view_path)
+    violation_anchor, violation_pointer = view.anchor_for(path)
+    document = anchor.document
+    values = {key: item for key, item in view.fields.items() if isinstance(item, (str, int, float, bool)) or item is None}
+    values["value"] = value if isinstance(value, (str, int, float, bool)) or value is None else None
+    part = view.value_at(view_path)
+    if isinstance(part, Mapping):  # the scalars of the part the fix is at (a Dockerfile instruction's end_line)
+        values.update({f"at.{key}": item for key, item in part.items() if isinstance(item, (str, int, float, bool))})
+    position, _ = document.position(pointer)
+    values.update(fix.get("params") or {})
+    return FixPlan(
+        policy_id=policy.id,
+        applicability=fix["applicability"],
+        description=fix["description"],
+        path=document.path,
+        file_kind=document.file_kind,
+        doc_line=document.start_line,
+        pointer=(*document.pointer_prefix, *pointer),
+        operations=tuple(fix.get("operations") or ()),
+        code=fix.get("code", ""),
+        values=values,
+        origin=document.origin,
+        violation_pointer=(*violation_anchor.document.pointer_prefix, *violation_pointer),
+        line=position.line,
+    )
 
 
 def _place_fields(view: View, path: tuple[str | int, ...]) -> dict[str, Any]:

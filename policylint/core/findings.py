@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from policylint.core.digests import sha256
 from policylint.core.records import field, record, replace
@@ -61,6 +62,8 @@ class Finding:
     related: tuple[Location, ...] = ()
     suppression: Suppression | None = None
     fingerprint: str = field(default="")
+    #: How to fix it (policylint.core.fixes.FixPlan), when its policy has a fix; not part of equality.
+    fix: Any = field(default=None, compare=False, repr=False)
 
     @property
     def sort_key(self) -> tuple[str, int, int, str, str]:

@@ -36,7 +36,7 @@ class Kind:
     """
 
     __slots__ = (
-        "claims_content", "claims_name", "cluster_scoped", "confirms", "domains", "file_kinds", "kind_aliases",
+        "claims_content", "claims_name", "cluster_scoped", "confirms", "domains", "file_kinds", "fixes", "kind_aliases",
         "loader", "name", "objects", "package", "relations", "settle", "targets", "vocabulary",
     )
 
@@ -58,6 +58,7 @@ class Kind:
         cluster_scoped: frozenset[str] = frozenset(),
         kind_aliases: Mapping[str, tuple[str, ...]] | None = None,
         settle: str | None = None,
+        fixes: str | None = "fixes",
     ) -> None:
         #: The file kind of its documents (`match.file`, `file_kind` in every report).
         self.name = name
@@ -88,6 +89,8 @@ class Kind:
         #: "module:function" given every document of a set: returns those the set should judge (a
         #: pipeline's included files are judged once, inside the pipeline that includes them).
         self.settle = settle
+        #: The module whose code fixes (`fix: {code: name}` in a policy) register with `fixer`.
+        self.fixes = fixes
 
     def __repr__(self) -> str:
         return f"Kind(name={self.name!r}, package={self.package!r})"
@@ -277,6 +280,22 @@ def get_relation(file_kind: str, name: str) -> RelationFunction | None:
 def relation_names(file_kind: str) -> list[str]:
     """Every relation name known for a file kind."""
     return _names("relations", file_kind)
+
+
+def fixer(file_kind: str, name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a code fix (`fix: {code: name}`) for policies on files of `file_kind`
+    (a function of a `policylint.core.fixes.FixContext` returning its edits)."""
+    return _register("fixes", file_kind, name)
+
+
+def get_fixer(file_kind: str, name: str) -> Callable[..., Any] | None:
+    """The code fix registered under `name` for a file kind, or None."""
+    return _get("fixes", file_kind, name)  # type: ignore[no-any-return]
+
+
+def fixer_names(file_kind: str) -> list[str]:
+    """Every code fix name known for a file kind."""
+    return _names("fixes", file_kind)
 
 
 def params_key(params: Mapping[str, Any]) -> str:

@@ -71,6 +71,14 @@ class Policy:
     #: "" for a policylint YAML policy; else the language it came in (`rules`/`explain` show it).
     language: str = ""
     source_line: int = 1
+    #: The policy's `fix:` (policylint.core.fixes), or None when it has none.
+    fix: dict[str, Any] | None = None
+    _fix_when: Any = field(default=None, repr=False)
+
+    @property
+    def fix_applicability(self) -> str:
+        """`safe`, `unsafe`, or "" for a policy without a fix (the `rules` column)."""
+        return str(self.fix.get("applicability", "")) if self.fix else ""
 
     @property
     def examples(self) -> dict[str, list[Any]]:
@@ -233,6 +241,7 @@ def policy_from_data(source: Path, data: dict[str, Any], has_params: bool = True
         report=data.get("report", "first"),
         report_at=data.get("report_at"),
         raw=data,
+        fix=data.get("fix"),
     )
     if not has_params:
         return policy.without_param_nodes()

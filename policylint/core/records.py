@@ -69,17 +69,6 @@ def _frozen_setattr(self: Any, name: str, value: Any) -> None:
     raise FrozenInstanceError(f"cannot assign to field {name!r}")
 
 
-def _frozen_reduce(self: Any) -> tuple[Any, ...]:
-    return _rebuilt, (self.__class__, tuple(getattr(self, name) for name in self.__record_fields__))
-
-
-def _rebuilt(cls: type, values: tuple[Any, ...]) -> Any:
-    instance = object.__new__(cls)
-    for name, value in zip(cls.__record_fields__, values, strict=True):  # type: ignore[attr-defined]
-        object.__setattr__(instance, name, value)
-    return instance
-
-
 def _frozen_delattr(self: Any, name: str) -> None:
     raise FrozenInstanceError(f"cannot delete field {name!r}")
 
@@ -139,7 +128,8 @@ def _build(cls: type[T], *, frozen: bool, slots: bool, eq: bool) -> type[T]:
     if frozen:
         generated["__setattr__"] = _frozen_setattr
         generated["__delattr__"] = _frozen_delattr
-        generated["__reduce__"] = _frozen_reduce  # pickle cannot set the slots of a frozen record
+        # pickle (worker processes send findings back) would restore the fields through __setattr__
+        generated["__reduce__"] = _frozen_reduce
     generated["__record_fields__"] = tuple(names)
     generated["__record_options__"] = options
     generated["__match_args__"] = tuple(names)
@@ -161,6 +151,15 @@ def _build(cls: type[T], *, frozen: bool, slots: bool, eq: bool) -> type[T]:
     body["__slots__"] = tuple(name for name in names if name in own)
     body["__qualname__"] = cls.__qualname__
     return type(cls)(cls.__name__, cls.__bases__, body)
+
+
+def _frozen_reduce(self: Any) -> tuple[Any, ...]:
+    """Pickle a frozen record as its class called with its field values."""
+    return _rebuild, (self.__class__, tuple(getattr(self, name) for name in self.__record_fields__))
+
+
+def _rebuild(cls: type, values: tuple[Any, ...]) -> Any:
+    return cls(*values)
 
 
 def _class_default(cls: type, name: str) -> Any:

@@ -34,6 +34,7 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
             {"path": r.path, "line": r.line, "column": r.column, "message": r.message} for r in finding.related
         ],
         "suppressed": finding.suppression is not None,
+        "fix": fix_to_dict(finding.fix),
     }
     if finding.suppression is not None:
         data["suppression"] = {
@@ -41,6 +42,29 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
             "justification": finding.suppression.justification,
             "expires": finding.suppression.expires,
         }
+    return data
+
+
+def fix_to_dict(fix: Any) -> dict[str, Any] | None:
+    """A finding's fix as ruff's JSON gives it: applicability, message and edits with 1-based
+    row/column ranges and replacement text; `reason` when the policy's fix cannot apply here."""
+    from policylint.core.fixes import Fix
+
+    if not isinstance(fix, Fix):
+        return None
+    data: dict[str, Any] = {
+        "applicability": fix.applicability,
+        "message": fix.description,
+        "edits": [
+            {"content": edit.content, "location": {"row": start_line, "column": start_column},
+             "end_location": {"row": end_line, "column": end_column}}
+            for edit, (start_line, start_column, end_line, end_column) in zip(fix.edits, fix.ranges, strict=True)
+        ],
+    }
+    if fix.path:
+        data["path"] = fix.path
+    if fix.reason:
+        data["reason"] = fix.reason
     return data
 
 

@@ -121,6 +121,9 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
         )
     if finding.related:
         result["relatedLocations"] = [_location(related, index) for index, related in enumerate(finding.related, 1)]
+    fixes = _fixes(finding)
+    if fixes:
+        result["fixes"] = fixes
     if finding.suppression is not None:
         suppression: dict[str, Any] = {
             "kind": "external" if finding.suppression.kind in ("config", "baseline") else "inSource",
@@ -137,6 +140,26 @@ def _indexed(result: dict[str, Any]) -> dict[str, Any]:
     if result["ruleIndex"] < 0:  # a rule the log does not list
         del result["ruleIndex"]
     return result
+
+
+def _fixes(finding: Finding) -> list[dict[str, Any]]:
+    """SARIF `fixes`: one artifactChange of replacements (deleted region, inserted text) per fix."""
+    from policylint.core.fixes import Fix
+
+    fix = finding.fix
+    if not isinstance(fix, Fix) or not fix.edits:
+        return []
+    replacements = []
+    for edit, (start_line, start_column, end_line, end_column) in zip(fix.edits, fix.ranges, strict=True):
+        replacement: dict[str, Any] = {"deletedRegion": {"startLine": start_line, "startColumn": start_column,
+                                                         "endLine": end_line, "endColumn": end_column}}
+        if edit.content:
+            replacement["insertedContent"] = {"text": edit.content}
+        replacements.append(replacement)
+    return [{
+        "description": {"text": f"{fix.description} ({fix.applicability})"},
+        "artifactChanges": [{"artifactLocation": {"uri": uri(fix.path)}, "replacements": replacements}],
+    }]
 
 
 def build(report: RunReport) -> dict[str, Any]:

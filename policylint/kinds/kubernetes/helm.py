@@ -582,6 +582,7 @@ def _render_chart(chart: Chart, settings: HelmSettings, start_index: int, stack:
     default_values = chart.root / "values.yaml"
     inside = _inside(chart)
     chart_values = read_values(default_values, LoadResult()) if default_values.is_file() and inside(default_values) else None
+    literals = frozenset(_scalars(chart_values.data)) if chart_values is not None else frozenset()
     index = start_index
     templates: dict[str, str] = {}
     placed: dict[tuple[str, str], _Placed] = {}
@@ -618,7 +619,7 @@ def _render_chart(chart: Chart, settings: HelmSettings, start_index: int, stack:
                         rendered = _render_without_failing(helm, folder, str(exc), overrides, settings, stack, chart)
                         if rendered is not None:
                             first = len(result.documents)
-                            index = _add_rendered(chart, rendered, label, index, templates, result, placed)
+                            index = _add_rendered(chart, rendered, label, index, templates, result, placed, literals)
                             for document in result.documents[first:]:
                                 document.incomplete = True
                         continue
@@ -628,7 +629,7 @@ def _render_chart(chart: Chart, settings: HelmSettings, start_index: int, stack:
                         seen_failures.add(key)
                         result.failures.append(failure)
                     continue
-                index = _add_rendered(chart, rendered, label, index, templates, result, placed)
+                index = _add_rendered(chart, rendered, label, index, templates, result, placed, literals)
     return result
 
 
@@ -700,8 +701,53 @@ def _place(text: str, template: str) -> _Placed:
     return placed, errors
 
 
+def _scalars(data: Any) -> Iterable[str]:
+    """Every scalar of a values tree, as text."""
+    if isinstance(data, Mapping):
+        for value in data.values():
+            yield from _scalars(value)
+    elif isinstance(data, list):
+        for value in data:
+            yield from _scalars(value)
+    elif data is not None and not isinstance(data, bool):
+        yield str(data)
+
+
+def supplied_secret_values(data: Mapping[str, Any], positions: Mapping[Pointer, Position], template: str,
+                           literals: frozenset[str]) -> frozenset[Pointer]:
+    """The `data`/`stringData` entries of a rendered Secret that the chart leaves to install time.
+
+    An entry is committed when its value is written literally in the template, or when the rendered
+    text is a literal of the chart's own `values.yaml` (a default password there is committed). Any
+    other value came from a template action fed by install-time values, a chart-testing
+    `ci/*-values.yaml` file or a generator function (`randAlphaNum`): nothing of it is in git.
+    """
+    import base64
+    import binascii
+    from contextlib import suppress
+
+    lines = template.splitlines()
+    supplied: set[Pointer] = set()
+    for field_name in ("data", "stringData"):
+        values = data.get(field_name)
+        for key, value in values.items() if isinstance(values, Mapping) else ():
+            position = positions.get((field_name, key))
+            line = lines[position.line - 1] if position is not None and 0 < position.line <= len(lines) else ""
+            name, _, written = line.partition(":")
+            if str(key) in name and "{{" not in written:
+                continue  # written literally in the template
+            text = str(value) if value is not None else ""
+            if field_name == "data":
+                with suppress(binascii.Error, ValueError):
+                    text = base64.b64decode(text, validate=True).decode("utf-8")
+            if text in literals:
+                continue
+            supplied.add((field_name, key))
+    return frozenset(supplied)
+
+
 def _add_rendered(chart: Chart, rendered: Mapping[str, str], label: str, index: int, templates: dict[str, str],
-                  result: LoadResult, placed: dict[tuple[str, str], _Placed]) -> int:
+                  result: LoadResult, placed: dict[tuple[str, str], _Placed], literals: frozenset[str] = frozenset()) -> int:
     for name in sorted(rendered):
         text = rendered[name]
         if not text.strip() or not name.endswith((".yaml", ".yml", ".json", ".tpl")) or name.endswith("NOTES.txt"):
@@ -724,8 +770,11 @@ def _add_rendered(chart: Chart, rendered: Mapping[str, str], label: str, index: 
         result.failures.extend(
             ParseFailure(display, "helm", 1, 1, f"helm template rendered invalid YAML: {reason} ({label})") for reason in errors)
         for data, positions, start in objects:
+            supplied = (supplied_secret_values(data, positions, template, literals)
+                        if data.get("kind") == "Secret" and source is not None else frozenset())
             result.documents.append(Document(path=display, file_kind="kubernetes", index=index, data=data,
-                                             positions=positions, start_line=start, end_line=start, origin=label))
+                                             positions=positions, start_line=start, end_line=start, origin=label,
+                                             supplied=supplied))
             index += 1
     return index
 

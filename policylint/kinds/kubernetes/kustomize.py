@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,9 +41,8 @@ class KustomizeError(DiscoveryError):
     """Kustomize rendering is impossible (no tool on PATH): a usage error."""
 
 
-def _first_remote(root: Kustomization, by_root: dict[Path, Kustomization], attribute: str = "remote") -> Kustomization | None:
-    """The first kustomization reachable from `root` (among the ones read) that names a remote entry
-    (or, with `attribute="outside"`, an entry outside the run's boundary)."""
+def _reachable(root: Kustomization, by_root: dict[Path, Kustomization]) -> Iterator[Kustomization]:
+    """`root` and the kustomizations (among the ones read) its build includes, breadth first, each once."""
     seen: set[Path] = set()
     pending = [root]
     while pending:
@@ -50,10 +50,14 @@ def _first_remote(root: Kustomization, by_root: dict[Path, Kustomization], attri
         if item.root in seen:
             continue
         seen.add(item.root)
-        if getattr(item, attribute):
-            return item
+        yield item
         pending.extend(by_root[folder] for folder in sorted(item.folders) if folder in by_root)
-    return None
+
+
+def _first_remote(root: Kustomization, by_root: dict[Path, Kustomization], attribute: str = "remote") -> Kustomization | None:
+    """The first kustomization reachable from `root` that names a remote entry (or, with
+    `attribute="outside"`, an entry outside the run's boundary)."""
+    return next((item for item in _reachable(root, by_root) if getattr(item, attribute)), None)
 
 
 @dataclass
@@ -117,17 +121,7 @@ def plan(candidates: list[Candidate], render: bool) -> Plan:
 
 def _files_of_build(root: Kustomization, by_root: dict[Path, Kustomization]) -> set[Path]:
     """The resource files a root's build takes in: its own and those of the kustomizations it includes."""
-    files: set[Path] = set()
-    seen: set[Path] = set()
-    pending = [root]
-    while pending:
-        item = pending.pop()
-        if item.root in seen:
-            continue
-        seen.add(item.root)
-        files |= item.files
-        pending.extend(by_root[folder] for folder in item.folders if folder in by_root)
-    return files
+    return {file for item in _reachable(root, by_root) for file in item.files}
 
 
 def own_kubectl() -> Path | None:

@@ -162,6 +162,7 @@ def _objects(path: str, parsed: YamlDocument, index: int) -> list[Document]:
                         value_positions=_rebase(parsed.value_positions, prefix),
                         start_line=parsed.positions.get(prefix, Position(parsed.start_line, 1)).line,
                         end_line=parsed.end_line,
+                        pointer_prefix=prefix,
                     )
                 )
         return documents

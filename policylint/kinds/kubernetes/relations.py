@@ -1233,3 +1233,24 @@ def service_account(view: View, documents: DocumentSet, params: Mapping[str, Any
     joined.fields["account"] = str(name)
     joined.fields["accounts"] = known
     yield joined
+
+
+# --- committed-secret-values ---------------------------------------------------------------------
+
+
+@relation("kubernetes", "committed-secret-values")
+def committed_secret_values(view: View, documents: DocumentSet, params: Mapping[str, Any]) -> Iterator[View]:
+    """A Secret with `committed`: its `data` and `stringData` entries whose values are in the
+    repository, without those a Helm chart leaves to install time (`Document.supplied`)."""
+    doc = view.subject
+    committed: dict[str, dict[Any, Any]] = {}
+    anchors: dict[tuple[Any, ...], Anchor] = {("committed",): Anchor(doc, ())}
+    for field_name in ("data", "stringData"):
+        values = doc.get((field_name,))
+        if not isinstance(values, Mapping):
+            continue
+        kept = {key: value for key, value in values.items() if (field_name, key) not in doc.supplied}
+        committed[field_name] = kept
+        anchors[("committed", field_name)] = Anchor(doc, (field_name,))
+        anchors.update({("committed", field_name, key): Anchor(doc, (field_name, key)) for key in kept})
+    yield extend(view, {"committed": committed}, anchors)

