@@ -488,6 +488,8 @@ class DocumentSummary:
     path: str
     file_kind: str
     kind: str
+    #: Where a rendered document comes from (`helm chart web`, `kustomize overlay ...`), else "".
+    origin: str = ""
 
 
 @record
@@ -531,7 +533,7 @@ def _process_unit(number: int) -> _UnitResult:
 
         annotations = [(keys[id(doc)], directive) for doc in result.documents if doc.path in set(files)
                        for directive in parse_annotations(doc)]
-    return _UnitResult(findings, files, [DocumentSummary(doc.path, doc.file_kind, doc.kind) for doc in result.documents],
+    return _UnitResult(findings, files, [DocumentSummary(doc.path, doc.file_kind, doc.kind, doc.origin) for doc in result.documents],
                        result.failures, result.skipped, order, comments, annotations, options.library_log[logged:])
 
 
