@@ -498,7 +498,7 @@ class _UnitResult:
 
     findings: list[Finding]
     files: list[str]
-    documents: list[DocumentSummary]
+    documents: list[Any]  # Document in this process, DocumentSummary from a worker
     failures: list[Any]
     skipped: list[Skipped]
     order: dict[str, list[Any]]
@@ -533,7 +533,11 @@ def _process_unit(number: int) -> _UnitResult:
 
         annotations = [(keys[id(doc)], directive) for doc in result.documents if doc.path in set(files)
                        for directive in parse_annotations(doc)]
-    return _UnitResult(findings, files, [DocumentSummary(doc.path, doc.file_kind, doc.kind, doc.origin) for doc in result.documents],
+    # In this process the documents are kept whole, as one unit keeps them (callers may read any
+    # field); a worker sends back only what reporters read.
+    documents: list[Any] = result.documents if _unit_state.get("keep_documents") else [
+        DocumentSummary(doc.path, doc.file_kind, doc.kind, doc.origin) for doc in result.documents]
+    return _UnitResult(findings, files, documents,
                        result.failures, result.skipped, order, comments, annotations, options.library_log[logged:])
 
 
@@ -584,7 +588,7 @@ def _check_units(planned: _Plan, units: list[_Unit], options: RunOptions, polici
         if workers > 1:
             results = _in_workers(len(units), workers, _weights(planned, units))
         if not results:
-            _unit_state["jobs"] = options.jobs
+            _unit_state.update(jobs=options.jobs, keep_documents=True)
             results = [_process_unit(number) for number in range(len(units))]
     finally:
         _unit_state.clear()
