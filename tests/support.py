@@ -20,3 +20,39 @@ K8S_RELATIONAL = frozenset({
     "k8s-pdb-missing", "k8s-pdb-selects-nothing", "k8s-schema-invalid", "k8s-service-selector-mismatch",
     "k8s-service-target-port-mismatch", "k8s-single-replica",
 })
+
+#: A Pod that is privileged: one finding of k8s-privileged-container (and its companions).
+PRIVILEGED_POD = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: debug, namespace: shop}
+spec:
+  containers:
+    - name: shell
+      image: busybox:1.36
+      securityContext: {privileged: true}
+"""
+
+
+def git(repo: Path, *args: str) -> str:
+    """Run git in `repo` with a fixed identity and no system or user configuration; its stdout."""
+    import os
+    import subprocess
+
+    env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_AUTHOR_NAME": "t",
+           "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+    return subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def commit(repo: Path, files: dict[str, str | None], message: str) -> str:
+    """Write (text) or delete (None) `files` in `repo`, commit everything; the new commit's id."""
+    for name, text in files.items():
+        target = repo / name
+        if text is None:
+            target.unlink()
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", message)
+    return git(repo, "rev-parse", "HEAD")

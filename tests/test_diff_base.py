@@ -10,22 +10,11 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from support import FIXTURES
+from support import FIXTURES, PRIVILEGED_POD, commit, git
 
 pytest.importorskip("dulwich")
 
-PRIVILEGED = textwrap.dedent(
-    """\
-    apiVersion: v1
-    kind: Pod
-    metadata: {name: debug, namespace: shop}
-    spec:
-      containers:
-        - name: shell
-          image: busybox:1.36
-          securityContext: {privileged: true}
-    """
-)
+PRIVILEGED = PRIVILEGED_POD
 HOST_PORT = textwrap.dedent(
     """\
     apiVersion: v1
@@ -39,26 +28,6 @@ HOST_PORT = textwrap.dedent(
     """
 )
 SELECT = ("--select", "k8s-privileged-container,k8s-host-port")
-
-
-def git(repo: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_AUTHOR_NAME": "t",
-           "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
-    done = subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True, text=True)
-    return done.stdout.strip()
-
-
-def commit(repo: Path, files: dict[str, str | None], message: str) -> str:
-    for name, text in files.items():
-        target = repo / name
-        if text is None:
-            target.unlink()
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text)
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", message)
-    return git(repo, "rev-parse", "HEAD")
 
 
 @pytest.fixture

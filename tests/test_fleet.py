@@ -4,40 +4,20 @@ end to end on git repositories built here (commits that add, move and fix findin
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import textwrap
 import tracemalloc
 from pathlib import Path
 
 import pytest
-from support import FIXTURES
+from support import FIXTURES, PRIVILEGED_POD, commit, git
 
-PRIVILEGED = textwrap.dedent(
-    """\
-    apiVersion: v1
-    kind: Pod
-    metadata: {name: debug, namespace: shop}
-    spec:
-      containers:
-        - name: shell
-          image: busybox:1.36
-          securityContext: {privileged: true}
-    """
-)
+PRIVILEGED = PRIVILEGED_POD
 CLEAN = PRIVILEGED.replace("privileged: true", "privileged: false")
 HOST_PORT = CLEAN.replace("name: debug", "name: edge").replace(
     "securityContext: {privileged: false}", "securityContext: {privileged: false}\n      ports: [{containerPort: 80, hostPort: 80}]")
 WORKFLOW = "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make\n"
 #: A folder of own policies: a run that adds it has another policy set.
 OWN_POLICIES = FIXTURES / "own-policies" / "policies"
-
-
-def git(repo: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_AUTHOR_NAME": "t",
-           "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
-    return subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True, text=True).stdout.strip()
 
 
 def make_repo(root: Path, name: str, files: dict[str, str]) -> Path:
@@ -47,17 +27,6 @@ def make_repo(root: Path, name: str, files: dict[str, str]) -> Path:
     git(repo, "remote", "add", "origin", f"https://ci:token-{name}@git.example.com/acme/{name}.git")
     commit(repo, files, "first")
     return repo
-
-
-def commit(repo: Path, files: dict[str, str | None], message: str) -> None:
-    for name, text in files.items():
-        if text is None:
-            (repo / name).unlink()
-        else:
-            (repo / name).parent.mkdir(parents=True, exist_ok=True)
-            (repo / name).write_text(text)
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", message)
 
 
 @pytest.fixture
