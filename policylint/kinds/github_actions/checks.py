@@ -16,6 +16,7 @@ from typing import Any
 from policylint.core.documents import Document
 from policylint.kinds.github_actions.contexts import Site, sites
 from policylint.kinds.github_actions.expressions import (
+    CONTEXTS,
     FUNCTIONS,
     STATUS_FUNCTIONS,
     ExpressionError,
@@ -186,7 +187,7 @@ def _row_name(key: str) -> str:
     return f"{key}:"
 
 
-_ALL_CONTEXTS = frozenset({"github", "env", "vars", "job", "jobs", "steps", "runner", "secrets", "strategy", "matrix", "needs", "inputs"})
+_ALL_CONTEXTS = frozenset(CONTEXTS)
 
 
 def _paths(tree: Node) -> list[str]:
