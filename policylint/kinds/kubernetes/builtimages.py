@@ -153,17 +153,22 @@ def tilt_images(text: str) -> set[str]:
     return {image_name(match.group(1)) for match in _TILT_BUILD.finditer("\n".join(lines)) if match.group(1).strip()}
 
 
-def _kustomization_images(file: str) -> set[str]:
-    """The images a kustomization retags: `images:` entries with `newTag` or `digest` (their `name`, and `newName`)."""
+def _kustomization_data(file: str) -> Mapping[str, Any] | None:
+    """The first document of a kustomization file when it is a mapping, else None."""
     text = _read(file)
     if text is None:
-        return set()
+        return None
     from policylint.core.yamlnodes import YamlDocument, parse_yaml_stream
 
     parsed = next(iter(parse_yaml_stream(text)), None)
-    if not isinstance(parsed, YamlDocument) or not isinstance(parsed.data, Mapping):
-        return set()
-    return kustomize_images(parsed.data)
+    data = parsed.data if isinstance(parsed, YamlDocument) else None
+    return data if isinstance(data, Mapping) else None
+
+
+def _kustomization_images(file: str) -> set[str]:
+    """The images a kustomization retags: `images:` entries with `newTag` or `digest` (their `name`, and `newName`)."""
+    data = _kustomization_data(file)
+    return kustomize_images(data) if data is not None else set()
 
 
 def kustomize_images(data: Mapping[str, Any]) -> set[str]:
@@ -201,14 +206,8 @@ def namespace_from_kustomizations(documents: Iterable[Document]) -> None:
 
 
 def _kustomization_namespace(file: str) -> str | None:
-    text = _read(file)
-    if text is None:
-        return None
-    from policylint.core.yamlnodes import YamlDocument, parse_yaml_stream
-
-    parsed = next(iter(parse_yaml_stream(text)), None)
-    data = parsed.data if isinstance(parsed, YamlDocument) else None
-    namespace = data.get("namespace") if isinstance(data, Mapping) else None
+    data = _kustomization_data(file)
+    namespace = data.get("namespace") if data is not None else None
     return namespace if isinstance(namespace, str) and namespace.strip() else None
 
 

@@ -271,8 +271,7 @@ def aggregated_roles(role: Document, candidates: Iterable[Document]) -> list[Doc
     for candidate in candidates:
         if candidate is role or candidate.kind != "ClusterRole":
             continue
-        labels = candidate.metadata.get("labels")
-        labels = normalise_labels(labels if isinstance(labels, Mapping) else {})
+        labels = normalise_labels(candidate.metadata.get("labels"))
         if any(selector.valid and not selector.selects_all and selector.matches(labels) for selector in parsed):
             found.append(candidate)
     return found

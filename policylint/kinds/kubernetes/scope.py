@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from policylint.core.records import field, record
+from policylint.kinds.kubernetes.renderplan import KUSTOMIZATION_FILES as KUSTOMIZATION_NAMES
 
 SCOPE_MODES = ("folder", "run")
 DEFAULT_MODE = "folder"
@@ -82,7 +83,6 @@ class KustomizationListing:
         return posixpath.dirname(self.file)
 
 
-KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 _LISTING_FIELDS = ("resources", "bases", "components", "crds")
 
 
@@ -204,8 +204,6 @@ def _enclosing_kustomizations(files: Iterable[str]) -> list[str]:
     """
     import os
 
-    from policylint.kinds.kubernetes.renderplan import KUSTOMIZATION_FILES
-
     top = os.path.normpath(os.getcwd()).replace(os.sep, "/")
     found: list[str] = []
     seen: set[str] = set()
@@ -216,7 +214,7 @@ def _enclosing_kustomizations(files: Iterable[str]) -> list[str]:
                 break
             seen.add(folder)
             found.extend(
-                candidate for candidate in (posixpath.join(folder, name) for name in KUSTOMIZATION_FILES)
+                candidate for candidate in (posixpath.join(folder, name) for name in KUSTOMIZATION_NAMES)
                 if os.path.isfile(candidate)
             )
             folder = posixpath.dirname(folder)
