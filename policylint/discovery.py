@@ -232,7 +232,7 @@ class GitIgnores:
         """Rules for a walk starting at `root`: the repository's exclude file and the ignore files above `root`."""
         absolute = Path(os.path.abspath(root))
         chain = [absolute, *absolute.parents]
-        repository = next((folder for folder in chain if (folder / ".git").exists()), None)
+        repository = reading.repository_root(absolute)
         specs: list[tuple[str, Any]] = []
         if repository is not None:
             exclude = _spec(repository / ".git" / "info" / "exclude")

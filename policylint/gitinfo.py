@@ -80,23 +80,6 @@ def git_state(paths: list[str]) -> GitState | None:
         return None
 
 
-def repository_root(start: Path) -> Path | None:
-    """The top level of the git repository holding `start` (the folder with `.git`), or None.
-
-    A `.git` file (a worktree, a submodule) marks a top level as well as a `.git` folder.
-    """
-    try:
-        folder = start.resolve()
-    except (OSError, RuntimeError):
-        return None
-    if not folder.is_dir():
-        folder = folder.parent
-    for candidate in (folder, *folder.parents):
-        if (candidate / ".git").exists():
-            return candidate
-    return None
-
-
 def anchored_path(path: str, anchor: str) -> str:
     """`path` (as shown, relative to the working folder) relative to `anchor`, with forward slashes.
 

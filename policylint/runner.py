@@ -424,10 +424,10 @@ def _entries(folder: str) -> list[os.DirEntry[str]]:
 def fingerprint_anchor(options: RunOptions) -> str:
     """The folder fingerprints name paths from: the git top level of the first path, else the
     configuration file's folder, else the working folder. A baseline then survives `cd`."""
-    from policylint.gitinfo import repository_root
+    from policylint.core.boundary import repository_root
 
     first = next((path for path in options.paths if path != "-"), ".")
-    root = repository_root(Path(first)) or options.config_dir or Path.cwd()
+    root = repository_root(first) or options.config_dir or Path.cwd()
     return os.path.abspath(root)
 
 
