@@ -149,6 +149,7 @@ def _objects(path: str, parsed: YamlDocument, index: int) -> list[Document]:
     items = data.get("items")
     if data["kind"].endswith("List") and isinstance(items, list):
         documents = []
+        positions, value_positions = _by_item(parsed.positions), _by_item(parsed.value_positions)
         for position, item in enumerate(items):
             if is_kubernetes_object(item):
                 prefix: Pointer = ("items", position)
@@ -158,8 +159,8 @@ def _objects(path: str, parsed: YamlDocument, index: int) -> list[Document]:
                         file_kind="kubernetes",
                         index=index * 10_000 + position,
                         data=item,
-                        positions=_rebase(parsed.positions, prefix),
-                        value_positions=_rebase(parsed.value_positions, prefix),
+                        positions=positions.get(position, {}),
+                        value_positions=value_positions.get(position, {}),
                         start_line=parsed.positions.get(prefix, Position(parsed.start_line, 1)).line,
                         end_line=parsed.end_line,
                         pointer_prefix=prefix,
@@ -169,6 +170,10 @@ def _objects(path: str, parsed: YamlDocument, index: int) -> list[Document]:
     return [Document.from_yaml(path, "kubernetes", index, parsed)]
 
 
-def _rebase(positions: dict[Pointer, Any], prefix: Pointer) -> dict[Pointer, Any]:
-    size = len(prefix)
-    return {pointer[size:]: pos for pointer, pos in positions.items() if pointer[:size] == prefix}
+def _by_item(positions: dict[Pointer, Any]) -> dict[int, dict[Pointer, Any]]:
+    """The positions under `items[n]`, rebased to each item, in one pass (not one pass per item)."""
+    grouped: dict[int, dict[Pointer, Any]] = {}
+    for pointer, pos in positions.items():
+        if len(pointer) >= 2 and pointer[0] == "items":
+            grouped.setdefault(pointer[1], {})[pointer[2:]] = pos
+    return grouped
