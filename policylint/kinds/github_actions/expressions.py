@@ -21,6 +21,7 @@ through. `problems`: why it is not a valid expression (syntax, unknown function 
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -324,9 +325,12 @@ def problems(node: Node) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+@functools.lru_cache(maxsize=4096)
 def analyse(expression: str) -> Analysis:
     """The references of one expression's inner text (without `${{`/`}}`). Text that does not
-    parse falls back to "every context name it mentions flows", which errs on the side of reporting."""
+    parse falls back to "every context name it mentions flows", which errs on the side of reporting.
+
+    Memoised: the same few expressions recur in every step and every workflow, and the result is frozen."""
     try:
         tree = parse(expression)
     except ExpressionError:
