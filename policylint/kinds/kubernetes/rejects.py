@@ -45,15 +45,15 @@ def iana_name_problem(name: str) -> str:
     return ""
 
 
-def own_selector(doc: Document) -> tuple[Selector, bool] | None:
-    """The workload's own `spec.selector` and whether it is a plain map; None when absent or not judgeable."""
+def own_selector(doc: Document) -> Selector | None:
+    """The workload's own `spec.selector` (a LabelSelector, or a plain map for MAP_SELECTOR_KINDS); None when absent or not judgeable."""
     value = doc.get(("spec", "selector"))
     if value is None or _unrendered_anywhere(value):
         return None
     if doc.kind in LABEL_SELECTOR_KINDS:
-        return parse_label_selector(value), False
+        return parse_label_selector(value)
     if doc.kind in MAP_SELECTOR_KINDS:
-        return parse_map_selector(value), True
+        return parse_map_selector(value)
     return None
 
 
@@ -67,10 +67,9 @@ def selector_misses_template(doc: Document) -> str:
     """
     if doc.selector_labels or (doc.kind == "Rollout" and doc.get(("spec", "workloadRef")) is not None):
         return ""
-    found = own_selector(doc)
-    if found is None:
+    selector = own_selector(doc)
+    if selector is None:
         return ""
-    selector, _ = found
     raw_labels = doc.get((*pod_metadata_pointer(doc.kind), "labels"))
     if not selector.valid or _unrendered_anywhere(raw_labels) or selector.selects_all:
         return ""
