@@ -55,6 +55,8 @@ def _default_shell(*holders: Any) -> str | None:
 
 def _on_windows(job: Mapping[str, Any]) -> bool:
     runs_on = job.get("runs-on")
+    if isinstance(runs_on, Mapping):  # `runs-on: {group: ..., labels: ...}`
+        runs_on = runs_on.get("labels")
     labels = runs_on if isinstance(runs_on, list) else [runs_on]
     return any(isinstance(label, str) and "windows" in label.lower() for label in labels)
 

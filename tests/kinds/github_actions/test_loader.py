@@ -285,3 +285,12 @@ def test_flow_scalar_ending_in_colons_is_not_a_parse_error():
     assert doc.position(("jobs", "a", "env", "LIST", 0))[0].line == 5
     assert doc.position(("jobs", "a", "env", "LIST", 0))[0].column == 31
     assert expression_lines(doc) == [("env.DNS", 7)]
+
+
+def test_scripts_of_reads_windows_in_the_labels_of_a_runner_group() -> None:
+    from policylint.kinds.github_actions.shell import scripts_of
+
+    text = "on: push\njobs:\n  build:\n    runs-on: {group: big, labels: [windows-latest]}\n    steps:\n      - run: echo $x\n"
+    assert scripts_of(only_document(text)) == []
+    linux = text.replace("windows-latest", "ubuntu-latest")
+    assert len(scripts_of(only_document(linux))) == 1
