@@ -33,7 +33,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from policylint.core.findings import PARSE_ERROR, POLICY_ERROR, Finding, Location, Suppression
+from policylint.core.findings import PARSE_ERROR, POLICY_ERROR, Finding, Location, Suppression, occurrences
 from policylint.core.records import field, record, replace
 from policylint.gitinfo import anchored_path
 
@@ -479,16 +479,9 @@ def read_baseline(path: Path) -> set[str]:
 
 def _working_folder_fingerprints(findings: Sequence[Finding]) -> list[str]:
     """Each finding's fingerprint as baselines of version 1 recorded it (path as shown), in order."""
-    seen: dict[tuple[str, str, str], int] = {}
     result = [""] * len(findings)
-    order = sorted(range(len(findings)), key=lambda i: (findings[i].path, findings[i].line, findings[i].column,
-                                                        findings[i].policy_id, findings[i].message))
-    for index in order:
-        finding = findings[index]
-        key = (finding.policy_id, finding.path, finding.logical or f"line {finding.line}")
-        occurrence = seen.get(key, 0)
-        seen[key] = occurrence + 1
-        result[index] = finding.with_fingerprint(occurrence).fingerprint
+    for index, occurrence in occurrences(findings):
+        result[index] = findings[index].with_fingerprint(occurrence).fingerprint
     return result
 
 

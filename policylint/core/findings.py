@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from policylint.core.digests import sha256
@@ -86,14 +86,26 @@ def assign_fingerprints(findings: list[Finding], path_of: Callable[[str], str] |
 
     `path_of` maps a finding's path to the one its fingerprint names (default: the path as shown).
     """
+    result = [
+        findings[index].with_fingerprint(occurrence, None if path_of is None else path_of(findings[index].path))
+        for index, occurrence in occurrences(findings)
+    ]
+    result.sort(key=lambda f: f.sort_key)
+    return result
+
+
+def occurrences(findings: Sequence[Finding]) -> list[tuple[int, int]]:
+    """(index, occurrence) of each finding, in file order; the occurrence counts the findings of the
+    same policy, path and logical place before it (it tells identical places apart in a fingerprint)."""
     seen: dict[tuple[str, str, str], int] = {}
     result = []
-    for finding in sorted(findings, key=lambda f: (f.path, f.line, f.column, f.policy_id, f.message)):
+    for index in sorted(range(len(findings)), key=lambda i: (findings[i].path, findings[i].line, findings[i].column,
+                                                             findings[i].policy_id, findings[i].message)):
+        finding = findings[index]
         key = (finding.policy_id, finding.path, finding.logical or f"line {finding.line}")
         occurrence = seen.get(key, 0)
         seen[key] = occurrence + 1
-        result.append(finding.with_fingerprint(occurrence, None if path_of is None else path_of(finding.path)))
-    result.sort(key=lambda f: f.sort_key)
+        result.append((index, occurrence))
     return result
 
 

@@ -761,13 +761,6 @@ def choose(fixes: Iterable[Fix]) -> list[Fix]:
     return chosen
 
 
-def line_column(text: str, offset: int) -> tuple[int, int]:
-    """1-based line and column of an offset (for reports)."""
-    source = Text(text)
-    line = source.line_of(offset)
-    return line + 1, offset - source.starts[line] + 1
-
-
 def splice(text: str, edits: Iterable[Edit]) -> str:
     """`text` with the edits made (they must not overlap)."""
     for edit in sorted(set(edits), key=lambda edit: (edit.start, edit.end), reverse=True):

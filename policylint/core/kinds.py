@@ -293,11 +293,6 @@ def get_fixer(file_kind: str, name: str) -> Callable[..., Any] | None:
     return _get("fixes", file_kind, name)  # type: ignore[no-any-return]
 
 
-def fixer_names(file_kind: str) -> list[str]:
-    """Every code fix name known for a file kind."""
-    return _names("fixes", file_kind)
-
-
 def params_key(params: Mapping[str, Any]) -> str:
     """A policy's params as a memo key (`DocumentSet.memo`): the same params, the same shared join."""
     import json
