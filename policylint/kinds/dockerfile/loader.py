@@ -45,7 +45,6 @@ _DIRECTIVE = re.compile(r"^#[ \t]*([A-Za-z][A-Za-z0-9_-]*)[ \t]*=[ \t]*(.*?)[ \t
 _HEREDOC = re.compile(r"(?<![<\w])<<(-?)([\"']?)([A-Za-z0-9_][A-Za-z0-9_.-]*)\2")
 _VARIABLE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))")
 _PLAIN_WORD = re.compile(r"[^ \t]+")
-_ARCHIVE = re.compile(r"\.(tar|tar\.(gz|bz2|xz|zst)|tgz|tbz2?|txz|tzst)$", re.IGNORECASE)
 
 
 @dataclass
@@ -549,11 +548,6 @@ def _foreign_script(content: str) -> bool:
     if words and words[0].rsplit("/", 1)[-1] == "env" and len(words) > 1:
         words = words[1:]
     return bool(words) and words[0].rsplit("/", 1)[-1] not in SHELLS
-
-
-def is_archive(path: str) -> bool:
-    """A local tar archive, which ADD extracts (the one good reason to use ADD for a local file)."""
-    return bool(_ARCHIVE.search(path))
 
 
 def parse_dockerfile(path: str, text: str) -> Document:
