@@ -13,9 +13,8 @@ from typing import Any
 
 from policylint.core.records import field, record
 from policylint.core.yamlnodes import YamlDocument, parse_yaml_stream
+from policylint.kinds.kubernetes.scope import RESOURCE_FIELDS
 
-#: Fields of a kustomization that name files or folders of the build.
-_RESOURCE_FIELDS = ("resources", "bases", "components", "crds")
 _PATCH_FIELDS = ("patchesStrategicMerge",)
 _PATCH_LIST_FIELDS = ("patches", "patchesJson6902")
 
@@ -102,7 +101,7 @@ def read_kustomization(file: Path) -> Kustomization | None:
 
     from policylint.core.boundary import admits
 
-    for name in _RESOURCE_FIELDS:
+    for name in RESOURCE_FIELDS:
         for index, entry in enumerate(entries(data.get(name))):
             target = normal_path(root / entry)
             position = parsed.positions.get((name, index))

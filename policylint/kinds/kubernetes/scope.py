@@ -83,7 +83,8 @@ class KustomizationListing:
         return posixpath.dirname(self.file)
 
 
-_LISTING_FIELDS = ("resources", "bases", "components", "crds")
+#: Fields of a kustomization that name files or folders of the build (kustomization.py reads the same).
+RESOURCE_FIELDS = ("resources", "bases", "components", "crds")
 
 
 def listing_from_data(file: str, data: Any, is_folder: Any) -> KustomizationListing:
@@ -96,7 +97,7 @@ def listing_from_data(file: str, data: Any, is_folder: Any) -> KustomizationList
     listing = KustomizationListing(posixpath.normpath(file), adds_selectors=adds_selector_labels(data))
     if not isinstance(data, Mapping):
         return listing
-    for name in _LISTING_FIELDS:
+    for name in RESOURCE_FIELDS:
         entries = data.get(name)
         for entry in entries if isinstance(entries, list) else []:
             if not isinstance(entry, str) or "://" in entry or entry.startswith(("git@", "git::")):
