@@ -111,7 +111,7 @@ def _script(config: Any, keys: tuple[str, ...], label: str, dialect: str) -> Any
             starts.extend(placed)
     if not texts:
         return None
-    starts.append((*starts[-1][:1], starts[-1][1], *starts[-1][2:]))
+    starts.append(starts[-1])  # the newline ShellCheck gets after the last line
     return Script(text=placeholders("\n".join(texts)) + "\n", dialect=dialect, starts=starts, label=label, pieces=pieces,
                   shared_lines=shared, disabled=frozenset({"SC2164"}))  # the runner sets -e: a failed cd stops the job
 
