@@ -156,7 +156,7 @@ def read_grant(rule: Any) -> Grant | None:
     )
 
 
-def is_all_powerful(role: Document, rules: Iterable[Any]) -> bool:
+def is_all_powerful(rules: Iterable[Any]) -> bool:
     """True when some rule is `*` on `*` in every API group: the same as cluster-admin."""
     for rule in rules:
         grant = read_grant(rule)

@@ -1102,7 +1102,7 @@ def rbac_binding(view: View, documents: DocumentSet, params: Mapping[str, Any]) 
         else:
             target = idx.resolve(doc, "ClusterRole", ref[1], "").target
             rules = target.get(("rules",)) if target is not None else None
-            admin = target is not None and is_all_powerful(target, rules if isinstance(rules, list) else [])
+            admin = target is not None and is_all_powerful(rules if isinstance(rules, list) else [])
     outsiders = [
         subject_label(doc, subject)
         for _, subject in subjects(doc)
