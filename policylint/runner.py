@@ -375,15 +375,18 @@ def scope_context(paths: Sequence[str]) -> list[str]:
     so the context is: the named file's folder tree, the files directly in each folder above it (up
     to the working folder), and what the kustomizations enclosing it list. Charts need nothing: a
     named chart file renders its whole chart. Only files whose content decides their kind (YAML that
-    may be Kubernetes) widen the run; a named Dockerfile or workflow needs no partner.
+    may be Kubernetes) widen the run; a named Dockerfile or workflow needs no partner. A file outside
+    any git repository widens nothing: its folder tree may be a home or temporary folder, not a project
+    (`policylint check /tmp/pod.yaml` walked all of /tmp).
     """
+    from policylint.core.boundary import repository_root
     from policylint.core.kinds import BY_CONTENT, detect_by_name
 
     top = os.path.abspath(".")
     folders: set[str] = set()
     files: set[str] = set()
     for raw in paths:
-        if raw == "-" or not os.path.isfile(raw) or detect_by_name(raw) != BY_CONTENT:
+        if raw == "-" or not os.path.isfile(raw) or detect_by_name(raw) != BY_CONTENT or repository_root(raw) is None:
             continue
         folder = os.path.dirname(os.path.abspath(raw))
         folders.add(folder)

@@ -179,3 +179,18 @@ def test_user_relation_sees_context_documents(tmp_path, run_json):
     (tmp_path / "app" / "cfg.yaml").write_text(CONFIGMAP.replace("{name}", "cfg"))
     _, fixed = run_json("app/pod.yaml", "--context", "app", *args, cwd=tmp_path)
     assert rows(fixed) == []
+
+
+def test_a_file_outside_any_repository_widens_nothing(tmp_path, monkeypatch):
+    """Context scope walks a project, not a home or temporary folder that happens to hold the file."""
+    from policylint.runner import scope_context
+
+    pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {containers: [{name: a, image: a:1}]}\n"
+    (tmp_path / "loose").mkdir()
+    (tmp_path / "loose" / "pod.yaml").write_text(pod)
+    (tmp_path / "repo" / "k8s").mkdir(parents=True)
+    (tmp_path / "repo" / ".git").mkdir()
+    (tmp_path / "repo" / "k8s" / "pod.yaml").write_text(pod)
+    monkeypatch.chdir(tmp_path)
+    assert scope_context(["loose/pod.yaml"]) == []
+    assert scope_context(["repo/k8s/pod.yaml"]) == ["repo/k8s"]
