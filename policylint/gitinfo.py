@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
+
+from policylint.core.records import record
 
 _SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class GitState:
     """Where HEAD pointed when the report was made. `ref` is empty for a detached HEAD."""
 
