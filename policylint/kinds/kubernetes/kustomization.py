@@ -13,7 +13,7 @@ from typing import Any
 
 from policylint.core.records import field, record
 from policylint.core.yamlnodes import YamlDocument, parse_yaml_stream
-from policylint.kinds.kubernetes.scope import RESOURCE_FIELDS
+from policylint.kinds.kubernetes.renderplan import RESOURCE_FIELDS
 
 _PATCH_FIELDS = ("patchesStrategicMerge",)
 _PATCH_LIST_FIELDS = ("patches", "patchesJson6902")

@@ -14,6 +14,8 @@ from typing import Any
 
 CHART_FILE = "Chart.yaml"
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+#: Fields of a kustomization that name files or folders of its build (scope and kustomization read them).
+RESOURCE_FIELDS = ("resources", "bases", "components", "crds")
 
 
 def may_be_chart_file(candidate: Any) -> bool:

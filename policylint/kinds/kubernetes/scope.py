@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from policylint.core.records import field, record
 from policylint.kinds.kubernetes.renderplan import KUSTOMIZATION_FILES as KUSTOMIZATION_NAMES
+from policylint.kinds.kubernetes.renderplan import RESOURCE_FIELDS
 
 SCOPE_MODES = ("folder", "run")
 DEFAULT_MODE = "folder"
@@ -84,7 +85,6 @@ class KustomizationListing:
 
 
 #: Fields of a kustomization that name files or folders of the build (kustomization.py reads the same).
-RESOURCE_FIELDS = ("resources", "bases", "components", "crds")
 
 
 def listing_from_data(file: str, data: Any, is_folder: Any) -> KustomizationListing:
