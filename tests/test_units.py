@@ -30,7 +30,7 @@ used = []
 original = runner._in_workers
 def spy(count, workers, weights=None):
     results = original(count, workers, weights)
-    used.append(workers if len(results) == count else 0)  # 0: a worker failed, the parent did it all
+    used.append(workers if results is not None else 0)  # 0: a worker failed, the parent did it all
     return results
 runner._in_workers = spy
 sys.path.insert(0, sys.argv[3])
@@ -145,3 +145,35 @@ def test_chart_heavy_copy_is_identical_with_two_workers(tmp_path: Path, monkeypa
     fresh = _outputs_fresh(".", 2)
     assert fresh.pop("workers") == [2]
     assert fresh == whole
+
+
+@pytest.mark.parametrize("fixture", FIXTURES)
+def test_findings_kept_on_disk_report_what_findings_in_memory_report(
+        fixture: str, in_fixtures: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a store that spills every 3 findings (policylint.core.findingstore), units or one unit alike,
+    # writes every format byte for byte as a run that holds its findings in memory
+    from policylint.core import findingstore
+
+    held = _outputs(fixture, 1)
+    monkeypatch.setattr(findingstore, "SPILL_AT", 3)
+    spilled = _outputs(fixture, 1)
+    assert spilled == held
+    monkeypatch.setenv("POLICYLINT_UNITS", "0")
+    assert _outputs(fixture, 1) == held
+
+
+def test_a_spilled_run_reports_through_every_consumer(in_fixtures: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the CLI's later passes (fix resolution, --diff-base marking) keep a spilled store on disk
+    from policylint.core import findingstore
+    from policylint.core.findingstore import FindingStore
+    from policylint.fixing import resolve_findings
+
+    monkeypatch.setattr(findingstore, "SPILL_AT", 2)
+    report = runner.check(RunOptions(paths=["guide"], jobs=1))
+    assert isinstance(report.findings, FindingStore) and report.findings.spilled
+    before = [finding.fingerprint for finding in report.findings]
+    resolve_findings(report)
+    assert isinstance(report.findings, FindingStore) and report.findings.spilled
+    assert [finding.fingerprint for finding in report.findings] == before
+    assert any(finding.fix is not None and type(finding.fix).__name__ == "Fix" for finding in report.findings)
+    assert len(report.active) == len(before) and report.exit_code() == 1
