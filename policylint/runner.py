@@ -691,49 +691,51 @@ def _in_workers(count: int, workers: int, weights: list[int] | None = None) -> I
     """Every unit's result from forked workers, read back one at a time in unit order; None when a
     worker fails or stalls (the caller then does every unit in this process: same output).
 
-    Plain `os.fork` children, each given whole units (heaviest first, to the least loaded), that
-    write each unit's result to its own temporary file as soon as it is done, so a worker holds one
-    unit at a time. Not a multiprocessing pool: the Helm SDK's Go runtime dies in a pool's worker
-    process (measured: every chart unit broke the pool), and renders fine in a plain forked child.
+    Plain `os.fork` children take the units heaviest first, each claiming the next unclaimed one
+    when it is free (a claim is a file created exclusively in a private folder), so a chart that
+    renders slowly does not leave the other worker idle; each writes a unit's result to its own
+    file as soon as it is done, so a worker holds one unit at a time. Which worker did a unit never
+    changes the output. Not a multiprocessing pool: the Helm SDK's Go runtime dies in a pool's
+    worker process (measured: every chart unit broke the pool), and renders fine in a plain child.
     """
     import gc
     import tempfile
 
     weights = weights or [1] * count
-    shares: list[list[int]] = [[] for _ in range(workers)]
-    loads = [0] * workers
-    for number in sorted(range(count), key=lambda item: (-weights[item], item)):
-        lightest = loads.index(min(loads))
-        shares[lightest].append(number)
-        loads[lightest] += weights[number]
+    queue = sorted(range(count), key=lambda item: (-weights[item], item))
     folder = tempfile.mkdtemp(prefix="policylint-units-")
     gc.collect()
     gc.freeze()  # keep the inherited state out of the workers' collections: fewer copied pages
     children = []
     try:
-        for share in shares:
+        for _ in range(workers):
             try:
                 pid = os.fork()
             except OSError:
                 break
             if pid == 0:  # pragma: no cover - runs in the child
-                _worker(share, folder)
+                _worker(queue, folder)
             children.append(pid)
     finally:
         gc.unfreeze()
-    if len(children) < len(shares) or not _wait(children, folder, count):
+    if not children or not _wait(children, folder, count):
         _remove(folder)
         return None
     return _read_results(folder, count)
 
 
-def _worker(share: list[int], folder: str) -> None:  # pragma: no cover - runs in a forked child
-    """A forked child's whole life: its units, each result written then dropped; never returns."""
+def _worker(queue: list[int], folder: str) -> None:  # pragma: no cover - runs in a forked child
+    """A forked child's whole life: it claims units until none is left, writing each result then
+    dropping it; never returns."""
     import pickle
 
     code = 1
     try:
-        for number in share:
+        for number in queue:
+            try:
+                os.close(os.open(os.path.join(folder, f"{number}.claim"), os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            except FileExistsError:
+                continue  # another worker has it
             found = _process_unit(number)
             target = os.path.join(folder, f"{number}.pickle")
             with open(target + ".part", "wb") as handle:

@@ -177,3 +177,47 @@ def test_a_spilled_run_reports_through_every_consumer(in_fixtures: None, monkeyp
     assert [finding.fingerprint for finding in report.findings] == before
     assert any(finding.fix is not None and type(finding.fix).__name__ == "Fix" for finding in report.findings)
     assert len(report.active) == len(before) and report.exit_code() == 1
+
+
+#: A worker that never finishes its unit: the parent stops the workers and does the run itself.
+STALLED_WORKER = """
+import json, os, sys, time
+from policylint import runner
+runner.MIN_WORK_PER_WORKER = 1
+runner.CHART_WEIGHT = 1000
+parent = os.getpid()
+original = runner._process_unit
+def hangs_in_a_child(number):
+    if os.getpid() != parent:
+        time.sleep(3600)
+    return original(number)
+runner._process_unit = hangs_in_a_child
+used = []
+spied = runner._in_workers
+def spy(count, workers, weights=None):
+    results = spied(count, workers, weights)
+    used.append(workers if results is not None else 0)
+    return results
+runner._in_workers = spy
+sys.path.insert(0, sys.argv[2])
+from test_units import _outputs
+start = time.monotonic()
+written = _outputs(sys.argv[1], 2)
+written["workers"] = used
+written["seconds"] = time.monotonic() - start
+print(json.dumps(written))
+"""
+
+
+def test_a_stalled_worker_is_stopped_and_the_run_done_here(in_fixtures: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "POLICYLINT_WORKER_STALL_SECONDS": "1"}
+    completed = subprocess.run([sys.executable, "-c", STALLED_WORKER, "helm", str(ROOT / "tests")],
+                               capture_output=True, text=True, env=env, timeout=300, check=True)
+    written = json.loads(completed.stdout)
+    assert written.pop("workers") == [0]  # the workers were given up on
+    assert written.pop("seconds") < 120
+    assert written == _outputs("helm", 1)
