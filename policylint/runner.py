@@ -512,7 +512,7 @@ def _planned_units(options: RunOptions, policies: list[Policy],
     return planned, [_Unit(*unit) for unit in grouped]
 
 
-@record
+@record(frozen=True, slots=True)
 class DocumentSummary:
     """What a report keeps of a document once its unit is done: reporters read no more (paths for
     JUnit, file and object kinds for the audit report and the run block)."""
