@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from support import ROOT
 
+import policylint.kinds  # noqa: F401 - registers every file kind, as the CLI's import does (a test of the core alone needs them)
 from policylint.cli import main
 
 
