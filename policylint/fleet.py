@@ -130,6 +130,10 @@ def _read(path: Path) -> Mapping[str, Any]:
         raise ResultError(f"not JSON: {exc}") from exc
     if not isinstance(data, Mapping) or data.get("version") != 1 or not isinstance(data.get("findings"), list):
         raise ResultError("not a policylint result (check --format json, version 1)")
+    shard = data.get("shard")
+    if isinstance(shard, Mapping):  # one repository would count as N rows (policylint.merge)
+        raise ResultError(f"shard {shard.get('index')}/{shard.get('count')} of a run: merge the shards first "
+                          "(policylint merge SHARD.json... -o RESULT.json) and report on the merged result")
     return data
 
 

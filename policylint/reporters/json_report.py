@@ -89,11 +89,18 @@ def document(report: RunReport) -> dict[str, Any]:
             "by_severity": {name: counts[name] for name in SEVERITIES},
             "exit_code": report.exit_code(),
         },
-    }
+    } | ({"shard": shard_block(report)} if report.shard else {})
+
+
+def shard_block(report: RunReport) -> dict[str, Any]:
+    """`check --shard`: what `policylint merge` needs besides the findings (removed by the merge)."""
+    from policylint.shards import block
+
+    return block(report)
 
 
 #: Lists written one compact record per line, and values written on one line (policylint.reporters.jsonstream).
-RECORDS = frozenset({"findings", "skipped"})
+RECORDS = frozenset({"findings", "skipped", "rules", "suppression_locations", "unused_config", "skipped_keys"})
 INLINE = frozenset({"policies", "applicable"})
 
 
