@@ -723,7 +723,8 @@ def _check(options: RunOptions, policy_set: PolicySet | None) -> RunReport:
         if options.shard is not None:  # check --shard I/N: only this shard's units (policylint.shards)
             from policylint.shards import select
 
-            planned, units, problems = select(planned, units, options, test_data, problems)
+            planned, units, problems = select(planned, units, options, test_data, problems, _weights,
+                                              lambda: _Plan([], [], [], [], {}, []))
         if planned is not None and units is not None:
             load, files, findings, found = _check_units(planned, units, options, policies, engine_options, problems)
         else:

@@ -22,6 +22,7 @@ files read, the SARIF rules of the policies that ran, and where each suppression
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from policylint.core.digests import sha256
@@ -29,7 +30,6 @@ from policylint.core.digests import sha256
 if TYPE_CHECKING:
     from policylint.core.findings import Finding
     from policylint.options import RunOptions
-    from policylint.runner import RunReport
 
 #: Layout of the `shard` block; `policylint merge` refuses any other.
 SHARD_FORMAT = 1
@@ -86,10 +86,13 @@ def options_digest(options: RunOptions) -> str:
 
 
 def select(planned: Any, units: list[Any] | None, options: RunOptions, test_data: list[str],
-           problems: list[Finding]) -> tuple[Any, list[Any] | None, list[Finding]]:
-    """This shard's share of the planned run: (plan, units, policy problems) for the runner."""
-    from policylint.runner import _Plan, _weights
+           problems: list[Finding], weigh: Callable[[Any, list[Any]], list[int]],
+           nothing: Callable[[], Any]) -> tuple[Any, list[Any] | None, list[Finding]]:
+    """This shard's share of the planned run: (plan, units, policy problems) for the runner.
 
+    `weigh(plan, units)` gives the units' weights, `nothing()` an empty plan (the runner's own: this
+    module does not import the runner, which imports it).
+    """
     assert options.shard is not None
     index, count = options.shard
     state: dict[str, Any] = {"plan": _plan_digest(planned, units), "units": 1 if units is None else len(units)}
@@ -101,8 +104,8 @@ def select(planned: Any, units: list[Any] | None, options: RunOptions, test_data
         state["assigned"] = [0] if index == 1 else []
         if index == 1:
             return planned, None, problems
-        return _Plan([], [], [], [], {}, []), [], problems
-    shares = deal(_weights(planned, units), count)
+        return nothing(), [], problems
+    shares = deal(weigh(planned, units), count)
     state["assigned"] = shares[index - 1]
     return planned, [units[number] for number in shares[index - 1]], problems
 
@@ -118,7 +121,7 @@ def _config_meta(finding: Finding) -> bool:
     return finding.policy_id in META_IDS and finding.logical.startswith(f"{finding.policy_id}:config:")
 
 
-def finish(report: RunReport, planned: Any, units: list[Any] | None) -> None:
+def finish(report: Any, planned: Any, units: list[Any] | None) -> None:
     """Leave the once-only parts to shard 1 and note what the merge needs (`report.shard`)."""
     from policylint.gitinfo import anchored_path
     from policylint.suppressions import SUPPRESSION_UNUSED
@@ -169,16 +172,3 @@ def finish(report: RunReport, planned: Any, units: list[Any] | None) -> None:
     report.shard = {"format": SHARD_FORMAT, "index": index, "count": count, "plan": state["plan"],
                     "options": options_digest(options), "units": state["units"], "assigned": state["assigned"],
                     "skipped_keys": keys, "unused_config": unused}
-
-
-def block(report: RunReport) -> dict[str, Any]:
-    """The `shard` block of a shard's JSON output (policylint.reporters.json_report)."""
-    from policylint.reporters.sarif import _rule
-
-    locations = [[number, found.suppression.location.path, found.suppression.location.line,
-                  found.suppression.location.column, found.suppression.location.message]
-                 for number, found in enumerate(report.findings)
-                 if found.suppression is not None and found.suppression.location is not None]
-    return {**report.shard, "fail_on": report.options.fail_on, "files": list(report.files),
-            "suppression_locations": locations,
-            "rules": [_rule(policy) for policy in sorted(report.policies, key=lambda policy: policy.id)]}

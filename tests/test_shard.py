@@ -207,17 +207,39 @@ def test_deal_balances_by_weight_and_depends_on_weights_only() -> None:
     assert deal([5], 3) == [[0], [], []]
 
 
-def test_fleet_report_refuses_unmerged_shards(stable: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.chdir(ROOT / "fixtures")
-    files, _ = _shards(["helm"], 2, tmp_path)
-    merged = tmp_path / "merged"
-    merged.mkdir()
-    assert main(["merge", *map(str, files), "-o", str(merged / "helm.json")]) == 1
+def _fleet(paths: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, object]]:
     capsys.readouterr()
-    assert main(["report", "--results", *map(str, files), "--framework", "pss-baseline", "--format", "json"]) == 2
-    err = capsys.readouterr().err
-    assert "shard 1/2 of a run: merge the shards first" in err
-    assert main(["report", "--results", str(merged), "--framework", "pss-baseline", "--format", "json"]) == 0
-    fleet = json.loads(capsys.readouterr().out)
-    assert len(fleet["repositories"]) == 1
+    code = main(["report", "--results", *paths, "--framework", "pss-baseline", "--framework", "guide",
+                 "--format", "json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_fleet_report_counts_the_shards_of_a_run_once(stable: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """`report --results` over the N shard outputs gives the row the merged output gives."""
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    _chart_heavy(tree, copies=2)
+    monkeypatch.chdir(tree)
+    out = tmp_path / "out"
+    out.mkdir()
+    files, _ = _shards(["."], 3, out)
+    assert main(["merge", *map(str, files), "-o", str(tmp_path / "merged.json")]) == 1
+    code, merged = _fleet([str(tmp_path / "merged.json")], capsys)
+    assert code == 0
+    code, sharded = _fleet([str(file) for file in reversed(files)], capsys)  # in any order
+    assert code == 0
+    rows = sharded.pop("repositories")
+    assert len(rows) == 1 and rows[0].pop("file") == ", ".join(map(str, files))
+    merged_rows = merged.pop("repositories")
+    merged_rows[0].pop("file")
+    assert rows == merged_rows and sharded == merged
+    assert any(control["status"] == "fail" for framework in merged["frameworks"] for control in framework["controls"])
+    # a shard missing or given twice: said, never counted as a repository of its own
+    again = out / "shard-3-again.json"
+    shutil.copy(files[2], again)
+    code, partial = _fleet([str(files[0]), str(files[2]), str(again)], capsys)
+    assert code == 2 and partial["repositories"] == []
+    reasons = [item["reason"] for item in partial["unreadable"]]
+    assert any("already read" in reason for reason in reasons)
+    assert any("without shard 2/3" in reason for reason in reasons)

@@ -93,10 +93,17 @@ def document(report: RunReport) -> dict[str, Any]:
 
 
 def shard_block(report: RunReport) -> dict[str, Any]:
-    """`check --shard`: what `policylint merge` needs besides the findings (removed by the merge)."""
-    from policylint.shards import block
+    """`check --shard`: the shard block (policylint.shards) with what `policylint merge` needs to
+    write SARIF too: the files read, the rules of the policies that ran, where suppressions were written."""
+    from policylint.reporters.sarif import _rule
 
-    return block(report)
+    locations = [[number, where.path, where.line, where.column, where.message]
+                 for number, where in enumerate(finding.suppression.location if finding.suppression else None
+                                                for finding in report.findings)
+                 if where is not None]
+    return {**report.shard, "fail_on": report.options.fail_on, "files": list(report.files),
+            "suppression_locations": locations,
+            "rules": [_rule(policy) for policy in sorted(report.policies, key=lambda policy: policy.id)]}
 
 
 #: Lists written one compact record per line, and values written on one line (policylint.reporters.jsonstream).
