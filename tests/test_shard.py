@@ -4,6 +4,7 @@ JSON outputs merge into byte for byte what the unsharded run writes, as JSON and
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -243,3 +244,42 @@ def test_fleet_report_counts_the_shards_of_a_run_once(stable: None, tmp_path: Pa
     reasons = [item["reason"] for item in partial["unreadable"]]
     assert any("already read" in reason for reason in reasons)
     assert any("without shard 2/3" in reason for reason in reasons)
+
+
+#: A shard with forked unit workers, in a fresh process (a Go runtime started by an earlier test
+#: keeps the runner from forking, policylint.runner._unit_workers); prints the worker counts used.
+SHARD_WITH_WORKERS = """
+import json, sys
+from policylint import runner
+from policylint.cli import main
+runner.MIN_WORK_PER_WORKER = 1  # workers even for a small tree
+used = []
+original = runner._in_workers
+def spy(count, workers, weights=None):
+    results = original(count, workers, weights)
+    used.append(workers if len(results) == count else 0)
+    return results
+runner._in_workers = spy
+code = main(["check", ".", "-j", "2", "-q", "--shard", sys.argv[1], "--format", "json", "-o", sys.argv[2]])
+print(json.dumps({"code": code, "workers": used}))
+"""
+
+
+def test_shards_with_unit_workers_merge_the_same(stable: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    _chart_heavy(tree)
+    out = tmp_path / "out"
+    out.mkdir()
+    monkeypatch.chdir(tree)
+    _whole(["."], out)
+    files = []
+    for index in (1, 2):
+        target = out / f"workers-{index}.json"
+        completed = subprocess.run([sys.executable, "-c", SHARD_WITH_WORKERS, f"{index}/2", str(target)],
+                                   capture_output=True, text=True, check=True, timeout=600,
+                                   env={**os.environ, "PYTHONPATH": str(ROOT)})
+        assert json.loads(completed.stdout.strip().splitlines()[-1])["workers"] == [2], completed.stderr
+        files.append(target)
+    assert _merged(files, out, "json")[1] == (out / "whole.json").read_bytes()
+    assert _merged(files, out, "sarif")[1] == (out / "whole.sarif").read_bytes()
