@@ -103,7 +103,9 @@ def shard_block(report: RunReport) -> dict[str, Any]:
                  if where is not None]
     return {**report.shard, "fail_on": report.options.fail_on, "files": list(report.files),
             "suppression_locations": locations,
-            "rules": [_rule(policy) for policy in sorted(report.policies, key=lambda policy: policy.id)]}
+            # every shard runs the same policies (the merge checks it): shard 1 carries their rules
+            "rules": [_rule(policy) for policy in sorted(report.policies, key=lambda policy: policy.id)]
+            if report.shard["index"] == 1 else []}
 
 
 #: Lists written one compact record per line, and values written on one line (policylint.reporters.jsonstream).
