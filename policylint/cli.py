@@ -1,4 +1,4 @@
-"""Command line: `policylint check|rules|explain|test-policies`.
+"""Command line: `policylint check|merge|report|rules|explain|test-policies`.
 
 Commands parse options, call the runner and hand the report to reporters. Heavy modules are
 imported inside commands so `policylint --version` and the pre-commit hook start fast.
@@ -125,6 +125,9 @@ def cli() -> None:
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply (and mark as fixable) fixes that can change behaviour.")
 @click.option("--diff", is_flag=True, help="Print a unified diff of what --fix would change; write nothing (exit 1 if any).")
 @click.option("--exit-non-zero-on-fix", is_flag=True, help="With --fix: exit 1 when a file was changed, even if nothing remains.")
+@click.option("--shard", metavar="I/N",
+              help="Check only shard I of N (whole units: charts, the plain files); `policylint merge` joins the "
+                   "shards' JSON outputs into the unsharded output.")
 def check(
     paths: tuple[str, ...],
     formats: tuple[str, ...],
@@ -161,6 +164,7 @@ def check(
     unsafe_fixes: bool = False,
     diff: bool = False,
     exit_non_zero_on_fix: bool = False,
+    shard: str | None = None,
 ) -> int:
     """Check files and directories (default: the current directory); `-` reads stdin."""
     from policylint.config import ConfigError, configure
@@ -174,6 +178,7 @@ def check(
     pairs = _pair_outputs(formats, outputs)
     if not pairs:
         pairs = [("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text", None)]
+    shard_of = _shard(shard, fix or diff, write_baseline, diff_base) if shard is not None else None
     options = RunOptions(
         paths=paths or (".",),
         policy_dirs=policy_dirs,
@@ -199,6 +204,7 @@ def check(
         relation_scope=relation_scope,
         verbose=verbose,
         quiet=quiet,
+        shard=shard_of,
     )
     ctx = click.get_current_context()
     explicit = {name for name in ("fail_on", "profile", "default_namespace", "kube_version", "kustomize", "helm",
@@ -286,6 +292,22 @@ def check(
     if outcome is not None and outcome.changed and exit_non_zero_on_fix:
         return EXIT_FINDINGS
     return report.exit_code()
+
+
+def _shard(text: str, fixing: bool, write_baseline: Path | None, diff_base: str | None) -> tuple[int, int]:
+    """`--shard I/N` as (I, N); exit 2 when malformed or combined with what needs the whole run."""
+    from policylint.shards import parse
+
+    try:
+        shard_of = parse(text)
+    except ValueError as exc:
+        _fail(str(exc))
+        raise
+    whole = [name for name, used in (("--fix/--diff", fixing), ("--write-baseline", write_baseline is not None),
+                                     ("--diff-base", diff_base is not None)) if used]
+    if whole:
+        _fail(f"--shard cannot be combined with {', '.join(whole)}: they need the whole run")
+    return shard_of
 
 
 def _tell_test_data(skipped: Sequence[str], verbose: bool) -> None:
@@ -516,6 +538,39 @@ def _fleet_report(paths: Sequence[str], frameworks: Any, framework_ids: list[str
         click.echo(f"policylint: wrote {output} ({len(fleet.repositories)} results"
                    + (f"; {flagged} with a different policy set" if flagged else "") + ")", err=True)
     return EXIT_OK if fleet.repositories else EXIT_USAGE
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(("json", "sarif")), default="json", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
+def merge(files: tuple[str, ...], fmt: str, output: str | None) -> int:
+    """Join the JSON outputs of `check --shard I/N` (all N) into what the unsharded check writes.
+
+    Exit code: as the unsharded run's (0, or 1 with a failing finding); 2 when the files are not
+    the N shards of one run.
+    """
+    from policylint.merge import MergeError
+    from policylint.merge import merge as merge_shards
+
+    try:
+        if output is None:
+            code = merge_shards(files, fmt, sys.stdout)
+            sys.stdout.flush()
+            return code
+        partial = Path(output).with_name(Path(output).name + ".partial")
+        with open(partial, "w", encoding="utf-8") as handle:
+            code = merge_shards(files, fmt, handle)
+        partial.replace(output)
+        return code
+    except MergeError as exc:
+        if output is not None:
+            Path(output).with_name(Path(output).name + ".partial").unlink(missing_ok=True)
+        _fail(str(exc))
+        raise
+    except OSError as exc:
+        _fail(f"cannot write {output}: {exc.strerror or exc}")
+        raise
 
 
 @cli.command()

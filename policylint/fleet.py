@@ -17,6 +17,11 @@ Results made with another policy set than the one the report maps controls with 
 (`different_policy_set`): the same policy id may not mean the same check there. A result without
 a `run` block (written by an older policylint) is named after its file and its policies are
 known only through its findings.
+
+The N outputs of one `check --shard I/N` run (same plan, options, repository, commit and policy
+set) make one row, folded in once all N are read: their findings add up (a unit is in one shard),
+the policies that had a file to check join, and the row's run block is shard 1's. Until then only
+their counters are kept; shards of a run left incomplete are listed as unreadable.
 """
 
 from __future__ import annotations
@@ -130,7 +135,43 @@ def _read(path: Path) -> Mapping[str, Any]:
         raise ResultError(f"not JSON: {exc}") from exc
     if not isinstance(data, Mapping) or data.get("version") != 1 or not isinstance(data.get("findings"), list):
         raise ResultError("not a policylint result (check --format json, version 1)")
+    shard = data.get("shard")
+    if shard is not None and not (isinstance(shard, Mapping) and isinstance(shard.get("index"), int)
+                                  and isinstance(shard.get("count"), int) and 1 <= shard["index"] <= shard["count"]):
+        raise ResultError("not a policylint result (its shard block is not one check --shard writes)")
     return data
+
+
+@dataclass
+class _Shards:
+    """The shards of one `check --shard I/N` run read so far: one row once all N are in."""
+
+    count: int
+    files: dict[int, str] = field(default_factory=dict)
+    #: Shard 1's row: the whole run's run block is shard 1's (policylint.merge).
+    first: Repository | None = None
+    failing: Counter[str] = field(default_factory=Counter)
+    findings: int = 0
+    unverified: int = 0
+    applicable: set[str] | None = None
+
+    def add(self, index: int, repository: Repository, failing: Counter[str], applicable: set[str] | None) -> None:
+        """Fold one shard in: findings add up (a unit is in one shard only), applicable policies join."""
+        self.files[index] = repository.file
+        if index == 1:
+            self.first = repository
+        self.failing.update(failing)
+        self.findings += repository.findings
+        self.unverified += repository.unverified
+        if applicable is not None:
+            self.applicable = (self.applicable or set()) | applicable
+
+    def row(self) -> Repository:
+        """The run's row, once every shard is in."""
+        assert self.first is not None
+        self.first.findings, self.first.unverified = self.findings, self.unverified
+        self.first.file = ", ".join(self.files[index] for index in sorted(self.files))
+        return self.first
 
 
 def _status(policies: Sequence[str], failing: set[str], ran: set[str] | None, applicable: set[str] | None) -> str:
@@ -159,6 +200,7 @@ def build_fleet(
                              for control in report_controls(frameworks[framework_id], frameworks)])
               for framework_id in dict.fromkeys(selected)]
     fleet = Fleet(policy_set, date, tables)
+    pending: dict[tuple[Any, ...], _Shards] = {}
     for path in files:
         try:
             data = _read(path)
@@ -186,6 +228,19 @@ def build_fleet(
                 repository.findings += 1
         ran = set(run["policies"]) if isinstance(run.get("policies"), list) else None
         applicable = set(run["applicable"]) if isinstance(run.get("applicable"), list) else None
+        shard = data.get("shard")
+        if shard is not None:  # one repository checked by N jobs (check --shard): one row once all are read
+            key = (shard.get("plan"), shard.get("options"), shard["count"], repository.name, repository.commit, digest)
+            group = pending.setdefault(key, _Shards(shard["count"]))
+            if shard["index"] in group.files:
+                fleet.unreadable.append((str(path), f"shard {shard['index']}/{shard['count']} already read from "
+                                                    f"{group.files[shard['index']]}; left out"))
+                continue
+            group.add(shard["index"], repository, failing, applicable)
+            if len(group.files) < group.count:
+                continue
+            del pending[key]
+            repository, failing, applicable = group.row(), group.failing, group.applicable
         position = len(fleet.repositories)
         failed = set(failing)
         for table in tables:
@@ -198,4 +253,8 @@ def build_fleet(
                     row.failing.append(position)
         fleet.repositories.append(repository)
         del data  # the next file is read only now
+    for group in pending.values():
+        missing = ", ".join(f"{index}/{group.count}" for index in range(1, group.count + 1) if index not in group.files)
+        fleet.unreadable.append((", ".join(group.files[index] for index in sorted(group.files)),
+                                 f"shards of one run without shard {missing}: left out (give every shard)"))
     return fleet

@@ -78,3 +78,5 @@ class RunOptions:
     quiet: bool = False
     #: Lines libraries wrote below Python (the Helm SDK's Go log, policylint.notices): shown with --verbose.
     library_log: list[str] = field(default_factory=list)
+    #: `check --shard I/N`: (I, N), this run evaluates only shard I's units (policylint.shards).
+    shard: tuple[int, int] | None = None

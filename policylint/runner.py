@@ -48,6 +48,8 @@ class RunReport:
     run: dict[str, object] = field(default_factory=dict)
     #: After `--fix`: what was fixed (policylint.fixing.summary), for the text summary.
     fix_summary: str = ""
+    #: `check --shard I/N`: what `policylint merge` needs besides the findings (policylint.shards).
+    shard: dict[str, Any] = field(default_factory=dict)
     #: The counts of the findings last counted (`tally`), with what they were counted from.
     counted: tuple[Any, Counter[tuple[str, str]]] | None = field(default=None, compare=False, repr=False)
 
@@ -169,6 +171,8 @@ class _Plan:
     skipped: list[Skipped]
     #: Whether a kustomization file was discovered (None: not asked).
     has_kustomizations: bool | None = None
+    #: check --shard: each unit notice's whole-run order key, by id() of the Skipped (policylint.shards).
+    skipped_keys: dict[int, Any] = field(default_factory=dict)
 
 
 @record
@@ -640,7 +644,10 @@ def _check_units(planned: _Plan, units: list[_Unit], options: RunOptions, polici
 
     merged.documents = ordered(merged.documents, order["documents"])
     merged.failures = ordered(merged.failures, order["failures"])
-    merged.skipped = [*planned.skipped, *ordered(merged.skipped, order["skipped"])]
+    unit_skipped = ordered(merged.skipped, order["skipped"])
+    if options.shard is not None:  # check --shard: the merge interleaves the shards' notices by these keys
+        planned.skipped_keys = dict(zip(map(id, unit_skipped), sorted(order["skipped"]), strict=True))
+    merged.skipped = [*planned.skipped, *unit_skipped]
     files = list(dict.fromkeys(ordered(files, order["files"])))
     return merged, files
 
@@ -835,6 +842,11 @@ def _check(options: RunOptions, policy_set: PolicySet | None) -> RunReport:
     sink = _Sink(suppressor, {policy.id: policy.supersedes for policy in policies if policy.supersedes})
     try:
         planned, units = (None, None) if options.context else _planned_units(options, policies, test_data)
+        if options.shard is not None:  # check --shard I/N: only this shard's units (policylint.shards)
+            from policylint.shards import select
+
+            planned, units, problems = select(planned, units, options, test_data, problems, _weights,
+                                              lambda: _Plan([], [], [], [], {}, []))
         if planned is not None and units is not None:
             load, files = _check_units(planned, units, options, policies, engine_options, problems, sink)
         else:
@@ -879,9 +891,14 @@ def _check(options: RunOptions, policy_set: PolicySet | None) -> RunReport:
     file_kinds = {doc.path: doc.file_kind for doc in load.documents if report_paths is None or doc.path in report_paths}
     file_kinds.update((failure.path, failure.file_kind) for failure in load.failures if failure.path in set(files))
     notes.extend(options.library_log)
-    return RunReport(sink.findings, policies, policy_set, skipped, files, options, file_kinds,
-                     documents=[doc for doc in load.documents if report_paths is None or doc.path in report_paths],
-                     notes=notes, superseded=sink.superseded, test_data=sorted(set(test_data)))
+    report = RunReport(sink.findings, policies, policy_set, skipped, files, options, file_kinds,
+                       documents=[doc for doc in load.documents if report_paths is None or doc.path in report_paths],
+                       notes=notes, superseded=sink.superseded, test_data=sorted(set(test_data)))
+    if options.shard is not None:  # what the whole run says once stays with shard 1 (policylint.shards)
+        from policylint.shards import finish
+
+        finish(report, planned, units)
+    return report
 
 
 def _shellcheck_notice(policies: list[Policy], documents: list[Document]) -> list[Skipped]:

@@ -88,11 +88,27 @@ def document(report: RunReport) -> dict[str, Any]:
             "by_severity": {name: counts[name] for name in SEVERITIES},
             "exit_code": report.exit_code(),
         },
-    }
+    } | ({"shard": shard_block(report)} if report.shard else {})
+
+
+def shard_block(report: RunReport) -> dict[str, Any]:
+    """`check --shard`: the shard block (policylint.shards) with what `policylint merge` needs to
+    write SARIF too: the files read, the rules of the policies that ran, where suppressions were written."""
+    from policylint.reporters.sarif import _rule
+
+    locations = [[number, where.path, where.line, where.column, where.message]
+                 for number, where in enumerate(finding.suppression.location if finding.suppression else None
+                                                for finding in report.findings)
+                 if where is not None]
+    return {**report.shard, "fail_on": report.options.fail_on, "files": list(report.files),
+            "suppression_locations": locations,
+            # every shard runs the same policies (the merge checks it): shard 1 carries their rules
+            "rules": [_rule(policy) for policy in sorted(report.policies, key=lambda policy: policy.id)]
+            if report.shard["index"] == 1 else []}
 
 
 #: Lists written one compact record per line, and values written on one line (policylint.reporters.jsonstream).
-RECORDS = frozenset({"findings", "skipped"})
+RECORDS = frozenset({"findings", "skipped", "rules", "suppression_locations", "unused_config", "skipped_keys"})
 INLINE = frozenset({"policies", "applicable"})
 
 

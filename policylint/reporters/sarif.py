@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -164,12 +165,19 @@ def _fixes(finding: Finding) -> list[dict[str, Any]]:
 
 def build(report: RunReport) -> dict[str, Any]:
     """The SARIF log as data; `results` is a generator, consumed once while writing."""
-    rules = [_rule(policy) for policy in sorted(report.policies, key=lambda p: p.id)]
-    rules += [_builtin_rule(rule_id) for rule_id in (PARSE_ERROR, POLICY_ERROR)]
+    policy_rules = [_rule(policy) for policy in sorted(report.policies, key=lambda p: p.id)]
     used = {finding.policy_id for finding in report.findings}
+    return log(policy_rules, used, report.findings, report.exit_code(), report.policy_set.digest)
+
+
+def log(policy_rules: list[dict[str, Any]], used: set[str], findings: Iterable[Finding], exit_code: int,
+        policy_set: str, version: str = __version__) -> dict[str, Any]:
+    """The SARIF log of these rules and findings (`used`: the rule ids among them); also what
+    `policylint merge` writes from the shards' JSON (policylint.merge)."""
+    rules = [*policy_rules, *(_builtin_rule(rule_id) for rule_id in (PARSE_ERROR, POLICY_ERROR))]
     rules += [_suppression_rule(rule_id) for rule_id in sorted(_SUPPRESSION_RULES) if rule_id in used]
     index = {rule["id"]: position for position, rule in enumerate(rules)}
-    results = (_indexed(_result(finding, index.get(finding.policy_id, -1))) for finding in report.findings)
+    results = (_indexed(_result(finding, index.get(finding.policy_id, -1))) for finding in findings)
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -178,16 +186,16 @@ def build(report: RunReport) -> dict[str, Any]:
                 "tool": {
                     "driver": {
                         "name": "policylint",
-                        "version": __version__,
-                        "semanticVersion": __version__,
+                        "version": version,
+                        "semanticVersion": version,
                         "informationUri": INFORMATION_URI,
                         "rules": rules,
                     }
                 },
-                "invocations": [{"executionSuccessful": True, "exitCode": report.exit_code()}],
+                "invocations": [{"executionSuccessful": True, "exitCode": exit_code}],
                 "results": results,
                 "columnKind": "unicodeCodePoints",
-                "properties": {"policySet": report.policy_set.digest},
+                "properties": {"policySet": policy_set},
             }
         ],
     }
