@@ -681,6 +681,8 @@ def scale(args: argparse.Namespace) -> None:
 
         section(f"Memory against findings (--jobs 1, every format; target <= {TARGET_PEAK_MIB} MiB at"
                 f" {TARGET_FINDINGS:,} findings, <= {TARGET_KIB_PER_FINDING} KiB per additional finding)")
+        print(f"(the slope holds the documents at {args.scale_docs}: the line at {TARGET_FINDINGS:,} findings adds findings,"
+              " not documents; the real set's row is the measured peak with its own documents)")
         print(SCALE_HEADER)
         for fmt in ALL_FORMATS:
             points = []
