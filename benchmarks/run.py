@@ -20,15 +20,17 @@ Nothing here asserts a time: the figures are printed, to be read and quoted.
 
 `--scale` prints issue 24's targets, each as a measured figure with a "verdict: ... met / NOT met"
 line: peak memory of `check --format F -o FILE` for every format on generated sets of the same
-documents whose share of violating apps grows (`--scale-shares`, `--scale-docs`), the KiB per
-additional finding (least squares) and the peak that line gives at 235,000 findings, and the
-measured peak on a finding-heavy real folder (`--scale-real DIR`, checked with `--scale-real-args`);
-wall and peak on `--scale-large` (100,000) generated documents at `-j 1` and default `-j`; the
-`-j 1..nproc+1` and default table on those sets with ratios to `-j 1` and whether the JSON is
-byte-identical (children get SOURCE_DATE_EPOCH=0); the share of writing JSON and SARIF (the
-output-writing child); start-up. wait4's ru_maxrss counts forked workers once waited for, but as
-the largest single process, not a sum (the section checks this with a forked grandchild), so the
-process tree is also sampled from /proc (RSS and PSS sums); the verdicts use the larger figure.
+documents whose share of violating apps grows (`--scale-shares`, `--scale-docs`, and
+`--scale-sidecars` containers per Deployment, so that findings outnumber files as in real
+repositories), the KiB per additional finding (least squares) and the peak that line gives at
+235,000 findings, and the measured peak on a finding-heavy real folder (`--scale-real DIR`, checked
+with `--scale-real-args`); wall and peak on `--scale-large` (100,000) generated documents at `-j 1`
+and default `-j`; the `-j 1..nproc+1` and default table on `--scale-small` (10,000),
+`--scale-large` and the real set, with ratios to `-j 1` and whether the JSON is byte-identical
+(children get SOURCE_DATE_EPOCH=0); the share of writing JSON and SARIF (the output-writing
+child); start-up. wait4's ru_maxrss counts forked workers once waited for, but as the largest
+single process, not a sum (the section checks this with a forked grandchild), so the process tree
+is also sampled from /proc (RSS and PSS sums); the verdicts use the larger figure.
 """
 
 from __future__ import annotations
@@ -223,8 +225,10 @@ class TreeSampler:
         self.processes = 0
 
     def sample(self, root: int) -> None:
-        """Add one sample of the tree under `root`."""
-        pids = process_tree(root, parent_ids())
+        """Add one sample of the tree under `root`: the root and its forks (same executable). Programs
+        it runs (ShellCheck, kustomize) are left out: short-lived, they would make the sums jump
+        between runs; wait4's ru_maxrss still covers each of them as one process."""
+        pids = same_executable(process_tree(root, parent_ids()))
         rss = pss = 0
         for pid in pids:
             memory = process_memory_kib(pid)
@@ -267,6 +271,20 @@ def process_tree(root: int, parents: dict[int, int]) -> list[int]:
         tree.append(pid)
         queue.extend(children.get(pid, ()))
     return tree
+
+
+def same_executable(pids: list[int]) -> list[int]:
+    """The processes of `pids` running the first one's executable (forks of it, not programs it runs)."""
+    def executable(pid: int) -> str | None:
+        try:
+            return os.readlink(f"/proc/{pid}/exe")
+        except OSError:
+            return None
+
+    if not pids:
+        return []
+    first = executable(pids[0])
+    return [pid for pid in pids if first is not None and executable(pid) == first]
 
 
 def process_memory_kib(pid: int) -> tuple[int, int] | None:
@@ -642,10 +660,10 @@ SCALE_HEADER = (f"{'set':28} {'findings':>8} {'wall s':>7} {'CPU s':>7} {'maxrss
                 f" {'procs':>5} {'peak':>6}")
 SCALE_LEGEND = (
     "MiB columns: maxrss = wait4's ru_maxrss (the largest single process of the tree, forked workers"
-    " included once waited for; not a sum); tree RSS / tree PSS = peak sums over the live process tree"
-    f" sampled from /proc every {TREE_SAMPLE_SECONDS:g} s (RSS counts pages shared after fork in every process,"
-    " PSS splits them); procs = most processes seen at once; peak = max(maxrss, tree PSS), the figure"
-    " the verdicts use.")
+    " included once waited for; not a sum); tree RSS / tree PSS = peak sums over policylint and its forked"
+    f" workers, sampled from /proc every {TREE_SAMPLE_SECONDS:g} s (not the programs it runs, such as ShellCheck;"
+    " RSS counts pages shared after fork in every process, PSS splits them); procs = most policylint processes"
+    " seen at once; peak = max(maxrss, tree PSS), the figure the verdicts use.")
 
 
 def scale(args: argparse.Namespace) -> None:
@@ -671,10 +689,10 @@ def scale(args: argparse.Namespace) -> None:
         sweep: dict[str, Path] = {}
         for share in shares:
             folder = corpus_root / f"sweep-{share:g}"
-            counts = generate(folder, args.scale_docs, bad_share=share)
-            sweep[f"gen {args.scale_docs} bad {share:g}"] = folder
-        print(f"sweep sets: {args.scale_docs} documents, {counts['files']} files each; share of violating apps"
-              f" {', '.join(f'{share:g}' for share in shares)}")
+            counts = generate(folder, args.scale_docs, bad_share=share, sidecars=args.scale_sidecars)
+            sweep[f"gen {args.scale_docs}+{args.scale_sidecars}sc bad {share:g}"] = folder
+        print(f"sweep sets: {args.scale_docs} documents, {counts['files']} files each, {args.scale_sidecars} sidecar containers"
+              f" per Deployment (generate_corpus --sidecars); share of violating apps {', '.join(f'{share:g}' for share in shares)}")
         real_label = f"real {args.scale_real.name}" if args.scale_real else ""
         if args.scale_real:
             warm_page_cache(args.scale_real)
@@ -717,9 +735,10 @@ def scale(args: argparse.Namespace) -> None:
                           f"<= {TARGET_PEAK_MIB} MiB", extrapolated <= TARGET_PEAK_MIB), flush=True)
 
         scaling_sets: list[tuple[str, Path, tuple[str, ...]]] = []
-        base_label = f"gen {args.scale_docs} bad {0.2:g}"
-        if base_label in sweep:
-            scaling_sets.append((base_label, sweep[base_label], ()))
+        if args.scale_small:
+            small = corpus_root / f"gen-{args.scale_small}"
+            generate(small, args.scale_small)
+            scaling_sets.append((f"gen {args.scale_small}", small, ()))
         large_label = ""
         if args.scale_large:
             large_label = f"gen {args.scale_large}"
@@ -800,8 +819,12 @@ def main() -> int:
     parser.add_argument("--scale-real", type=Path, metavar="DIR", help="with --scale: a finding-heavy folder of real files")
     parser.add_argument("--scale-real-args", default="--include-test-data",
                         help="with --scale-real: extra check arguments for it (default: %(default)s)")
-    parser.add_argument("--scale-docs", type=int, default=10000,
-                        help="with --scale: documents of each finding-sweep set, also the small -j set (default: %(default)s)")
+    parser.add_argument("--scale-docs", type=int, default=4000,
+                        help="with --scale: documents of each finding-sweep set (default: %(default)s)")
+    parser.add_argument("--scale-sidecars", type=int, default=20,
+                        help="with --scale: extra containers per Deployment in the finding-sweep sets (default: %(default)s)")
+    parser.add_argument("--scale-small", type=int, default=10000,
+                        help="with --scale: documents of the smaller generated -j set, 0 to skip it (default: %(default)s)")
     parser.add_argument("--scale-shares", default="0.2,0.6,1.0",
                         help="with --scale: shares of violating apps in the finding sweep (default: %(default)s)")
     parser.add_argument("--scale-large", type=int, default=100000,

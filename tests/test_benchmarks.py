@@ -73,3 +73,15 @@ def test_bad_share_changes_violations_not_files_or_documents(tmp_path: Path) -> 
 
     assert root_containers(tmp_path / "none") == 0
     assert root_containers(tmp_path / "every") == none["kubernetes"] // 6 + (none["kubernetes"] % 6 > 0)
+
+
+@pytest.mark.skipif(not Path("/proc/self/exe").exists() or shutil.which("sleep") is None, reason="needs Linux /proc")
+def test_tree_sums_leave_out_programs_the_root_runs() -> None:
+    import subprocess
+
+    other = subprocess.Popen(["sleep", "5"])
+    try:
+        assert bench.same_executable([os.getpid(), other.pid]) == [os.getpid()]
+    finally:
+        other.kill()
+        other.wait()
