@@ -30,7 +30,9 @@ and default `-j`; the `-j 1..nproc+1` and default table on `--scale-small` (10,0
 (children get SOURCE_DATE_EPOCH=0); the share of writing JSON and SARIF (the output-writing
 child); start-up. wait4's ru_maxrss counts forked workers once waited for, but as the largest
 single process, not a sum (the section checks this with a forked grandchild), so the process tree
-is also sampled from /proc (RSS and PSS sums); the verdicts use the larger figure.
+is also sampled from /proc (RSS and PSS sums); the verdicts use the larger figure, and the growth
+per finding the larger slope of the two (a peak reached while loading hides the findings' growth).
+`--scale-parts` runs some parts only (memory, large, jobs, write, startup).
 """
 
 from __future__ import annotations
