@@ -7,21 +7,29 @@ gets a Dockerfile, a docker-compose file and a GitHub Actions workflow. About on
 carries violations (a root container, a `latest` image, a missing CPU request behind the HPA,
 an HPA fighting the Deployment's `replicas:`), so the run does real reporting work.
 
-Usage: python benchmarks/generate_corpus.py OUT_DIR N   (N = number of documents, approximately)
+`--bad-share S` sets that share of violating apps (0 to 1, default 0.2): the number of findings
+then scales with S while the files and documents stay the same (a broken app has the same
+objects), which is what the benchmark's memory-per-finding sweep needs. `--sidecars K` gives every
+Deployment K more containers, as hardened or as broken as its first: many findings per file.
+
+Usage: python benchmarks/generate_corpus.py OUT_DIR N [--bad-share S] [--sidecars K]   (N = number of documents, approximately)
 """
 
 from __future__ import annotations
 
+import argparse
 import random
-import sys
 from pathlib import Path
 
+#: The share of apps carrying violations by default.
+BAD_SHARE = 0.2
 NAMESPACES = ("payments", "search", "catalog", "identity", "platform", "web", "data", "ops")
 DOCS_PER_APP = 6
 
 
-def deployment(app: str, ns: str, rng: random.Random, bad: bool) -> str:
-    """A Deployment with probes, resources and a hardened securityContext (or a broken one)."""
+def deployment(app: str, ns: str, rng: random.Random, bad: bool, sidecars: int = 0) -> str:
+    """A Deployment with probes, resources and a hardened securityContext (or a broken one), and
+    `sidecars` more containers set up the same way (broken ones make a dozen findings each)."""
     tag = "latest" if bad and rng.random() < 0.5 else f"1.{rng.randint(0, 9)}.{rng.randint(0, 30)}"
     image = f"registry.example.com/{ns}/{app}:{tag}"
     security = (
@@ -78,7 +86,23 @@ spec:
               httpGet: {{path: /ready, port: http}}
             livenessProbe:
               httpGet: {{path: /live, port: 8080}}
-{security}"""
+{security}{sidecar_blocks(app, image, cpu_request, security, sidecars)}"""
+
+
+def sidecar_blocks(app: str, image: str, cpu_request: str, security: str, sidecars: int) -> str:
+    """The extra containers of a Deployment, as hardened or as broken as its first one."""
+    return "".join(f"""          - name: {app}-side-{number}
+            image: {image}
+            resources:
+              requests:
+{cpu_request}                memory: 64Mi
+              limits:
+                memory: 128Mi
+            readinessProbe:
+              tcpSocket: {{port: {9000 + number}}}
+            livenessProbe:
+              tcpSocket: {{port: {9000 + number}}}
+{security}""" for number in range(1, sidecars + 1))
 
 
 def hpa(app: str, ns: str, rng: random.Random) -> str:
@@ -245,8 +269,13 @@ jobs:
 {login}"""
 
 
-def generate(out: Path, documents: int, seed: int = 6) -> dict[str, int]:
-    """Write the corpus under `out`; returns counts of files and documents by kind."""
+def generate(out: Path, documents: int, seed: int = 6, bad_share: float = BAD_SHARE, sidecars: int = 0) -> dict[str, int]:
+    """Write the corpus under `out`; returns counts of files and documents by kind.
+
+    `bad_share` is the share of apps with violations. The layout (which apps, folders, files and
+    documents) depends on `documents` only, so sets of any share have the same files and documents.
+    `sidecars` adds containers to every Deployment: broken apps then make many findings per file
+    (the finding-heavy shape of real repositories), and the bytes stay about the same for any share."""
     rng = random.Random(seed)
     counts = {"files": 0, "kubernetes": 0, "dockerfile": 0, "compose": 0, "github-actions": 0}
     app_number = 0
@@ -254,9 +283,9 @@ def generate(out: Path, documents: int, seed: int = 6) -> dict[str, int]:
     while written < documents:
         ns = NAMESPACES[app_number % len(NAMESPACES)]
         app = f"app-{app_number:05d}"
-        bad = rng.random() < 0.2
+        bad = rng.random() < bad_share
         objects = [
-            ("deployment", deployment(app, ns, rng, bad)),
+            ("deployment", deployment(app, ns, rng, bad, sidecars)),
             ("hpa", hpa(app, ns, rng)),
             ("service", service(app, ns)),
             ("networkpolicy", network_policy(app, ns)),
@@ -292,15 +321,20 @@ def generate(out: Path, documents: int, seed: int = 6) -> dict[str, int]:
     return counts
 
 
-def main(argv: list[str]) -> int:
-    """Command-line entry: OUT_DIR N."""
-    if len(argv) != 2:
-        print(__doc__.strip().splitlines()[-1], file=sys.stderr)
-        return 2
-    counts = generate(Path(argv[0]), int(argv[1]))
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry: OUT_DIR N [--bad-share S]."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", type=Path, metavar="OUT_DIR")
+    parser.add_argument("documents", type=int, metavar="N", help="number of documents (approximately)")
+    parser.add_argument("--bad-share", type=float, default=BAD_SHARE, help="share of apps with violations (0 to 1)")
+    parser.add_argument("--sidecars", type=int, default=0, help="extra containers per Deployment (default: none)")
+    args = parser.parse_args(argv)
+    if not 0 <= args.bad_share <= 1:
+        parser.error("--bad-share must be between 0 and 1")
+    counts = generate(args.out, args.documents, bad_share=args.bad_share, sidecars=args.sidecars)
     print(" ".join(f"{key}={value}" for key, value in counts.items()))
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+    raise SystemExit(main())
