@@ -466,7 +466,8 @@ def _planned_units(options: RunOptions, policies: list[Policy],
     either when it must be (stdin, `relation-scope: run`, --verbose's whole-run notes)."""
     from policylint.kinds.kubernetes.scope import SCOPE_PARAM
 
-    if "-" in options.paths or options.relation_scope == "run" or options.verbose or os.environ.get("POLICYLINT_UNITS") == "0":
+    if ("-" in options.paths or options.relation_scope == "run" or options.verbose or options.overlay
+            or os.environ.get("POLICYLINT_UNITS") == "0"):
         return None, None
     if any(policy.params.get(SCOPE_PARAM) == "run" for policy in policies):
         return None, None
@@ -508,6 +509,8 @@ class _UnitResult:
     comments: list[Any]
     annotations: list[Any]
     library_log: list[str]
+    #: The run-wide facts its documents make (policylint.units.unit_facts).
+    facts: frozenset[Any] = frozenset()
 
 
 _unit_state: dict[str, Any] = {}
@@ -540,8 +543,11 @@ def _process_unit(number: int) -> _UnitResult:
     # field); a worker sends back only what reporters read.
     documents: list[Any] = result.documents if _unit_state.get("keep_documents") else [
         DocumentSummary(doc.path, doc.file_kind, doc.kind, doc.origin) for doc in result.documents]
-    return _UnitResult(findings, files, documents,
-                       result.failures, result.skipped, order, comments, annotations, options.library_log[logged:])
+    from policylint.units import unit_facts
+
+    facts = unit_facts(result.documents) if len(units) > 1 else frozenset()
+    return _UnitResult(findings, files, documents, result.failures, result.skipped, order, comments, annotations,
+                       options.library_log[logged:], facts)
 
 
 def _unit_workers(planned: _Plan, units: list[_Unit], options: RunOptions) -> int:
@@ -584,8 +590,11 @@ def _check_units(planned: _Plan, units: list[_Unit], options: RunOptions, polici
         findings.extend(assign_fingerprints(with_short_messages(assign_fingerprints(problems)),
                                             lambda path: anchored_path(path, options.anchor)))
     workers = _unit_workers(planned, units, options)
+    from policylint.core.records import replace
+    from policylint.units import retracted
+
     _unit_state.update(planned=planned, units=units, options=options, policies=policies,
-                       engine_options=engine_options, jobs=1 if workers > 1 else options.jobs)
+                       engine_options=replace(engine_options, assumptions=True), jobs=1 if workers > 1 else options.jobs)
     results: list[_UnitResult] = []
     try:
         if workers > 1:
@@ -593,15 +602,23 @@ def _check_units(planned: _Plan, units: list[_Unit], options: RunOptions, polici
         if not results:
             _unit_state.update(jobs=options.jobs, keep_documents=True)
             results = [_process_unit(number) for number in range(len(units))]
+        kept = retracted([result.findings for result in results], [result.facts for result in results],
+                         lambda path: anchored_path(path, options.anchor))
+        if kept is None:  # a claim the units' facts cannot settle: the whole set as one unit
+            whole = _Unit(set().union(*(unit.displays for unit in units)), set().union(*(unit.charts for unit in units)),
+                          set().union(*(unit.roots for unit in units)))
+            _unit_state.update(units=[whole], engine_options=engine_options, jobs=options.jobs, keep_documents=True)
+            results = [_process_unit(0)]
+            kept = results[0].findings
     finally:
         _unit_state.clear()
+    findings.extend(kept)
     order: dict[str, list[Any]] = {"files": [], "documents": [], "failures": [], "skipped": []}
     merged = LoadResult()
     files: list[str] = []
     comments: list[Any] = []
     annotations: list[Any] = []
     for result in results:
-        findings.extend(result.findings)
         files.extend(result.files)
         merged.documents.extend(result.documents)  # type: ignore[arg-type]
         merged.failures.extend(result.failures)
