@@ -101,8 +101,11 @@ def _plain_components(discovered: Sequence[Any], candidates: Sequence[Any], root
     it falls back to. Files whose kind is told by name alone (Dockerfiles, workflows, pipelines)
     are one part: GitHub Actions and GitLab CI read repository-level facts across their files.
     """
-    from policylint.kinds.kubernetes.renderplan import is_kustomization
+    from policylint.kinds.kubernetes.renderplan import KUSTOMIZATION_FILES
     from policylint.kinds.kubernetes.scope import folder_of
+
+    def is_kustomization(path: Any) -> bool:  # renderplan.is_kustomization, without a Path per file
+        return os.path.basename(str(path)) in KUSTOMIZATION_FILES
 
     position = {candidate.display: index for index, candidate in enumerate(discovered)}
     for candidate in candidates:
@@ -249,10 +252,9 @@ def unit_facts(documents: Sequence[Any]) -> frozenset[Any]:
     """The run-wide facts a unit's documents make (policylint.kinds.kubernetes.runfacts)."""
     if not any(doc.file_kind == "kubernetes" and not doc.origin for doc in documents):
         return frozenset()
-    from policylint.core.documents import DocumentSet
     from policylint.kinds.kubernetes.runfacts import facts
 
-    return frozenset(facts(DocumentSet(list(documents))))
+    return frozenset(facts(documents))
 
 
 def retracted(findings: Sequence[list[Any]], facts: Sequence[frozenset[Any]], path_of: Any) -> list[Any] | None:

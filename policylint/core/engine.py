@@ -367,5 +367,9 @@ def run(
     if report_paths is not None:
         findings = [finding for finding in findings if finding.path in report_paths]
     findings.extend(evaluated)
-    findings.extend(evaluate(DocumentSet(load.documents), policies, options, report_paths))
+    documents = DocumentSet(load.documents)
+    try:
+        findings.extend(evaluate(documents, policies, options, report_paths))
+    finally:
+        documents.release()
     return assign_fingerprints(findings)

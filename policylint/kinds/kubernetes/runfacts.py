@@ -16,19 +16,20 @@ Rendered documents (a chart, an overlay) relate only with their own rendering: t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from policylint.core.assumptions import FactTable
-from policylint.core.documents import DocumentSet
+from policylint.core.documents import Document
 from policylint.kinds.kubernetes import WORKLOAD_KINDS
+from policylint.kinds.kubernetes.scope import folder_of
 from policylint.kinds.kubernetes.selectors import Selector, normalise_labels
 from policylint.kinds.kubernetes.workloads import is_workload, pod_labels, workload_ref
 
 
-def facts(documents: DocumentSet) -> set[tuple[Any, ...]]:
+def facts(documents: Iterable[Document]) -> set[tuple[Any, ...]]:
     """The run-wide facts the plain Kubernetes documents of `documents` make."""
-    plain = [doc for doc in documents.of_file_kind("kubernetes") if not doc.origin]
+    plain = [doc for doc in documents if doc.file_kind == "kubernetes" and not doc.origin]
     found: set[tuple[Any, ...]] = set()
     first_deployment: dict[tuple[str, str], Any] = {}
     targets: list[tuple[Any, str, str]] = []
@@ -51,13 +52,22 @@ def facts(documents: DocumentSet) -> set[tuple[Any, ...]]:
             deployment = first_deployment.get((doc.namespace, name))
             labels = pod_labels(deployment) if deployment is not None else {}
         found.add(("labels", doc.namespace, tuple(sorted(normalise_labels(labels).items()))))
-    if targets:
-        from policylint.kinds.kubernetes.relations import index
-
-        scoped = index(documents)
-        found.update(("hpa", hpa.namespace, kind, name) for hpa, kind, name in targets
-                     if not scoped.resolve(hpa, kind, name).tied)
+    if targets:  # an HPA whose scope holds no candidate for its target (Index.resolve finds nothing)
+        by_identity: dict[tuple[str, str, str], list[Any]] = {}
+        for doc in plain:
+            by_identity.setdefault((doc.namespace, doc.kind, doc.name), []).append(doc)
+        for hpa, kind, name in targets:
+            if not any(_related(hpa, doc) for doc in by_identity.get((hpa.namespace, kind, name), ())):
+                found.add(("hpa", hpa.namespace, kind, name))
     return found
+
+
+def _related(first: Any, second: Any) -> bool:
+    """True when two plain documents share a relation scope (policylint.kinds.kubernetes.scope): one's
+    folder is the other's or contains it, or a kustomization lists both."""
+    one, other = folder_of(first.path), folder_of(second.path)
+    short = min(len(one), len(other))
+    return one[:short] == other[:short] or bool(set(first.groups) & set(second.groups))
 
 
 def present(key: tuple[Any, ...], unit: int, table: FactTable) -> bool | None:
