@@ -253,16 +253,21 @@ def base_fingerprints(options: RunOptions, policy_set: PolicySet, ref: str) -> t
                       for finding in report.active}
 
 
-def mark_base_matches(findings: list[Finding], fingerprints: set[str], base: Base) -> list[Finding]:
+def mark_base_matches(findings: Sequence[Finding], fingerprints: set[str], base: Base) -> Sequence[Finding]:
     """Findings already present, unsuppressed, at the merge-base become baseline matches: kept
     (JSON, SARIF), never failing. Unlike a `--baseline` file this covers parse errors too: a file
     that did not parse at the merge-base either is not the change's doing (the base branch's own
     run still fails on it), while a file the change breaks is a new parse error."""
     from policylint.core.findings import Suppression
+    from policylint.core.findingstore import FindingStore
 
     justification = f"present at the merge-base {base.commit[:12]} of {base.ref}"
-    return [
-        replace(finding, suppression=Suppression("baseline", justification))
-        if finding.suppression is None and finding.fingerprint in fingerprints else finding
-        for finding in findings
-    ]
+
+    def marked(finding: Finding) -> Finding:
+        if finding.suppression is None and finding.fingerprint in fingerprints:
+            return replace(finding, suppression=Suppression("baseline", justification))
+        return finding
+
+    if isinstance(findings, FindingStore):  # a large run stays on disk
+        return findings.mapped(marked)
+    return [marked(finding) for finding in findings]

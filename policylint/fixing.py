@@ -56,26 +56,38 @@ def _normalised(raw: str) -> str:
 
 
 def resolve_findings(report: RunReport, overlay: dict[str, bytes] | None = None) -> None:
-    """Replace each finding's fix plan with its resolved fix (edits, or why it cannot be applied)."""
+    """Replace each finding's fix plan with its resolved fix (edits, or why it cannot be applied).
+
+    Findings come in path order, so only the current file's text and composed documents are kept:
+    a large run's store (policylint.core.findingstore) is rewritten without holding every file.
+    """
+    from policylint.core.findingstore import FindingStore
     from policylint.core.fixes import Text
 
     texts: dict[str, Text | None] = {}
     cache: dict[object, object] = {}  # each document composed once, however many findings it has
-    resolved: list[Finding] = []
-    for finding in report.findings:
+
+    def resolved(finding: Finding) -> Finding:
         plan = finding.fix
-        if isinstance(plan, FixPlan):
-            if plan.path not in texts:
-                raw = _raw_text(plan.path, overlay or {})
-                texts[plan.path] = Text(_normalised(raw)) if raw is not None else None
-            text = texts[plan.path]
-            if text is None:
-                fix = Fix(plan.policy_id, plan.applicability, plan.description, plan.path, reason="cannot read the file")
-            else:
-                fix = resolve_or_reason(plan, text, cache)
-            finding = replace(finding, fix=fix)
-        resolved.append(finding)
-    report.findings = resolved
+        if not isinstance(plan, FixPlan):
+            return finding
+        if plan.path not in texts:
+            if len(texts) > 8:  # an earlier file's findings are done (path order)
+                texts.clear()
+                cache.clear()
+            raw = _raw_text(plan.path, overlay or {})
+            texts[plan.path] = Text(_normalised(raw)) if raw is not None else None
+        text = texts[plan.path]
+        if text is None:
+            fix = Fix(plan.policy_id, plan.applicability, plan.description, plan.path, reason="cannot read the file")
+        else:
+            fix = resolve_or_reason(plan, text, cache)
+        return replace(finding, fix=fix)
+
+    if isinstance(report.findings, FindingStore):
+        report.findings = report.findings.mapped(resolved)
+    else:
+        report.findings = [resolved(finding) for finding in report.findings]
 
 
 def fix_counts(report: RunReport, unsafe: bool) -> tuple[int, int]:

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,8 @@ from policylint.options import RunOptions, UsageError
 class RunReport:
     """What a run found, and what reporters need to describe it."""
 
-    findings: list[Finding]
+    #: In order (`Finding.sort_key`); a `FindingStore` from `check`, which keeps a large run on disk.
+    findings: Sequence[Finding]
     policies: list[Policy]
     policy_set: PolicySet
     skipped: list[Skipped]
@@ -39,29 +41,56 @@ class RunReport:
     notes: list[str] = field(default_factory=list)
     #: Findings not shown because a more specific policy reports the same node (`supersedes:`); still
     #: evidence for their controls in the compliance report.
-    superseded: list[Finding] = field(default_factory=list)
+    superseded: Sequence[Finding] = field(default_factory=list)
     #: Files left out as test data (policylint.testdata); empty with --include-test-data.
     test_data: list[str] = field(default_factory=list)
     #: The JSON output's `run` block (policylint.runinfo), filled by the CLI.
     run: dict[str, object] = field(default_factory=dict)
     #: After `--fix`: what was fixed (policylint.fixing.summary), for the text summary.
     fix_summary: str = ""
+    #: The counts of the findings last counted (`tally`), with what they were counted from.
+    counted: tuple[Any, Counter[tuple[str, str]]] | None = field(default=None, compare=False, repr=False)
 
     @property
-    def active(self) -> list[Finding]:
-        """Findings that are not suppressed."""
-        return [finding for finding in self.findings if finding.suppression is None]
+    def active(self) -> Sequence[Finding]:
+        """Findings that are not suppressed (read on demand from a large run's store)."""
+        from policylint.core.findingstore import Selection
+
+        return Selection(self.findings, _unsuppressed)
+
+    def tally(self) -> Counter[tuple[str, str]]:
+        """(policy id, severity) -> count of the active findings, counted in one pass and kept
+        until `findings` is replaced: the summary, the exit code and the reporters all need it."""
+        if self.counted is None or self.counted[0] is not self.findings:
+            self.counted = (self.findings, Counter((finding.policy_id, finding.severity) for finding in self.active))
+        return self.counted[1]
+
+    def by_severity(self) -> Counter[str]:
+        """Severity -> count of the active findings."""
+        counts: Counter[str] = Counter()
+        for (_, severity), count in self.tally().items():
+            counts[severity] += count
+        return counts
+
+    @property
+    def active_count(self) -> int:
+        """How many findings are not suppressed."""
+        return sum(self.tally().values())
 
     def exit_code(self) -> int:
         """0 when nothing at or above `fail_on` remains (a parse-error always counts), else 1."""
         from policylint.suppressions import NON_FAILING
 
-        for finding in self.active:
-            if finding.policy_id in NON_FAILING:
+        for policy_id, severity in self.tally():
+            if policy_id in NON_FAILING:
                 continue
-            if finding.policy_id == PARSE_ERROR or severity_at_least(finding.severity, self.options.fail_on):
+            if policy_id == PARSE_ERROR or severity_at_least(severity, self.options.fail_on):
                 return 1
         return 0
+
+
+def _unsuppressed(finding: Finding) -> bool:
+    return finding.suppression is None
 
 
 def _matches(policy: Policy, selectors: Sequence[str]) -> bool:
@@ -539,10 +568,9 @@ def _process_unit(number: int) -> _UnitResult:
 
         annotations = [(keys[id(doc)], directive) for doc in result.documents if doc.path in set(files)
                        for directive in parse_annotations(doc)]
-    # In this process the documents are kept whole, as one unit keeps them (callers may read any
-    # field); a worker sends back only what reporters read.
-    documents: list[Any] = result.documents if _unit_state.get("keep_documents") else [
-        DocumentSummary(doc.path, doc.file_kind, doc.kind, doc.origin) for doc in result.documents]
+    # Only what reporters read outlives the unit: its parsed trees are dropped here, in a worker
+    # and in this process alike, so a run holds one unit's trees at a time.
+    documents: list[Any] = [DocumentSummary(doc.path, doc.file_kind, doc.kind, doc.origin) for doc in result.documents]
     from policylint.units import unit_facts
 
     facts = unit_facts(result.documents) if len(units) > 1 else frozenset()
@@ -580,56 +608,53 @@ MIN_WORK_PER_WORKER = 300
 
 
 def _check_units(planned: _Plan, units: list[_Unit], options: RunOptions, policies: list[Policy], engine_options: Any,
-                 problems: list[Finding]) -> tuple[LoadResult, list[str], list[Finding], Any]:
-    """Each unit loaded and evaluated on its own (in worker processes with `-j`); the whole run's
-    load summary (in its order), files, findings and suppression directives."""
+                 problems: list[Finding], sink: _Sink) -> tuple[LoadResult, list[str]]:
+    """Each unit loaded and evaluated on its own (in worker processes with `-j`), its findings
+    handed to `sink` in unit order; the whole run's load summary (in its order) and files."""
     from policylint.core.findings import with_short_messages
 
-    findings: list[Finding] = []
     if problems:  # as the whole run numbers them: their paths are policy files, no unit's
-        findings.extend(assign_fingerprints(with_short_messages(assign_fingerprints(problems)),
-                                            lambda path: anchored_path(path, options.anchor)))
+        sink.add(assign_fingerprints(with_short_messages(assign_fingerprints(problems)),
+                                     lambda path: anchored_path(path, options.anchor)))
     workers = _unit_workers(planned, units, options)
     from policylint.core.records import replace
-    from policylint.units import retracted
+    from policylint.units import Unsettled, held_back, retracted
 
     _unit_state.update(planned=planned, units=units, options=options, policies=policies,
-                       engine_options=replace(engine_options, assumptions=True), jobs=1 if workers > 1 else options.jobs)
-    results: list[_UnitResult] = []
-    try:
-        if workers > 1:
-            results = _in_workers(len(units), workers, _weights(planned, units))
-        if not results:
-            _unit_state.update(jobs=options.jobs, keep_documents=True)
-            results = [_process_unit(number) for number in range(len(units))]
-        kept = retracted([result.findings for result in results], [result.facts for result in results],
-                         lambda path: anchored_path(path, options.anchor))
-        if kept is None:  # a claim the units' facts cannot settle: the whole set as one unit
-            whole = _Unit(set().union(*(unit.displays for unit in units)), set().union(*(unit.charts for unit in units)),
-                          set().union(*(unit.roots for unit in units)))
-            _unit_state.update(units=[whole], engine_options=engine_options, jobs=options.jobs, keep_documents=True)
-            results = [_process_unit(0)]
-            kept = results[0].findings
-    finally:
-        _unit_state.clear()
-    findings.extend(kept)
+                       engine_options=replace(engine_options, assumptions=len(units) > 1),
+                       jobs=1 if workers > 1 else options.jobs)
+    pending: list[tuple[list[Finding], list[Any], list[Any]]] = []  # each unit's findings resting on absence claims
+    facts: list[frozenset[Any]] = []
     order: dict[str, list[Any]] = {"files": [], "documents": [], "failures": [], "skipped": []}
     merged = LoadResult()
     files: list[str] = []
-    comments: list[Any] = []
-    annotations: list[Any] = []
-    for result in results:
-        files.extend(result.files)
-        merged.documents.extend(result.documents)  # type: ignore[arg-type]
-        merged.failures.extend(result.failures)
-        merged.skipped.extend(result.skipped)
-        for name, keys in result.order.items():
-            order[name].extend(keys)
-        comments.extend(result.comments)
-        annotations.extend(result.annotations)
-        if workers > 1:  # in this process, loading logged into options.library_log itself
-            options.library_log.extend(result.library_log)
-    findings.sort(key=lambda f: f.sort_key)
+    try:
+        results = _in_workers(len(units), workers, _weights(planned, units)) if workers > 1 else None
+        if results is None:
+            _unit_state.update(jobs=options.jobs)
+            results = (_process_unit(number) for number in range(len(units)))
+        for result in results:
+            annotations = [directive for _, directive in result.annotations]
+            settled, held = held_back(result.findings)
+            sink.add(settled, result.comments, annotations, result.annotations)
+            pending.append((held, result.comments, annotations))
+            facts.append(result.facts)
+            files.extend(result.files)
+            merged.documents.extend(result.documents)  # type: ignore[arg-type]
+            merged.failures.extend(result.failures)
+            merged.skipped.extend(result.skipped)
+            for name, keys in result.order.items():
+                order[name].extend(keys)
+            if workers > 1:  # in this process, loading logged into options.library_log itself
+                options.library_log.extend(result.library_log)
+    finally:
+        _unit_state.clear()
+    if any(held for held, _, _ in pending):  # settled against every unit's facts (policylint.core.assumptions)
+        kept = retracted([held for held, _, _ in pending], facts, lambda path: anchored_path(path, options.anchor))
+        if kept is None:
+            raise Unsettled
+        for found, (_, comments, annotations) in zip(kept, pending, strict=True):
+            sink.add(found, comments, annotations, late=True)
 
     def ordered(items: list[Any], keys: list[Any]) -> list[Any]:
         return [item for _, item in sorted(zip(keys, items, strict=True), key=lambda pair: pair[0])]
@@ -638,66 +663,166 @@ def _check_units(planned: _Plan, units: list[_Unit], options: RunOptions, polici
     merged.failures = ordered(merged.failures, order["failures"])
     merged.skipped = [*planned.skipped, *ordered(merged.skipped, order["skipped"])]
     files = list(dict.fromkeys(ordered(files, order["files"])))
-    comments.sort(key=lambda directive: directive.path)  # stable: a file's own order is kept
-    directives = (comments, [directive for _, directive in sorted(annotations, key=lambda pair: pair[0])])
-    return merged, files, findings, directives
+    return merged, files
 
 
-def _in_workers(count: int, workers: int, weights: list[int] | None = None) -> list[_UnitResult]:
-    """Every unit's result from forked workers, in unit order; empty when a worker fails.
+class _Sink:
+    """Where a run's findings go, a unit at a time: suppressions marked (policylint.suppressions),
+    superseded findings set aside, the rest kept in order in a FindingStore (on disk past a size)."""
 
-    Plain `os.fork` children, each given whole units (heaviest first, to the least loaded), that
-    write their results to a private temporary file. Not a multiprocessing pool: the Helm SDK's Go
-    runtime dies in a pool's worker process (measured: every chart unit broke the pool), and
-    renders fine in a plain forked child.
+    def __init__(self, suppressor: Any, supersedes: dict[str, Any]) -> None:
+        from policylint.core.findingstore import FindingStore
+
+        self.suppressor = suppressor
+        self.supersedes = supersedes
+        self.findings = FindingStore()
+        self.superseded = FindingStore()
+        self.comments: list[Any] = []
+        self.annotations: list[tuple[Any, Any]] = []
+
+    def add(self, findings: list[Finding], comments: list[Any] = (), annotations: list[Any] = (),  # type: ignore[assignment]
+            keyed: list[tuple[Any, Any]] | None = None, late: bool = False) -> None:
+        """Findings of one share of the run, with that share's suppression comments and
+        annotations (`keyed`: the annotations with their whole-run order keys; `late`: the share's
+        directives were added already, with its other findings)."""
+        from policylint.core.findings import split_superseded
+
+        marked = self.suppressor.mark(findings, comments, annotations)
+        shown, hidden = split_superseded(marked, self.supersedes)
+        self.findings.extend(shown)
+        self.superseded.extend(hidden)
+        if late:
+            return
+        self.comments.extend(comments)
+        if keyed is not None:
+            self.annotations.extend(keyed)
+        else:
+            self.annotations.extend(((len(self.annotations),), directive) for directive in annotations)
+
+    def finish(self) -> None:
+        """Add the findings about suppressions, now that every file's directives were applied."""
+        comments = sorted(self.comments, key=lambda directive: directive.path)  # stable: a file's own order is kept
+        annotations = [directive for _, directive in sorted(self.annotations, key=lambda pair: pair[0])]
+        self.add(self.suppressor.problems(comments, annotations))
+
+
+#: Seconds without any worker finishing a unit before the workers are stopped and the run is done
+#: in this process instead (a child that deadlocked after the fork; chart rendering has its own timeout).
+WORKER_STALL_SECONDS = 600
+
+
+def _in_workers(count: int, workers: int, weights: list[int] | None = None) -> Iterator[_UnitResult] | None:
+    """Every unit's result from forked workers, read back one at a time in unit order; None when a
+    worker fails or stalls (the caller then does every unit in this process: same output).
+
+    Plain `os.fork` children take the units heaviest first, each claiming the next unclaimed one
+    when it is free (a claim is a file created exclusively in a private folder), so a chart that
+    renders slowly does not leave the other worker idle; each writes a unit's result to its own
+    file as soon as it is done, so a worker holds one unit at a time. Which worker did a unit never
+    changes the output. Not a multiprocessing pool: the Helm SDK's Go runtime dies in a pool's
+    worker process (measured: every chart unit broke the pool), and renders fine in a plain child.
     """
     import gc
-    import pickle
     import tempfile
 
     weights = weights or [1] * count
-    shares: list[list[int]] = [[] for _ in range(workers)]
-    loads = [0] * workers
-    for number in sorted(range(count), key=lambda item: (-weights[item], item)):
-        lightest = loads.index(min(loads))
-        shares[lightest].append(number)
-        loads[lightest] += weights[number]
+    queue = sorted(range(count), key=lambda item: (-weights[item], item))
+    folder = tempfile.mkdtemp(prefix="policylint-units-")
     gc.collect()
     gc.freeze()  # keep the inherited state out of the workers' collections: fewer copied pages
-    results: dict[int, _UnitResult] = {}
-    with tempfile.TemporaryDirectory(prefix="policylint-units-") as folder:
-        children = []
-        for worker, share in enumerate(shares):
-            target = os.path.join(folder, f"{worker}.pickle")
+    children = []
+    try:
+        for _ in range(workers):
             try:
                 pid = os.fork()
             except OSError:
                 break
             if pid == 0:  # pragma: no cover - runs in the child
-                code = 1
-                try:
-                    found = {number: _process_unit(number) for number in share}
-                    with open(target, "wb") as handle:
-                        pickle.dump(found, handle, protocol=pickle.HIGHEST_PROTOCOL)
-                    code = 0
-                finally:
-                    os._exit(code)
-            children.append((pid, target))
+                _worker(queue, folder)
+            children.append(pid)
+    finally:
         gc.unfreeze()
-        failed = len(children) < len(shares)
-        for pid, target in children:
-            _, status = os.waitpid(pid, 0)
-            if status != 0 or not os.path.exists(target):
-                failed = True
-                continue
+    if not children or not _wait(children, folder, count):
+        _remove(folder)
+        return None
+    return _read_results(folder, count)
+
+
+def _worker(queue: list[int], folder: str) -> None:  # pragma: no cover - runs in a forked child
+    """A forked child's whole life: it claims units until none is left, writing each result then
+    dropping it; never returns."""
+    import pickle
+
+    code = 1
+    try:
+        for number in queue:
             try:
-                with open(target, "rb") as handle:
-                    results.update(pickle.load(handle))
-            except Exception:  # a result that cannot be read: the parent does it all
-                failed = True
-    if failed or len(results) != count:
-        return []
-    return [results[number] for number in range(count)]
+                os.close(os.open(os.path.join(folder, f"{number}.claim"), os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            except FileExistsError:
+                continue  # another worker has it
+            found = _process_unit(number)
+            target = os.path.join(folder, f"{number}.pickle")
+            with open(target + ".part", "wb") as handle:
+                pickle.dump(found, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(target + ".part", target)  # a reader never sees half a result
+            del found
+        code = 0
+    finally:
+        os._exit(code)
+
+
+def _wait(children: list[int], folder: str, count: int) -> bool:
+    """Wait for every child; False when one failed, or none finished a unit for WORKER_STALL_SECONDS
+    (then they are all stopped)."""
+    import contextlib
+    import signal
+    import time
+
+    stall = float(os.environ.get("POLICYLINT_WORKER_STALL_SECONDS", WORKER_STALL_SECONDS))
+    running = set(children)
+    ok = True
+    done, last = 0, time.monotonic()
+    while running:
+        for pid in list(running):
+            finished, status = os.waitpid(pid, os.WNOHANG)
+            if finished:
+                running.discard(pid)
+                ok = ok and status == 0
+        if not running:
+            break
+        now_done = sum(1 for name in os.listdir(folder) if name.endswith(".pickle"))
+        if now_done != done:
+            done, last = now_done, time.monotonic()
+        elif time.monotonic() - last > stall:
+            for pid in running:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+            for pid in running:
+                os.waitpid(pid, 0)
+            return False
+        time.sleep(0.02)
+    return ok and sum(1 for name in os.listdir(folder) if name.endswith(".pickle")) == count
+
+
+def _read_results(folder: str, count: int) -> Iterator[_UnitResult]:
+    """The workers' results in unit order, each file removed once read."""
+    import pickle
+
+    try:
+        for number in range(count):
+            target = os.path.join(folder, f"{number}.pickle")
+            with open(target, "rb") as handle:
+                result = pickle.load(handle)
+            os.unlink(target)
+            yield result
+    finally:
+        _remove(folder)
+
+
+def _remove(folder: str) -> None:
+    import shutil
+
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def _check(options: RunOptions, policy_set: PolicySet | None) -> RunReport:
@@ -712,14 +837,13 @@ def _check(options: RunOptions, policy_set: PolicySet | None) -> RunReport:
 
     policies = with_kube_version(select_policies(policy_set, options), options.kube_version)
     policies = with_relation_scope(policies, options.relation_scope)
-    from policylint.suppressions import SuppressionError, apply_suppressions
+    from policylint.suppressions import SuppressionError, Suppressor, file_directives
 
     report_paths: set[str] | None = None
     options.anchor = fingerprint_anchor(options)
     if not options.context and options.context_scope:
         options.context = scope_context(options.paths)
     test_data: list[str] = []
-    found = None
     from policylint.core.engine import EngineOptions
 
     engine_options = EngineOptions(severity_overrides=options.severity_overrides)
@@ -729,9 +853,23 @@ def _check(options: RunOptions, policy_set: PolicySet | None) -> RunReport:
 
         problems = policy_problem_findings(policy_set.problems)
     try:
+        suppressor = Suppressor(options, policy_set, policies)
+    except SuppressionError as exc:
+        raise UsageError(str(exc)) from exc
+    sink = _Sink(suppressor, {policy.id: policy.supersedes for policy in policies if policy.supersedes})
+    try:
         planned, units = (None, None) if options.context else _planned_units(options, policies, test_data)
         if planned is not None and units is not None:
-            load, files, findings, found = _check_units(planned, units, options, policies, engine_options, problems)
+            from policylint.units import Unsettled, as_one
+
+            logged = len(options.library_log)
+            try:
+                load, files = _check_units(planned, units, options, policies, engine_options, problems, sink)
+            except Unsettled:  # an absence claim the units' facts cannot settle: the set as one unit
+                del options.library_log[logged:]
+                sink = _Sink(Suppressor(options, policy_set, policies), sink.supersedes)
+                units = [_Unit(*as_one(units))]
+                load, files = _check_units(planned, units, options, policies, engine_options, problems, sink)
         else:
             with paused_while_loading():
                 if planned is not None:  # one unit: loaded from the plan already made
@@ -758,14 +896,12 @@ def _check(options: RunOptions, policy_set: PolicySet | None) -> RunReport:
         if options.progress is not None:
             options.progress(len(files), len(files), "files, evaluating policies")
         findings = _evaluate(load, policies, engine_options, report_paths, options, problems)
-    findings.extend(_not_rendered(load, options))
-    try:
-        findings = apply_suppressions(findings, load, policy_set, policies, options, set(files), found=found)
-    except SuppressionError as exc:
-        raise UsageError(str(exc)) from exc
-    from policylint.core.findings import split_superseded
-
-    findings, superseded = split_superseded(findings, {policy.id: policy.supersedes for policy in policies if policy.supersedes})
+        findings.extend(_not_rendered(load, options))
+        comments, annotations = file_directives(load, set(files)) if options.use_suppressions else ([], [])
+        sink.add(findings, comments, annotations)
+    else:
+        sink.add(_not_rendered(load, options))
+    sink.finish()
     notes: list[str] = []
     if options.verbose:
         from policylint.core.documents import DocumentSet
@@ -776,9 +912,9 @@ def _check(options: RunOptions, policy_set: PolicySet | None) -> RunReport:
     file_kinds = {doc.path: doc.file_kind for doc in load.documents if report_paths is None or doc.path in report_paths}
     file_kinds.update((failure.path, failure.file_kind) for failure in load.failures if failure.path in set(files))
     notes.extend(options.library_log)
-    return RunReport(findings, policies, policy_set, skipped, files, options, file_kinds,
+    return RunReport(sink.findings, policies, policy_set, skipped, files, options, file_kinds,
                      documents=[doc for doc in load.documents if report_paths is None or doc.path in report_paths],
-                     notes=notes, superseded=superseded, test_data=sorted(set(test_data)))
+                     notes=notes, superseded=sink.superseded, test_data=sorted(set(test_data)))
 
 
 def _shellcheck_notice(policies: list[Policy], documents: list[Document]) -> list[Skipped]:

@@ -31,7 +31,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from fnmatch import fnmatchcase
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from policylint.core.findings import PARSE_ERROR, POLICY_ERROR, Finding, Location, Suppression, occurrences
 from policylint.core.records import field, record, replace
@@ -341,20 +341,6 @@ def _meta(policy_id: str, directive: Directive, message: str) -> Finding:
     )
 
 
-def collect(load: LoadResult, report_paths: set[str], options: RunOptions, policy_set: PolicySet,
-            found: tuple[list[Directive], list[Directive]] | None = None) -> list[Directive]:
-    """Every suppression of the reported files and the configuration.
-
-    `found`: the files' comment and annotation directives, already read (each unit of a run reads
-    its own, policylint.runner), in the order this function would read them.
-    """
-    comments, annotations = found if found is not None else file_directives(load, report_paths)
-    directives = [*comments, *annotations]
-    directives.extend(config_directives(options.ignore_rules))
-    _canonical(directives, policy_set)
-    return directives
-
-
 def file_directives(load: LoadResult, report_paths: set[str]) -> tuple[list[Directive], list[Directive]]:
     """The suppression comments (files in path order) and annotations (documents in set order) of the reported files."""
     comments: list[Directive] = []
@@ -376,49 +362,96 @@ def apply_suppressions(
     today: datetime.date | None = None,
     found: tuple[list[Directive], list[Directive]] | None = None,
 ) -> list[Finding]:
-    """Mark suppressed findings and add the findings about suppressions themselves (`found`: see `collect`)."""
+    """Mark suppressed findings and add the findings about suppressions themselves (`found`: the
+    files' comment and annotation directives, already read, as `file_directives` reads them)."""
     if not options.use_suppressions:
         return findings
-    today = today or datetime.date.today()
-    directives = collect(load, report_paths, options, policy_set, found)
-    order = {"inline": 0, "annotation": 1, "file": 2, "config": 3}
-    usable = sorted(
-        (d for d in directives if not d.problem and (d.expires is None or d.expires >= today)),
-        key=lambda d: order[d.kind],
-    )
-    result: list[Finding] = []
-    for finding in findings:
-        if finding.policy_id not in UNSUPPRESSIBLE and finding.suppression is None:
-            for directive in usable:
-                if finding.policy_id in directive.policy_ids and directive.covers(finding):
-                    directive.used = True
-                    finding = replace(finding, suppression=Suppression(
-                        directive.kind, directive.reason,
-                        directive.expires.isoformat() if directive.expires else "",
-                        Location(directive.path, directive.line, directive.column),
-                    ))
-                    break
-        result.append(finding)
-    if options.baseline is not None:
-        result = apply_baseline(result, read_baseline(options.baseline), str(options.baseline))
-    meta: list[Finding] = []
-    ran = {policy.id for policy in policies}
-    for directive in directives:
-        if directive.problem:
-            meta.append(_meta(SUPPRESSION_INVALID, directive, f"suppression refused: {directive.problem}"))
-        elif directive.expires is not None and directive.expires < today:
-            meta.append(_meta(SUPPRESSION_EXPIRED, directive,
-                              f"{directive.label} expired on {directive.expires.isoformat()} and no longer applies "
-                              f"(reason was: {directive.reason})"))
-        elif options.warn_unused_suppressions and not directive.used and set(directive.policy_ids) <= ran:
-            meta.append(_meta(SUPPRESSION_UNUSED, directive, f"{directive.label} matches no finding; remove it"))
-    counts: dict[str, int] = {}
-    for finding in meta:
-        occurrence = counts.get(finding.logical + finding.path, 0)
-        counts[finding.logical + finding.path] = occurrence + 1
-        result.append(finding.with_fingerprint(occurrence, anchored_path(finding.path, options.anchor)))
+    comments, annotations = found if found is not None else file_directives(load, report_paths)
+    suppressor = Suppressor(options, policy_set, policies, today)
+    result = suppressor.mark(findings, comments, annotations)
+    result.extend(suppressor.problems(comments, annotations))
     result.sort(key=lambda f: f.sort_key)
     return result
+
+
+class Suppressor:
+    """Suppressions applied a share of the run at a time (a unit, policylint.runner).
+
+    A finding is covered only by directives of its own file, or by the configuration's; so each
+    unit's findings are marked with that unit's comments and annotations plus the configuration's
+    entries, and the findings about suppressions themselves (`problems`) come once, at the end,
+    from every directive of the run.
+    """
+
+    _ORDER: ClassVar[dict[str, int]] = {"inline": 0, "annotation": 1, "file": 2, "config": 3}
+
+    def __init__(self, options: RunOptions, policy_set: PolicySet, policies: Sequence[Policy],
+                 today: datetime.date | None = None) -> None:
+        self.enabled = options.use_suppressions
+        self.options = options
+        self.policy_set = policy_set
+        self.ran = {policy.id for policy in policies}
+        self.today = today or datetime.date.today()
+        self.config = config_directives(options.ignore_rules) if self.enabled else []
+        _canonical(self.config, policy_set)
+        baseline = options.baseline if self.enabled else None
+        self.baseline = read_baseline(baseline) if baseline is not None else None
+
+    def _usable(self, directives: Iterable[Directive]) -> list[Directive]:
+        return sorted((d for d in directives if not d.problem and (d.expires is None or d.expires >= self.today)),
+                      key=lambda d: self._ORDER[d.kind])
+
+    def mark(self, findings: Iterable[Finding], comments: Sequence[Directive] = (),
+             annotations: Sequence[Directive] = ()) -> list[Finding]:
+        """`findings` with the suppression that covers each (the first, inline before annotation,
+        file and configuration), then the baseline's; `comments` and `annotations` are the
+        directives of the files these findings are in (their aliases are resolved here)."""
+        if not self.enabled:
+            return list(findings)
+        own = [*comments, *annotations]
+        _canonical(own, self.policy_set)
+        usable = self._usable([*own, *self.config])
+        result: list[Finding] = []
+        for finding in findings:
+            if finding.policy_id not in UNSUPPRESSIBLE and finding.suppression is None:
+                for directive in usable:
+                    if finding.policy_id in directive.policy_ids and directive.covers(finding):
+                        directive.used = True
+                        finding = replace(finding, suppression=Suppression(
+                            directive.kind, directive.reason,
+                            directive.expires.isoformat() if directive.expires else "",
+                            Location(directive.path, directive.line, directive.column),
+                        ))
+                        break
+            result.append(finding)
+        if self.baseline is not None:
+            result = apply_baseline(result, self.baseline, str(self.options.baseline))
+        return result
+
+    def problems(self, comments: Sequence[Directive], annotations: Sequence[Directive]) -> list[Finding]:
+        """The findings about suppressions of the whole run: refused, expired, and (with
+        `warn_unused_suppressions`) unused ones; `comments` and `annotations` are every file
+        directive of the run, in path and document order, already passed to `mark`."""
+        if not self.enabled:
+            return []
+        meta: list[Finding] = []
+        for directive in [*comments, *annotations, *self.config]:
+            if directive.problem:
+                meta.append(_meta(SUPPRESSION_INVALID, directive, f"suppression refused: {directive.problem}"))
+            elif directive.expires is not None and directive.expires < self.today:
+                meta.append(_meta(SUPPRESSION_EXPIRED, directive,
+                                  f"{directive.label} expired on {directive.expires.isoformat()} and no longer applies "
+                                  f"(reason was: {directive.reason})"))
+            elif (self.options.warn_unused_suppressions and not directive.used
+                  and set(directive.policy_ids) <= self.ran):
+                meta.append(_meta(SUPPRESSION_UNUSED, directive, f"{directive.label} matches no finding; remove it"))
+        counts: dict[str, int] = {}
+        result = []
+        for finding in meta:
+            occurrence = counts.get(finding.logical + finding.path, 0)
+            counts[finding.logical + finding.path] = occurrence + 1
+            result.append(finding.with_fingerprint(occurrence, anchored_path(finding.path, self.options.anchor)))
+        return result
 
 
 # Baseline ---------------------------------------------------------------------------------------

@@ -257,13 +257,31 @@ def unit_facts(documents: Sequence[Any]) -> frozenset[Any]:
     return frozenset(facts(documents))
 
 
-def retracted(findings: Sequence[list[Any]], facts: Sequence[frozenset[Any]], path_of: Any) -> list[Any] | None:
-    """The units' findings as one unit would give them: those resting on a fact assumed absent that
-    another unit makes are dropped (policylint.core.assumptions); None when the facts cannot tell."""
-    from policylint.core.assumptions import retract
+class Unsettled(Exception):
+    """An absence claim the units' facts cannot settle: the run is redone as one unit."""
 
-    if not any(finding.assumes for found in findings for finding in found):
-        return [finding for found in findings for finding in found]
+
+def as_one(units: Sequence[Any]) -> tuple[set[str], set[int], set[int]]:
+    """Every unit's members as one unit."""
+    return (set().union(*(unit.displays for unit in units)), set().union(*(unit.charts for unit in units)),
+            set().union(*(unit.roots for unit in units)))
+
+
+def held_back(findings: list[Any]) -> tuple[list[Any], list[Any]]:
+    """(settled, held): a unit's findings split by file; a file with a finding that rests on an
+    absence claim is held whole until every unit is done (its fingerprints may be numbered again,
+    and a finding supersedes another of its place)."""
+    paths = {finding.path for finding in findings if finding.assumes}
+    if not paths:
+        return findings, []
+    return [f for f in findings if f.path not in paths], [f for f in findings if f.path in paths]
+
+
+def retracted(findings: Sequence[list[Any]], facts: Sequence[frozenset[Any]], path_of: Any) -> list[list[Any]] | None:
+    """The units' held findings (one list per unit) as one unit would give them: those resting on a
+    fact assumed absent that another unit makes are dropped (policylint.core.assumptions); None
+    when the facts cannot tell."""
+    from policylint.core.assumptions import retract
     from policylint.kinds.kubernetes.runfacts import present
 
     return retract(findings, facts, present, path_of)

@@ -30,7 +30,7 @@ used = []
 original = runner._in_workers
 def spy(count, workers, weights=None):
     results = original(count, workers, weights)
-    used.append(workers if len(results) == count else 0)  # 0: a worker failed, the parent did it all
+    used.append(workers if results is not None else 0)  # 0: a worker failed, the parent did it all
     return results
 runner._in_workers = spy
 sys.path.insert(0, sys.argv[3])
@@ -233,8 +233,8 @@ def test_without_the_retraction_units_would_differ(across_folders: Path, monkeyp
     """The test above proves something: each unit alone makes the claims another unit answers."""
     from policylint import units
 
-    def unsettled(findings: list[list[object]], facts: object, path_of: object) -> list[object]:
-        return [finding for found in findings for finding in found]
+    def unsettled(findings: list[list[object]], facts: object, path_of: object) -> list[list[object]]:
+        return [list(found) for found in findings]
 
     monkeypatch.setattr(units, "retracted", unsettled)
     claims = _claims(runner.check(RunOptions(paths=["."], jobs=1)))
@@ -295,3 +295,79 @@ def test_plain_files_group_by_relation_scope(tmp_path: Path) -> None:
         {"app/Dockerfile", "ci/pipeline.yml", ".gitlab-ci.yml"},  # repository-level kinds together
     ]
     assert [len(unit[0]) for unit in group(files, files, [], [], {}, pack=5) or []] == [5, 4]  # packed in order, whole parts
+
+
+@pytest.mark.parametrize("fixture", FIXTURES)
+def test_findings_kept_on_disk_report_what_findings_in_memory_report(
+        fixture: str, in_fixtures: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a store that spills every 3 findings (policylint.core.findingstore), units or one unit alike,
+    # writes every format byte for byte as a run that holds its findings in memory
+    from policylint.core import findingstore
+
+    held = _outputs(fixture, 1)
+    monkeypatch.setattr(findingstore, "SPILL_AT", 3)
+    spilled = _outputs(fixture, 1)
+    assert spilled == held
+    monkeypatch.setenv("POLICYLINT_UNITS", "0")
+    assert _outputs(fixture, 1) == held
+
+
+def test_a_spilled_run_reports_through_every_consumer(in_fixtures: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the CLI's later passes (fix resolution, --diff-base marking) keep a spilled store on disk
+    from policylint.core import findingstore
+    from policylint.core.findingstore import FindingStore
+    from policylint.fixing import resolve_findings
+
+    monkeypatch.setattr(findingstore, "SPILL_AT", 2)
+    report = runner.check(RunOptions(paths=["guide"], jobs=1))
+    assert isinstance(report.findings, FindingStore) and report.findings.spilled
+    before = [finding.fingerprint for finding in report.findings]
+    resolve_findings(report)
+    assert isinstance(report.findings, FindingStore) and report.findings.spilled
+    assert [finding.fingerprint for finding in report.findings] == before
+    assert any(finding.fix is not None and type(finding.fix).__name__ == "Fix" for finding in report.findings)
+    assert len(report.active) == len(before) and report.exit_code() == 1
+
+
+#: A worker that never finishes its unit: the parent stops the workers and does the run itself.
+STALLED_WORKER = """
+import json, os, sys, time
+from policylint import runner
+runner.MIN_WORK_PER_WORKER = 1
+runner.CHART_WEIGHT = 1000
+parent = os.getpid()
+original = runner._process_unit
+def hangs_in_a_child(number):
+    if os.getpid() != parent:
+        time.sleep(3600)
+    return original(number)
+runner._process_unit = hangs_in_a_child
+used = []
+spied = runner._in_workers
+def spy(count, workers, weights=None):
+    results = spied(count, workers, weights)
+    used.append(workers if results is not None else 0)
+    return results
+runner._in_workers = spy
+sys.path.insert(0, sys.argv[2])
+from test_units import _outputs
+start = time.monotonic()
+written = _outputs(sys.argv[1], 2)
+written["workers"] = used
+written["seconds"] = time.monotonic() - start
+print(json.dumps(written))
+"""
+
+
+def test_a_stalled_worker_is_stopped_and_the_run_done_here(in_fixtures: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "POLICYLINT_WORKER_STALL_SECONDS": "1"}
+    completed = subprocess.run([sys.executable, "-c", STALLED_WORKER, "helm", str(ROOT / "tests")],
+                               capture_output=True, text=True, env=env, timeout=300, check=True)
+    written = json.loads(completed.stdout)
+    assert written.pop("workers") == [0]  # the workers were given up on
+    assert written.pop("seconds") < 120
+    assert written == _outputs("helm", 1)

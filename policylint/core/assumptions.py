@@ -63,40 +63,55 @@ Presence = Callable[[Any, int, FactTable], "bool | None"]
 
 
 def retract(findings: Sequence[list[Finding]], facts: Sequence[Iterable[Any]], present: Presence,
-            path_of: Callable[[str], str] | None = None) -> list[Finding] | None:
+            path_of: Callable[[str], str] | None = None) -> list[list[Finding]] | None:
     """Every unit's findings (one list per unit) as the whole run would give them, against the
     units' facts (one collection per unit); None when some claim cannot be told from the facts (the
-    caller then runs the whole set as one unit)."""
+    caller then runs the whole set as one unit). A unit's findings must hold every finding of their
+    files (fingerprints are numbered per policy and file)."""
     table = FactTable(facts)
-    kept: list[Finding] = []
-    touched: dict[tuple[str, str], list[Finding]] = {}
     answers: dict[tuple[Any, int], bool | None] = {}
+    result: list[list[Finding]] = []
     for unit, found in enumerate(findings):
-        for finding in found:
-            if not finding.assumes:
-                kept.append(finding)
-                continue
-            touched.setdefault((finding.policy_id, finding.path), [])
-            seen = False
-            for key in sorted(finding.assumes, key=repr):
-                if (key, unit) not in answers:
-                    answers[(key, unit)] = present(key, unit, table)
-                answer = answers[(key, unit)]
-                if answer is None:
-                    return None
-                if answer:
-                    seen = True
-                    break
-            if seen == finding.assumes_present:
-                kept.append(replace(finding, assumes=frozenset(), assumes_present=False))
-    if not touched:
-        return kept
-    # the fingerprint numbers a place's findings in order: numbered again where one was dropped or added
+        kept = _settled(unit, found, table, present, answers)
+        if kept is None:
+            return None
+        result.append(kept if kept is found else _numbered(kept, found, path_of))
+    return result
+
+
+def _settled(unit: int, found: list[Finding], table: FactTable, present: Presence,
+             answers: dict[tuple[Any, int], bool | None]) -> list[Finding] | None:
+    """One unit's findings without those whose assumption the other units' facts contradict."""
+    if not any(finding.assumes for finding in found):
+        return found
+    kept: list[Finding] = []
+    for finding in found:
+        if not finding.assumes:
+            kept.append(finding)
+            continue
+        seen = False
+        for key in sorted(finding.assumes, key=repr):
+            if (key, unit) not in answers:
+                answers[(key, unit)] = present(key, unit, table)
+            answer = answers[(key, unit)]
+            if answer is None:
+                return None
+            if answer:
+                seen = True
+                break
+        if seen == finding.assumes_present:
+            kept.append(replace(finding, assumes=frozenset(), assumes_present=False))
+    return kept
+
+
+def _numbered(kept: list[Finding], found: list[Finding], path_of: Callable[[str], str] | None) -> list[Finding]:
+    """`kept` with the fingerprints of each (policy, file) that had an assumption numbered again."""
+    touched = {(finding.policy_id, finding.path) for finding in found if finding.assumes}
     final = [finding for finding in kept if (finding.policy_id, finding.path) not in touched]
+    groups: dict[tuple[str, str], list[Finding]] = {}
     for finding in kept:
-        group = touched.get((finding.policy_id, finding.path))
-        if group is not None:
-            group.append(finding)
-    for group in touched.values():
+        if (finding.policy_id, finding.path) in touched:
+            groups.setdefault((finding.policy_id, finding.path), []).append(finding)
+    for group in groups.values():
         final.extend(assign_fingerprints(group, path_of))
     return final

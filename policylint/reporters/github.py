@@ -8,7 +8,7 @@ visible escapes first (`policylint.reporters.inert`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from policylint.core.findings import Finding
 from policylint.reporters import inert
@@ -48,10 +48,19 @@ def annotation(finding: Finding) -> str:
     return f"::{level} {properties}::{escape_data(message)}"
 
 
-def render(report: RunReport, color: bool = False) -> str:
-    """One annotation per unsuppressed finding, then the summary line."""
+def write(report: RunReport, out: IO[str], color: bool = False) -> None:
+    """One annotation per unsuppressed finding, written as produced, then the summary line."""
     from policylint.reporters.summary import summary_line
 
-    lines = [annotation(finding) for finding in report.active]
-    lines.append(summary_line(report))
-    return "\n".join(lines) + "\n"
+    for finding in report.active:
+        out.write(annotation(finding) + "\n")
+    out.write(summary_line(report) + "\n")
+
+
+def render(report: RunReport, color: bool = False) -> str:
+    """The annotations and the summary line as text."""
+    from io import StringIO
+
+    buffer = StringIO()
+    write(report, buffer)
+    return buffer.getvalue()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import IO, TYPE_CHECKING, Any
 
 from policylint import __version__
@@ -70,8 +69,8 @@ def fix_to_dict(fix: Any) -> dict[str, Any] | None:
 
 def document(report: RunReport) -> dict[str, Any]:
     """The report as data; `findings` is a generator, consumed once while writing."""
-    active = report.active
-    counts = Counter(finding.severity for finding in active)
+    counts = report.by_severity()
+    active = report.active_count
     data: dict[str, Any] = {
         "version": SCHEMA_VERSION,
         "tool": {"name": "policylint", "version": __version__, "policy_set": report.policy_set.digest},
@@ -84,8 +83,8 @@ def document(report: RunReport) -> dict[str, Any]:
         "summary": {
             "files": len(report.files),
             "policies": len(report.policies),
-            "findings": len(active),
-            "suppressed": len(report.findings) - len(active),
+            "findings": active,
+            "suppressed": len(report.findings) - active,
             "by_severity": {name: counts[name] for name in SEVERITIES},
             "exit_code": report.exit_code(),
         },

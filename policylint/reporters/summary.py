@@ -3,7 +3,6 @@ when every format is written to a file (a module of its own, so that case import
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import TYPE_CHECKING
 
 from policylint.core.findings import SEVERITIES
@@ -14,9 +13,9 @@ if TYPE_CHECKING:
 
 def summary_line(report: RunReport) -> str:
     """`N findings (1 critical, ...) in M files; K suppressed` (or a clean message)."""
-    active = report.active
-    counts = Counter(finding.severity for finding in active)
-    suppressed = len(report.findings) - len(active)
+    counts = report.by_severity()
+    active = report.active_count
+    suppressed = len(report.findings) - active
     files = len(report.files)
     tail = f" in {files} file{'s' if files != 1 else ''}"
     if suppressed:
@@ -24,4 +23,4 @@ def summary_line(report: RunReport) -> str:
     if not active:
         return f"No findings{tail}."
     parts = ", ".join(f"{counts[name]} {name}" for name in SEVERITIES if counts[name])
-    return f"{len(active)} finding{'s' if len(active) != 1 else ''} ({parts}){tail}."
+    return f"{active} finding{'s' if active != 1 else ''} ({parts}){tail}."

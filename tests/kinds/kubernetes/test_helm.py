@@ -9,7 +9,7 @@ from support import ROOT
 
 from policylint.kinds.kubernetes.helm import TemplateLines, library_available, plan
 from policylint.options import RunOptions
-from policylint.runner import check
+from policylint.runner import check, load_paths
 
 CHARTS = ROOT / "fixtures" / "helm"
 
@@ -59,9 +59,11 @@ def test_helpers_render_labels_that_relations_see(web):
     # and the labels' findings map to the template line that includes them.
     report, found = _findings([web], select=["k8s"])
     assert not [item for item in found if item[2] == "k8s-service-selects-nothing"]
-    service = [doc for doc in report.documents if doc.kind == "Service"]
-    assert {doc.origin for doc in service} == {"helm chart web", "helm chart web (values ci/debug-values.yaml)",
-                                               "helm chart web (values ci/root-values.yaml)"}
+    # the report keeps what reporters read of each document; the loaded documents hold the positions
+    assert {doc.origin for doc in report.documents if doc.kind == "Service"} == {
+        "helm chart web", "helm chart web (values ci/debug-values.yaml)", "helm chart web (values ci/root-values.yaml)"}
+    loaded, _ = load_paths([str(web)], RunOptions(paths=[str(web)], jobs=1))
+    service = [doc for doc in loaded.documents if doc.kind == "Service"]
     labels = service[0].positions[("metadata", "labels", "app.kubernetes.io/name")]
     assert (service[0].path, labels.line) == ("web/templates/service.yaml", 5)  # `labels:` holding the include
     assert all(doc.path != "web/templates/NOTES.txt" for doc in report.documents)
