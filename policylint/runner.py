@@ -597,7 +597,8 @@ def _unit_workers(planned: _Plan, units: list[_Unit], options: RunOptions) -> in
 
 def _weights(planned: _Plan, units: list[_Unit]) -> list[int]:
     """A unit's expected work: its plain files and kustomize builds, and CHART_WEIGHT per chart."""
-    return [len([c for c in planned.candidates if c.display in unit.displays]) + len(unit.roots)
+    loaded = {candidate.display for candidate in planned.candidates}
+    return [sum(1 for display in unit.displays if display in loaded) + len(unit.roots)
             + len(unit.charts) * CHART_WEIGHT for unit in units]
 
 
@@ -637,7 +638,7 @@ def _check_units(planned: _Plan, units: list[_Unit], options: RunOptions, polici
             annotations = [directive for _, directive in result.annotations]
             settled, held = held_back(result.findings)
             sink.add(settled, result.comments, annotations, result.annotations)
-            pending.append((held, result.comments, annotations))
+            pending.append((held, result.comments, annotations) if held else ([], [], []))
             facts.append(result.facts)
             files.extend(result.files)
             merged.documents.extend(result.documents)  # type: ignore[arg-type]
