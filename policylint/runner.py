@@ -169,6 +169,8 @@ class _Plan:
     skipped: list[Skipped]
     #: Whether a kustomization file was discovered (None: not asked).
     has_kustomizations: bool | None = None
+    #: Each candidate's place in `candidates`, by display (filled on first use).
+    position: dict[str, int] = field(default_factory=dict)
 
 
 @record
@@ -235,7 +237,11 @@ def _load_planned(planned: _Plan, options: RunOptions, result: LoadResult, unit:
     from policylint.kinds.kubernetes.scope import tag_from_candidates
 
     discovered = planned.discovered
-    candidates = planned.candidates if unit is None else [c for c in planned.candidates if c.display in unit.displays]
+    if not planned.position:  # once per run, not per unit
+        planned.position.update((candidate.display, index) for index, candidate in enumerate(planned.candidates))
+    position = planned.position
+    candidates = planned.candidates if unit is None else [
+        planned.candidates[index] for index in sorted(position[display] for display in unit.displays if display in position)]
     charts: list[Any] = planned.charts if unit is None else [(i, c) for i, c in enumerate(planned.charts) if i in unit.charts]
     roots = list(enumerate(planned.kustomize_roots))
     if unit is not None:
@@ -256,7 +262,6 @@ def _load_planned(planned: _Plan, options: RunOptions, result: LoadResult, unit:
             marks[at] = len(items)
 
     tag(None)  # what the plan skipped is the parent's, said once
-    position = {candidate.display: index for index, candidate in enumerate(planned.candidates)}
 
     def load_candidate(candidate: Any) -> None:
         files.append(candidate.display)

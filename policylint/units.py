@@ -195,11 +195,12 @@ def _content_kind(candidate: Any) -> str:
     from policylint.core.loading import MAX_FILE_BYTES, decode
 
     try:
-        if candidate.disk.stat().st_size > MAX_FILE_BYTES:
-            return ""
-        raw = candidate.disk.read_bytes()
+        with open(candidate.disk, "rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError:
         return ""
+    if len(raw) > MAX_FILE_BYTES or (b"jobs:" not in raw and b"stage" not in raw):
+        return ""  # a workflow has `jobs:`, a GitLab pipeline `stages:` or `stage:`: neither kind by content
     text = decode(candidate.display, kinds.fallback_kind(), raw)
     return "" if not isinstance(text, str) else kinds.settled_kind(candidate.display, text, candidate.file_kind)
 
