@@ -567,11 +567,12 @@ def _process_unit(number: int) -> _UnitResult:
     if options.use_suppressions:
         from policylint.suppressions import file_directives
 
-        comments = file_directives(result, set(files))[0]
+        read = set(files)
+        comments = file_directives(result, read)[0]
         keys = dict(zip((id(doc) for doc in result.documents), order["documents"], strict=True))
         from policylint.suppressions import parse_annotations
 
-        annotations = [(keys[id(doc)], directive) for doc in result.documents if doc.path in set(files)
+        annotations = [(keys[id(doc)], directive) for doc in result.documents if doc.path in read
                        for directive in parse_annotations(doc)]
     # Only what reporters read outlives the unit: its parsed trees are dropped here, in a worker
     # and in this process alike, so a run holds one unit's trees at a time.
