@@ -173,6 +173,8 @@ class _Plan:
     has_kustomizations: bool | None = None
     #: check --shard: each unit notice's whole-run order key, by id() of the Skipped (policylint.shards).
     skipped_keys: dict[int, Any] = field(default_factory=dict)
+    #: Each candidate's place in `candidates`, by display (filled on first use).
+    position: dict[str, int] = field(default_factory=dict)
 
 
 @record
@@ -239,7 +241,11 @@ def _load_planned(planned: _Plan, options: RunOptions, result: LoadResult, unit:
     from policylint.kinds.kubernetes.scope import tag_from_candidates
 
     discovered = planned.discovered
-    candidates = planned.candidates if unit is None else [c for c in planned.candidates if c.display in unit.displays]
+    if not planned.position:  # once per run, not per unit
+        planned.position.update((candidate.display, index) for index, candidate in enumerate(planned.candidates))
+    position = planned.position
+    candidates = planned.candidates if unit is None else [
+        planned.candidates[index] for index in sorted(position[display] for display in unit.displays if display in position)]
     charts: list[Any] = planned.charts if unit is None else [(i, c) for i, c in enumerate(planned.charts) if i in unit.charts]
     roots = list(enumerate(planned.kustomize_roots))
     if unit is not None:
@@ -260,7 +266,6 @@ def _load_planned(planned: _Plan, options: RunOptions, result: LoadResult, unit:
             marks[at] = len(items)
 
     tag(None)  # what the plan skipped is the parent's, said once
-    position = {candidate.display: index for index, candidate in enumerate(planned.candidates)}
 
     def load_candidate(candidate: Any) -> None:
         files.append(candidate.display)
@@ -499,7 +504,8 @@ def _planned_units(options: RunOptions, policies: list[Policy],
     either when it must be (stdin, `relation-scope: run`, --verbose's whole-run notes)."""
     from policylint.kinds.kubernetes.scope import SCOPE_PARAM
 
-    if "-" in options.paths or options.relation_scope == "run" or options.verbose or os.environ.get("POLICYLINT_UNITS") == "0":
+    if ("-" in options.paths or options.relation_scope == "run" or options.verbose or options.overlay
+            or os.environ.get("POLICYLINT_UNITS") == "0"):
         return None, None
     if any(policy.params.get(SCOPE_PARAM) == "run" for policy in policies):
         return None, None
@@ -509,7 +515,11 @@ def _planned_units(options: RunOptions, policies: list[Policy],
 
     with within(boundary_for(list(options.paths), ())):
         planned = _plan(options.paths, options, test_data)
-        grouped = group(planned.discovered, planned.candidates, planned.charts, planned.kustomize_roots, planned.fallback)
+        # A shard cannot settle absence claims against units another shard runs (policylint.units
+        # `retracted`): shards deal units that make none across them, all plain files as one and charts.
+        pack = SHARD_PACK if options.shard is not None else None
+        grouped = group(planned.discovered, planned.candidates, planned.charts, planned.kustomize_roots, planned.fallback,
+                        pack=pack)
     if grouped is None:
         return planned, None
     planned.has_kustomizations = any(c.disk is not None and is_kustomization(c.disk) for c in planned.discovered)
@@ -541,6 +551,8 @@ class _UnitResult:
     comments: list[Any]
     annotations: list[Any]
     library_log: list[str]
+    #: The run-wide facts its documents make (policylint.units.unit_facts).
+    facts: frozenset[Any] = frozenset()
 
 
 _unit_state: dict[str, Any] = {}
@@ -563,17 +575,21 @@ def _process_unit(number: int) -> _UnitResult:
     if options.use_suppressions:
         from policylint.suppressions import file_directives
 
-        comments = file_directives(result, set(files))[0]
+        read = set(files)
+        comments = file_directives(result, read)[0]
         keys = dict(zip((id(doc) for doc in result.documents), order["documents"], strict=True))
         from policylint.suppressions import parse_annotations
 
-        annotations = [(keys[id(doc)], directive) for doc in result.documents if doc.path in set(files)
+        annotations = [(keys[id(doc)], directive) for doc in result.documents if doc.path in read
                        for directive in parse_annotations(doc)]
     # Only what reporters read outlives the unit: its parsed trees are dropped here, in a worker
     # and in this process alike, so a run holds one unit's trees at a time.
     documents: list[Any] = [DocumentSummary(doc.path, doc.file_kind, doc.kind, doc.origin) for doc in result.documents]
-    return _UnitResult(findings, files, documents,
-                       result.failures, result.skipped, order, comments, annotations, options.library_log[logged:])
+    from policylint.units import unit_facts
+
+    facts = unit_facts(result.documents) if len(units) > 1 else frozenset()
+    return _UnitResult(findings, files, documents, result.failures, result.skipped, order, comments, annotations,
+                       options.library_log[logged:], facts)
 
 
 def _unit_workers(planned: _Plan, units: list[_Unit], options: RunOptions) -> int:
@@ -595,10 +611,13 @@ def _unit_workers(planned: _Plan, units: list[_Unit], options: RunOptions) -> in
 
 def _weights(planned: _Plan, units: list[_Unit]) -> list[int]:
     """A unit's expected work: its plain files and kustomize builds, and CHART_WEIGHT per chart."""
-    return [len([c for c in planned.candidates if c.display in unit.displays]) + len(unit.roots)
+    loaded = {candidate.display for candidate in planned.candidates}
+    return [sum(1 for display in unit.displays if display in loaded) + len(unit.roots)
             + len(unit.charts) * CHART_WEIGHT for unit in units]
 
 
+#: Plain files packed into one unit with --shard: every plain file (see _planned_units).
+SHARD_PACK = 1 << 62
 #: A chart weighs as many plain files (it renders its templates, often under several values files).
 CHART_WEIGHT = 30
 #: Below this many plain files (or chart weights) per worker a pool costs more than it saves.
@@ -615,8 +634,14 @@ def _check_units(planned: _Plan, units: list[_Unit], options: RunOptions, polici
         sink.add(assign_fingerprints(with_short_messages(assign_fingerprints(problems)),
                                      lambda path: anchored_path(path, options.anchor)))
     workers = _unit_workers(planned, units, options)
+    from policylint.core.records import replace
+    from policylint.units import Unsettled, held_back, retracted
+
     _unit_state.update(planned=planned, units=units, options=options, policies=policies,
-                       engine_options=engine_options, jobs=1 if workers > 1 else options.jobs)
+                       engine_options=replace(engine_options, assumptions=len(units) > 1),
+                       jobs=1 if workers > 1 else options.jobs)
+    pending: list[tuple[list[Finding], list[Any], list[Any]]] = []  # each unit's findings resting on absence claims
+    facts: list[frozenset[Any]] = []
     order: dict[str, list[Any]] = {"files": [], "documents": [], "failures": [], "skipped": []}
     merged = LoadResult()
     files: list[str] = []
@@ -626,8 +651,11 @@ def _check_units(planned: _Plan, units: list[_Unit], options: RunOptions, polici
             _unit_state.update(jobs=options.jobs)
             results = (_process_unit(number) for number in range(len(units)))
         for result in results:
-            sink.add(result.findings, result.comments, [directive for _, directive in result.annotations],
-                     result.annotations)
+            annotations = [directive for _, directive in result.annotations]
+            settled, held = held_back(result.findings)
+            sink.add(settled, result.comments, annotations, result.annotations)
+            pending.append((held, result.comments, annotations) if held else ([], [], []))
+            facts.append(result.facts)
             files.extend(result.files)
             merged.documents.extend(result.documents)  # type: ignore[arg-type]
             merged.failures.extend(result.failures)
@@ -638,6 +666,12 @@ def _check_units(planned: _Plan, units: list[_Unit], options: RunOptions, polici
                 options.library_log.extend(result.library_log)
     finally:
         _unit_state.clear()
+    if any(held for held, _, _ in pending):  # settled against every unit's facts (policylint.core.assumptions)
+        kept = retracted([held for held, _, _ in pending], facts, lambda path: anchored_path(path, options.anchor))
+        if kept is None:
+            raise Unsettled
+        for found, (_, comments, annotations) in zip(kept, pending, strict=True):
+            sink.add(found, comments, annotations, late=True)
 
     def ordered(items: list[Any], keys: list[Any]) -> list[Any]:
         return [item for _, item in sorted(zip(keys, items, strict=True), key=lambda pair: pair[0])]
@@ -667,15 +701,18 @@ class _Sink:
         self.annotations: list[tuple[Any, Any]] = []
 
     def add(self, findings: list[Finding], comments: list[Any] = (), annotations: list[Any] = (),  # type: ignore[assignment]
-            keyed: list[tuple[Any, Any]] | None = None) -> None:
+            keyed: list[tuple[Any, Any]] | None = None, late: bool = False) -> None:
         """Findings of one share of the run, with that share's suppression comments and
-        annotations (`keyed`: the annotations with their whole-run order keys)."""
+        annotations (`keyed`: the annotations with their whole-run order keys; `late`: the share's
+        directives were added already, with its other findings)."""
         from policylint.core.findings import split_superseded
 
         marked = self.suppressor.mark(findings, comments, annotations)
         shown, hidden = split_superseded(marked, self.supersedes)
         self.findings.extend(shown)
         self.superseded.extend(hidden)
+        if late:
+            return
         self.comments.extend(comments)
         if keyed is not None:
             self.annotations.extend(keyed)
@@ -848,7 +885,16 @@ def _check(options: RunOptions, policy_set: PolicySet | None) -> RunReport:
             planned, units, problems = select(planned, units, options, test_data, problems, _weights,
                                               lambda: _Plan([], [], [], [], {}, []))
         if planned is not None and units is not None:
-            load, files = _check_units(planned, units, options, policies, engine_options, problems, sink)
+            from policylint.units import Unsettled, as_one
+
+            logged = len(options.library_log)
+            try:
+                load, files = _check_units(planned, units, options, policies, engine_options, problems, sink)
+            except Unsettled:  # an absence claim the units' facts cannot settle: the set as one unit
+                del options.library_log[logged:]
+                sink = _Sink(Suppressor(options, policy_set, policies), sink.supersedes)
+                units = [_Unit(*as_one(units))]
+                load, files = _check_units(planned, units, options, policies, engine_options, problems, sink)
         else:
             with paused_while_loading():
                 if planned is not None:  # one unit: loaded from the plan already made

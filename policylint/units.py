@@ -19,10 +19,9 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
-#: The unit of every plain file (and kustomize build): a key no chart index can be.
-PLAIN = "\0plain"
 _FILE_DEPENDENCY = re.compile(r"""file://([^\s"'#]+)""")
 
 
@@ -51,9 +50,9 @@ def _norm(path: Any) -> str:
 
 
 def group(discovered: Sequence[Any], candidates: Sequence[Any], charts: Sequence[Any], roots: Sequence[Any],
-          fallback: dict[Any, list[Any]]) -> list[tuple[set[str], set[int], set[int]]] | None:
+          fallback: dict[Any, list[Any]], pack: int | None = None) -> list[tuple[set[str], set[int], set[int]]] | None:
     """The units of a planned run: (member displays, chart indexes, kustomize root indexes) each,
-    the plain files' unit first; None when the run is one unit."""
+    the plain files' units first (in path order); None when the run is one unit."""
     if any(candidate.disk is None for candidate in discovered):
         return None
     joined = _Joined()
@@ -71,14 +70,170 @@ def group(discovered: Sequence[Any], candidates: Sequence[Any], charts: Sequence
             for other, number in chart_roots.items():  # the chart it takes in renders the same templates
                 if other == dependency or other.startswith(dependency + "/") or dependency.startswith(other + "/"):
                     joined.join(f"c:{index}", f"c:{number}")
-    units: dict[str, tuple[set[str], set[int], set[int]]] = {PLAIN: (set(), set(), set())}
-    units[PLAIN][0].update(candidate.display for candidate in discovered)
-    units[PLAIN][2].update(range(len(roots)))  # a build that cannot render falls back to plain files
+    plain = _plain_components(discovered, candidates, roots, fallback)
+    if pack is None:  # POLICYLINT_UNIT_FILES: the packing size, for tests and measurements
+        pack = int(os.environ.get("POLICYLINT_UNIT_FILES") or PACK_FILES)
+    units: list[tuple[set[str], set[int], set[int]]] = _packed(plain, pack)
+    by_chart: dict[str, tuple[set[str], set[int], set[int]]] = {}
     for index in range(len(charts)):
-        units.setdefault(joined.find(f"c:{index}"), (set(), set(), set()))[1].add(index)
+        by_chart.setdefault(joined.find(f"c:{index}"), (set(), set(), set()))[1].add(index)
+    units.extend(by_chart.values())
     if len(units) < 2:
         return None
-    return list(units.values())
+    return units
+
+
+#: Plain files per unit, about: components are packed up to this many files (fewer units cost less).
+PACK_FILES = 1000
+#: File kinds by name whose files may hold Kubernetes objects (a compose name that its content
+#: contradicts): they go with their folder. Compose projects are one folder's files, so they follow.
+_BY_FOLDER_KINDS = ("yaml", "compose")
+
+
+def _plain_components(discovered: Sequence[Any], candidates: Sequence[Any], roots: Sequence[Any],
+                      fallback: dict[Any, list[Any]]) -> list[tuple[list[str], set[int]]]:
+    """The connected parts of the plain files' relation scope (policylint.kinds.kubernetes.scope),
+    each (member displays in run order, kustomize root indexes), in run order.
+
+    Two plain files relate when one's folder is the other's or contains it, so a folder with files
+    of its own holds everything below it: each file's part is keyed by its topmost folder (itself
+    included) holding files. A kustomization joins what it lists; a kustomize build joins the files
+    it falls back to. Files whose kind is told by name alone (Dockerfiles, workflows, pipelines)
+    are one part: GitHub Actions and GitLab CI read repository-level facts across their files.
+    """
+    from policylint.kinds.kubernetes.renderplan import KUSTOMIZATION_FILES
+    from policylint.kinds.kubernetes.scope import folder_of
+
+    def is_kustomization(path: Any) -> bool:  # renderplan.is_kustomization, without a Path per file
+        return os.path.basename(str(path)) in KUSTOMIZATION_FILES
+
+    position = {candidate.display: index for index, candidate in enumerate(discovered)}
+    for candidate in candidates:
+        position.setdefault(candidate.display, len(position))
+    loaded = {candidate.display: candidate for candidate in candidates}
+    for files in fallback.values():
+        for candidate in files:
+            loaded.setdefault(candidate.display, candidate)
+    # what a unit loads, and the kustomization files that tag its documents (policylint.runner)
+    every = {candidate.display: candidate for candidate in discovered
+             if candidate.disk is not None and is_kustomization(candidate.disk)}
+    every.update(loaded)
+    owning = {folder_of(display) for display, candidate in loaded.items() if candidate.file_kind in _BY_FOLDER_KINDS}
+    joined = _Joined()
+    tops: dict[tuple[str, ...], str] = {}
+
+    def key(display: str) -> str:
+        candidate = every[display]
+        if candidate.file_kind not in _BY_FOLDER_KINDS or _content_kind(candidate) in _RUN_WIDE_KINDS:
+            return "named"
+        folder = folder_of(display)
+        top = tops.get(folder)
+        if top is None:
+            found = folder
+            for end in range(len(folder)):  # the topmost folder above (or at) it with files of its own
+                if folder[:end] in owning:
+                    found = folder[:end]
+                    break
+            top = tops[folder] = "f:" + "/".join(found)
+        return top
+
+    for display in every:
+        joined.join(display, key(display))
+    by_disk = {_norm(candidate.disk): display for display, candidate in every.items() if candidate.disk is not None}
+    ordered_disk = sorted(by_disk)
+    kustomizations = [candidate.disk for candidate in every.values()
+                      if candidate.disk is not None and is_kustomization(candidate.disk)]
+    if not kustomizations:  # files named alone: the kustomizations enclosing them tie them (scope.tag_from_candidates)
+        from policylint.kinds.kubernetes.scope import _enclosing_kustomizations
+
+        kustomizations = [Path(file) for file in _enclosing_kustomizations(
+            {by for by, display in by_disk.items() if every[display].file_kind in _BY_FOLDER_KINDS})]
+    if kustomizations:
+        from policylint.kinds.kubernetes.kustomization import read_kustomization
+
+        for file in kustomizations:
+            anchor = f"k:{_norm(file)}"
+            if _norm(file) in by_disk:
+                joined.join(anchor, by_disk[_norm(file)])
+            else:  # not a candidate: it ties the files of its folder and below that it encloses
+                folder = _norm(os.path.dirname(file))
+                for display in _below(ordered_disk, folder, by_disk):
+                    joined.join(anchor, display)
+            found = read_kustomization(Path(file))
+            if found is None:
+                continue
+            for listed in found.files:
+                if _norm(listed) in by_disk:
+                    joined.join(anchor, by_disk[_norm(listed)])
+            for folder in found.folders:
+                for display in _below(ordered_disk, _norm(folder), by_disk):
+                    joined.join(anchor, display)
+    for index, root in enumerate(roots):
+        anchor = f"r:{index}"
+        joined.join(anchor, anchor)
+        if _norm(root.file) in by_disk:
+            joined.join(anchor, by_disk[_norm(root.file)])
+        for candidate in fallback.get(root.root, []):
+            joined.join(anchor, candidate.display)
+    parts: dict[str, tuple[list[str], set[int]]] = {}
+    for display in sorted(every, key=lambda item: position.get(item, len(position))):
+        parts.setdefault(joined.find(display), ([], set()))[0].append(display)
+    for index in range(len(roots)):
+        parts.setdefault(joined.find(f"r:{index}"), ([], set()))[1].add(index)
+    return list(parts.values())
+
+
+#: Kinds whose relations read repository-level facts across their files (GitHub Actions: Dependabot,
+#: local actions, every workflow; GitLab CI: included files judged once, in the pipeline that includes them).
+_RUN_WIDE_KINDS = ("github-actions", "gitlab-ci")
+
+
+def _content_kind(candidate: Any) -> str:
+    """The kind a YAML file (or a compose name) loads as, told from its content as loading tells it
+    (policylint.core.loading); "" when it cannot be read (it loads as a parse error: no documents)."""
+    from policylint.core import kinds
+    from policylint.core.loading import MAX_FILE_BYTES, decode
+
+    try:
+        with open(candidate.disk, "rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except OSError:
+        return ""
+    if len(raw) > MAX_FILE_BYTES or (b"jobs:" not in raw and b"stage" not in raw):
+        return ""  # a workflow has `jobs:`, a GitLab pipeline `stages:` or `stage:`: neither kind by content
+    text = decode(candidate.display, kinds.fallback_kind(), raw)
+    return "" if not isinstance(text, str) else kinds.settled_kind(candidate.display, text, candidate.file_kind)
+
+
+def _below(ordered: list[str], folder: str, by_disk: dict[str, str]) -> list[str]:
+    """The displays of the files below `folder` (absolute, normalised), from the sorted disk paths."""
+    import bisect
+
+    prefix = folder.rstrip("/") + "/"
+    start = bisect.bisect_left(ordered, prefix)
+    found = []
+    for path in ordered[start:]:
+        if not path.startswith(prefix):
+            break
+        found.append(by_disk[path])
+    return found
+
+
+def _packed(parts: list[tuple[list[str], set[int]]], size: int) -> list[tuple[set[str], set[int], set[int]]]:
+    """Consecutive parts packed into units of about `size` files (a kustomize build counts as ten)."""
+    units: list[tuple[set[str], set[int], set[int]]] = []
+    current: tuple[set[str], set[int], set[int]] = (set(), set(), set())
+    weight = 0
+    for displays, built in parts:
+        if weight and weight + len(displays) + 10 * len(built) > size:
+            units.append(current)
+            current, weight = (set(), set(), set()), 0
+        current[0].update(displays)
+        current[2].update(built)
+        weight += len(displays) + 10 * len(built)
+    if weight or not units:
+        units.append(current)
+    return units
 
 
 def _file_dependencies(root: str) -> list[str]:
@@ -92,3 +247,42 @@ def _file_dependencies(root: str) -> list[str]:
             continue
         found.extend(_norm(os.path.join(root, match)) for match in _FILE_DEPENDENCY.findall(text))
     return found
+
+
+def unit_facts(documents: Sequence[Any]) -> frozenset[Any]:
+    """The run-wide facts a unit's documents make (policylint.kinds.kubernetes.runfacts)."""
+    if not any(doc.file_kind == "kubernetes" and not doc.origin for doc in documents):
+        return frozenset()
+    from policylint.kinds.kubernetes.runfacts import facts
+
+    return frozenset(facts(documents))
+
+
+class Unsettled(Exception):
+    """An absence claim the units' facts cannot settle: the run is redone as one unit."""
+
+
+def as_one(units: Sequence[Any]) -> tuple[set[str], set[int], set[int]]:
+    """Every unit's members as one unit."""
+    return (set().union(*(unit.displays for unit in units)), set().union(*(unit.charts for unit in units)),
+            set().union(*(unit.roots for unit in units)))
+
+
+def held_back(findings: list[Any]) -> tuple[list[Any], list[Any]]:
+    """(settled, held): a unit's findings split by file; a file with a finding that rests on an
+    absence claim is held whole until every unit is done (its fingerprints may be numbered again,
+    and a finding supersedes another of its place)."""
+    paths = {finding.path for finding in findings if finding.assumes}
+    if not paths:
+        return findings, []
+    return [f for f in findings if f.path not in paths], [f for f in findings if f.path in paths]
+
+
+def retracted(findings: Sequence[list[Any]], facts: Sequence[frozenset[Any]], path_of: Any) -> list[list[Any]] | None:
+    """The units' held findings (one list per unit) as one unit would give them: those resting on a
+    fact assumed absent that another unit makes are dropped (policylint.core.assumptions); None
+    when the facts cannot tell."""
+    from policylint.core.assumptions import retract
+    from policylint.kinds.kubernetes.runfacts import present
+
+    return retract(findings, facts, present, path_of)

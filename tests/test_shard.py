@@ -283,3 +283,25 @@ def test_shards_with_unit_workers_merge_the_same(stable: None, tmp_path: Path, m
         files.append(target)
     assert _merged(files, out, "json")[1] == (out / "whole.json").read_bytes()
     assert _merged(files, out, "sarif")[1] == (out / "whole.sarif").read_bytes()
+
+
+def test_shards_keep_absence_claims_settled_as_the_unsharded_run(stable: None, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    # An unsharded run splits these folders into units and settles each absence claim against the
+    # other units' facts (policylint.units); a shard cannot see another shard's units, so shards
+    # deal fact-closed units (all plain files as one): the merge still equals the unsharded run.
+    from test_units import ACROSS_FOLDERS, CLAIMS
+
+    tree = tmp_path / "tree"
+    for name, text in ACROSS_FOLDERS.items():
+        (tree / name).parent.mkdir(parents=True, exist_ok=True)
+        (tree / name).write_text(text)
+    shutil.copytree(ROOT / "fixtures" / "helm", tree / "charts")
+    out = tmp_path / "out"
+    out.mkdir()
+    monkeypatch.chdir(tree)
+    monkeypatch.setenv("POLICYLINT_UNIT_FILES", "1")  # the unsharded run: a unit per folder
+    _assert_merges_to_whole(["."], [2, 3], out)
+    whole = json.loads((out / "whole.json").read_text())
+    claims = sorted((f["rule_id"], f["path"]) for f in whole["findings"] if f["rule_id"] in CLAIMS)
+    assert ("k8s-hpa-target-missing", "lone/hpa.yaml") in claims and ("k8s-hpa-target-missing", "hpa/hpa.yaml") not in claims

@@ -68,6 +68,7 @@ def in_fixtures(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT / "fixtures")
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764900000")
     monkeypatch.setenv("POLICYLINT_NO_CACHE", "1")
+    monkeypatch.setenv("POLICYLINT_UNIT_FILES", "1")  # the finest units: every part of the relation scope alone
 
 
 @pytest.mark.parametrize("fixture", FIXTURES)
@@ -145,6 +146,155 @@ def test_chart_heavy_copy_is_identical_with_two_workers(tmp_path: Path, monkeypa
     fresh = _outputs_fresh(".", 2)
     assert fresh.pop("workers") == [2]
     assert fresh == whole
+
+
+def _deployment(name: str, labels: str, replicas: int = 1, account: str = "") -> str:
+    extra = f"      serviceAccountName: {account}\n" if account else ""
+    return (f"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n  replicas: {replicas}\n"
+            f"  selector:\n    matchLabels: {{{labels}}}\n  template:\n    metadata:\n      labels: {{{labels}}}\n"
+            f"    spec:\n{extra}      containers:\n        - name: app\n          image: example.com/{name}:1.0\n")
+
+
+#: Folders that do not relate (no files at the top): each absence claim's answer is in another folder.
+ACROSS_FOLDERS = {
+    # an HPA whose target Deployment is in an unrelated folder (k8s-hpa-target-missing)
+    "hpa/hpa.yaml": "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: web\nspec:\n"
+                    "  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  minReplicas: 2\n"
+                    "  maxReplicas: 4\n",
+    "hpa/other.yaml": _deployment("other", "app: other", 2),
+    # ... and that Deployment, single-replica and budgeted unless the HPA elsewhere may scale it
+    "web/web.yaml": _deployment("web", "app: web"),
+    "web/pdb.yaml": "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: web\nspec:\n"
+                    "  minAvailable: 1\n  selector:\n    matchLabels: {app: web}\n",
+    # a Service whose pods are defined elsewhere (k8s-service-selector-mismatch)
+    "svc/service.yaml": "apiVersion: v1\nkind: Service\nmetadata:\n  name: api\nspec:\n  selector: {app: api}\n"
+                        "  ports:\n    - port: 80\n",
+    "svc/worker.yaml": _deployment("worker", "app: worker"),
+    "api/api.yaml": _deployment("api", "app: api"),
+    # a ServiceAccount defined elsewhere (k8s-service-account-missing)
+    "runner/job.yaml": _deployment("runner", "app: runner", account="builder"),
+    "runner/accounts.yaml": "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: reader\n",
+    "accounts/builder.yaml": "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: builder\n",
+    # the same claims with nothing elsewhere: their findings stay
+    "lone/hpa.yaml": "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: ghost\nspec:\n"
+                     "  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: ghost}\n  maxReplicas: 3\n",
+    "lone/app.yaml": _deployment("lone", "app: lone", account="nobody"),
+    "lone/accounts.yaml": "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: someone\n",
+    "lone/service.yaml": "apiVersion: v1\nkind: Service\nmetadata:\n  name: none\nspec:\n  selector: {app: none}\n"
+                         "  ports:\n    - port: 80\n",
+}
+
+CLAIMS = {"k8s-hpa-target-missing", "k8s-service-selector-mismatch", "k8s-service-account-missing",
+          "k8s-pdb-blocks-eviction", "k8s-single-replica"}
+
+
+@pytest.fixture()
+def across_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name, text in ACROSS_FOLDERS.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764900000")
+    monkeypatch.setenv("POLICYLINT_NO_CACHE", "1")
+    monkeypatch.setenv("POLICYLINT_UNIT_FILES", "1")  # every folder a unit
+    return tmp_path
+
+
+def _claims(report: runner.RunReport) -> list[tuple[str, str, int]]:
+    return sorted((f.policy_id, f.path, f.line) for f in report.findings if f.policy_id in CLAIMS)
+
+
+def test_absence_claims_across_units_hold_as_in_one_unit(across_folders: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    options = RunOptions(paths=["."])
+    options.anchor = runner.fingerprint_anchor(options)
+    _planned, units = runner._planned_units(options, [], [])  # type: ignore[misc]
+    assert units is not None and len(units) == 7  # one per folder
+    monkeypatch.setenv("POLICYLINT_UNITS", "0")
+    whole = _outputs(".", 1)
+    claims = _claims(runner.check(RunOptions(paths=["."], jobs=1)))
+    monkeypatch.delenv("POLICYLINT_UNITS")
+    # what stays: the claims nothing elsewhere answers; the others are answered in another folder
+    assert claims == [
+        ("k8s-hpa-target-missing", "lone/hpa.yaml", 6),
+        ("k8s-service-account-missing", "lone/app.yaml", 13),
+        ("k8s-service-selector-mismatch", "lone/service.yaml", 6),
+        ("k8s-single-replica", "api/api.yaml", 6),
+        ("k8s-single-replica", "lone/app.yaml", 6),
+        ("k8s-single-replica", "runner/job.yaml", 6),
+        ("k8s-single-replica", "svc/worker.yaml", 6),
+    ]
+    assert _outputs(".", 1) == whole
+    fresh = _outputs_fresh(".", 2)
+    assert fresh.pop("workers") == [2]
+    assert fresh == whole
+
+
+def test_without_the_retraction_units_would_differ(across_folders: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The test above proves something: each unit alone makes the claims another unit answers."""
+    from policylint import units
+
+    def unsettled(findings: list[list[object]], facts: object, path_of: object) -> list[list[object]]:
+        return [list(found) for found in findings]
+
+    monkeypatch.setattr(units, "retracted", unsettled)
+    claims = _claims(runner.check(RunOptions(paths=["."], jobs=1)))
+    assert {("k8s-hpa-target-missing", "hpa/hpa.yaml", 6), ("k8s-service-selector-mismatch", "svc/service.yaml", 6),
+            ("k8s-service-account-missing", "runner/job.yaml", 13), ("k8s-single-replica", "web/web.yaml", 6),
+            ("k8s-pdb-blocks-eviction", "web/pdb.yaml", 6)} <= set(claims)
+
+
+def test_a_claim_the_facts_cannot_settle_runs_as_one_unit(across_folders: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Rollout running another folder's Deployment template: its pod labels in the whole run are
+    the run's first Deployment of that name, which the units cannot order: the set runs as one unit."""
+    from policylint.kinds.kubernetes import runfacts
+
+    (across_folders / "roll").mkdir()
+    (across_folders / "roll" / "rollout.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata:\n  name: api\nspec:\n"
+        "  workloadRef: {apiVersion: apps/v1, kind: Deployment, name: api}\n")
+    monkeypatch.setenv("POLICYLINT_UNITS", "0")
+    whole = _outputs(".", 1)
+    monkeypatch.delenv("POLICYLINT_UNITS")
+    answers: list[object] = []
+    original = runfacts.present
+
+    def spy(key: tuple[object, ...], unit: int, table: object) -> object:
+        answers.append(original(key, unit, table))  # type: ignore[arg-type]
+        return answers[-1]
+
+    monkeypatch.setattr(runfacts, "present", spy)
+    assert _outputs(".", 1) == whole
+    assert None in answers
+
+
+def test_plain_files_group_by_relation_scope(tmp_path: Path) -> None:
+    def file(name: str, text: str = "kind: ConfigMap\n", kind: str = "yaml") -> SimpleNamespace:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+        return SimpleNamespace(display=name, disk=tmp_path / name, file_kind=kind)
+
+    files = [
+        file("a/x.yaml"), file("a/b/y.yaml"),  # a folder with files holds everything below it
+        file("c/d/z.yaml"), file("c/e/w.yaml"), file("c/f/v.yaml"),  # c holds no file: its folders are apart
+        file("c/g/kustomization.yaml", "resources: [../d/z.yaml, ../e]\n"),  # ... unless a kustomization joins them
+        file("app/Dockerfile", "FROM scratch\n", "dockerfile"),
+        file("ci/pipeline.yml", "stages: [test]\njob:\n  stage: test\n  script: [make]\n"),  # GitLab CI by content
+        file(".gitlab-ci.yml", "include: [{local: ci/pipeline.yml}]\n", "gitlab-ci"),
+    ]
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        units = group(files, files, [], [], {}, pack=1)
+    finally:
+        os.chdir(cwd)
+    assert units is not None
+    assert [unit[0] for unit in units] == [
+        {"a/x.yaml", "a/b/y.yaml"},
+        {"c/d/z.yaml", "c/e/w.yaml", "c/g/kustomization.yaml"},
+        {"c/f/v.yaml"},
+        {"app/Dockerfile", "ci/pipeline.yml", ".gitlab-ci.yml"},  # repository-level kinds together
+    ]
+    assert [len(unit[0]) for unit in group(files, files, [], [], {}, pack=5) or []] == [5, 4]  # packed in order, whole parts
 
 
 @pytest.mark.parametrize("fixture", FIXTURES)

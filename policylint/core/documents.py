@@ -189,6 +189,11 @@ class DocumentSet:
         #: Per-run memo for relations, so several policies share one join (see `memo`).
         self.cache: dict[Any, Any] = {}
 
+    def release(self) -> None:
+        """Drop the memo: its indexes point back at this set, a cycle only the collector would free
+        (a run in units frees each unit's indexes as soon as the unit is evaluated)."""
+        self.cache.clear()
+
     def memo(self, key: Any, build: Callable[[], T]) -> T:
         """`build()` the first time `key` is asked for, the same value after: a join or index that
         several policies (or several views of one document) share, computed once per run."""

@@ -23,6 +23,8 @@ class EngineOptions:
     """What a run changes about the policies themselves."""
 
     severity_overrides: Mapping[str, str] = field(default_factory=dict)
+    #: The set is one unit of a split run: mark findings that rest on absence claims (View.assumes).
+    assumptions: bool = False
 
 
 class _SafeFields(dict[str, Any]):
@@ -169,17 +171,14 @@ def evaluate(
                         raise LookupError(f"unknown relation {policy.relation!r}")
                     views = [joined for view in views for joined in relation(view, documents, policy.params)]
                 for view in views:
-                    compiled.compile()
-                    assert compiled.condition is not None
-                    if compiled.when is not None and not compiled.when.is_valid(view.instance):
-                        continue
-                    if policy.evaluator is not None:  # a user's CEL or Rego policy (policylint.ownpolicies)
-                        violations = policy.evaluator.violations_in(view)
-                    else:
-                        violations = compiled.condition.violations(view.instance)
-                    if not violations:
-                        continue
-                    findings.extend(_findings(compiled, view, violations))
+                    found = _view_findings(compiled, view)
+                    if view.assumes and options.assumptions:
+                        from functools import partial
+
+                        from policylint.core.assumptions import with_assumptions
+
+                        found = with_assumptions(found, view, partial(_view_findings, compiled))
+                    findings.extend(found)
             except Exception as exc:
                 findings.append(
                     Finding(
@@ -194,6 +193,20 @@ def evaluate(
                     )
                 )
     return findings
+
+
+def _view_findings(compiled: _Compiled, view: View) -> list[Finding]:
+    """The findings of one compiled policy on one view."""
+    compiled.compile()
+    assert compiled.condition is not None
+    if compiled.when is not None and not compiled.when.is_valid(view.instance):
+        return []
+    policy = compiled.policy
+    if policy.evaluator is not None:  # a user's CEL or Rego policy (policylint.ownpolicies)
+        violations = policy.evaluator.violations_in(view)
+    else:
+        violations = compiled.condition.violations(view.instance)
+    return _findings(compiled, view, violations) if violations else []
 
 
 def _findings(compiled: _Compiled, view: View, violations: list[Violation]) -> list[Finding]:
@@ -354,5 +367,9 @@ def run(
     if report_paths is not None:
         findings = [finding for finding in findings if finding.path in report_paths]
     findings.extend(evaluated)
-    findings.extend(evaluate(DocumentSet(load.documents), policies, options, report_paths))
+    documents = DocumentSet(load.documents)
+    try:
+        findings.extend(evaluate(documents, policies, options, report_paths))
+    finally:
+        documents.release()
     return assign_fingerprints(findings)

@@ -64,6 +64,11 @@ class Finding:
     fingerprint: str = field(default="")
     #: How to fix it (policylint.core.fixes.FixPlan), when its policy has a fix; not part of equality.
     fix: Any = field(default=None, compare=False, repr=False)
+    #: Run-wide facts (policylint.core.assumptions) this finding's truth rests on, found in one unit
+    #: of a split run: it holds while none of them exists elsewhere (with `assumes_present`: only
+    #: when one does). Not part of equality or of any output.
+    assumes: frozenset[Any] = field(default=frozenset(), compare=False, repr=False)
+    assumes_present: bool = field(default=False, compare=False, repr=False)
 
     @property
     def sort_key(self) -> tuple[str, int, int, str, str]:

@@ -39,6 +39,10 @@ class View:
     fields: dict[str, Any] = field(default_factory=dict)
     #: Other places that explain a finding (the HPA behind a replicas conflict): anchor + note.
     related: list[tuple[Anchor, str]] = field(default_factory=list)
+    #: Facts that claim something is absent from the run: fact name -> (its value were it present
+    #: in a part of the run this set does not hold, the run-wide fact keys it assumed absent).
+    #: The engine marks the findings that rest on them (policylint.core.assumptions).
+    assumes: dict[str, tuple[Any, frozenset[Any]]] = field(default_factory=dict)
 
     def anchor_for(self, path: ViewPath) -> tuple[Anchor, Pointer]:
         """The anchor of the longest prefix of `path`, and the pointer `path` maps to."""

@@ -346,6 +346,16 @@ def hpas_targeting(idx: Index, doc: Document) -> tuple[list[Document], list[Docu
     return _memo(idx, "hpas", doc, compute)  # type: ignore[no-any-return]
 
 
+def hpa_absence(idx: Index, doc: Document) -> tuple[Any, ...] | None:
+    """The run-wide fact key ("hpa", namespace, kind, name) that `hpas_targeting` found no HPA for
+    elsewhere in the set (None when it found one, or when its answer holds for any run: a rendered
+    document, the run scope): a unit of a split run cannot see the others (policylint.core.assumptions)."""
+    definite, possible = hpas_targeting(idx, doc)
+    if definite or possible or doc.origin or idx.mode == "run" or idx.documents is None:
+        return None
+    return ("hpa", doc.namespace, doc.kind, doc.name)
+
+
 def effective_replicas(idx: Index, doc: Document) -> int | None:
     """The fewest pods a workload runs: HPA minReplicas when scaled, else spec.replicas (default 1).
 
@@ -468,10 +478,14 @@ def hpa_target(view: View, documents: DocumentSet, params: Mapping[str, Any]) ->
     target = resolution.target
     minimum, maximum = _hpa_min(hpa), hpa.get(("spec", "maxReplicas"))
     elsewhere = False
+    assumes: dict[str, tuple[Any, frozenset[Any]]] = {}
     if target is None and not resolution.ambiguous and idx.mode != "run":
         # An absence claim must hold for the whole run: the layout may be by kind.
         wider = idx.whole_run().resolve(hpa, str(ref.get("kind", "")), str(ref.get("name", "")))
         elsewhere = bool(wider.tied)
+        if not elsewhere and not hpa.origin:
+            absent = ("id", hpa.namespace, str(ref.get("kind", "")), str(ref.get("name", "")))
+            assumes["targetElsewhere"] = (True, frozenset({absent}))
     facts: dict[str, Any] = {
         "targetFound": target is not None,
         "targetAmbiguous": resolution.ambiguous,
@@ -484,6 +498,7 @@ def hpa_target(view: View, documents: DocumentSet, params: Mapping[str, Any]) ->
         ("maxAboveMin",): Anchor(hpa, ("spec", "maxReplicas")),
     }
     joined = extend(view, facts, anchors)
+    joined.assumes.update(assumes)
     joined.fields["target"] = f"{ref.get('kind', '?')}/{ref.get('name', '?')}"
     if target is not None:
         joined.sub("target", target.data, target, ())
@@ -597,6 +612,11 @@ def workload_context(view: View, documents: DocumentSet, params: Mapping[str, An
         ("networkPolicySelected",): Anchor(doc, ("metadata", "name")),
     }
     joined = extend(view, facts, anchors)
+    absent = None if hpas or ambiguous else hpa_absence(idx, doc)
+    if absent is not None:  # an HPA elsewhere in the run may target it: both facts would be unknown
+        joined.assumes["hpaTargeted"] = (None, frozenset({absent}))
+        if not multi:
+            joined.assumes["multiReplica"] = (None, frozenset({absent}))
     if hpas:
         hpa = hpas[0]
         joined.sub("hpa", hpa.data, hpa, ())
@@ -674,6 +694,9 @@ def selected_workloads(view: View, documents: DocumentSet, params: Mapping[str, 
         "selectsOutsideScope": not selected and idx.mode != "run" and bool(idx.whole_run().select(doc, selector)),
         "namespaceHasWorkloads": idx.has_workloads(doc),
     }
+    assumes: dict[str, tuple[Any, frozenset[Any]]] = {}
+    if not selected and idx.mode != "run" and not facts["selectsOutsideScope"] and not doc.origin and not selector.selects_none:
+        assumes["selectsOutsideScope"] = (True, frozenset({("select", doc.namespace, selector)}))
     anchors: dict[ViewPath, Anchor] = {("selectsSomething",): Anchor(doc, pointer)}
     from policylint.kinds.kubernetes.ports import workload_ports
 
@@ -681,6 +704,9 @@ def selected_workloads(view: View, documents: DocumentSet, params: Mapping[str, 
     if doc.kind == "PodDisruptionBudget":
         facts["minAvailableBlocks"] = _pdb_blocks(idx, doc, selected)
         anchors[("minAvailableBlocks",)] = Anchor(doc, ("spec", "minAvailable"))
+        counted = [hpa_absence(idx, workload) for workload in selected if workload.kind in SCALABLE_KINDS]
+        if facts["minAvailableBlocks"] and any(counted):  # an HPA elsewhere makes a count unknown: no longer blocks
+            assumes["minAvailableBlocks"] = (False, frozenset(key for key in counted if key is not None))
     elif doc.kind == "Service" and selected:
         entries = []
         items = doc.get(("spec", "ports"))
@@ -705,6 +731,7 @@ def selected_workloads(view: View, documents: DocumentSet, params: Mapping[str, 
                 )
         facts["ingressPorts"] = entries
     joined = extend(view, facts, anchors)
+    joined.assumes.update(assumes)
     joined.fields["selected"] = _names(selected) or "nothing"
     joined.related.extend(
         related_list(selected, ("metadata", "name"), lambda workload: f"selects {workload.kind} {workload.name}")
@@ -1212,6 +1239,7 @@ def service_account(view: View, documents: DocumentSet, params: Mapping[str, Any
     name = spec.get("serviceAccountName") or spec.get("serviceAccount") if spec is not None else None
     key = "serviceAccountName" if spec is not None and "serviceAccountName" in spec else "serviceAccount"
     defined, known = True, ""
+    assumes: dict[str, tuple[Any, frozenset[Any]]] = {}
     # A kustomization that lists the file may rename the accounts (namePrefix) or patch the pod: its build is judged.
     if isinstance(name, str) and name and name != "default" and not is_unrendered(name) and not doc.groups:
         idx = index(documents, relation_mode(params))
@@ -1225,11 +1253,14 @@ def service_account(view: View, documents: DocumentSet, params: Mapping[str, Any
                 account.name == name for account in _of_kind_in_scope(wider, doc, "ServiceAccount", doc.namespace)
             )
             known = names([account.name for account in accounts])
+            if not defined and wider is not idx and not doc.origin:
+                assumes["serviceAccountDefined"] = (True, frozenset({("id", doc.namespace, "ServiceAccount", name)}))
     from policylint.kinds.kubernetes.workloads import pod_spec_pointer
 
     joined = extend(
         view, {"serviceAccountDefined": defined}, {("serviceAccountDefined",): Anchor(doc, (*pod_spec_pointer(doc.kind), key))}
     )
+    joined.assumes.update(assumes)
     joined.fields["account"] = str(name)
     joined.fields["accounts"] = known
     yield joined

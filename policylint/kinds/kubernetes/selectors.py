@@ -204,7 +204,6 @@ class LabelIndex(Generic[Item]):
     def items(self) -> list[Item]:
         """Every item, in insertion order."""
         return [item for item, _ in self._items]
-
     def _candidates(self, selector: Selector) -> Iterable[int]:
         best: list[int] | None = None
         for requirement in selector.requirements:
