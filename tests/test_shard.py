@@ -118,13 +118,19 @@ def _chart_heavy(root: Path, copies: int = 4) -> None:
         "    expires: '2020-01-01'\n")
 
 
-def test_chart_heavy_tree_with_suppressions(stable: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _in_chart_heavy_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A chart-heavy tree as the working folder; the folder for outputs."""
     tree = tmp_path / "tree"
     tree.mkdir()
     _chart_heavy(tree)
     out = tmp_path / "out"
     out.mkdir()
     monkeypatch.chdir(tree)
+    return out
+
+
+def test_chart_heavy_tree_with_suppressions(stable: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = _in_chart_heavy_tree(tmp_path, monkeypatch)
     written = _assert_merges_to_whole(["."], [1, 2, 3, 4, 12], out)
     whole = json.loads((out / "whole.json").read_text())
     ids = [finding["rule_id"] for finding in whole["findings"]]
@@ -266,12 +272,7 @@ print(json.dumps({"code": code, "workers": used}))
 
 
 def test_shards_with_unit_workers_merge_the_same(stable: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    tree = tmp_path / "tree"
-    tree.mkdir()
-    _chart_heavy(tree)
-    out = tmp_path / "out"
-    out.mkdir()
-    monkeypatch.chdir(tree)
+    out = _in_chart_heavy_tree(tmp_path, monkeypatch)
     _whole(["."], out)
     files = []
     for index in (1, 2):

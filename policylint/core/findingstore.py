@@ -28,7 +28,27 @@ def _order(finding: Any) -> Any:
     return finding.sort_key
 
 
-class FindingStore(Sequence[Any]):
+class _ReadOnDemand(Sequence[Any]):
+    """A sequence read by iterating it: indexing and comparison read it whole (tests, small runs)."""
+
+    @overload
+    def __getitem__(self, index: int) -> Any: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Any]: ...
+
+    def __getitem__(self, index: int | slice) -> Any:
+        return list(self)[index]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, (str, bytes)):
+            return len(self) == len(other) and list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class FindingStore(_ReadOnDemand):
     """Findings added in any order, read back sorted by `key` (default: `Finding.sort_key`)."""
 
     def __init__(self, findings: Iterable[Any] = (), key: Callable[[Any], Any] = _order,
@@ -95,22 +115,6 @@ class FindingStore(Sequence[Any]):
     def __bool__(self) -> bool:
         return self._size > 0
 
-    @overload
-    def __getitem__(self, index: int) -> Any: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[Any]: ...
-
-    def __getitem__(self, index: int | slice) -> Any:
-        return list(self)[index]
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Sequence) and not isinstance(other, (str, bytes)):
-            return len(self) == len(other) and list(self) == list(other)
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
-
     def __repr__(self) -> str:
         return f"FindingStore({self._size} findings{', spilled' if self._runs else ''})"
 
@@ -135,7 +139,7 @@ class FindingStore(Sequence[Any]):
             self._runs = []
 
 
-class Selection(Sequence[Any]):
+class Selection(_ReadOnDemand):
     """Part of a store, read on demand; its length is counted once."""
 
     def __init__(self, source: Sequence[Any], test: Callable[[Any], bool]) -> None:
@@ -153,19 +157,3 @@ class Selection(Sequence[Any]):
 
     def __bool__(self) -> bool:
         return any(True for _ in self)
-
-    @overload
-    def __getitem__(self, index: int) -> Any: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[Any]: ...
-
-    def __getitem__(self, index: int | slice) -> Any:
-        return list(self)[index]
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Sequence) and not isinstance(other, (str, bytes)):
-            return list(self) == list(other)
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
