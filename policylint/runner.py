@@ -588,6 +588,9 @@ def _process_unit(number: int) -> _UnitResult:
     from policylint.units import unit_facts
 
     facts = unit_facts(result.documents) if len(units) > 1 else frozenset()
+    from policylint.core.yamlnodes import release_shared
+
+    release_shared()  # the unit's positions and pointers go with its documents
     return _UnitResult(findings, files, documents, result.failures, result.skipped, order, comments, annotations,
                        options.library_log[logged:], facts)
 

@@ -423,6 +423,14 @@ def _shared_pointer(pointer: Pointer) -> Pointer:
     return found
 
 
+def release_shared() -> None:
+    """Forget the shared positions and pointers: a run that loads a unit at a time calls it when a
+    unit's documents are dropped, so the tables hold one unit's (up to 2 x 1,000,000 entries, about
+    200 MiB, would otherwise outlive every unit)."""
+    _SHARED_POSITIONS.clear()
+    _SHARED_POINTERS.clear()
+
+
 #: Mapping keys repeat in every file of a kind (`metadata`, `containers`, `image`): one string per
 #: distinct key instead of one per occurrence (about 20 MiB on 8,000 real files).
 _intern = sys.intern
