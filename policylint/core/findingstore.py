@@ -18,8 +18,8 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, Any, overload
 
-#: Findings held in memory before a sorted run is written out (about 20 MiB of findings).
-SPILL_AT = 20_000
+#: Findings held in memory before a sorted run is written out (about 10 MiB of findings).
+SPILL_AT = 10_000
 #: Findings per pickled batch: what one run costs in memory while the runs are merged.
 BATCH = 500
 
