@@ -492,6 +492,12 @@ def _evaluate(load: LoadResult, policies: list[Policy], engine_options: Any, rep
         from policylint.kinds.kubernetes.variants import merge_overlays
 
         findings = merge_overlays(findings)
+    return _numbered(findings, options)
+
+
+def _numbered(findings: list[Finding], options: RunOptions) -> list[Finding]:
+    """Messages shortened (a rendered document's origin kept whole) and fingerprints named from
+    the repository root: the last step of evaluating any share of the run."""
     from policylint.core.findings import with_short_messages
 
     findings = with_short_messages(findings, (" (helm chart ", " (kustomize overlay "))
@@ -573,13 +579,11 @@ def _process_unit(number: int) -> _UnitResult:
     comments: list[Any] = []
     annotations: list[Any] = []
     if options.use_suppressions:
-        from policylint.suppressions import file_directives
+        from policylint.suppressions import comment_directives, parse_annotations
 
         read = set(files)
-        comments = file_directives(result, read)[0]
+        comments = comment_directives(result, read)
         keys = dict(zip((id(doc) for doc in result.documents), order["documents"], strict=True))
-        from policylint.suppressions import parse_annotations
-
         annotations = [(keys[id(doc)], directive) for doc in result.documents if doc.path in read
                        for directive in parse_annotations(doc)]
     # Only what reporters read outlives the unit: its parsed trees are dropped here, in a worker
@@ -631,11 +635,8 @@ def _check_units(planned: _Plan, units: list[_Unit], options: RunOptions, polici
                  problems: list[Finding], sink: _Sink) -> tuple[LoadResult, list[str]]:
     """Each unit loaded and evaluated on its own (in worker processes with `-j`), its findings
     handed to `sink` in unit order; the whole run's load summary (in its order) and files."""
-    from policylint.core.findings import with_short_messages
-
     if problems:  # as the whole run numbers them: their paths are policy files, no unit's
-        sink.add(assign_fingerprints(with_short_messages(assign_fingerprints(problems)),
-                                     lambda path: anchored_path(path, options.anchor)))
+        sink.add(_numbered(assign_fingerprints(problems), options))
     workers = _unit_workers(planned, units, options)
     from policylint.core.records import replace
     from policylint.units import Unsettled, held_back, retracted
@@ -703,7 +704,7 @@ class _Sink:
         self.comments: list[Any] = []
         self.annotations: list[tuple[Any, Any]] = []
 
-    def add(self, findings: list[Finding], comments: list[Any] = (), annotations: list[Any] = (),  # type: ignore[assignment]
+    def add(self, findings: list[Finding], comments: Sequence[Any] = (), annotations: Sequence[Any] = (),
             keyed: list[tuple[Any, Any]] | None = None, late: bool = False) -> None:
         """Findings of one share of the run, with that share's suppression comments and
         annotations (`keyed`: the annotations with their whole-run order keys; `late`: the share's

@@ -341,37 +341,20 @@ def _meta(policy_id: str, directive: Directive, message: str) -> Finding:
     )
 
 
-def file_directives(load: LoadResult, report_paths: set[str]) -> tuple[list[Directive], list[Directive]]:
-    """The suppression comments (files in path order) and annotations (documents in set order) of the reported files."""
+def comment_directives(load: LoadResult, report_paths: set[str]) -> list[Directive]:
+    """The suppression comments of the reported files, in path order."""
     comments: list[Directive] = []
     kinds = {doc.path: doc.file_kind for doc in load.documents}
     for path in sorted(load.sources):
         if path in report_paths:
             comments.extend(parse_comments(path, load.sources[path], kinds.get(path, "")))
+    return comments
+
+
+def file_directives(load: LoadResult, report_paths: set[str]) -> tuple[list[Directive], list[Directive]]:
+    """The suppression comments (files in path order) and annotations (documents in set order) of the reported files."""
     annotations = [directive for doc in load.documents if doc.path in report_paths for directive in parse_annotations(doc)]
-    return comments, annotations
-
-
-def apply_suppressions(
-    findings: list[Finding],
-    load: LoadResult,
-    policy_set: PolicySet,
-    policies: Sequence[Policy],
-    options: RunOptions,
-    report_paths: set[str],
-    today: datetime.date | None = None,
-    found: tuple[list[Directive], list[Directive]] | None = None,
-) -> list[Finding]:
-    """Mark suppressed findings and add the findings about suppressions themselves (`found`: the
-    files' comment and annotation directives, already read, as `file_directives` reads them)."""
-    if not options.use_suppressions:
-        return findings
-    comments, annotations = found if found is not None else file_directives(load, report_paths)
-    suppressor = Suppressor(options, policy_set, policies, today)
-    result = suppressor.mark(findings, comments, annotations)
-    result.extend(suppressor.problems(comments, annotations))
-    result.sort(key=lambda f: f.sort_key)
-    return result
+    return comment_directives(load, report_paths), annotations
 
 
 class Suppressor:

@@ -13,7 +13,7 @@ from policylint.catalog import load_policies
 from policylint.core.documents import LoadResult
 from policylint.core.findings import Finding
 from policylint.options import RunOptions
-from policylint.suppressions import apply_suppressions, parse_comments
+from policylint.suppressions import Suppressor, file_directives, parse_comments
 
 POD = textwrap.dedent(
     """\
@@ -374,11 +374,12 @@ def _finding(policy_id: str, line: int, fingerprint: str) -> Finding:
 def test_dockerfile_comments_apply_through_loaded_sources():
     policy_set = load_policies()
     load = LoadResult(sources={"Dockerfile": DOCKERFILE})
-    result = apply_suppressions(
-        [_finding(A, 7, "a"), _finding(B, 4, "b"), _finding(C, 5, "c"), _finding(C, 7, "d")],
-        load, policy_set, [policy_set.policies[i] for i in (A, B, C)], RunOptions(), {"Dockerfile"},
-        today=datetime.date(2026, 1, 1),
-    )
+    comments, annotations = file_directives(load, {"Dockerfile"})
+    suppressor = Suppressor(RunOptions(), policy_set, [policy_set.policies[i] for i in (A, B, C)],
+                            today=datetime.date(2026, 1, 1))
+    result = suppressor.mark([_finding(A, 7, "a"), _finding(B, 4, "b"), _finding(C, 5, "c"), _finding(C, 7, "d")],
+                             comments, annotations)
+    result = sorted([*result, *suppressor.problems(comments, annotations)], key=lambda f: f.sort_key)
     rows = [(f.policy_id, f.line, f.suppression.kind if f.suppression else None) for f in result]
     assert rows == [
         (B, 4, "inline"),

@@ -108,7 +108,7 @@ def render_markdown(fleet: Fleet) -> str:
         lines.append(f"**{flagged} result(s) were made with a different policy set**: their statuses may not "
                      "mean the same checks.")
     for table in fleet.frameworks:
-        counts = ", ".join(f"{table.counts[status]} {STATUS_LABELS[status].lower()}" for status in STATUSES)
+        counts = _control_counts(table)
         lines += ["", f"## {_md(table.framework.name)} (`{table.framework.id}`)", "", f"Controls: {counts}.", "",
                   "| Control | Title | Fleet | Fail | Pass | N/A | Not run | Findings | Failing repositories |",
                   "|---|---|---|---|---|---|---|---|---|"]
@@ -157,7 +157,7 @@ def render_html(fleet: Fleet) -> str:
         parts.append(f"<p class=\"flag\" id=\"different-policy-set\">{flagged} result(s) were made with a different "
                      "policy set: their statuses may not mean the same checks.</p>")
     for table in fleet.frameworks:
-        counts = ", ".join(f"{table.counts[status]} {STATUS_LABELS[status].lower()}" for status in STATUSES)
+        counts = _control_counts(table)
         parts += [f"<h2>{_h(table.framework.name)} <small>({_h(table.framework.id)})</small></h2>",
                   f"<p>Controls: {counts}.</p>",
                   f"<table id=\"fleet-{_h(table.framework.id)}\"><thead><tr><th>Control</th><th>Title</th><th>Fleet</th>"
@@ -189,3 +189,10 @@ def render_html(fleet: Fleet) -> str:
         parts.append("</ul>")
     parts.append("</div></body></html>")
     return "\n".join(parts) + "\n"
+
+
+def _control_counts(table: Any) -> str:
+    """`N passing, N failing, ...` for one framework's controls (markdown and HTML say it alike)."""
+    from policylint.fleet import STATUS_LABELS, STATUSES
+
+    return ", ".join(f"{table.counts[status]} {STATUS_LABELS[status].lower()}" for status in STATUSES)
