@@ -103,11 +103,8 @@ def _plain_components(discovered: Sequence[Any], candidates: Sequence[Any], root
     it falls back to. Files whose kind is told by name alone (Dockerfiles, workflows, pipelines)
     are one part: GitHub Actions and GitLab CI read repository-level facts across their files.
     """
-    from policylint.kinds.kubernetes.renderplan import KUSTOMIZATION_FILES
+    from policylint.kinds.kubernetes.renderplan import is_kustomization
     from policylint.kinds.kubernetes.scope import folder_of
-
-    def is_kustomization(path: Any) -> bool:  # renderplan.is_kustomization, without a Path per file
-        return os.path.basename(str(path)) in KUSTOMIZATION_FILES
 
     position = {candidate.display: index for index, candidate in enumerate(discovered)}
     for candidate in candidates:

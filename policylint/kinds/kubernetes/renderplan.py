@@ -8,6 +8,7 @@ renderers use the same tests, so both paths decide alike.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -33,8 +34,9 @@ def is_chart_helper(display: str) -> bool:
 
 
 def is_kustomization(path: str | Path) -> bool:
-    """True for a kustomization file name."""
-    return Path(path).name in KUSTOMIZATION_FILES
+    """True for a kustomization file name (asked of every discovered file: no Path is made for a str)."""
+    name = path.name if isinstance(path, Path) else os.path.basename(path)
+    return name in KUSTOMIZATION_FILES
 
 
 def may_hold_chart(candidates: Iterable[Any]) -> bool:
