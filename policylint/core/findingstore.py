@@ -59,7 +59,6 @@ class FindingStore(_ReadOnDemand):
         self._runs: list[list[tuple[int, int]]] = []  # each run: its batches as (offset, length)
         self._file: IO[bytes] | None = None
         self._size = 0
-        self._cache: dict[str, Any] = {}
         self.extend(findings)
 
     def extend(self, findings: Iterable[Any]) -> None:
@@ -69,7 +68,6 @@ class FindingStore(_ReadOnDemand):
             self._size += 1
             if len(self._held) >= self._spill_at:
                 self._spill()
-        self._cache.clear()
 
     def _spill(self) -> None:
         import pickle  # only a large run spills: the pre-commit hook imports neither
@@ -117,15 +115,6 @@ class FindingStore(_ReadOnDemand):
 
     def __repr__(self) -> str:
         return f"FindingStore({self._size} findings{', spilled' if self._runs else ''})"
-
-    def count(self, value: Any = None, *, where: Callable[[Any], bool] | None = None) -> int:  # type: ignore[override]
-        """How many findings satisfy `where` (or equal `value`, as `list.count`)."""
-        test = where if where is not None else (lambda finding: finding == value)
-        return sum(1 for finding in self if test(finding))
-
-    def where(self, test: Callable[[Any], bool]) -> Selection:
-        """The findings that satisfy `test`, as a lazily read sequence."""
-        return Selection(self, test)
 
     def mapped(self, change: Callable[[Any], Any]) -> FindingStore:
         """A new store of `change(finding)` for each finding (same order; one pass)."""

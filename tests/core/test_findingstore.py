@@ -8,7 +8,7 @@ import pytest
 
 from policylint.core import findingstore
 from policylint.core.findings import Finding, Location, Suppression
-from policylint.core.findingstore import FindingStore
+from policylint.core.findingstore import FindingStore, Selection
 
 
 def _finding(index: int, rng: random.Random) -> Finding:
@@ -51,7 +51,7 @@ def test_other_keys_regroup_a_store_and_selection_is_lazy():
     store = FindingStore(added, spill_at=50)
     by_policy = FindingStore(store, key=lambda finding: (finding.policy_id, finding.path), spill_at=50)
     assert list(by_policy) == sorted(sorted(added, key=lambda f: f.sort_key), key=lambda f: (f.policy_id, f.path))
-    active = store.where(lambda finding: finding.suppression is None)
+    active = Selection(store, lambda finding: finding.suppression is None)
     assert len(active) == sum(1 for finding in added if finding.suppression is None)
     assert list(active) == [finding for finding in store if finding.suppression is None]
 
