@@ -103,19 +103,18 @@ def plan(candidates: list[Candidate], render: bool) -> Plan:
             covered[item.root] = _files_of_build(item, by_root)
         skip |= patches | {path for files in covered.values() for path in files}
     kept: list[Candidate] = []
+    # each candidate's normal path worked out once: the fallback below asks it of every root
+    disks = [(candidate, normal_path(candidate.disk)) for candidate in candidates if candidate.disk is not None]
+    normal = {id(candidate): disk for candidate, disk in disks}
     for candidate in candidates:
-        disk = normal_path(candidate.disk) if candidate.disk is not None else None
+        disk = normal.get(id(candidate))
         if disk is not None and disk in skip:
             continue
         if disk is not None and disk in patches:
             notices.append(Skipped(candidate.display, PATCH_NOTICE))
             continue
         kept.append(candidate)
-    fallback = {
-        root: [candidate for candidate in candidates
-               if candidate.disk is not None and normal_path(candidate.disk) in files]
-        for root, files in covered.items()
-    }
+    fallback = {root: [candidate for candidate, disk in disks if disk in files] for root, files in covered.items()}
     return Plan(kept, notices, roots, fallback)
 
 
