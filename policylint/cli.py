@@ -240,12 +240,9 @@ def check(
                 raise UsageError("--fix and --diff need files, not stdin")
             report, outcome = run_fixes(options, policy_set, write=not diff)
         else:
+            # `[*]`, `fix`, `fixes`: resolved a file at a time in each unit, in its worker (policylint.runner._chunks)
+            options.resolve_fixes = any(name in ("text", "json", "sarif") for name, _ in pairs)
             report = run_check(options, policy_set)
-            shows_fixes = any(name in ("text", "json", "sarif") for name, _ in pairs)  # `[*]`, `fix`, `fixes`
-            if shows_fixes and any(finding.fix is not None for finding in report.findings):
-                from policylint.fixing import resolve_findings
-
-                resolve_findings(report)
         if diff_base:
             report.findings = mark_base_matches(report.findings, fingerprints, base)
         if write_baseline is not None:

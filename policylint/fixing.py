@@ -13,11 +13,12 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from policylint.core.fixes import MAX_PASSES, Fix, FixPlan, choose, on_raw_text, resolve_or_reason, splice
-from policylint.core.records import field, record, replace
+from policylint.core.fixes import MAX_PASSES, Fix, Resolver, choose, on_raw_text, splice
+from policylint.core.fixes import normalised as _normalised
+from policylint.core.fixes import raw_text as _raw_text
+from policylint.core.records import field, record
 
 if TYPE_CHECKING:
-    from policylint.core.findings import Finding
     from policylint.core.policies import PolicySet
     from policylint.options import RunOptions
     from policylint.runner import RunReport
@@ -40,21 +41,6 @@ class FixOutcome:
         return sum(self.fixed.values())
 
 
-def _raw_text(path: str, overlay: dict[str, bytes]) -> str | None:
-    """The file's text as written (BOM and CR kept), or None when it cannot be read as UTF-8."""
-    try:
-        data = overlay[path] if path in overlay else Path(path).read_bytes()
-        return data.decode("utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
-
-
-def _normalised(raw: str) -> str:
-    """What the loaders read (policylint.core.loading.decode): no BOM, LF line breaks."""
-    text = raw[1:] if raw.startswith(_BOM) else raw
-    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
-
-
 def resolve_findings(report: RunReport, overlay: dict[str, bytes] | None = None) -> None:
     """Replace each finding's fix plan with its resolved fix (edits, or why it cannot be applied).
 
@@ -62,28 +48,8 @@ def resolve_findings(report: RunReport, overlay: dict[str, bytes] | None = None)
     a large run's store (policylint.core.findingstore) is rewritten without holding every file.
     """
     from policylint.core.findingstore import FindingStore
-    from policylint.core.fixes import Text
 
-    texts: dict[str, Text | None] = {}
-    cache: dict[object, object] = {}  # each document composed once, however many findings it has
-
-    def resolved(finding: Finding) -> Finding:
-        plan = finding.fix
-        if not isinstance(plan, FixPlan):
-            return finding
-        if plan.path not in texts:
-            if len(texts) > 8:  # an earlier file's findings are done (path order)
-                texts.clear()
-                cache.clear()
-            raw = _raw_text(plan.path, overlay or {})
-            texts[plan.path] = Text(_normalised(raw)) if raw is not None else None
-        text = texts[plan.path]
-        if text is None:
-            fix = Fix(plan.policy_id, plan.applicability, plan.description, plan.path, reason="cannot read the file")
-        else:
-            fix = resolve_or_reason(plan, text, cache)
-        return replace(finding, fix=fix)
-
+    resolved = Resolver(overlay)
     if isinstance(report.findings, FindingStore):
         report.findings = report.findings.mapped(resolved)
     else:

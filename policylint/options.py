@@ -51,6 +51,9 @@ class RunOptions:
     overlay: dict[str, bytes] = field(default_factory=dict)
     #: `--unsafe-fixes`: fixes marked unsafe count as applicable (shown as `[*]`, applied by --fix).
     unsafe_fixes: bool = False
+    #: Resolve each finding's fix plan into edits while its unit is loaded (in the worker that did
+    #: it), for reporters that show fixes (policylint.fixing.Resolver); else plans stay plans.
+    resolve_fixes: bool = False
     #: Files loaded only so relations can see them; findings are reported for `paths` alone.
     context: Sequence[str] = ()
     #: With files named alone and no `context`, load the rest of their relation scope as context

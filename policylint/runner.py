@@ -475,24 +475,68 @@ def fingerprint_anchor(options: RunOptions) -> str:
 def _evaluate(load: LoadResult, policies: list[Policy], engine_options: Any, report_paths: set[str] | None,
               options: RunOptions, problems: list[Finding], jobs: int | None = None) -> list[Finding]:
     """Findings of `policies` (and the policy problems) over a loaded set, merged and fingerprinted."""
-    from policylint.core.engine import run
+    return [finding for chunk in _chunks(load, policies, engine_options, report_paths, options, problems, jobs)
+            for finding in chunk]
+
+
+def _chunks(load: LoadResult, policies: list[Policy], engine_options: Any, report_paths: set[str] | None,
+            options: RunOptions, problems: list[Finding], jobs: int | None = None) -> Iterator[list[Finding]]:
+    """`_evaluate`'s findings a file at a time, in path order, each file's sorted (with
+    `options.resolve_fixes`, their fixes resolved): the caller holds one file's findings, not a
+    set's (issue 24: memory per finding).
+
+    A file's findings are numbered together (a fingerprint counts equal places within its file),
+    so they are first grouped by file through a FindingStore keyed by path, which keeps the engine's
+    order within a file and spills to disk past its size. Variants of a chart or an overlay are
+    merged across files, and findings of worker processes come at once: those sets are one chunk.
+    """
+    from policylint.core.engine import findings_of, run
     from policylint.parallel import evaluate_in_workers
 
+    resolve = _resolver(options)
     evaluated = evaluate_in_workers(load.documents, policies, engine_options, report_paths,
                                     options.jobs if jobs is None else jobs)
+    helm = any(doc.origin.startswith("helm chart ") for doc in load.documents)
+    overlays = any(doc.origin.startswith("kustomize overlay ") for doc in load.documents)
+    if evaluated is None and not helm and not overlays:
+        from itertools import groupby
+
+        from policylint.core.findingstore import FindingStore
+
+        by_file = FindingStore(findings_of(load, policies, engine_options, report_paths, problems), key=_path_of)
+        try:
+            for _, found in groupby(by_file, key=_path_of):
+                yield resolve(_numbered(assign_fingerprints(list(found)), options))
+        finally:
+            by_file.close()
+        return
     if evaluated is not None:  # worker processes evaluated every policy on their share of the documents
         findings = run(load, [], engine_options, report_paths, [*evaluated, *problems])
     else:
         findings = run(load, policies, engine_options, report_paths, problems)
-    if any(doc.origin.startswith("helm chart ") for doc in load.documents):
+    if helm:
         from policylint.kinds.kubernetes.helm import deduplicate
 
         findings = deduplicate(findings)
-    if any(doc.origin.startswith("kustomize overlay ") for doc in load.documents):
+    if overlays:
         from policylint.kinds.kubernetes.variants import merge_overlays
 
         findings = merge_overlays(findings)
-    return _numbered(findings, options)
+    yield resolve(_numbered(findings, options))
+
+
+def _path_of(finding: Finding) -> str:
+    return finding.path
+
+
+def _resolver(options: RunOptions) -> Any:
+    """What resolves a chunk's fix plans (policylint.fixing.Resolver) when the run shows fixes."""
+    if not options.resolve_fixes:
+        return lambda findings: findings
+    from policylint.core.fixes import Resolver
+
+    resolved = Resolver(options.overlay)
+    return lambda findings: [resolved(finding) for finding in findings]
 
 
 def _numbered(findings: list[Finding], options: RunOptions) -> list[Finding]:
@@ -546,26 +590,28 @@ class DocumentSummary:
 
 @record
 class _UnitResult:
-    """A unit's share of the run, small enough to send between processes: no parsed tree."""
+    """What a unit leaves besides its findings, small enough to send between processes: no parsed tree."""
 
-    findings: list[Finding]
     files: list[str]
-    documents: list[Any]  # Document in this process, DocumentSummary from a worker
+    documents: list[Any]  # DocumentSummary
     failures: list[Any]
     skipped: list[Skipped]
     order: dict[str, list[Any]]
-    comments: list[Any]
-    annotations: list[Any]
     library_log: list[str]
     #: The run-wide facts its documents make (policylint.units.unit_facts).
     facts: frozenset[Any] = frozenset()
 
 
 _unit_state: dict[str, Any] = {}
+#: The events of a unit (`_process_unit`), in this order: its suppression directives once, its
+#: findings a file at a time, then what else it leaves.
+DIRECTIVES, FINDINGS, DONE = "directives", "findings", "done"
 
 
-def _process_unit(number: int) -> _UnitResult:
-    """Load, evaluate and read the suppressions of one unit; its parsed documents are dropped on return."""
+def _process_unit(number: int) -> Iterator[tuple[str, Any]]:
+    """Load, read the suppressions of, and evaluate one unit, as events (`DIRECTIVES`: comments
+    and keyed annotations; `FINDINGS`: one file's findings; `DONE`: a _UnitResult): its findings
+    are handed on as they are made, and its parsed documents are dropped before `DONE`."""
     from policylint.core.boundary import boundary_for, within
 
     planned, units, options, policies, engine_options, jobs = (
@@ -575,7 +621,6 @@ def _process_unit(number: int) -> _UnitResult:
     logged = len(options.library_log)
     with within(boundary_for(list(options.paths), ())), paused_while_loading():
         files = _load_planned(planned, options, result, units[number], order)
-    findings = _evaluate(result, policies, engine_options, None, options, [], jobs)
     comments: list[Any] = []
     annotations: list[Any] = []
     if options.use_suppressions:
@@ -586,6 +631,9 @@ def _process_unit(number: int) -> _UnitResult:
         keys = dict(zip((id(doc) for doc in result.documents), order["documents"], strict=True))
         annotations = [(keys[id(doc)], directive) for doc in result.documents if doc.path in read
                        for directive in parse_annotations(doc)]
+    yield DIRECTIVES, (comments, annotations)
+    for chunk in _chunks(result, policies, engine_options, None, options, [], jobs):
+        yield FINDINGS, chunk
     # Only what reporters read outlives the unit: its parsed trees are dropped here, in a worker
     # and in this process alike, so a run holds one unit's trees at a time.
     documents: list[Any] = [DocumentSummary(doc.path, doc.file_kind, doc.kind, doc.origin) for doc in result.documents]
@@ -595,8 +643,8 @@ def _process_unit(number: int) -> _UnitResult:
     from policylint.core.yamlnodes import release_shared
 
     release_shared()  # the unit's positions and pointers go with its documents
-    return _UnitResult(findings, files, documents, result.failures, result.skipped, order, comments, annotations,
-                       options.library_log[logged:], facts)
+    yield DONE, _UnitResult(files, documents, result.failures, result.skipped, order,
+                            options.library_log[logged:], facts)
 
 
 def _unit_workers(planned: _Plan, units: list[_Unit], options: RunOptions) -> int:
@@ -644,7 +692,7 @@ def _check_units(planned: _Plan, units: list[_Unit], options: RunOptions, polici
     _unit_state.update(planned=planned, units=units, options=options, policies=policies,
                        engine_options=replace(engine_options, assumptions=len(units) > 1),
                        jobs=1 if workers > 1 else options.jobs)
-    pending: list[tuple[list[Finding], list[Any], list[Any]]] = []  # each unit's findings resting on absence claims
+    pending: list[tuple[list[Finding], Any]] = []  # each unit's findings resting on absence claims, and its marks
     facts: list[frozenset[Any]] = []
     order: dict[str, list[Any]] = {"files": [], "documents": [], "failures": [], "skipped": []}
     merged = LoadResult()
@@ -654,11 +702,20 @@ def _check_units(planned: _Plan, units: list[_Unit], options: RunOptions, polici
         if results is None:
             _unit_state.update(jobs=options.jobs)
             results = (_process_unit(number) for number in range(len(units)))
-        for result in results:
-            annotations = [directive for _, directive in result.annotations]
-            settled, held = held_back(result.findings)
-            sink.add(settled, result.comments, annotations, result.annotations)
-            pending.append((held, result.comments, annotations) if held else ([], [], []))
+        for events in results:
+            marks: Any = None
+            waiting: list[Finding] = []
+            for event, value in events:
+                if event == DIRECTIVES:
+                    comments, keyed = value
+                    marks = sink.directives(comments, [directive for _, directive in keyed], keyed)
+                elif event == FINDINGS:
+                    settled, held = held_back(value)
+                    sink.add(settled, marks)
+                    waiting.extend(held)
+                else:
+                    result = value
+            pending.append((waiting, marks))
             facts.append(result.facts)
             files.extend(result.files)
             merged.documents.extend(result.documents)  # type: ignore[arg-type]
@@ -670,12 +727,12 @@ def _check_units(planned: _Plan, units: list[_Unit], options: RunOptions, polici
                 options.library_log.extend(result.library_log)
     finally:
         _unit_state.clear()
-    if any(held for held, _, _ in pending):  # settled against every unit's facts (policylint.core.assumptions)
-        kept = retracted([held for held, _, _ in pending], facts, lambda path: anchored_path(path, options.anchor))
+    if any(held for held, _ in pending):  # settled against every unit's facts (policylint.core.assumptions)
+        kept = retracted([held for held, _ in pending], facts, lambda path: anchored_path(path, options.anchor))
         if kept is None:
             raise Unsettled
-        for found, (_, comments, annotations) in zip(kept, pending, strict=True):
-            sink.add(found, comments, annotations, late=True)
+        for found, (_, marks) in zip(kept, pending, strict=True):
+            sink.add(found, marks)
 
     def ordered(items: list[Any], keys: list[Any]) -> list[Any]:
         return [item for _, item in sorted(zip(keys, items, strict=True), key=lambda pair: pair[0])]
@@ -704,24 +761,26 @@ class _Sink:
         self.comments: list[Any] = []
         self.annotations: list[tuple[Any, Any]] = []
 
-    def add(self, findings: list[Finding], comments: Sequence[Any] = (), annotations: Sequence[Any] = (),
-            keyed: list[tuple[Any, Any]] | None = None, late: bool = False) -> None:
-        """Findings of one share of the run, with that share's suppression comments and
-        annotations (`keyed`: the annotations with their whole-run order keys; `late`: the share's
-        directives were added already, with its other findings)."""
-        from policylint.core.findings import split_superseded
-
-        marked = self.suppressor.mark(findings, comments, annotations)
-        shown, hidden = split_superseded(marked, self.supersedes)
-        self.findings.extend(shown)
-        self.superseded.extend(hidden)
-        if late:
-            return
+    def directives(self, comments: Sequence[Any] = (), annotations: Sequence[Any] = (),
+                   keyed: list[tuple[Any, Any]] | None = None) -> Any:
+        """Take one share of the run's suppression comments and annotations (`keyed`: the
+        annotations with their whole-run order keys); what marks that share's findings (`add`)."""
         self.comments.extend(comments)
         if keyed is not None:
             self.annotations.extend(keyed)
         else:
             self.annotations.extend(((len(self.annotations),), directive) for directive in annotations)
+        return self.suppressor.prepare(comments, annotations)
+
+    def add(self, findings: list[Finding], marks: Any = None) -> None:
+        """Findings of one share of the run, marked with that share's directives (`marks`, from
+        `directives`; None: the configuration's and the baseline's only)."""
+        from policylint.core.findings import split_superseded
+
+        marked = self.suppressor.mark(findings, prepared=marks)
+        shown, hidden = split_superseded(marked, self.supersedes)
+        self.findings.extend(shown)
+        self.superseded.extend(hidden)
 
     def finish(self) -> None:
         """Add the findings about suppressions, now that every file's directives were applied."""
@@ -735,7 +794,7 @@ class _Sink:
 WORKER_STALL_SECONDS = 600
 
 
-def _in_workers(count: int, workers: int, weights: list[int] | None = None) -> Iterator[_UnitResult] | None:
+def _in_workers(count: int, workers: int, weights: list[int] | None = None) -> Iterator[Iterator[tuple[str, Any]]] | None:
     """Every unit's result from forked workers, read back one at a time in unit order; None when a
     worker fails or stalls (the caller then does every unit in this process: same output).
 
@@ -784,12 +843,11 @@ def _worker(queue: list[int], folder: str) -> None:  # pragma: no cover - runs i
                 os.close(os.open(os.path.join(folder, f"{number}.claim"), os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
             except FileExistsError:
                 continue  # another worker has it
-            found = _process_unit(number)
             target = os.path.join(folder, f"{number}.pickle")
             with open(target + ".part", "wb") as handle:
-                pickle.dump(found, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                for event in _process_unit(number):  # written as made: a worker holds one file's findings
+                    pickle.dump(event, handle, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(target + ".part", target)  # a reader never sees half a result
-            del found
         code = 0
     finally:
         os._exit(code)
@@ -828,19 +886,27 @@ def _wait(children: list[int], folder: str, count: int) -> bool:
     return ok and sum(1 for name in os.listdir(folder) if name.endswith(".pickle")) == count
 
 
-def _read_results(folder: str, count: int) -> Iterator[_UnitResult]:
-    """The workers' results in unit order, each file removed once read."""
-    import pickle
-
+def _read_results(folder: str, count: int) -> Iterator[Iterator[tuple[str, Any]]]:
+    """The workers' results in unit order, each as its events (read one at a time, to be read
+    through before the next unit's), each file removed once read."""
     try:
         for number in range(count):
-            target = os.path.join(folder, f"{number}.pickle")
-            with open(target, "rb") as handle:
-                result = pickle.load(handle)
-            os.unlink(target)
-            yield result
+            yield _read_events(os.path.join(folder, f"{number}.pickle"))
     finally:
         _remove(folder)
+
+
+def _read_events(target: str) -> Iterator[tuple[str, Any]]:
+    import pickle
+
+    with open(target, "rb") as handle:
+        while True:
+            try:
+                event = pickle.load(handle)
+            except EOFError:
+                break
+            yield event
+    os.unlink(target)
 
 
 def _remove(folder: str) -> None:
@@ -924,10 +990,11 @@ def _check(options: RunOptions, policy_set: PolicySet | None) -> RunReport:
     if units is None:
         if options.progress is not None:
             options.progress(len(files), len(files), "files, evaluating policies")
-        findings = _evaluate(load, policies, engine_options, report_paths, options, problems)
-        findings.extend(_not_rendered(load, options))
         comments, annotations = file_directives(load, set(files)) if options.use_suppressions else ([], [])
-        sink.add(findings, comments, annotations)
+        marks = sink.directives(comments, annotations)
+        for chunk in _chunks(load, policies, engine_options, report_paths, options, problems):
+            sink.add(chunk, marks)
+        sink.add(_not_rendered(load, options), marks)
     else:
         sink.add(_not_rendered(load, options))
     sink.finish()

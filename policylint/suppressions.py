@@ -384,16 +384,25 @@ class Suppressor:
         return sorted((d for d in directives if not d.problem and (d.expires is None or d.expires >= self.today)),
                       key=lambda d: self._ORDER[d.kind])
 
-    def mark(self, findings: Iterable[Finding], comments: Sequence[Directive] = (),
-             annotations: Sequence[Directive] = ()) -> list[Finding]:
-        """`findings` with the suppression that covers each (the first, inline before annotation,
-        file and configuration), then the baseline's; `comments` and `annotations` are the
-        directives of the files these findings are in (their aliases are resolved here)."""
+    def prepare(self, comments: Sequence[Directive] = (), annotations: Sequence[Directive] = ()) -> list[Directive]:
+        """The directives that may cover findings of the files `comments` and `annotations` come
+        from (their aliases resolved), with the configuration's, in the order they apply: a share of
+        the run prepares them once and marks its findings a file at a time (`mark(prepared=)`)."""
         if not self.enabled:
-            return list(findings)
+            return []
         own = [*comments, *annotations]
         _canonical(own, self.policy_set)
-        usable = self._usable([*own, *self.config])
+        return self._usable([*own, *self.config])
+
+    def mark(self, findings: Iterable[Finding], comments: Sequence[Directive] = (),
+             annotations: Sequence[Directive] = (), prepared: list[Directive] | None = None) -> list[Finding]:
+        """`findings` with the suppression that covers each (the first, inline before annotation,
+        file and configuration), then the baseline's; `comments` and `annotations` are the
+        directives of the files these findings are in (their aliases are resolved here), or
+        `prepared` is what `prepare` made of them."""
+        if not self.enabled:
+            return list(findings)
+        usable = prepared if prepared is not None else self.prepare(comments, annotations)
         result: list[Finding] = []
         for finding in findings:
             if finding.policy_id not in UNSUPPRESSIBLE and finding.suppression is None:

@@ -53,7 +53,7 @@ def _outputs_fresh(path: str, jobs: int) -> dict[str, object]:
 
 
 def _outputs(path: str, jobs: int) -> dict[str, str]:
-    report = runner.check(RunOptions(paths=[path], jobs=jobs))
+    report = runner.check(RunOptions(paths=[path], jobs=jobs, resolve_fixes=True))  # as the CLI, for fixes shown
     written = {}
     for name in ("json", "sarif", "text", "junit"):
         out = io.StringIO()
@@ -371,3 +371,33 @@ def test_a_stalled_worker_is_stopped_and_the_run_done_here(in_fixtures: None, mo
     assert written.pop("workers") == [0]  # the workers were given up on
     assert written.pop("seconds") < 120
     assert written == _outputs("helm", 1)
+
+
+def test_a_set_hands_on_its_findings_a_file_at_a_time(in_fixtures: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A unit's findings leave it one file's at a time (issue 24: memory per finding), through a
+    grouping store that here spills every 3 findings, and their fixes resolved there equal the fixes
+    resolved over the finished report."""
+    from policylint.core import findingstore
+    from policylint.core.fixes import Fix
+    from policylint.fixing import resolve_findings
+
+    chunks: list[set[str]] = []
+    original = runner._chunks
+
+    def spy(*args: object, **kwargs: object) -> object:
+        for chunk in original(*args, **kwargs):  # type: ignore[arg-type]
+            chunks.append({finding.path for finding in chunk})
+            yield chunk
+
+    monkeypatch.setattr(runner, "_chunks", spy)
+    monkeypatch.setattr(findingstore, "SPILL_AT", 3)
+    for fixture in ("guide", "scenarios"):
+        afterwards = runner.check(RunOptions(paths=[fixture], jobs=1))
+        resolve_findings(afterwards)
+        chunks.clear()
+        during = runner.check(RunOptions(paths=[fixture], jobs=1, resolve_fixes=True))
+        assert [(finding, finding.fix) for finding in during.findings] == [
+            (finding, finding.fix) for finding in afterwards.findings]
+        assert any(isinstance(finding.fix, Fix) and finding.fix.available for finding in during.findings)
+        files = {finding.path for finding in during.findings}
+        assert len(chunks) >= len(files) // 2 and all(len(paths) == 1 for paths in chunks), chunks

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import string
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from policylint.core.conditions import Condition, Violation
@@ -135,6 +135,17 @@ def evaluate(
     `report_paths`, when given, limits reporting to documents of those paths (the others still
     take part in relations: pre-commit's context mode).
     """
+    return list(evaluate_iter(documents, policies, options, report_paths))
+
+
+def evaluate_iter(
+    documents: DocumentSet,
+    policies: Iterable[Policy],
+    options: EngineOptions | None = None,
+    report_paths: set[str] | None = None,
+) -> Iterator[Finding]:
+    """`evaluate`'s findings as they are made, a document at a time: a caller that streams them
+    holds no more than one document's (policylint.runner, issue 24's memory per finding)."""
     from policylint.core.kinds import get_relation, get_target
 
     options = options or EngineOptions()
@@ -145,8 +156,8 @@ def evaluate(
 
     # The policies that can match each (file kind, kind), in policy order, worked out once per pair.
     by_kind: dict[tuple[str, str], list[_Compiled]] = {}
-    findings: list[Finding] = []
     for doc in documents:
+        findings: list[Finding] = []
         if report_paths is not None and doc.path not in report_paths:
             continue
         kind = doc.kind
@@ -192,7 +203,7 @@ def evaluate(
                         logical=f"{policy.id}@{doc.identity}",
                     )
                 )
-    return findings
+        yield from findings
 
 
 def _view_findings(compiled: _Compiled, view: View) -> list[Finding]:
@@ -363,13 +374,24 @@ def run(
 
     `evaluated`: findings of other policies already evaluated on this set (by worker processes).
     """
-    findings = parse_error_findings(load)
-    if report_paths is not None:
-        findings = [finding for finding in findings if finding.path in report_paths]
-    findings.extend(evaluated)
+    return assign_fingerprints(list(findings_of(load, policies, options, report_paths, evaluated)))
+
+
+def findings_of(
+    load: LoadResult,
+    policies: Iterable[Policy],
+    options: EngineOptions | None = None,
+    report_paths: set[str] | None = None,
+    evaluated: Iterable[Finding] = (),
+) -> Iterator[Finding]:
+    """`run`'s findings before they are numbered, as they are made: parse errors, `evaluated`,
+    then each document's (a file's findings may come apart: a relation reports at another file)."""
+    for finding in parse_error_findings(load):
+        if report_paths is None or finding.path in report_paths:
+            yield finding
+    yield from evaluated
     documents = DocumentSet(load.documents)
     try:
-        findings.extend(evaluate(documents, policies, options, report_paths))
+        yield from evaluate_iter(documents, policies, options, report_paths)
     finally:
         documents.release()
-    return assign_fingerprints(findings)

@@ -18,11 +18,12 @@ import json
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from policylint.core.records import field, record
+from policylint.core.records import field, record, replace
 from policylint.core.yamlnodes import (
     Pointer,
     YamlDocument,
@@ -30,6 +31,9 @@ from policylint.core.yamlnodes import (
     parse_yaml_stream,
     split_documents,
 )
+
+if TYPE_CHECKING:
+    from policylint.core.findings import Finding
 
 SAFE, UNSAFE = "safe", "unsafe"
 APPLICABILITIES = (SAFE, UNSAFE)
@@ -779,3 +783,52 @@ def on_raw_text(raw: str, edits: Iterable[Edit]) -> list[Edit]:
         return offset + bisect_right(normalised, offset - 1)
 
     return [Edit(moved(edit.start), moved(edit.end), edit.content.replace("\n", newline)) for edit in edits]
+
+
+# -- resolving findings' plans ------------------------------------------------------------------
+
+_BOM = "\ufeff"
+
+
+def raw_text(path: str, overlay: dict[str, bytes]) -> str | None:
+    """The file's text as written (BOM and CR kept), or None when it cannot be read as UTF-8."""
+    try:
+        data = overlay[path] if path in overlay else Path(path).read_bytes()
+        return data.decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def normalised(raw: str) -> str:
+    """What the loaders read (policylint.core.loading.decode): no BOM, LF line breaks."""
+    text = raw[1:] if raw.startswith(_BOM) else raw
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
+class Resolver:
+    """Resolves findings' fix plans into fixes (edits, or why a fix cannot be applied), reading each
+    file once while its findings come: only the last few files' texts and composed documents are
+    kept, so findings in path order (a unit's, a store's) never hold every file."""
+
+    def __init__(self, overlay: dict[str, bytes] | None = None) -> None:
+        self.overlay = overlay or {}
+        self.texts: dict[str, Text | None] = {}
+        self.cache: dict[object, object] = {}  # each document composed once, however many findings it has
+
+    def __call__(self, finding: Finding) -> Finding:
+        """`finding` with its fix resolved (unchanged when it has no plan, or was resolved already)."""
+        plan = finding.fix
+        if not isinstance(plan, FixPlan):
+            return finding
+        if plan.path not in self.texts:
+            if len(self.texts) > 8:  # an earlier file's findings are done (path order)
+                self.texts.clear()
+                self.cache.clear()
+            raw = raw_text(plan.path, self.overlay)
+            self.texts[plan.path] = Text(normalised(raw)) if raw is not None else None
+        text = self.texts[plan.path]
+        if text is None:
+            fix = Fix(plan.policy_id, plan.applicability, plan.description, plan.path, reason="cannot read the file")
+        else:
+            fix = resolve_or_reason(plan, text, self.cache)
+        return replace(finding, fix=fix)
