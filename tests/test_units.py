@@ -26,17 +26,30 @@ import json, sys
 from policylint import runner
 runner.MIN_WORK_PER_WORKER = 1  # workers even for a small fixture
 runner.CHART_WEIGHT = 1000
-used = []
+import os
+used, apart, forks = [], [], []
+real_fork = os.fork
+def counting_fork():
+    pid = real_fork()
+    if pid:
+        forks.append(pid)
+    return pid
+os.fork = counting_fork
 original = runner._in_workers
-def spy(count, workers, weights=None):
-    results = original(count, workers, weights)
-    used.append(workers if results is not None else 0)  # 0: a worker failed, the parent did it all
+def spy(count, workers, weights=None, queue=None):
+    results = original(count, workers, weights, queue)
+    if queue is None:  # the unit workers
+        used.append(workers if results is not None else 0)  # 0: a worker failed, the parent did it all
+    else:  # the charts' child of an in-process run: how many units it did (0: it failed)
+        apart.append(len(queue) if results is not None else 0)
     return results
 runner._in_workers = spy
 sys.path.insert(0, sys.argv[3])
 from test_units import _outputs
 written = _outputs(sys.argv[1], int(sys.argv[2]))
 written["workers"] = used
+written["apart"] = apart
+written["forks"] = len(forks)
 print(json.dumps(written))
 """
 
@@ -78,7 +91,7 @@ def test_units_report_what_one_unit_reports(fixture: str, in_fixtures: None, mon
     monkeypatch.delenv("POLICYLINT_UNITS")
     assert _outputs(fixture, 1) == whole
     fresh = _outputs_fresh(fixture, 2)
-    fresh.pop("workers")
+    fresh.pop("workers"), fresh.pop("apart"), fresh.pop("forks")
     assert fresh == whole
 
 
@@ -89,11 +102,42 @@ def test_helm_fixture_splits_and_uses_workers(in_fixtures: None, monkeypatch: py
     _planned, units = runner._planned_units(options, [], [])  # type: ignore[misc]
     assert len(units) >= 3 and units[0].charts == set() and all(unit.charts for unit in units[1:])
     fresh = _outputs_fresh("helm", 2)
+    assert fresh.pop("apart") == [] and fresh.pop("forks") == 2
     assert fresh["workers"] == [2]
     whole = _outputs("helm", 1)
     assert {key: value for key, value in fresh.items() if key != "workers"} == whole
     report = runner.check(RunOptions(paths=["helm"]))
     assert report.findings and {doc.file_kind for doc in report.documents} >= {"kubernetes"}
+
+
+def test_with_one_job_charts_are_done_in_a_child_first(in_fixtures: None) -> None:
+    """`-j 1`: the charts' units go to one forked child (the Go runtime's memory ends with it),
+    the rest stays in this process, and the output is the one-unit run's."""
+    options = RunOptions(paths=["helm"])
+    options.anchor = runner.fingerprint_anchor(options)
+    _planned, units = runner._planned_units(options, [], [])  # type: ignore[misc]
+    fresh = _outputs_fresh("helm", 1)
+    charts = sum(1 for unit in units if unit.charts)
+    assert fresh.pop("workers") == [] and fresh.pop("apart") == [charts] and fresh.pop("forks") == 1
+    assert fresh == _outputs("helm", 1)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_workers_that_retire_after_each_unit_report_the_same(in_fixtures: None, monkeypatch: pytest.MonkeyPatch,
+                                                             jobs: int) -> None:
+    """A worker past its growth budget takes no more units and another is forked (here after every
+    unit: budget -1 MiB), for the unit workers and the charts' child alike."""
+    options = RunOptions(paths=["helm"])
+    options.anchor = runner.fingerprint_anchor(options)
+    _planned, units = runner._planned_units(options, [], [])  # type: ignore[misc]
+    charts = sum(1 for unit in units if unit.charts)
+    whole = _outputs("helm", 1)
+    monkeypatch.setenv("POLICYLINT_WORKER_GROWTH_MIB", "-1")
+    fresh = _outputs_fresh("helm", jobs)
+    assert fresh.pop("workers") == ([2] if jobs == 2 else []) and fresh.pop("apart") == ([] if jobs == 2 else [charts])
+    forks = fresh.pop("forks")  # a child per unit (two retiring at once may fork one that finds none left)
+    assert forks == charts if jobs == 1 else len(units) <= forks <= len(units) + 1
+    assert fresh == whole
 
 
 def test_one_unit_when_run_scope_stdin_or_context(in_fixtures: None) -> None:
@@ -144,7 +188,8 @@ def test_chart_heavy_copy_is_identical_with_two_workers(tmp_path: Path, monkeypa
     monkeypatch.delenv("POLICYLINT_UNITS")
     assert _outputs(".", 1) == whole
     fresh = _outputs_fresh(".", 2)
-    assert fresh.pop("workers") == [2]
+    assert fresh.pop("workers") == [2] and fresh.pop("apart") == []
+    fresh.pop("forks")
     assert fresh == whole
 
 
@@ -225,7 +270,8 @@ def test_absence_claims_across_units_hold_as_in_one_unit(across_folders: Path, m
     ]
     assert _outputs(".", 1) == whole
     fresh = _outputs_fresh(".", 2)
-    assert fresh.pop("workers") == [2]
+    assert fresh.pop("workers") == [2] and fresh.pop("apart") == []
+    fresh.pop("forks")
     assert fresh == whole
 
 
@@ -344,9 +390,10 @@ def hangs_in_a_child(number):
 runner._process_unit = hangs_in_a_child
 used = []
 spied = runner._in_workers
-def spy(count, workers, weights=None):
-    results = spied(count, workers, weights)
-    used.append(workers if results is not None else 0)
+def spy(count, workers, weights=None, queue=None):
+    results = spied(count, workers, weights, queue)
+    if queue is None:
+        used.append(workers if results is not None else 0)
     return results
 runner._in_workers = spy
 sys.path.insert(0, sys.argv[2])
