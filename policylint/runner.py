@@ -530,7 +530,7 @@ def _path_of(finding: Finding) -> str:
 
 
 def _resolver(options: RunOptions) -> Any:
-    """What resolves a chunk's fix plans (policylint.fixing.Resolver) when the run shows fixes."""
+    """What resolves a chunk's fix plans (policylint.core.fixes.Resolver) when the run shows fixes."""
     if not options.resolve_fixes:
         return lambda findings: findings
     from policylint.core.fixes import Resolver
@@ -648,7 +648,7 @@ def _process_unit(number: int) -> Iterator[tuple[str, Any]]:
     yield DONE, _UnitResult(files, documents, result.failures, result.skipped, order, log, facts)
 
 
-def _in_this_process(units: list[_Unit]) -> Iterator[Iterator[tuple[str, Any]]]:
+def _in_this_process(units: list[_Unit], apart: bool = True) -> Iterator[Iterator[tuple[str, Any]]]:
     """Every unit's events in unit order, done in this process, but for the charts: with other
     units to do, one forked child renders and checks them first, then exits.
 
@@ -659,15 +659,15 @@ def _in_this_process(units: list[_Unit]) -> Iterator[Iterator[tuple[str, Any]]]:
     charts are done here (same output).
     """
     charts = [number for number, unit in enumerate(units) if unit.charts]
-    apart = None
-    if charts and len(charts) < len(units) and hasattr(os, "fork") and "helm_python" not in sys.modules:
-        apart = _in_workers(len(units), 1, queue=charts)
-    if apart is None:
+    done = None
+    if apart and charts and len(charts) < len(units) and hasattr(os, "fork") and "helm_python" not in sys.modules:
+        done = _in_workers(len(units), 1, queue=charts)
+    if done is None:
         yield from (_process_unit(number) for number in range(len(units)))
         return
     for number in range(len(units)):
-        yield next(apart) if number in charts else _process_unit(number)  # both in unit order
-    next(apart, None)  # its folder is removed
+        yield next(done) if number in charts else _process_unit(number)  # both in unit order
+    next(done, None)  # its folder is removed
 
 
 def _unit_workers(planned: _Plan, units: list[_Unit], options: RunOptions) -> int:
@@ -724,7 +724,7 @@ def _check_units(planned: _Plan, units: list[_Unit], options: RunOptions, polici
         results = _in_workers(len(units), workers, _weights(planned, units)) if workers > 1 else None
         if results is None:
             _unit_state.update(jobs=options.jobs)
-            results = _in_this_process(units)
+            results = _in_this_process(units, apart=workers <= 1)  # not after workers failed: the child might too
         for events in results:
             marks: Any = None
             waiting: list[Finding] = []
