@@ -287,9 +287,9 @@ class _Rules:
                 relative = prefix + name
             if relative.startswith(".."):
                 continue
-            result = spec.check_file(relative + "/" if is_dir else relative)
-            if result.include is not None:
-                verdict = result.include
+            include = spec.include(relative + "/" if is_dir else relative)
+            if include is not None:
+                verdict = include
         return verdict
 
 
@@ -332,8 +332,53 @@ class GitIgnores:
         return rules
 
 
-def _spec(file: Path) -> Any:
-    """The GitIgnoreSpec of one ignore file, or None when it is absent, unreadable or empty."""
+class _IgnoreFile:
+    """One ignore file: pathspec's GitIgnoreSpec decides, and one regular expression made of all its
+    patterns' tells first, in one search, that none of them matches (most paths, most folders)."""
+
+    def __init__(self, spec: Any) -> None:
+        from pathspec.util import normalize_file  # the path as check_file reads it
+
+        self.spec = spec
+        self.any = _any_pattern(spec)
+        self.normalize = normalize_file
+
+    def include(self, relative: str) -> bool | None:
+        """The spec's answer for a path relative to the file's folder: None when no pattern matches."""
+        if self.any is not None and self.any.search(self.normalize(relative)) is None:
+            return None
+        include: bool | None = self.spec.check_file(relative).include
+        return include
+
+
+def _any_pattern(spec: Any) -> Any:
+    """A regular expression that matches a path exactly when one of the spec's patterns does, or
+    None when it cannot be made. GitIgnoreSpec gives a path no answer (include None) unless the
+    regular expression of a pattern that includes or excludes finds it (`regex.search`); the
+    alternatives of one expression find what any of them finds. The folder mark group each
+    pattern names is left unnamed: a name may not repeat, and only matching matters here."""
+    import re
+
+    expressions: list[str] = []
+    flags: set[int] = set()
+    for pattern in spec.patterns:
+        if getattr(pattern, "include", None) is None:
+            continue  # a comment or blank line: never decides
+        regex = getattr(pattern, "regex", None)
+        if not isinstance(regex, re.Pattern) or not isinstance(regex.pattern, str):
+            return None
+        expressions.append("(?:" + regex.pattern.replace("(?P<ps_d>", "(?:") + ")")
+        flags.add(regex.flags)
+    if len(flags) > 1:
+        return None
+    try:
+        return re.compile("|".join(expressions) or "(?!)", flags.pop() if flags else 0)
+    except (re.error, RecursionError, OverflowError):
+        return None
+
+
+def _spec(file: Path) -> _IgnoreFile | None:
+    """One ignore file's patterns, or None when it is absent, unreadable or empty."""
     try:
         text = file.read_text(encoding="utf-8", errors="replace")
     except OSError:
@@ -343,7 +388,7 @@ def _spec(file: Path) -> Any:
         return None
     import pathspec  # only when an ignore file exists: plain runs never pay for it
 
-    return pathspec.GitIgnoreSpec.from_lines(lines)
+    return _IgnoreFile(pathspec.GitIgnoreSpec.from_lines(lines))
 
 
 DEPENDABOT_NAMES = ("dependabot.yml", "dependabot.yaml")
