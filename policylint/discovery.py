@@ -39,7 +39,9 @@ class Excludes:
             if lines:
                 import pathspec  # only when there are patterns: plain runs never pay for it
 
-                self.groups.append((os.path.abspath(base), pathspec.GitIgnoreSpec.from_lines(lines)))
+                self.groups.append((os.path.abspath(base), _IgnoreFile(pathspec.GitIgnoreSpec.from_lines(lines))))
+        #: (working folder, each group's base relative to it as a prefix, or None when it is not above it)
+        self._prefixes: tuple[str, list[str | None]] | None = None
 
     def __bool__(self) -> bool:
         return bool(self.groups)
@@ -48,12 +50,35 @@ class Excludes:
         """True when a file (as shown, or on disk) is excluded by some group."""
         if not self.groups:
             return False
-        absolute = os.path.abspath(path)
-        for base, spec in self.groups:
-            relative = os.path.relpath(absolute, base).replace(os.sep, "/")
-            if not relative.startswith("../") and relative != ".." and spec.match_file(relative):
+        prefixes = self._relative_prefixes(path)
+        absolute: str | None = None
+        for index, (base, spec) in enumerate(self.groups):
+            prefix = prefixes[index] if prefixes is not None else None
+            if prefix is not None:  # the path as its base sees it: the working folder's, and the path
+                relative = prefix + str(path)
+            else:
+                absolute = absolute or os.path.abspath(path)
+                relative = os.path.relpath(absolute, base).replace(os.sep, "/")
+            if not relative.startswith("../") and relative != ".." and spec.include(relative):
                 return True
         return False
+
+    def _relative_prefixes(self, path: str | Path) -> list[str | None] | None:
+        """For a plain relative path below the working folder (a display: no "", "." or ".." part,
+        "/" between parts), what each group's base puts before it (os.path.relpath of the working
+        folder, a prefix); None for any other path (then it is worked out as it is given)."""
+        if not isinstance(path, str) or os.sep != "/" or not path or path.startswith("/"):
+            return None
+        if any(part in ("", ".", "..") for part in path.split("/")):
+            return None
+        cwd = os.getcwd()
+        if self._prefixes is None or self._prefixes[0] != cwd:
+            prefixes: list[str | None] = []
+            for base, _ in self.groups:
+                relative = os.path.relpath(cwd, base).replace(os.sep, "/")
+                prefixes.append(None if relative.startswith("..") else "" if relative == "." else relative + "/")
+            self._prefixes = (cwd, prefixes)
+        return self._prefixes[1]
 
 
 def _excluded(display: str, excludes: Excludes | Iterable[str]) -> bool:
@@ -67,18 +92,23 @@ def _excluded(display: str, excludes: Excludes | Iterable[str]) -> bool:
 
 
 class _Folder:
-    """A folder being walked, with what its entries share: their display prefix, their parts below
-    the walked root, and the folder's last parts (what `detect_by_name` reads of a path).
+    """A folder being walked, with what its entries share: their display prefix, whether they are
+    test data, and the folder's last parts (what `detect_by_name` reads of a path).
 
     Worked out once per folder, from its parent's, so a file costs string joins, not an
     `os.path.relpath` and a `Path`.
     """
 
-    __slots__ = ("below", "display", "path", "tail")
+    __slots__ = ("display", "name", "path", "tail", "test_data")
 
-    def __init__(self, path: str, below: tuple[str, ...], tail: tuple[str, ...] | None, display: str | None = None) -> None:
+    def __init__(self, path: str, name: str, tail: tuple[str, ...] | None, display: str | None = None,
+                 test_data: bool | None = None) -> None:
         self.path = path
-        self.below = below
+        #: Its name; "" for the walked root (policylint.testdata reads parts below the root only).
+        self.name = name
+        #: Whether a folder on the way from the walked root is test data (policylint.testdata.is_test_data:
+        #: its folders' test, made once per folder); None until asked.
+        self.test_data = test_data
         #: The folder's last NAME_PARTS - 1 parts (pathlib's); None when its path holds a "\\"
         #: (detect_by_name reads it as a separator): then detect_by_name is asked itself.
         self.tail = tail
@@ -111,7 +141,18 @@ class _Folder:
         """The folder `name` in this one (at `path`)."""
         tail = None if self.tail is None or "\\" in name else _tail((*self.tail, name))
         shown = self._shown(name)
-        return _Folder(path, (*self.below, name), tail, shown + "/" if shown is not None else None)
+        test_data = None
+        if self.test_data is not None:
+            from policylint.testdata import is_test_data_dir
+
+            test_data = self.test_data or is_test_data_dir(name, self.name)
+        return _Folder(path, name, tail, shown + "/" if shown is not None else None, test_data)
+
+    def holds_test_data(self, name: str) -> bool:
+        """policylint.testdata.is_test_data of the file `name` here: a folder on the way, or its name."""
+        from policylint.testdata import is_test_data_file
+
+        return bool(self.test_data) or is_test_data_file(name)
 
 
 def _tail(parts: tuple[str, ...]) -> tuple[str, ...]:
@@ -120,8 +161,8 @@ def _tail(parts: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _walk(folder: _Folder, seen: set[tuple[int, int]], ignores: GitIgnores | None, limits: reading.Boundary,
-          refused: list[Skipped]) -> Iterator[tuple[str, str, str, tuple[str, ...]]]:
-    """(path, kind by name, display, parts below the walked root) of each file of a known kind found."""
+          refused: list[Skipped]) -> Iterator[tuple[str, str, str, _Folder]]:
+    """(path, kind by name, display, folder) of each file of a known kind found."""
     root = folder.path
     try:
         stat = os.stat(root)
@@ -167,15 +208,16 @@ def _walk(folder: _Folder, seen: set[tuple[int, int]], ignores: GitIgnores | Non
         except OSError:
             continue
         if regular:
-            yield entry.path, kind, folder.display_of(name), (*folder.below, name)
+            yield entry.path, kind, folder.display_of(name), folder
         elif is_link:
             refused.append(Skipped(folder.display_of(name), reading.NOT_REGULAR))
 
 
-def _root_folder(path: Path) -> _Folder:
-    """The walk's first folder: a path named on the command line (as pathlib spells it)."""
+def _root_folder(path: Path, test_data: bool) -> _Folder:
+    """The walk's first folder: a path named on the command line (as pathlib spells it); with
+    `test_data`, its folders tell whether they are test data."""
     spelled = str(path)
-    return _Folder(spelled, (), None if "\\" in spelled else _tail(path.parts))
+    return _Folder(spelled, "", None if "\\" in spelled else _tail(path.parts), test_data=False if test_data else None)
 
 
 def _named_refusal(path: Path) -> str | None:
@@ -229,10 +271,11 @@ def discover(paths: Iterable[str], excludes: Excludes | Iterable[str] = (), resp
             continue
         if path.is_dir():
             ignores = GitIgnores.for_root(path) if respect_gitignore else None
-            for file, kind, display, below in _walk(_root_folder(path), seen, ignores, limits, refused):
+            walk = _walk(_root_folder(path, test_data is not None), seen, ignores, limits, refused)
+            for file, kind, display, folder in walk:
                 if _excluded(display, excludes):
                     continue
-                if test_data is not None and _is_test_data(below):
+                if test_data is not None and folder.holds_test_data(os.path.basename(file)):
                     test_data.append(display)
                     continue
                 found[display] = Candidate(display, Path(file), kind)
@@ -249,13 +292,6 @@ def discover(paths: Iterable[str], excludes: Excludes | Iterable[str] = (), resp
             found[display] = Candidate(display, path, kind)
     _add_dependabot_files(found, excludes, limits)
     return [found[key] for key in sorted(found)]
-
-
-def _is_test_data(below: tuple[str, ...]) -> bool:
-    """Whether a file found walking a folder is test data by its path parts below that folder."""
-    from policylint.testdata import is_test_data
-
-    return is_test_data(below)
 
 
 class _Rules:
