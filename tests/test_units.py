@@ -371,3 +371,35 @@ def test_a_stalled_worker_is_stopped_and_the_run_done_here(in_fixtures: None, mo
     assert written.pop("workers") == [0]  # the workers were given up on
     assert written.pop("seconds") < 120
     assert written == _outputs("helm", 1)
+
+
+def test_files_named_alone_are_tied_by_the_kustomization_above_them(tmp_path: Path) -> None:
+    """Without a kustomization among the files, the ones enclosing them (a few folders up) tie them."""
+    def file(name: str, text: str = "kind: ConfigMap\n") -> SimpleNamespace:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+        return SimpleNamespace(display=name, disk=tmp_path / name, file_kind="yaml")
+
+    files = [file("k/base/a.yaml"), file("k/base/b.yaml"), file("k/other/c.yaml"), file("k/apart/d.yaml")]
+    (tmp_path / "k" / "base" / "kustomization.yaml").write_text("resources: [a.yaml, ../other/c.yaml]\n")
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        units = group(files, files, [], [], {}, pack=1)
+    finally:
+        os.chdir(cwd)
+    assert [unit[0] for unit in units or []] == [{"k/base/a.yaml", "k/base/b.yaml", "k/other/c.yaml"}, {"k/apart/d.yaml"}]
+
+
+def test_a_files_head_is_what_a_buffered_read_gives(tmp_path: Path) -> None:
+    from policylint.units import _head
+
+    for size in (0, 1, 4095, 70_000):
+        (tmp_path / "f").write_bytes(bytes(range(256)) * (size // 256) + b"x" * (size % 256))
+        for limit in (1, 100, 65_537, 200_000):
+            with open(tmp_path / "f", "rb") as handle:
+                assert _head(tmp_path / "f", limit) == handle.read(limit)
+    with pytest.raises(OSError):
+        _head(tmp_path, 10)  # a folder: no bytes, as open() refuses it
+    with pytest.raises(OSError):
+        _head(tmp_path / "missing", 10)
