@@ -237,7 +237,7 @@ def _content_kind(candidate: Any) -> str:
 def _head(path: Any, limit: int) -> bytes:
     """The first `limit` bytes of a file (all of a smaller one), as `open(path, "rb").read(limit)`
     gives them, without the buffer of `limit` bytes that call allocates (64 MiB here, per file)."""
-    handle = os.open(path, os.O_RDONLY)
+    handle = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))  # O_BINARY: no newline translation on Windows
     try:
         size = os.fstat(handle).st_size
         step = min(size + 1, limit) if size > 0 else 65536  # a regular file: its size and EOF in two reads
