@@ -80,7 +80,10 @@ def group(discovered: Sequence[Any], candidates: Sequence[Any], charts: Sequence
             for other, number in chart_roots.items():  # the chart it takes in renders the same templates
                 if other == dependency or other.startswith(dependency + "/") or dependency.startswith(other + "/"):
                     joined.join(f"c:{index}", f"c:{number}")
-    plain = _plain_components(discovered, candidates, roots, fallback)
+    try:
+        plain = _plain_components(discovered, candidates, roots, fallback)
+    except _NotAFile:  # a pipe named on the command line (`check <(kustomize build)`): read once, by loading
+        return None
     if pack is None:  # POLICYLINT_UNIT_FILES: the packing size, for tests and measurements
         pack = int(os.environ.get("POLICYLINT_UNIT_FILES") or PACK_FILES)
     units: list[tuple[set[str], set[int], set[int]]] = _packed(plain, pack)
@@ -234,12 +237,25 @@ def _content_kind(candidate: Any) -> str:
     return "" if not isinstance(text, str) else kinds.settled_kind(candidate.display, text, candidate.file_kind)
 
 
+class _NotAFile(Exception):
+    """A candidate that is no regular file (a pipe): reading it while planning would leave nothing to load."""
+
+
 def _head(path: Any, limit: int) -> bytes:
-    """The first `limit` bytes of a file (all of a smaller one), as `open(path, "rb").read(limit)`
-    gives them, without the buffer of `limit` bytes that call allocates (64 MiB here, per file)."""
-    handle = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))  # O_BINARY: no newline translation on Windows
+    """The first `limit` bytes of a regular file (all of a smaller one), as `open(path, "rb").read(limit)`
+    gives them, without the buffer of `limit` bytes that call allocates (64 MiB here, per file).
+    Raises _NotAFile for anything else, unread (opened without waiting for a FIFO's writer)."""
+    import stat
+
+    flags = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)  # O_BINARY: Windows, no newline translation
+    handle = os.open(path, flags)
     try:
-        size = os.fstat(handle).st_size
+        status = os.fstat(handle)
+        if stat.S_ISDIR(status.st_mode):
+            raise IsADirectoryError(21, "Is a directory", str(path))  # as open() refuses it
+        if not stat.S_ISREG(status.st_mode):
+            raise _NotAFile(str(path))
+        size = status.st_size
         step = min(size + 1, limit) if size > 0 else 65536  # a regular file: its size and EOF in two reads
         chunks: list[bytes] = []
         total = 0

@@ -403,3 +403,23 @@ def test_a_files_head_is_what_a_buffered_read_gives(tmp_path: Path) -> None:
         _head(tmp_path, 10)  # a folder: no bytes, as open() refuses it
     with pytest.raises(OSError):
         _head(tmp_path / "missing", 10)
+
+
+@pytest.mark.skipif(not os.path.isdir("/dev/fd"), reason="needs /dev/fd (a pipe named as a path)")
+def test_a_pipe_named_on_the_command_line_is_read_once(tmp_path: Path) -> None:
+    """`policylint check <(kustomize build)`: planning must not drain the pipe that loading reads."""
+    from policylint.units import _head, _NotAFile
+
+    text = b"apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n    image: nginx:latest\n"
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    with pytest.raises(_NotAFile):
+        _head(fifo, 10)  # not waiting for a writer, and not read
+    read, write = os.pipe()
+    try:
+        os.write(write, text)
+        os.close(write)
+        report = runner.check(RunOptions(paths=[f"/dev/fd/{read}"], select=["k8s-image-tag-latest"], jobs=1))
+    finally:
+        os.close(read)
+    assert [finding.policy_id for finding in report.active] == ["k8s-image-tag-latest"]
