@@ -46,7 +46,17 @@ class _Joined:
 
 
 def _norm(path: Any) -> str:
-    return os.path.normpath(os.path.abspath(str(path))).replace(os.sep, "/")
+    return os.path.abspath(str(path)).replace(os.sep, "/")  # abspath is normalised already
+
+
+def _normaliser() -> Any:
+    """`_norm` for many paths: on POSIX, os.path.abspath is the working folder joined and
+    normalised, so the folder is asked once, not once per path."""
+    if os.name != "posix":
+        return _norm
+    cwd = os.getcwd()
+    join, normpath = os.path.join, os.path.normpath
+    return lambda path: normpath(join(cwd, str(path)))
 
 
 def group(discovered: Sequence[Any], candidates: Sequence[Any], charts: Sequence[Any], roots: Sequence[Any],
@@ -70,7 +80,10 @@ def group(discovered: Sequence[Any], candidates: Sequence[Any], charts: Sequence
             for other, number in chart_roots.items():  # the chart it takes in renders the same templates
                 if other == dependency or other.startswith(dependency + "/") or dependency.startswith(other + "/"):
                     joined.join(f"c:{index}", f"c:{number}")
-    plain = _plain_components(discovered, candidates, roots, fallback)
+    try:
+        plain = _plain_components(discovered, candidates, roots, fallback)
+    except _NotAFile:  # a pipe named on the command line (`check <(kustomize build)`): read once, by loading
+        return None
     if pack is None:  # POLICYLINT_UNIT_FILES: the packing size, for tests and measurements
         pack = int(os.environ.get("POLICYLINT_UNIT_FILES") or PACK_FILES)
     units: list[tuple[set[str], set[int], set[int]]] = _packed(plain, pack)
@@ -117,7 +130,18 @@ def _plain_components(discovered: Sequence[Any], candidates: Sequence[Any], root
     every = {candidate.display: candidate for candidate in discovered
              if candidate.disk is not None and is_kustomization(candidate.disk)}
     every.update(loaded)
-    owning = {folder_of(display) for display, candidate in loaded.items() if candidate.file_kind in _BY_FOLDER_KINDS}
+    folders: dict[str, tuple[str, ...]] = {}
+
+    def folder(display: str) -> tuple[str, ...]:
+        """folder_of a display, once per folder: it depends on the text before the name only."""
+        spelled = display.replace("\\", "/") if "\\" in display else display
+        before = spelled[: spelled.rfind("/") + 1]
+        found = folders.get(before)
+        if found is None:
+            found = folders[before] = folder_of(spelled)
+        return found
+
+    owning = {folder(display) for display, candidate in loaded.items() if candidate.file_kind in _BY_FOLDER_KINDS}
     joined = _Joined()
     tops: dict[tuple[str, ...], str] = {}
 
@@ -125,28 +149,36 @@ def _plain_components(discovered: Sequence[Any], candidates: Sequence[Any], root
         candidate = every[display]
         if candidate.file_kind not in _BY_FOLDER_KINDS or _content_kind(candidate) in _RUN_WIDE_KINDS:
             return "named"
-        folder = folder_of(display)
-        top = tops.get(folder)
+        folder_parts = folder(display)
+        top = tops.get(folder_parts)
         if top is None:
-            found = folder
-            for end in range(len(folder)):  # the topmost folder above (or at) it with files of its own
-                if folder[:end] in owning:
-                    found = folder[:end]
+            found = folder_parts
+            for end in range(len(folder_parts)):  # the topmost folder above (or at) it with files of its own
+                if folder_parts[:end] in owning:
+                    found = folder_parts[:end]
                     break
-            top = tops[folder] = "f:" + "/".join(found)
+            top = tops[folder_parts] = "f:" + "/".join(found)
         return top
 
     for display in every:
         joined.join(display, key(display))
-    by_disk = {_norm(candidate.disk): display for display, candidate in every.items() if candidate.disk is not None}
+    norm = _normaliser()
+    by_disk = {norm(candidate.disk): display for display, candidate in every.items() if candidate.disk is not None}
     ordered_disk = sorted(by_disk)
     kustomizations = [candidate.disk for candidate in every.values()
                       if candidate.disk is not None and is_kustomization(candidate.disk)]
     if not kustomizations:  # files named alone: the kustomizations enclosing them tie them (scope.tag_from_candidates)
         from policylint.kinds.kubernetes.scope import _enclosing_kustomizations
 
-        kustomizations = [Path(file) for file in _enclosing_kustomizations(
-            {by for by, display in by_disk.items() if every[display].file_kind in _BY_FOLDER_KINDS})]
+        # one file per folder (its first by name) finds the same kustomizations, in the same order
+        firsts: dict[str, str] = {}
+        for by, display in by_disk.items():
+            if every[display].file_kind in _BY_FOLDER_KINDS:
+                folder_path = by[: by.rfind("/")]
+                first = firsts.get(folder_path)
+                if first is None or by < first:
+                    firsts[folder_path] = by
+        kustomizations = [Path(file) for file in _enclosing_kustomizations(set(firsts.values()))]
     if kustomizations:
         from policylint.kinds.kubernetes.kustomization import read_kustomization
 
@@ -190,18 +222,52 @@ _RUN_WIDE_KINDS = ("github-actions", "gitlab-ci")
 def _content_kind(candidate: Any) -> str:
     """The kind a YAML file (or a compose name) loads as, told from its content as loading tells it
     (policylint.core.loading); "" when it cannot be read (it loads as a parse error: no documents)."""
-    from policylint.core import kinds
-    from policylint.core.loading import MAX_FILE_BYTES, decode
+    from policylint.core.loading import MAX_FILE_BYTES
 
     try:
-        with open(candidate.disk, "rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
+        raw = _head(candidate.disk, MAX_FILE_BYTES + 1)
     except OSError:
         return ""
     if len(raw) > MAX_FILE_BYTES or (b"jobs:" not in raw and b"stage" not in raw):
         return ""  # a workflow has `jobs:`, a GitLab pipeline `stages:` or `stage:`: neither kind by content
+    from policylint.core import kinds
+    from policylint.core.loading import decode
+
     text = decode(candidate.display, kinds.fallback_kind(), raw)
     return "" if not isinstance(text, str) else kinds.settled_kind(candidate.display, text, candidate.file_kind)
+
+
+class _NotAFile(Exception):
+    """A candidate that is no regular file (a pipe): reading it while planning would leave nothing to load."""
+
+
+def _head(path: Any, limit: int) -> bytes:
+    """The first `limit` bytes of a regular file (all of a smaller one), as `open(path, "rb").read(limit)`
+    gives them, without the buffer of `limit` bytes that call allocates (64 MiB here, per file).
+    Raises _NotAFile for anything else, unread (opened without waiting for a FIFO's writer)."""
+    import stat
+
+    flags = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)  # O_BINARY: Windows, no newline translation
+    handle = os.open(path, flags)
+    try:
+        status = os.fstat(handle)
+        if stat.S_ISDIR(status.st_mode):
+            raise IsADirectoryError(21, "Is a directory", str(path))  # as open() refuses it
+        if not stat.S_ISREG(status.st_mode):
+            raise _NotAFile(str(path))
+        size = status.st_size
+        step = min(size + 1, limit) if size > 0 else 65536  # a regular file: its size and EOF in two reads
+        chunks: list[bytes] = []
+        total = 0
+        while total < limit:
+            chunk = os.read(handle, min(step, limit - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    finally:
+        os.close(handle)
 
 
 def _below(ordered: list[str], folder: str, by_disk: dict[str, str]) -> list[str]:

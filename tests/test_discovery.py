@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -135,3 +136,81 @@ def test_repository_run_checks_devcontainer_and_deploy_folder(tmp_path, run_json
     paths = sorted({finding["path"] for finding in report["findings"]})
     assert paths == [".deploy/app.yaml", ".devcontainer/Dockerfile"]
     assert code == 1
+
+
+def _spelled_layout(root):
+    """Files whose display names take care: a "..x" name, a workflow, nested ignore files, a link."""
+    for path in ["app/deploy.yaml", "app/..odd.yaml", "..top.yaml", ".github/workflows/ci.yml",
+                 "app/.github/dependabot.yml", "app/sub/Dockerfile", "app/sub/drop.yaml", "app/sub/keep.yaml",
+                 "notes/readme.md", "build/out.yaml"]:
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text("x: 1\n")
+    (root / ".git").mkdir()
+    (root / ".gitignore").write_text("build/\n*.md\n")
+    (root / "app" / "sub" / ".gitignore").write_text("*.yaml\n!keep.yaml\n")
+    os.symlink(root / "app" / "deploy.yaml", root / "app" / "linked.yaml")
+
+
+@pytest.mark.parametrize(("where", "paths"), [
+    (".", ["."]), (".", ["./app", "app/sub/"]), ("app", [".."]), ("app/sub", ["../..", "."]), ("app", ["{root}"]),
+    ("notes", ["../app"]),
+])
+def test_walked_files_are_named_as_display_path_and_kinded_as_detect_by_name_say(tmp_path, monkeypatch, where, paths):
+    """The walk spells names and kinds once per folder; each must be what the per-file functions give."""
+    from policylint.core.files import display_path
+    from policylint.core.kinds import detect_by_name
+
+    _spelled_layout(tmp_path)
+    monkeypatch.chdir(tmp_path / where)
+    found = discover([path.format(root=tmp_path) for path in paths])
+    assert found
+    for candidate in found:
+        assert candidate.display == display_path(candidate.disk)
+        assert candidate.file_kind == detect_by_name(str(candidate.disk))
+    names = {Path(candidate.display).name for candidate in found}
+    assert "drop.yaml" not in names and "out.yaml" not in names and "keep.yaml" in names
+
+
+def test_display_names_below_and_outside_the_working_folder(tmp_path, monkeypatch):
+    _spelled_layout(tmp_path)
+    monkeypatch.chdir(tmp_path / "app")
+    # os.path.relpath gives "..odd.yaml" a leading "..": display_path spells such a file as it was found
+    assert [c.display for c in discover([".."])] == [
+        "../..top.yaml", "../.github/workflows/ci.yml", "../app/..odd.yaml", ".github/dependabot.yml", "deploy.yaml",
+        "linked.yaml", "sub/Dockerfile", "sub/keep.yaml"]
+    assert [c.display for c in discover(["."])][:2] == ["..odd.yaml", ".github/dependabot.yml"]
+    assert [c.display for c in discover([str(tmp_path / "app")])] == sorted([
+        f"{tmp_path}/app/..odd.yaml", ".github/dependabot.yml", "deploy.yaml", "linked.yaml", "sub/Dockerfile",
+        "sub/keep.yaml"])
+
+
+def test_one_expression_of_an_ignore_files_patterns_answers_as_pathspec(tmp_path):
+    """The pre-check may only say "no pattern matches" when pathspec would give no answer."""
+    from policylint.discovery import _spec
+
+    patterns = ["*.pyc", "/build", "docs/**/x", "!keep.txt", "foo/", "**/bar", "a?b[0-9]", "\\#x", "# comment", "",
+                "x/**", "(?P<ps_d>odd", "[(]?P<y", "!/build/keep/", "*.Y*ML", "tests/*.yaml"]
+    (tmp_path / ".gitignore").write_text("\n".join(patterns) + "\n")
+    ignore = _spec(tmp_path / ".gitignore")
+    assert ignore is not None and ignore.any is not None
+    paths = ["a.pyc", "src/a.pyc", "build", "build/", "build/keep/", "src/build", "docs/x", "docs/a/b/x", "keep.txt",
+             "foo", "foo/", "a/foo/", "bar", "a/bar/", "axb1", "#x", "x/", "x/y", "(?P<ps_d>odd", "(?P<y", "A.YML",
+             "tests/t.yaml", "a/tests/t.yaml", "..x", "./a.pyc", "plain.yaml", "deep/er/plain.yaml"]
+    answers = [(path, ignore.include(path)) for path in paths]
+    assert answers == [(path, ignore.spec.check_file(path).include) for path in paths]
+    assert {include for _, include in answers} == {True, False, None}
+
+
+def test_excludes_are_relative_to_their_base_wherever_the_run_starts(tmp_path, monkeypatch):
+    from policylint.discovery import Excludes
+
+    (tmp_path / "svc" / "legacy").mkdir(parents=True)
+    (tmp_path / "svc" / "legacy" / "a.yaml").write_text("x: 1\n")
+    (tmp_path / "svc" / "b.yaml").write_text("x: 1\n")
+    excludes = Excludes([(str(tmp_path), ["/svc/legacy/", "b.yaml"]), (str(tmp_path / "svc" / "legacy"), ["/a.yaml"])])
+    monkeypatch.chdir(tmp_path / "svc")  # below the first base, above the second
+    assert [excludes.match(path) for path in ("legacy/a.yaml", "b.yaml", "c.yaml", "../svc/b.yaml")] == [
+        True, True, False, True]
+    only_second = Excludes([(str(tmp_path / "svc" / "legacy"), ["/a.yaml"])])
+    assert [only_second.match(path) for path in ("legacy/a.yaml", "a.yaml", "b.yaml")] == [True, False, False]
+    assert discover(["."], excludes) == []

@@ -448,3 +448,55 @@ def test_a_set_hands_on_its_findings_a_file_at_a_time(in_fixtures: None, monkeyp
         assert any(isinstance(finding.fix, Fix) and finding.fix.available for finding in during.findings)
         files = {finding.path for finding in during.findings}
         assert len(chunks) >= len(files) // 2 and all(len(paths) == 1 for paths in chunks), chunks
+
+
+def test_files_named_alone_are_tied_by_the_kustomization_above_them(tmp_path: Path) -> None:
+    """Without a kustomization among the files, the ones enclosing them (a few folders up) tie them."""
+    def file(name: str, text: str = "kind: ConfigMap\n") -> SimpleNamespace:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+        return SimpleNamespace(display=name, disk=tmp_path / name, file_kind="yaml")
+
+    files = [file("k/base/a.yaml"), file("k/base/b.yaml"), file("k/other/c.yaml"), file("k/apart/d.yaml")]
+    (tmp_path / "k" / "base" / "kustomization.yaml").write_text("resources: [a.yaml, ../other/c.yaml]\n")
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        units = group(files, files, [], [], {}, pack=1)
+    finally:
+        os.chdir(cwd)
+    assert [unit[0] for unit in units or []] == [{"k/base/a.yaml", "k/base/b.yaml", "k/other/c.yaml"}, {"k/apart/d.yaml"}]
+
+
+def test_a_files_head_is_what_a_buffered_read_gives(tmp_path: Path) -> None:
+    from policylint.units import _head
+
+    for size in (0, 1, 4095, 70_000):
+        (tmp_path / "f").write_bytes(bytes(range(256)) * (size // 256) + b"x" * (size % 256))
+        for limit in (1, 100, 65_537, 200_000):
+            with open(tmp_path / "f", "rb") as handle:
+                assert _head(tmp_path / "f", limit) == handle.read(limit)
+    with pytest.raises(OSError):
+        _head(tmp_path, 10)  # a folder: no bytes, as open() refuses it
+    with pytest.raises(OSError):
+        _head(tmp_path / "missing", 10)
+
+
+@pytest.mark.skipif(not os.path.isdir("/dev/fd"), reason="needs /dev/fd (a pipe named as a path)")
+def test_a_pipe_named_on_the_command_line_is_read_once(tmp_path: Path) -> None:
+    """`policylint check <(kustomize build)`: planning must not drain the pipe that loading reads."""
+    from policylint.units import _head, _NotAFile
+
+    text = b"apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n    image: nginx:latest\n"
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    with pytest.raises(_NotAFile):
+        _head(fifo, 10)  # not waiting for a writer, and not read
+    read, write = os.pipe()
+    try:
+        os.write(write, text)
+        os.close(write)
+        report = runner.check(RunOptions(paths=[f"/dev/fd/{read}"], select=["k8s-image-tag-latest"], jobs=1))
+    finally:
+        os.close(read)
+    assert [finding.policy_id for finding in report.active] == ["k8s-image-tag-latest"]

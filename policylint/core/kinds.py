@@ -37,7 +37,7 @@ class Kind:
 
     __slots__ = (
         "claims_content", "claims_name", "cluster_scoped", "confirms", "domains", "file_kinds", "fixes", "kind_aliases",
-        "loader", "name", "objects", "package", "relations", "settle", "targets", "vocabulary",
+        "loader", "name", "name_folders", "objects", "package", "relations", "settle", "targets", "vocabulary",
     )
 
     def __init__(
@@ -51,7 +51,8 @@ class Kind:
         targets: str | tuple[str, ...] | None = "targets",
         relations: str | tuple[str, ...] | None = None,
         vocabulary: str | None = None,
-        claims_name: Callable[[PurePosixPath], bool] | None = None,
+        claims_name: Callable[[tuple[str, ...]], bool] | None = None,
+        name_folders: Iterable[str] = (),
         claims_content: Callable[[str], bool] | None = None,
         confirms: Callable[[str, str], bool] | None = None,
         objects: bool = False,
@@ -74,8 +75,12 @@ class Kind:
         self.relations = relations
         #: A module with `FORMATS` and `KEYWORDS` that conditions may use (`k8s-quantity`, ...).
         self.vocabulary = vocabulary
-        #: True when a file of this name is of this kind, whatever it holds.
+        #: Given a path's last NAME_PARTS parts (pathlib's, the name last; all when it has fewer):
+        #: True when a file so named is of this kind, whatever it holds. It reads the name, how many
+        #: parts there are, and of the folders only whether each is named one of `name_folders`
+        #: (`.github`, `workflows`): detect_by_name caches its answers by these.
         self.claims_name = claims_name
+        self.name_folders = frozenset(name_folders)
         #: True when YAML of no telling name is of this kind by its content (None: always, the fallback).
         self.claims_content = claims_content
         #: For a name this kind claims loosely: False when the content says otherwise (then it decides).
@@ -114,6 +119,8 @@ class _Registry:
         self.serving: dict[str, Kind] = {}
         self.by_name: tuple[Kind, ...] = ()
         self.by_content: tuple[Kind, ...] = ()
+        #: Every kind's `name_folders`.
+        self.name_folders: frozenset[str] = frozenset()
         self.functions: dict[tuple[str, str, str], Callable[..., Any]] = {}
         self.imported: set[tuple[str, str]] = set()
         #: The kinds' condition formats and keywords, merged on first use.
@@ -150,6 +157,8 @@ def register(kinds: Iterable[Kind], by_name: Iterable[str], by_content: Iterable
         KIND_ALIASES.update(kind.kind_aliases)
     _REGISTRY.by_name = tuple(_REGISTRY.kinds[name] for name in by_name)
     _REGISTRY.by_content = tuple(_REGISTRY.kinds[name] for name in by_content)
+    _REGISTRY.name_folders = frozenset().union(*(kind.name_folders for kind in _REGISTRY.kinds.values()))
+    _BY_NAME.clear()
     _REGISTRY.vocabulary = None
 
 
@@ -185,16 +194,41 @@ def settle(documents: list[Any]) -> list[Any]:
 # -- telling a file's kind ---------------------------------------------------------------------
 
 
+#: How many of a path's last parts a kind's `claims_name` may read (a workflow is `.github/workflows/<name>`).
+NAME_PARTS = 3
+#: detect_by_name's answers, by the name and the folder parts that can change them (`Kind.name_folders`).
+_BY_NAME: dict[tuple[str | None, ...], str | None] = {}
+
+
 def detect_by_name(path: str) -> str | None:
     """The file kind implied by a path alone, or None when it is no file policylint reads.
 
     Returns "yaml" for YAML/JSON files whose kind the content decides.
     """
-    pure = PurePosixPath(path.replace("\\", "/"))
+    return kind_by_parts(PurePosixPath(path.replace("\\", "/")).parts[-NAME_PARTS:])
+
+
+def kind_by_parts(parts: tuple[str, ...]) -> str | None:
+    """`detect_by_name` of a path given as its last NAME_PARTS parts (all of them when it has fewer;
+    pathlib's parts, a root "/" included). A walk asks it of every file: the answer is cached by
+    the name and, of the folders, only the names some kind's claim looks for."""
+    if not parts:
+        return None
+    folders = _REGISTRY.name_folders
+    key = (parts[-1], *(part if part in folders else None for part in parts[:-1]))
+    kind = _BY_NAME.get(key, "")
+    if kind == "":
+        kind = _BY_NAME[key] = _kind_by_name(parts)
+    return kind
+
+
+def _kind_by_name(parts: tuple[str, ...]) -> str | None:
+    if parts[-1] in ("/", "//"):  # the root alone: no name
+        return None
     for kind in _REGISTRY.by_name:
-        if kind.claims_name is not None and kind.claims_name(pure):
+        if kind.claims_name is not None and kind.claims_name(parts):
             return kind.name
-    if not pure.name.lower().endswith(YAML_SUFFIXES + JSON_SUFFIXES):
+    if not parts[-1].lower().endswith(YAML_SUFFIXES + JSON_SUFFIXES):
         return None
     return BY_CONTENT
 

@@ -16,8 +16,8 @@ _CANONICAL_COMPOSE = r"(docker-compose.*|compose(\..*)?)\.ya?ml$"
 _COMPOSE_TOP_LEVEL = r"^(services|include):"
 
 
-def _claims_name(path: PurePosixPath) -> bool:
-    lowered = path.name.lower()
+def _claims_name(parts: tuple[str, ...]) -> bool:
+    lowered = parts[-1].lower()
     return lowered.endswith(YAML_SUFFIXES) and any(fnmatchcase(lowered, pattern) for pattern in _COMPOSE_NAMES)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import PurePosixPath
 
 from policylint.core.kinds import Kind
 
@@ -32,8 +31,8 @@ def is_dockerfile_name(name: str) -> bool:
     return False
 
 
-def _claims_name(path: PurePosixPath) -> bool:
-    return is_dockerfile_name(path.name)
+def _claims_name(parts: tuple[str, ...]) -> bool:
+    return is_dockerfile_name(parts[-1])
 
 
 def _claims_content(text: str) -> bool:

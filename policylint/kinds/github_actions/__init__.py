@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import PurePosixPath
 
 from policylint.core.kinds import YAML_SUFFIXES, Kind
 
@@ -16,13 +15,12 @@ _WORKFLOW_CONTENT = r"^jobs:\s*(#.*)?$"
 _RENOVATE = frozenset({"renovate.json", "renovate.json5", ".renovaterc", ".renovaterc.json", ".renovaterc.json5"})
 
 
-def _claims_name(path: PurePosixPath) -> bool:
-    lowered = path.name.lower()
+def _claims_name(parts: tuple[str, ...]) -> bool:
+    lowered = parts[-1].lower()
     if lowered in _RENOVATE:
         return True
     if not lowered.endswith(YAML_SUFFIXES):
         return False
-    parts = path.parts
     if len(parts) >= 3 and parts[-3] == ".github" and parts[-2] == "workflows":
         return True
     if lowered in ("action.yml", "action.yaml"):
@@ -43,5 +41,6 @@ KIND = Kind(
     domains={"gha": "github-actions"},
     relations=("relations", "shell"),
     claims_name=_claims_name,
+    name_folders=(".github", "workflows"),
     claims_content=_claims_content,
 )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import PurePosixPath
 
 from policylint.core.kinds import Kind
 
@@ -15,8 +14,8 @@ _GITLAB_JOB = r"^[ \t]{2,4}(script|extends):"
 _GITLAB_STAGE = r"^[ \t]{2,4}stage:"
 
 
-def _claims_name(path: PurePosixPath) -> bool:
-    return path.name.lower().endswith((".gitlab-ci.yml", ".gitlab-ci.yaml"))
+def _claims_name(parts: tuple[str, ...]) -> bool:
+    return parts[-1].lower().endswith((".gitlab-ci.yml", ".gitlab-ci.yaml"))
 
 
 def _claims_content(text: str) -> bool:

@@ -76,15 +76,22 @@ def library_available() -> bool:
     return find_spec("helm_python") is not None
 
 
-def _chart_root(path: Path, cache: dict[Path, Path | None]) -> Path | None:
-    """The outermost chart folder holding `path` (a subchart renders as part of its parent)."""
-    found: Path | None = None
-    for folder in path.parents:
-        if folder not in cache:
-            cache[folder] = folder if (folder / CHART_FILE).is_file() else None
-        if cache[folder] is not None:
+def _chart_root(path: str, cache: dict[str, bool]) -> Path | None:
+    """The outermost chart folder holding `path` (absolute, normalised; a subchart renders as part
+    of its parent). Folders are text here: a Path per folder per file costs more than the look-up."""
+    found: str | None = None
+    folder = os.path.dirname(path)
+    while True:  # every folder above, up to the root (Path.parents)
+        holds = cache.get(folder)
+        if holds is None:
+            holds = cache[folder] = Path(folder, CHART_FILE).is_file()
+        if holds:
             found = folder
-    return found
+        above = os.path.dirname(folder)
+        if above == folder:
+            break
+        folder = above
+    return Path(found) if found is not None else None
 
 
 def plan(candidates: list[Candidate], render: bool) -> HelmPlan:
@@ -94,13 +101,13 @@ def plan(candidates: list[Candidate], render: bool) -> HelmPlan:
     skipped by the Kubernetes loader with its notice (and, without the library, one notice says
     how to install it).
     """
-    cache: dict[Path, Path | None] = {}
+    cache: dict[str, bool] = {}
     roots: dict[Path, Chart] = {}
     owner: dict[int, Path] = {}
     for index, candidate in enumerate(candidates):
         if candidate.disk is None or not _may_be_chart_file(candidate):
             continue
-        root = _chart_root(Path(os.path.abspath(candidate.disk)), cache)
+        root = _chart_root(os.path.abspath(candidate.disk), cache)
         if root is not None:
             owner[index] = root
             roots.setdefault(root, Chart(root, root / CHART_FILE))

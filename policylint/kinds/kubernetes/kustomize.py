@@ -103,19 +103,40 @@ def plan(candidates: list[Candidate], render: bool) -> Plan:
             covered[item.root] = _files_of_build(item, by_root)
         skip |= patches | {path for files in covered.values() for path in files}
     kept: list[Candidate] = []
-    # each candidate's normal path worked out once: the fallback below asks it of every root
-    disks = [(candidate, normal_path(candidate.disk)) for candidate in candidates if candidate.disk is not None]
+    # Each candidate's normal path as a key (_normal_key): worked out once, the fallback below asks it of every root.
+    skipped, patched = {_key(path) for path in skip}, {_key(path) for path in patches}
+    disks = [(candidate, _normal_key(candidate.disk)) for candidate in candidates if candidate.disk is not None]
     normal = {id(candidate): disk for candidate, disk in disks}
     for candidate in candidates:
         disk = normal.get(id(candidate))
-        if disk is not None and disk in skip:
+        if disk is not None and disk in skipped:
             continue
-        if disk is not None and disk in patches:
+        if disk is not None and disk in patched:
             notices.append(Skipped(candidate.display, PATCH_NOTICE))
             continue
         kept.append(candidate)
-    fallback = {root: [candidate for candidate, disk in disks if disk in files] for root, files in covered.items()}
+    at: dict[Any, list[int]] = {}  # where each normal path is among the candidates
+    for index, (_, disk) in enumerate(disks):
+        at.setdefault(disk, []).append(index)
+    # per root, its build's candidates in candidate order (a look-up per file of the build, not one per candidate)
+    fallback = {root: [disks[index][0] for index in sorted(index for file in {_key(path) for path in files}
+                                                            for index in at.get(file, ()))]
+                for root, files in covered.items()}
     return Plan(kept, notices, roots, fallback)
+
+
+def _normal_key(path: Path) -> Any:
+    """`normal_path(path)` as a set member: `_key` of it, made without the Path on POSIX."""
+    if os.name != "posix":
+        return normal_path(path)
+    return os.path.normpath(os.path.abspath(path))
+
+
+def _key(path: Path) -> Any:
+    """A normal path as a set member. On POSIX its text: two normal paths are equal exactly when
+    their texts are, and a str is hashed once where a Path hashes its parts at every look-up
+    (elsewhere Paths compare without case, so they stay Paths)."""
+    return str(path) if os.name == "posix" else path
 
 
 def _files_of_build(root: Kustomization, by_root: dict[Path, Kustomization]) -> set[Path]:

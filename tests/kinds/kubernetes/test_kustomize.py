@@ -325,3 +325,18 @@ def test_a_selector_that_common_labels_creates_is_not_missing(tmp_path, monkeypa
     for paths in (["."], ["grafana/deployment.yaml"]):
         report = check(RunOptions(paths=paths, select=("k8s-schema-invalid",)))
         assert [(finding.policy_id, finding.line) for finding in report.findings] == expected, paths
+
+
+def test_a_builds_fallback_lists_its_files_in_candidate_order(tmp_path):
+    """What a build that cannot render falls back to: its files, as the candidates order them."""
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "kustomization.yaml").write_text("resources: [z.yaml, a.yaml, ../shared/s.yaml]\npatches: [p.yaml]\n")
+    (tmp_path / "shared").mkdir()
+    for name in ("app/a.yaml", "app/p.yaml", "app/z.yaml", "app/extra.yaml", "shared/s.yaml"):
+        (tmp_path / name).write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n")
+    candidates = [Candidate(str(path), path, "yaml") for path in sorted(tmp_path.rglob("*.yaml"))]
+    chosen = plan(candidates, render=True)
+    assert [Path(c.display).name for c in chosen.candidates] == ["extra.yaml"]
+    assert [[Path(c.display).name for c in files] for files in chosen.fallback.values()] == [["a.yaml", "z.yaml", "s.yaml"]]
+    assert chosen.skipped == []  # the patch is part of the build: left out quietly when it renders
+    assert [Path(item.path).name for item in plan(candidates, render=False).skipped] == ["p.yaml"]
