@@ -383,8 +383,7 @@ class _IgnoreFile:
         """The spec's answer for a path relative to the file's folder: None when no pattern matches."""
         if self.any is not None and self.any.search(self.normalize(relative)) is None:
             return None
-        include: bool | None = self.spec.check_file(relative).include
-        return include
+        return self.spec.check_file(relative).include  # type: ignore[no-any-return]
 
 
 def _any_pattern(spec: Any) -> Any:

@@ -13,7 +13,7 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from policylint.core.fixes import MAX_PASSES, Fix, Resolver, choose, on_raw_text, splice
+from policylint.core.fixes import MAX_PASSES, Fix, choose, on_raw_text, splice
 from policylint.core.fixes import normalised as _normalised
 from policylint.core.fixes import raw_text as _raw_text
 from policylint.core.records import field, record
@@ -41,21 +41,6 @@ class FixOutcome:
         return sum(self.fixed.values())
 
 
-def resolve_findings(report: RunReport, overlay: dict[str, bytes] | None = None) -> None:
-    """Replace each finding's fix plan with its resolved fix (edits, or why it cannot be applied).
-
-    Findings come in path order, so only the current file's text and composed documents are kept:
-    a large run's store (policylint.core.findingstore) is rewritten without holding every file.
-    """
-    from policylint.core.findingstore import FindingStore
-
-    resolved = Resolver(overlay)
-    if isinstance(report.findings, FindingStore):
-        report.findings = report.findings.mapped(resolved)
-    else:
-        report.findings = [resolved(finding) for finding in report.findings]
-
-
 def fix_counts(report: RunReport, unsafe: bool) -> tuple[int, int]:
     """(fixable now, fixable only with --unsafe-fixes) among the active findings of a resolved report."""
     now = hidden = 0
@@ -75,10 +60,10 @@ def run_fixes(options: RunOptions, policy_set: PolicySet | None, write: bool) ->
     from policylint.runner import check
 
     outcome = FixOutcome()
+    options.resolve_fixes = True  # each check resolves its plans, against the fixed texts so far (overlay)
     report = check(options, policy_set)
     policy_set = report.policy_set
     for _ in range(MAX_PASSES):
-        resolve_findings(report, options.overlay)
         by_path: dict[str, list[Fix]] = {}
         for finding in report.active:
             fix = finding.fix
@@ -122,8 +107,6 @@ def run_fixes(options: RunOptions, policy_set: PolicySet | None, write: bool) ->
             break
         outcome.passes += 1
         report = check(options, policy_set)
-    else:
-        resolve_findings(report, options.overlay)
     return report, outcome
 
 

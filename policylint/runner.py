@@ -472,16 +472,10 @@ def fingerprint_anchor(options: RunOptions) -> str:
     return os.path.abspath(root)
 
 
-def _evaluate(load: LoadResult, policies: list[Policy], engine_options: Any, report_paths: set[str] | None,
-              options: RunOptions, problems: list[Finding], jobs: int | None = None) -> list[Finding]:
-    """Findings of `policies` (and the policy problems) over a loaded set, merged and fingerprinted."""
-    return [finding for chunk in _chunks(load, policies, engine_options, report_paths, options, problems, jobs)
-            for finding in chunk]
-
-
 def _chunks(load: LoadResult, policies: list[Policy], engine_options: Any, report_paths: set[str] | None,
             options: RunOptions, problems: list[Finding], jobs: int | None = None) -> Iterator[list[Finding]]:
-    """`_evaluate`'s findings a file at a time, in path order, each file's sorted (with
+    """The findings of `policies` (and the policy problems) over a loaded set, merged and
+    fingerprinted, a file at a time, in path order, each file's sorted (with
     `options.resolve_fixes`, their fixes resolved): the caller holds one file's findings, not a
     set's (issue 24: memory per finding).
 
@@ -530,13 +524,21 @@ def _path_of(finding: Finding) -> str:
 
 
 def _resolver(options: RunOptions) -> Any:
-    """What resolves a chunk's fix plans (policylint.core.fixes.Resolver) when the run shows fixes."""
-    if not options.resolve_fixes:
-        return lambda findings: findings
-    from policylint.core.fixes import Resolver
+    """What resolves a chunk's fix plans (policylint.core.fixes.Resolver) when the run shows fixes;
+    the fixes module is imported at the first plan (a clean run never needs it)."""
+    resolved: Any = None
 
-    resolved = Resolver(options.overlay)
-    return lambda findings: [resolved(finding) for finding in findings]
+    def resolve(findings: list[Finding]) -> list[Finding]:
+        nonlocal resolved
+        if not options.resolve_fixes or all(finding.fix is None for finding in findings):
+            return findings
+        if resolved is None:
+            from policylint.core.fixes import Resolver
+
+            resolved = Resolver(options.overlay)
+        return [resolved(finding) for finding in findings]
+
+    return resolve
 
 
 def _numbered(findings: list[Finding], options: RunOptions) -> list[Finding]:

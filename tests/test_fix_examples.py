@@ -12,7 +12,7 @@ import pytest
 from policylint.catalog import load_policies
 from policylint.core.fixes import Fix
 from policylint.examples import example_files, strip_markers
-from policylint.fixing import resolve_findings, run_fixes
+from policylint.fixing import run_fixes
 from policylint.options import RunOptions
 from policylint.runner import check
 
@@ -53,8 +53,7 @@ def test_some_policies_have_fixes() -> None:
 @pytest.mark.parametrize(("policy", "example"), _cases())
 def test_fail_example_is_fixed_cleanly(policy: Any, example: Any, tmp_path: Path) -> None:
     _write(tmp_path, example_files(policy, example))
-    before = check(_options(tmp_path, policy.id), POLICIES)
-    resolve_findings(before)
+    before = check(_options(tmp_path, policy.id, resolve_fixes=True), POLICIES)
     ours = [finding for finding in before.active if finding.policy_id == policy.id]
     if not ours:
         pytest.skip("the example needs loading the suite's example runner does (kustomize, charts, includes)")

@@ -313,11 +313,16 @@ def test_a_claim_the_facts_cannot_settle_runs_as_one_unit(across_folders: Path, 
     assert None in answers
 
 
-def test_plain_files_group_by_relation_scope(tmp_path: Path) -> None:
+def _planned_file(folder: Path, name: str, text: str = "kind: ConfigMap\n", kind: str = "yaml") -> SimpleNamespace:
+    """A discovered file for `group`, written under `folder` (the working folder of the test)."""
+    (folder / name).parent.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(text)
+    return SimpleNamespace(display=name, disk=folder / name, file_kind=kind)
+
+
+def test_plain_files_group_by_relation_scope(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def file(name: str, text: str = "kind: ConfigMap\n", kind: str = "yaml") -> SimpleNamespace:
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(text)
-        return SimpleNamespace(display=name, disk=tmp_path / name, file_kind=kind)
+        return _planned_file(tmp_path, name, text, kind)
 
     files = [
         file("a/x.yaml"), file("a/b/y.yaml"),  # a folder with files holds everything below it
@@ -327,12 +332,8 @@ def test_plain_files_group_by_relation_scope(tmp_path: Path) -> None:
         file("ci/pipeline.yml", "stages: [test]\njob:\n  stage: test\n  script: [make]\n"),  # GitLab CI by content
         file(".gitlab-ci.yml", "include: [{local: ci/pipeline.yml}]\n", "gitlab-ci"),
     ]
-    cwd = os.getcwd()
-    os.chdir(tmp_path)
-    try:
-        units = group(files, files, [], [], {}, pack=1)
-    finally:
-        os.chdir(cwd)
+    monkeypatch.chdir(tmp_path)
+    units = group(files, files, [], [], {}, pack=1)
     assert units is not None
     assert [unit[0] for unit in units] == [
         {"a/x.yaml", "a/b/y.yaml"},
@@ -362,13 +363,12 @@ def test_a_spilled_run_reports_through_every_consumer(in_fixtures: None, monkeyp
     # the CLI's later passes (fix resolution, --diff-base marking) keep a spilled store on disk
     from policylint.core import findingstore
     from policylint.core.findingstore import FindingStore
-    from policylint.fixing import resolve_findings
 
     monkeypatch.setattr(findingstore, "SPILL_AT", 2)
     report = runner.check(RunOptions(paths=["guide"], jobs=1))
     assert isinstance(report.findings, FindingStore) and report.findings.spilled
     before = [finding.fingerprint for finding in report.findings]
-    resolve_findings(report)
+    report = runner.check(RunOptions(paths=["guide"], jobs=1, resolve_fixes=True))
     assert isinstance(report.findings, FindingStore) and report.findings.spilled
     assert [finding.fingerprint for finding in report.findings] == before
     assert any(finding.fix is not None and type(finding.fix).__name__ == "Fix" for finding in report.findings)
@@ -423,10 +423,9 @@ def test_a_stalled_worker_is_stopped_and_the_run_done_here(in_fixtures: None, mo
 def test_a_set_hands_on_its_findings_a_file_at_a_time(in_fixtures: None, monkeypatch: pytest.MonkeyPatch) -> None:
     """A unit's findings leave it one file's at a time (issue 24: memory per finding), through a
     grouping store that here spills every 3 findings, and their fixes resolved there equal the fixes
-    resolved over the finished report."""
+    resolved over the finished report, finding by finding."""
     from policylint.core import findingstore
-    from policylint.core.fixes import Fix
-    from policylint.fixing import resolve_findings
+    from policylint.core.fixes import Fix, Resolver
 
     chunks: list[set[str]] = []
     original = runner._chunks
@@ -440,31 +439,23 @@ def test_a_set_hands_on_its_findings_a_file_at_a_time(in_fixtures: None, monkeyp
     monkeypatch.setattr(findingstore, "SPILL_AT", 3)
     for fixture in ("guide", "scenarios"):
         afterwards = runner.check(RunOptions(paths=[fixture], jobs=1))
-        resolve_findings(afterwards)
+        resolved = Resolver()
         chunks.clear()
         during = runner.check(RunOptions(paths=[fixture], jobs=1, resolve_fixes=True))
         assert [(finding, finding.fix) for finding in during.findings] == [
-            (finding, finding.fix) for finding in afterwards.findings]
+            (finding, resolved(finding).fix) for finding in afterwards.findings]
         assert any(isinstance(finding.fix, Fix) and finding.fix.available for finding in during.findings)
         files = {finding.path for finding in during.findings}
         assert len(chunks) >= len(files) // 2 and all(len(paths) == 1 for paths in chunks), chunks
 
 
-def test_files_named_alone_are_tied_by_the_kustomization_above_them(tmp_path: Path) -> None:
+def test_files_named_alone_are_tied_by_the_kustomization_above_them(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """Without a kustomization among the files, the ones enclosing them (a few folders up) tie them."""
-    def file(name: str, text: str = "kind: ConfigMap\n") -> SimpleNamespace:
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(text)
-        return SimpleNamespace(display=name, disk=tmp_path / name, file_kind="yaml")
-
-    files = [file("k/base/a.yaml"), file("k/base/b.yaml"), file("k/other/c.yaml"), file("k/apart/d.yaml")]
+    files = [_planned_file(tmp_path, name) for name in ("k/base/a.yaml", "k/base/b.yaml", "k/other/c.yaml", "k/apart/d.yaml")]
     (tmp_path / "k" / "base" / "kustomization.yaml").write_text("resources: [a.yaml, ../other/c.yaml]\n")
-    cwd = os.getcwd()
-    os.chdir(tmp_path)
-    try:
-        units = group(files, files, [], [], {}, pack=1)
-    finally:
-        os.chdir(cwd)
+    monkeypatch.chdir(tmp_path)
+    units = group(files, files, [], [], {}, pack=1)
     assert [unit[0] for unit in units or []] == [{"k/base/a.yaml", "k/base/b.yaml", "k/other/c.yaml"}, {"k/apart/d.yaml"}]
 
 
